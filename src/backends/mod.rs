@@ -1,0 +1,178 @@
+//! Backends: the ways to run a workload on `workers` workers.
+//!
+//! A backend never knows what it runs: it splits `0..size` into chunks, runs
+//! them on its workers and combines the partial checksums. Every backend must
+//! return the checksum `sequential` returns.
+//!
+//! To add a backend: write one file implementing [`Backend`] and add one line
+//! to [`REGISTRY`]. This module is the one place a name becomes a backend.
+
+use std::path::PathBuf;
+
+use crate::error::{Error, Result};
+use crate::workloads::{Job, Workload, split};
+
+mod gil;
+mod pool;
+mod process;
+mod rayon;
+mod sequential;
+mod threads;
+
+pub use gil::GilThreads;
+pub use pool::PoolBackend;
+pub use process::ProcessPerChunk;
+pub use rayon::RayonPool;
+pub use sequential::Sequential;
+pub use threads::Threads;
+
+/// Runs jobs on a fixed number of workers.
+pub trait Backend: Send {
+    fn name(&self) -> &'static str;
+    /// Untimed setup for `workers` workers: build a pool, spawn children.
+    fn prepare(&mut self, workers: usize) -> Result<()>;
+    /// Timed: split the job, run the chunks, combine the partial checksums.
+    fn execute(&mut self, job: &Job) -> Result<u64>;
+}
+
+/// What backends need from the outside world.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The `tvp` binary, run as `tvp worker` for the process backends. In
+    /// tests and benches this is `env!("CARGO_BIN_EXE_tvp")`: there
+    /// `current_exe()` is the test harness, not `tvp`.
+    pub worker_exe: PathBuf,
+}
+
+impl Config {
+    pub fn new(worker_exe: impl Into<PathBuf>) -> Self {
+        Config {
+            worker_exe: worker_exe.into(),
+        }
+    }
+
+    /// For the `tvp` binary itself.
+    pub fn from_current_exe() -> Result<Self> {
+        let exe = std::env::current_exe()
+            .map_err(|e| Error::io("cannot find the path of the running tvp binary", e))?;
+        Ok(Config::new(exe))
+    }
+}
+
+/// One line of the registry.
+#[derive(Debug, Clone, Copy)]
+pub struct Entry {
+    pub name: &'static str,
+    /// What a Python programmer would use for the same job.
+    pub python: &'static str,
+    /// One line on what the backend teaches, for `tvp list`.
+    pub teaches: &'static str,
+    pub create: fn(&Config) -> Box<dyn Backend>,
+}
+
+/// Every backend, in the order `tvp list` and the report show them.
+pub const REGISTRY: &[Entry] = &[
+    sequential::ENTRY,
+    threads::ENTRY,
+    rayon::ENTRY,
+    gil::ENTRY,
+    process::ENTRY,
+    pool::ENTRY,
+];
+
+/// Finds a backend's registry entry by name.
+pub fn entry(name: &str) -> Result<&'static Entry> {
+    REGISTRY
+        .iter()
+        .find(|e| e.name == name)
+        .ok_or_else(|| Error::UnknownBackend(name.to_string()))
+}
+
+/// Creates a backend by name.
+pub fn create(name: &str, config: &Config) -> Result<Box<dyn Backend>> {
+    Ok((entry(name)?.create)(config))
+}
+
+/// All backend names.
+pub fn names() -> Vec<&'static str> {
+    REGISTRY.iter().map(|e| e.name).collect()
+}
+
+/// Tasks per worker for the backends that balance load dynamically (rayon and
+/// the pool): enough that a worker finishing early finds more work.
+pub const TASKS_PER_WORKER: usize = 8;
+
+/// Chunks for a dynamically balanced backend: about [`TASKS_PER_WORKER`] per
+/// worker, none smaller than the workload's grain.
+pub fn dynamic_chunks(workload: &dyn Workload, workers: usize) -> Vec<std::ops::Range<u64>> {
+    let size = workload.size();
+    let by_grain = size.div_ceil(workload.grain().max(1)).max(1);
+    let tasks = (workers * TASKS_PER_WORKER).min(usize::try_from(by_grain).unwrap_or(usize::MAX));
+    split(0..size, tasks)
+}
+
+/// Runs `f` and turns a panic into [`Error::ChunkPanicked`].
+pub(crate) fn catch_chunk_panic<T>(
+    workload: &str,
+    chunk: &std::ops::Range<u64>,
+    index: usize,
+    f: impl FnOnce() -> T,
+) -> Result<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|payload| {
+        Error::ChunkPanicked {
+            workload: workload.to_string(),
+            chunk: format!("{index} (items {}..{})", chunk.start, chunk.end),
+            message: crate::error::panic_message(payload.as_ref()),
+        }
+    })
+}
+
+/// Runs each chunk on its own scoped thread and returns the partial
+/// checksums in chunk order. With a `gil`, every thread must hold it to run.
+pub(crate) fn run_on_scoped_threads(
+    workload: &dyn Workload,
+    chunks: &[std::ops::Range<u64>],
+    gil: Option<&crate::context::Gil>,
+) -> Vec<Result<u64>> {
+    std::thread::scope(|s| {
+        let handles: Vec<_> = chunks
+            .iter()
+            .enumerate()
+            .map(|(i, chunk)| {
+                s.spawn(move || {
+                    catch_chunk_panic(workload.name(), chunk, i, || {
+                        let cx = match gil {
+                            Some(gil) => crate::context::Context::with_gil(gil),
+                            None => crate::context::Context::free(),
+                        };
+                        workload.run(chunk.clone(), &cx)
+                    })
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("chunk panics are caught inside the thread"))
+            .collect()
+    })
+}
+
+/// Combines partial checksums with the workload's own `combine`.
+pub(crate) fn combine_all(
+    workload: &dyn Workload,
+    parts: impl IntoIterator<Item = Result<u64>>,
+) -> Result<u64> {
+    let mut total = None;
+    for part in parts {
+        let part = part?;
+        total = Some(match total {
+            None => part,
+            Some(t) => workload.combine(t, part),
+        });
+    }
+    // An empty job has the checksum of an empty range.
+    Ok(match total {
+        Some(t) => t,
+        None => workload.run(0..0, &crate::context::Context::free()),
+    })
+}

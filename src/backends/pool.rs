@@ -1,0 +1,57 @@
+//! `pool`: N long-lived child processes fed tasks over pipes, like Python's
+//! `multiprocessing.Pool`.
+//!
+//! The children are spawned once in `prepare` (untimed), so a run pays only
+//! for sending tasks and results over pipes. The job is cut into several
+//! tasks per worker and a child that finishes gets the next one, so uneven
+//! items balance out. See [`crate::pool::Pool`] for close and terminate.
+
+use super::{Backend, Config, Entry};
+use crate::error::{Error, Result};
+use crate::pool::Pool;
+use crate::workloads::Job;
+
+pub(super) const ENTRY: Entry = Entry {
+    name: "pool",
+    python: "multiprocessing.Pool",
+    teaches: "pre-spawned worker processes fed over pipes: parallel without paying spawn per run",
+    create,
+};
+
+fn create(config: &Config) -> Box<dyn Backend> {
+    Box::new(PoolBackend {
+        config: config.clone(),
+        pool: None,
+    })
+}
+
+/// Runs each job's chunks on a [`Pool`] built in `prepare`.
+#[derive(Debug)]
+pub struct PoolBackend {
+    config: Config,
+    pool: Option<Pool>,
+}
+
+impl Backend for PoolBackend {
+    fn name(&self) -> &'static str {
+        ENTRY.name
+    }
+    fn prepare(&mut self, workers: usize) -> Result<()> {
+        // Terminate the old pool before spawning the new one.
+        self.pool = None;
+        self.pool = Some(Pool::new(&self.config.worker_exe, workers)?);
+        Ok(())
+    }
+    fn execute(&mut self, job: &Job) -> Result<u64> {
+        let pool = self.pool.as_mut().ok_or(Error::NotPrepared(ENTRY.name))?;
+        let workload = job.build()?;
+        let chunks = super::dynamic_chunks(workload.as_ref(), pool.workers());
+        for chunk in &chunks {
+            pool.submit(job, chunk.clone())?;
+        }
+        let parts: Vec<Result<u64>> = (0..chunks.len())
+            .map(|_| pool.recv().map(|(_, sum)| sum))
+            .collect();
+        super::combine_all(workload.as_ref(), parts)
+    }
+}

@@ -1,0 +1,68 @@
+//! `process`: one child process per chunk, spawned and reaped inside every
+//! run, like starting a `multiprocessing.Process` per piece of work.
+//!
+//! Processes share no memory, so they run in parallel even in CPython. Each
+//! one is a fresh `tvp worker` (a fork+exec, about a millisecond here), so
+//! the spawn cost is part of what this backend measures: it is the lesson.
+//! Compare `pool`, which pays it once.
+
+use super::{Backend, Config, Entry};
+use crate::child::WorkerChild;
+use crate::error::{Error, Result};
+use crate::worker::Request;
+use crate::workloads::{Job, split};
+
+pub(super) const ENTRY: Entry = Entry {
+    name: "process",
+    python: "multiprocessing.Process",
+    teaches: "a child process per chunk: parallel, isolated, and every run pays the spawn cost",
+    create,
+};
+
+fn create(config: &Config) -> Box<dyn Backend> {
+    Box::new(ProcessPerChunk {
+        config: config.clone(),
+        workers: None,
+    })
+}
+
+/// Spawns one `tvp worker` per chunk in every `execute`.
+#[derive(Debug)]
+pub struct ProcessPerChunk {
+    config: Config,
+    workers: Option<usize>,
+}
+
+impl Backend for ProcessPerChunk {
+    fn name(&self) -> &'static str {
+        ENTRY.name
+    }
+    fn prepare(&mut self, workers: usize) -> Result<()> {
+        self.workers = Some(workers);
+        Ok(())
+    }
+    fn execute(&mut self, job: &Job) -> Result<u64> {
+        let workers = self.workers.ok_or(Error::NotPrepared(ENTRY.name))?;
+        let workload = job.build()?;
+        let chunks = split(0..workload.size(), workers);
+        // Start every child first so they all compute at once; dropping
+        // `children` on an error kills and reaps the ones started.
+        let mut children = chunks
+            .iter()
+            .map(|_| WorkerChild::spawn(&self.config.worker_exe))
+            .collect::<Result<Vec<_>>>()?;
+        for (child, chunk) in children.iter_mut().zip(&chunks) {
+            child.send(&Request {
+                job: job.clone(),
+                start: chunk.start,
+                end: chunk.end,
+            })?;
+            child.close_stdin();
+        }
+        let parts: Vec<Result<u64>> = children.iter_mut().map(WorkerChild::recv).collect();
+        for child in &mut children {
+            child.wait()?;
+        }
+        super::combine_all(workload.as_ref(), parts)
+    }
+}

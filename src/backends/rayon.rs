@@ -1,0 +1,69 @@
+//! `rayon`: a work-stealing thread pool with exactly `workers` threads.
+//!
+//! The job is cut into several chunks per worker; an idle thread steals
+//! chunks from busy ones, so uneven items (primes, mandelbrot) balance out.
+//! The pool is built in `prepare` (untimed) and is this backend's own, not
+//! rayon's global pool, which criterion also uses.
+
+use ::rayon::prelude::*;
+use ::rayon::{ThreadPool, ThreadPoolBuilder};
+
+use super::{Backend, Config, Entry};
+use crate::context::Context;
+use crate::error::{Error, Result};
+use crate::workloads::Job;
+
+pub(super) const ENTRY: Entry = Entry {
+    name: "rayon",
+    python: "concurrent.futures.ThreadPoolExecutor",
+    teaches: "a pre-built thread pool with work stealing: balances uneven chunks",
+    create,
+};
+
+fn create(_: &Config) -> Box<dyn Backend> {
+    Box::new(RayonPool::default())
+}
+
+/// A rayon `ThreadPool` of exactly `workers` threads.
+#[derive(Debug, Default)]
+pub struct RayonPool {
+    pool: Option<(usize, ThreadPool)>,
+}
+
+impl Backend for RayonPool {
+    fn name(&self) -> &'static str {
+        ENTRY.name
+    }
+    fn prepare(&mut self, workers: usize) -> Result<()> {
+        let pool = ThreadPoolBuilder::new()
+            .num_threads(workers)
+            .thread_name(|i| format!("tvp-rayon-{i}"))
+            .build()
+            .map_err(|e| {
+                Error::io(
+                    "cannot build the rayon thread pool",
+                    std::io::Error::other(e),
+                )
+            })?;
+        self.pool = Some((workers, pool));
+        Ok(())
+    }
+    fn execute(&mut self, job: &Job) -> Result<u64> {
+        let (workers, pool) = self.pool.as_ref().ok_or(Error::NotPrepared(ENTRY.name))?;
+        let workload = job.build()?;
+        let workload = workload.as_ref();
+        let chunks = super::dynamic_chunks(workload, *workers);
+        let parts: Vec<Result<u64>> = pool.install(|| {
+            chunks
+                .par_iter()
+                .enumerate()
+                .map(|(i, chunk)| {
+                    super::catch_chunk_panic(workload.name(), chunk, i, || {
+                        workload.run(chunk.clone(), &Context::free())
+                    })
+                })
+                .collect()
+        });
+        super::combine_all(workload, parts)
+    }
+}

@@ -1,0 +1,127 @@
+//! What a backend lends a workload while it runs: the GIL model's hooks.
+//!
+//! Workloads call [`Context::tick`] in their hot loops and wrap waits in
+//! [`Context::blocking`]. For every backend but `gil` both are free. Under the
+//! `gil` backend the thread must hold one global lock to compute, as CPython
+//! threads must hold the Global Interpreter Lock: `tick` hands the lock over
+//! when the switch interval has passed and another thread is waiting, and
+//! `blocking` releases it around the wait, as CPython does around IO.
+
+use std::cell::{Cell, RefCell};
+use std::time::{Duration, Instant};
+
+use parking_lot::{Mutex, MutexGuard};
+
+/// CPython's default switch interval (`sys.getswitchinterval()`).
+pub const SWITCH_INTERVAL: Duration = Duration::from_millis(5);
+
+/// How many ticks pass between two looks at the clock: reading it on every
+/// tick would cost more than the smallest work items.
+const TICKS_PER_CLOCK_CHECK: u32 = 64;
+
+/// One global lock that every computing thread must hold.
+#[derive(Debug)]
+pub struct Gil {
+    lock: Mutex<()>,
+    switch_interval: Duration,
+}
+
+impl Gil {
+    pub fn new(switch_interval: Duration) -> Self {
+        Gil {
+            lock: Mutex::new(()),
+            switch_interval,
+        }
+    }
+}
+
+impl Default for Gil {
+    fn default() -> Self {
+        Gil::new(SWITCH_INTERVAL)
+    }
+}
+
+struct Held<'g> {
+    gil: &'g Gil,
+    guard: RefCell<Option<MutexGuard<'g, ()>>>,
+    countdown: Cell<u32>,
+    held_since: Cell<Instant>,
+}
+
+/// Per-thread handle passed to [`crate::Workload::run`].
+pub struct Context<'g> {
+    held: Option<Held<'g>>,
+}
+
+impl std::fmt::Debug for Context<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Context")
+            .field("gil", &self.held.is_some())
+            .finish()
+    }
+}
+
+impl<'g> Context<'g> {
+    /// A context with no global lock: every backend but `gil`.
+    pub fn free() -> Self {
+        Context { held: None }
+    }
+
+    /// Takes the global lock and returns a context that holds it. The lock is
+    /// released when the context is dropped.
+    pub fn with_gil(gil: &'g Gil) -> Self {
+        Context {
+            held: Some(Held {
+                gil,
+                guard: RefCell::new(Some(gil.lock.lock())),
+                countdown: Cell::new(TICKS_PER_CLOCK_CHECK),
+                held_since: Cell::new(Instant::now()),
+            }),
+        }
+    }
+
+    /// A point where the interpreter may switch threads. Call it once per
+    /// small unit of work.
+    #[inline]
+    pub fn tick(&self) {
+        if let Some(held) = &self.held {
+            held.tick();
+        }
+    }
+
+    /// Runs `wait` with the global lock released, as CPython releases the GIL
+    /// around blocking IO and `time.sleep`.
+    pub fn blocking<T>(&self, wait: impl FnOnce() -> T) -> T {
+        match &self.held {
+            None => wait(),
+            Some(held) => {
+                drop(held.guard.borrow_mut().take());
+                let out = wait();
+                *held.guard.borrow_mut() = Some(held.gil.lock.lock());
+                held.held_since.set(Instant::now());
+                out
+            }
+        }
+    }
+}
+
+impl Held<'_> {
+    #[inline]
+    fn tick(&self) {
+        let left = self.countdown.get() - 1;
+        if left > 0 {
+            self.countdown.set(left);
+            return;
+        }
+        self.countdown.set(TICKS_PER_CLOCK_CHECK);
+        if self.held_since.get().elapsed() < self.gil.switch_interval {
+            return;
+        }
+        // Forced switching, as in CPython 3.2+: if another thread waits, hand
+        // the lock to it fairly and queue up behind it.
+        if let Some(guard) = self.guard.borrow_mut().as_mut() {
+            MutexGuard::bump(guard);
+        }
+        self.held_since.set(Instant::now());
+    }
+}

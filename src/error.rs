@@ -1,0 +1,60 @@
+//! The library's one error type. Messages say what was wrong and what to do.
+
+use std::io;
+
+/// Everything that can go wrong while building or running a job.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("unknown workload `{0}`: run `tvp list` to see the workloads")]
+    UnknownWorkload(String),
+    #[error("unknown backend `{0}`: run `tvp list` to see the backends")]
+    UnknownBackend(String),
+    #[error("invalid job: {0}")]
+    InvalidJob(String),
+    #[error("workload `{workload}` panicked in chunk {chunk}: {message}")]
+    ChunkPanicked {
+        workload: String,
+        chunk: String,
+        message: String,
+    },
+    #[error("worker process {pid} ({what}): {message}")]
+    Child {
+        pid: u32,
+        what: &'static str,
+        message: String,
+    },
+    #[error("the process pool is {0}: build a new pool")]
+    PoolUnusable(&'static str),
+    #[error("backend `{0}` was used before prepare(workers) was called")]
+    NotPrepared(&'static str),
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        #[source]
+        source: io::Error,
+    },
+}
+
+impl Error {
+    /// Wraps an IO error with what we were doing when it happened.
+    pub fn io(context: impl Into<String>, source: io::Error) -> Self {
+        Error::Io {
+            context: context.into(),
+            source,
+        }
+    }
+}
+
+/// The library's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Turns a panic payload into its message.
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "non-string panic payload".to_string()
+    }
+}

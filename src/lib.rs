@@ -1,0 +1,63 @@
+//! # threads-vs-processes
+//!
+//! A benchmark suite that teaches, with measurements from your own machine,
+//! when to use threads, a thread pool or child processes.
+//!
+//! The model in one line: **workload x backend x workers -> checksum + time.**
+//!
+//! - [`workloads`]: pure functions over an index range (primes, mandelbrot,
+//!   monte_carlo, stream). A workload never knows how it is run.
+//! - [`backends`]: ways to run them (sequential, threads, rayon, gil,
+//!   process, pool). A backend never knows what it runs, and every backend
+//!   must return the checksum `sequential` returns.
+//! - [`context`]: the GIL model's hooks that workloads call.
+//! - [`worker`], [`child`], [`pool`]: the process side: the `tvp worker`
+//!   protocol, a child seen from the parent, and a `multiprocessing.Pool`.
+//! - [`run`]: timing a sweep of backends and worker counts, as `tvp run` does.
+
+pub mod backends;
+pub mod child;
+pub mod context;
+pub mod error;
+pub mod pool;
+pub mod run;
+pub mod worker;
+pub mod workloads;
+
+pub use backends::{Backend, Config};
+pub use context::Context;
+pub use error::{Error, Result};
+pub use workloads::{Job, Kind, Workload};
+
+/// Worker counts to sweep on a machine with `cores` cores: 1, 2, 4, ... up
+/// to twice the cores, plus the core count itself. Going past the cores is on
+/// purpose: it shows oversubscription.
+pub fn default_workers(cores: usize) -> Vec<usize> {
+    let cores = cores.max(1);
+    let mut counts: Vec<usize> = std::iter::successors(Some(1usize), |w| w.checked_mul(2))
+        .take_while(|&w| w <= 2 * cores)
+        .collect();
+    counts.push(cores);
+    counts.push(2 * cores);
+    counts.sort_unstable();
+    counts.dedup();
+    counts
+}
+
+/// The machine's logical core count, as this process may use it.
+pub fn cores() -> usize {
+    std::thread::available_parallelism().map_or_else(|_| num_cpus::get(), usize::from)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::default_workers;
+
+    #[test]
+    fn worker_sweep_follows_the_core_count() {
+        assert_eq!(default_workers(1), vec![1, 2]);
+        assert_eq!(default_workers(2), vec![1, 2, 4]);
+        assert_eq!(default_workers(6), vec![1, 2, 4, 6, 8, 12]);
+        assert_eq!(default_workers(64), vec![1, 2, 4, 8, 16, 32, 64, 128]);
+    }
+}

@@ -1,0 +1,289 @@
+//! A process pool: N long-lived `tvp worker` children fed tasks over pipes,
+//! like Python's `multiprocessing.Pool`.
+//!
+//! - [`Pool::submit`] queues a task; an idle child gets it at once, otherwise
+//!   the next child to finish does.
+//! - [`Pool::recv`] returns the next finished task.
+//! - [`Pool::close`] accepts no more tasks; [`Pool::join`] then lets every
+//!   queued task finish, collects the results and waits for the children to
+//!   exit (they exit when their stdin closes).
+//! - [`Pool::terminate`] kills the children at once, tasks in flight or not.
+//! - Dropping a pool terminates it, so no child outlives it.
+//!
+//! A child that dies or breaks the protocol marks the pool broken: its tasks
+//! are lost, and the pool must be rebuilt.
+
+use std::collections::VecDeque;
+use std::io::BufRead;
+use std::ops::Range;
+use std::path::Path;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
+
+use crate::child::WorkerChild;
+use crate::error::{Error, Result};
+use crate::worker::Request;
+use crate::workloads::Job;
+
+/// Names a submitted task.
+pub type TaskId = u64;
+
+/// What a reader thread saw on one child's stdout.
+#[derive(Debug)]
+enum Event {
+    Line(String),
+    Eof,
+    Failed(std::io::Error),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Open,
+    Closed,
+    Broken,
+    Finished,
+}
+
+/// N pre-spawned worker processes and a queue of tasks.
+#[derive(Debug)]
+pub struct Pool {
+    children: Vec<WorkerChild>,
+    /// The task each child is running, if any.
+    running: Vec<Option<TaskId>>,
+    queue: VecDeque<(TaskId, String)>,
+    events: Receiver<(usize, Event)>,
+    readers: Vec<JoinHandle<()>>,
+    next_id: TaskId,
+    state: State,
+}
+
+impl Pool {
+    /// Spawns `workers` children of `exe worker`. Untimed setup: the spawn
+    /// cost is paid once, not per task.
+    pub fn new(exe: &Path, workers: usize) -> Result<Pool> {
+        if workers == 0 {
+            return Err(Error::InvalidJob("a pool needs at least one worker".into()));
+        }
+        let (tx, events) = crossbeam_channel::unbounded();
+        let mut pool = Pool {
+            children: Vec::with_capacity(workers),
+            running: vec![None; workers],
+            queue: VecDeque::new(),
+            events,
+            readers: Vec::with_capacity(workers),
+            next_id: 0,
+            state: State::Open,
+        };
+        for index in 0..workers {
+            // On error, dropping `pool` kills the children spawned so far.
+            let mut child = WorkerChild::spawn(exe)?;
+            let stdout = child.take_stdout().expect("a new child has its stdout");
+            let tx: Sender<(usize, Event)> = tx.clone();
+            let reader = std::thread::Builder::new()
+                .name(format!("tvp-pool-reader-{index}"))
+                .spawn(move || {
+                    for line in stdout.lines() {
+                        let event = match line {
+                            Ok(line) => Event::Line(line),
+                            Err(e) => Event::Failed(e),
+                        };
+                        if tx.send((index, event)).is_err() {
+                            return;
+                        }
+                    }
+                    let _ = tx.send((index, Event::Eof));
+                })
+                .map_err(|e| Error::io("cannot start a pool reader thread", e))?;
+            pool.children.push(child);
+            pool.readers.push(reader);
+        }
+        Ok(pool)
+    }
+
+    /// Number of worker processes.
+    pub fn workers(&self) -> usize {
+        self.children.len()
+    }
+
+    /// Process ids of the workers.
+    pub fn pids(&self) -> Vec<u32> {
+        self.children.iter().map(WorkerChild::pid).collect()
+    }
+
+    /// Tasks submitted and not yet returned by `recv`.
+    pub fn pending(&self) -> usize {
+        self.queue.len() + self.running.iter().flatten().count()
+    }
+
+    /// Queues a task: run `job` over `items`.
+    pub fn submit(&mut self, job: &Job, items: Range<u64>) -> Result<TaskId> {
+        match self.state {
+            State::Open => {}
+            State::Closed => return Err(Error::PoolUnusable("closed: it accepts no new tasks")),
+            State::Broken => return Err(Error::PoolUnusable("broken: a worker failed")),
+            State::Finished => return Err(Error::PoolUnusable("terminated")),
+        }
+        let id = self.next_id;
+        self.next_id += 1;
+        let request = Request {
+            job: job.clone(),
+            start: items.start,
+            end: items.end,
+        };
+        self.queue.push_back((id, request.to_line()));
+        self.dispatch()?;
+        Ok(id)
+    }
+
+    /// Sends queued tasks to idle children.
+    fn dispatch(&mut self) -> Result<()> {
+        while let Some(idle) = self.running.iter().position(Option::is_none) {
+            let Some((id, line)) = self.queue.pop_front() else {
+                return Ok(());
+            };
+            self.running[idle] = Some(id);
+            if let Err(e) = self.children[idle].send_line(&line) {
+                self.state = State::Broken;
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+
+    /// Waits for the next finished task.
+    pub fn recv(&mut self) -> Result<(TaskId, u64)> {
+        self.recv_deadline(None)
+    }
+
+    /// Waits at most `timeout` for the next finished task. A worker that
+    /// takes longer is taken to hang: the pool is broken.
+    pub fn recv_timeout(&mut self, timeout: Duration) -> Result<(TaskId, u64)> {
+        self.recv_deadline(Some(Instant::now() + timeout))
+    }
+
+    fn recv_deadline(&mut self, deadline: Option<Instant>) -> Result<(TaskId, u64)> {
+        if self.state == State::Broken || self.state == State::Finished {
+            return Err(Error::PoolUnusable(if self.state == State::Broken {
+                "broken: a worker failed"
+            } else {
+                "terminated"
+            }));
+        }
+        if self.pending() == 0 {
+            return Err(Error::InvalidJob(
+                "recv() on a pool with no pending tasks".into(),
+            ));
+        }
+        let (index, event) = match deadline {
+            None => self
+                .events
+                .recv()
+                .map_err(|_| RecvTimeoutError::Disconnected),
+            Some(d) => self.events.recv_deadline(d),
+        }
+        .map_err(|e| {
+            self.state = State::Broken;
+            let busy = self.running.iter().position(Option::is_some).unwrap_or(0);
+            match e {
+                RecvTimeoutError::Timeout => self.children[busy].died(
+                    "hung past the deadline",
+                    "no reply in time, so it was killed".into(),
+                ),
+                RecvTimeoutError::Disconnected => Error::PoolUnusable("broken: all readers gone"),
+            }
+        })?;
+        let result = match event {
+            Event::Line(line) => {
+                let task = self.running[index].take();
+                match (task, self.children[index].parse_reply(&line)) {
+                    (Some(task), Ok(sum)) => Ok((task, sum)),
+                    (None, _) => Err(self.children[index].died(
+                        "protocol error",
+                        format!("it sent a reply with no task running: {line:?}"),
+                    )),
+                    (Some(_), Err(e)) => Err(e),
+                }
+            }
+            Event::Eof => Err(self.children[index].died("exited early", String::new())),
+            Event::Failed(e) => Err(self.children[index].died("reply unreadable", e.to_string())),
+        };
+        match result {
+            Ok(done) => {
+                self.dispatch()?;
+                Ok(done)
+            }
+            Err(e) => {
+                self.state = State::Broken;
+                Err(e)
+            }
+        }
+    }
+
+    /// Accepts no new tasks; queued and running tasks still finish in
+    /// [`Pool::join`].
+    pub fn close(&mut self) {
+        if self.state == State::Open {
+            self.state = State::Closed;
+        }
+    }
+
+    /// After [`Pool::close`]: runs every queued task to the end, returns the
+    /// results not yet received, and waits for the children to exit.
+    pub fn join(&mut self) -> Result<Vec<(TaskId, u64)>> {
+        if self.state == State::Open {
+            return Err(Error::PoolUnusable(
+                "still open: call close() (or terminate()) before join()",
+            ));
+        }
+        let mut results = Vec::new();
+        while self.state == State::Closed && self.pending() > 0 {
+            results.push(self.recv()?);
+        }
+        for child in &mut self.children {
+            let status = child.wait()?;
+            if !status.success() {
+                let message = crate::child::describe(status);
+                return Err(Error::Child {
+                    pid: child.pid(),
+                    what: "bad exit",
+                    message,
+                });
+            }
+        }
+        self.finish();
+        Ok(results)
+    }
+
+    /// Kills every child at once (SIGKILL) and reaps it. Tasks in flight are
+    /// lost.
+    pub fn terminate(&mut self) {
+        for child in &mut self.children {
+            child.kill_and_reap();
+        }
+        self.queue.clear();
+        self.running.iter_mut().for_each(|r| *r = None);
+        self.finish();
+    }
+
+    fn finish(&mut self) {
+        self.state = State::Finished;
+        for reader in self.readers.drain(..) {
+            let _ = reader.join();
+        }
+    }
+
+    /// Whether a worker failed, so the pool must be rebuilt.
+    pub fn is_broken(&self) -> bool {
+        self.state == State::Broken
+    }
+}
+
+impl Drop for Pool {
+    fn drop(&mut self) {
+        if self.state != State::Finished {
+            self.terminate();
+        }
+    }
+}

@@ -1,0 +1,124 @@
+//! Timing a sweep, as `tvp run` does: every backend at every worker count,
+//! each run checked against the sequential checksum.
+//!
+//! This is the quick, criterion-free view; `cargo bench` measures the same
+//! sweep with criterion's statistics.
+
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use crate::backends::{self, Config};
+use crate::error::Result;
+use crate::workloads::Job;
+
+/// One (backend, workers) cell of a sweep.
+#[derive(Debug, Clone, Serialize)]
+pub struct Measurement {
+    pub workload: String,
+    pub backend: String,
+    pub workers: usize,
+    /// Median of the timed repeats.
+    pub median: Duration,
+    pub checksum: u64,
+    pub checksum_ok: bool,
+}
+
+/// What to sweep.
+#[derive(Debug, Clone)]
+pub struct Sweep {
+    pub job: Job,
+    pub backends: Vec<String>,
+    pub workers: Vec<usize>,
+    /// Timed runs per cell; the median is kept.
+    pub repeat: usize,
+}
+
+/// The result of a sweep: the sequential reference, then every cell.
+#[derive(Debug, Clone, Serialize)]
+pub struct SweepResult {
+    pub job: Job,
+    pub expected_checksum: u64,
+    pub sequential: Duration,
+    pub cells: Vec<Measurement>,
+}
+
+impl SweepResult {
+    /// The cell for `backend` at `workers`.
+    pub fn cell(&self, backend: &str, workers: usize) -> Option<&Measurement> {
+        self.cells
+            .iter()
+            .find(|m| m.backend == backend && m.workers == workers)
+    }
+
+    /// Sequential time / this cell's time.
+    pub fn speedup_vs_sequential(&self, m: &Measurement) -> f64 {
+        self.sequential.as_secs_f64() / m.median.as_secs_f64()
+    }
+
+    /// The same backend at 1 worker / this cell's time, if 1 was measured.
+    pub fn speedup_vs_one_worker(&self, m: &Measurement) -> Option<f64> {
+        self.cell(&m.backend, 1)
+            .map(|one| one.median.as_secs_f64() / m.median.as_secs_f64())
+    }
+}
+
+/// Times `repeat` runs (after one untimed warm-up that also checks the
+/// checksum) and returns the median and the checksum.
+pub fn time_backend(
+    backend: &mut dyn backends::Backend,
+    job: &Job,
+    repeat: usize,
+) -> Result<(Duration, u64)> {
+    let checksum = backend.execute(job)?;
+    let mut times = Vec::with_capacity(repeat.max(1));
+    for _ in 0..repeat.max(1) {
+        let start = Instant::now();
+        let sum = std::hint::black_box(backend.execute(job)?);
+        times.push(start.elapsed());
+        debug_assert_eq!(sum, checksum);
+    }
+    times.sort_unstable();
+    Ok((times[times.len() / 2], checksum))
+}
+
+/// Runs the sweep; `progress` is told about each cell as it finishes.
+pub fn run_sweep(
+    sweep: &Sweep,
+    config: &Config,
+    mut progress: impl FnMut(&Measurement),
+) -> Result<SweepResult> {
+    let mut sequential = backends::create("sequential", config)?;
+    sequential.prepare(1)?;
+    let (seq_time, expected) = time_backend(sequential.as_mut(), &sweep.job, sweep.repeat)?;
+    let mut cells = Vec::new();
+    for name in &sweep.backends {
+        let mut backend = backends::create(name, config)?;
+        // Sequential ignores the worker count: measure it once.
+        let counts: &[usize] = if name == "sequential" {
+            &[1]
+        } else {
+            &sweep.workers
+        };
+        for &workers in counts {
+            backend.prepare(workers)?;
+            let (median, checksum) = time_backend(backend.as_mut(), &sweep.job, sweep.repeat)?;
+            let m = Measurement {
+                workload: sweep.job.workload.clone(),
+                backend: name.clone(),
+                workers,
+                median,
+                checksum,
+                checksum_ok: checksum == expected,
+            };
+            progress(&m);
+            cells.push(m);
+        }
+    }
+    Ok(SweepResult {
+        job: sweep.job.clone(),
+        expected_checksum: expected,
+        sequential: seq_time,
+        cells,
+    })
+}

@@ -1,0 +1,93 @@
+//! Every backend returns the sequential checksum, for every workload, at
+//! worker counts that do and do not divide the size, including sizes smaller
+//! than the worker count and the empty job.
+
+use tvp::backends::{self, Config};
+use tvp::workloads::{self, Job, run_sequential};
+
+fn config() -> Config {
+    Config::new(env!("CARGO_BIN_EXE_tvp"))
+}
+
+/// Small sizes per workload: 0, 1, 2, fewer than 7 workers, and a few
+/// hundred items' worth that no worker count here divides evenly.
+fn sizes(workload: &str) -> Vec<u64> {
+    let larger = match workload {
+        "primes" => 10_007,
+        "mandelbrot" => 61,
+        "monte_carlo" => 100_003,
+        "stream" => 5_003,
+        other => panic!("add sizes for the new workload `{other}`"),
+    };
+    vec![0, 1, 2, 5, larger]
+}
+
+#[test]
+fn every_backend_agrees_with_sequential() {
+    let config = config();
+    for workload in workloads::names() {
+        for size in sizes(workload) {
+            let job = Job::new(workload).unwrap().with_size(size);
+            let expected = run_sequential(&job).unwrap();
+            for name in backends::names() {
+                let mut backend = backends::create(name, &config).unwrap();
+                for workers in [1, 2, 3, 7] {
+                    backend.prepare(workers).unwrap();
+                    let got = backend.execute(&job).unwrap_or_else(|e| {
+                        panic!("{name} x {workload} (size {size}, {workers} workers): {e}")
+                    });
+                    assert_eq!(
+                        got, expected,
+                        "{name} x {workload} (size {size}, {workers} workers)"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn stream_agrees_across_several_array_fills() {
+    // Past one array-full, so a chunk spans several fills of the arrays.
+    let job = Job::new("stream")
+        .unwrap()
+        .with_size(workloads::stream::ARRAY_LEN as u64 * 2 + 3);
+    let expected = run_sequential(&job).unwrap();
+    for name in ["threads", "rayon", "pool"] {
+        let mut backend = backends::create(name, &config()).unwrap();
+        for workers in [2, 3] {
+            backend.prepare(workers).unwrap();
+            assert_eq!(
+                backend.execute(&job).unwrap(),
+                expected,
+                "{name} x {workers}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_backend_can_run_many_jobs_after_one_prepare() {
+    let config = config();
+    for name in backends::names() {
+        let mut backend = backends::create(name, &config).unwrap();
+        backend.prepare(3).unwrap();
+        for workload in workloads::names() {
+            let job = Job::new(workload).unwrap().with_size(sizes(workload)[4]);
+            assert_eq!(
+                backend.execute(&job).unwrap(),
+                run_sequential(&job).unwrap()
+            );
+        }
+    }
+}
+
+#[test]
+fn execute_before_prepare_is_an_error_not_a_panic() {
+    let job = Job::new("primes").unwrap().with_size(10);
+    for name in ["threads", "rayon", "gil", "process", "pool"] {
+        let mut backend = backends::create(name, &config()).unwrap();
+        let err = backend.execute(&job).unwrap_err().to_string();
+        assert!(err.contains("prepare"), "{name}: {err}");
+    }
+}

@@ -1,0 +1,122 @@
+//! The `tvp` command line: bad input gets a clear message and exit code 2,
+//! never a panic; good input prints the table.
+
+use std::process::{Command, Output};
+
+fn tvp(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tvp"))
+        .args(args)
+        .output()
+        .expect("run tvp")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Exit code 2, a message containing each of `words`, and no panic.
+fn assert_usage_error(args: &[&str], words: &[&str]) {
+    let out = tvp(args);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{args:?} -> {err}");
+    for word in words {
+        assert!(err.contains(word), "{args:?}: expected {word:?} in {err}");
+    }
+    assert!(!err.contains("panicked"), "{args:?} panicked: {err}");
+}
+
+#[test]
+fn unknown_workload() {
+    assert_usage_error(
+        &["run", "--workload", "fibonacci"],
+        &["fibonacci", "primes"],
+    );
+}
+
+#[test]
+fn unknown_backend() {
+    assert_usage_error(&["run", "--backend", "threads,fork"], &["fork", "rayon"]);
+}
+
+#[test]
+fn zero_workers() {
+    assert_usage_error(&["run", "--workers", "0"], &["at least 1"]);
+}
+
+#[test]
+fn absurd_worker_count_explains_the_cap() {
+    assert_usage_error(
+        &["run", "--workers", "1,100000"],
+        &["100000", "cap of 1024"],
+    );
+}
+
+#[test]
+fn non_numeric_values() {
+    assert_usage_error(&["run", "--workers", "two"], &["two", "whole number"]);
+    assert_usage_error(&["run", "--size", "big"], &["big"]);
+    assert_usage_error(&["run", "--repeat=-1"], &["repeat"]);
+}
+
+#[test]
+fn size_zero() {
+    assert_usage_error(&["run", "--size", "0"], &["0"]);
+}
+
+#[test]
+fn unknown_subcommand() {
+    assert_usage_error(&["fly"], &["fly"]);
+}
+
+#[test]
+fn list_names_every_workload_and_backend() {
+    let out = tvp(&["list"]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    for name in tvp::workloads::names()
+        .into_iter()
+        .chain(tvp::backends::names())
+    {
+        assert!(text.contains(name), "`tvp list` misses {name}");
+    }
+}
+
+#[test]
+fn run_prints_a_checked_row_per_backend_and_worker_count() {
+    let out = tvp(&[
+        "run",
+        "-w",
+        "primes",
+        "-b",
+        "threads,process",
+        "-n",
+        "1,3",
+        "-s",
+        "5000",
+        "-r",
+        "1",
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}\n{}", stderr(&out));
+    for row in [
+        "threads           1",
+        "threads           3",
+        "process           3",
+    ] {
+        let line = text
+            .lines()
+            .find(|l| l.trim_start().starts_with(row.trim_start()))
+            .unwrap_or_else(|| panic!("no row {row:?} in\n{text}"));
+        assert!(line.ends_with("ok"), "checksum not ok: {line}");
+    }
+    // 669 primes below 5000.
+    assert!(text.contains("checksum 669"), "{text}");
+}
+
+#[test]
+fn help_explains_the_defaults() {
+    let out = tvp(&["run", "--help"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    assert!(text.contains("twice the"), "{text}");
+}
