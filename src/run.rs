@@ -88,9 +88,12 @@ pub fn run_sweep(
     config: &Config,
     mut progress: impl FnMut(&Measurement),
 ) -> Result<SweepResult> {
+    // Temp dirs and servers are made once, untimed, and removed on return.
+    let fixture = sweep.job.setup()?;
+    let job = &fixture.job;
     let mut sequential = backends::create("sequential", config)?;
     sequential.prepare(1)?;
-    let (seq_time, expected) = time_backend(sequential.as_mut(), &sweep.job, sweep.repeat)?;
+    let (seq_time, expected) = time_backend(sequential.as_mut(), job, sweep.repeat)?;
     let mut cells = Vec::new();
     for name in &sweep.backends {
         let mut backend = backends::create(name, config)?;
@@ -102,7 +105,7 @@ pub fn run_sweep(
         };
         for &workers in counts {
             backend.prepare(workers)?;
-            let (median, checksum) = time_backend(backend.as_mut(), &sweep.job, sweep.repeat)?;
+            let (median, checksum) = time_backend(backend.as_mut(), job, sweep.repeat)?;
             let m = Measurement {
                 workload: sweep.job.workload.clone(),
                 backend: name.clone(),

@@ -25,6 +25,7 @@ pub(super) const ENTRY: Entry = Entry {
     teaches: "CPU-bound, rows of very different cost: static chunks vs dynamic scheduling",
     default_size: 1_200,
     build,
+    setup: None,
 };
 
 fn build(job: &Job) -> Result<Box<dyn Workload>> {

@@ -80,6 +80,52 @@ impl Job {
     pub fn build(&self) -> Result<Box<dyn Workload>> {
         (entry(&self.workload)?.build)(self)
     }
+
+    /// Makes what the job needs while it runs (a temp dir, a server), before
+    /// any timing. Run the fixture's job, then drop the fixture to clean up.
+    pub fn setup(&self) -> Result<Fixture> {
+        match entry(&self.workload)?.setup {
+            Some(setup) => setup(self),
+            None => Ok(Fixture::none(self.clone())),
+        }
+    }
+}
+
+/// A job ready to run, holding what it needs (a temp dir, a server) until it
+/// is dropped. The job's options say where those resources are, so a child
+/// process can find them.
+pub struct Fixture {
+    pub job: Job,
+    guard: Option<Box<dyn std::any::Any + Send>>,
+}
+
+impl Fixture {
+    /// A job that needs nothing.
+    pub fn none(job: Job) -> Self {
+        Fixture { job, guard: None }
+    }
+
+    /// A job whose resources live as long as `guard`: its `Drop` cleans up.
+    pub fn with_guard(job: Job, guard: impl std::any::Any + Send) -> Self {
+        Fixture {
+            job,
+            guard: Some(Box::new(guard)),
+        }
+    }
+
+    /// Whether the fixture holds resources that dropping it releases.
+    pub fn holds_resources(&self) -> bool {
+        self.guard.is_some()
+    }
+}
+
+impl std::fmt::Debug for Fixture {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Fixture")
+            .field("job", &self.job)
+            .field("holds_resources", &self.holds_resources())
+            .finish()
+    }
 }
 
 /// A pure function over an index range.
@@ -114,6 +160,8 @@ pub struct Entry {
     /// reference machine (see each file's doc).
     pub default_size: u64,
     pub build: fn(&Job) -> Result<Box<dyn Workload>>,
+    /// Untimed setup that some workloads need (see [`Job::setup`]).
+    pub setup: Option<fn(&Job) -> Result<Fixture>>,
 }
 
 /// Every workload, in the order `tvp list` shows them.
@@ -159,7 +207,8 @@ pub fn split(items: Range<u64>, parts: usize) -> Vec<Range<u64>> {
 
 /// Runs a whole job in this thread: the reference every backend must match.
 pub fn run_sequential(job: &Job) -> Result<u64> {
-    let workload = job.build()?;
+    let fixture = job.setup()?;
+    let workload = fixture.job.build()?;
     Ok(workload.run(0..workload.size(), &Context::free()))
 }
 

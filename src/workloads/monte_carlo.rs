@@ -21,6 +21,7 @@ pub(super) const ENTRY: Entry = Entry {
     teaches: "CPU-bound, tiny equal items: near-perfect scaling, and a counter-based RNG so any split agrees",
     default_size: 40_000_000,
     build,
+    setup: None,
 };
 
 fn build(job: &Job) -> Result<Box<dyn Workload>> {

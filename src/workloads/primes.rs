@@ -22,6 +22,7 @@ pub(super) const ENTRY: Entry = Entry {
     teaches: "CPU-bound, uneven items: static chunks leave workers idle, work stealing evens them out",
     default_size: 3_000_000,
     build,
+    setup: None,
 };
 
 fn build(job: &Job) -> Result<Box<dyn Workload>> {

@@ -40,6 +40,7 @@ pub(super) const ENTRY: Entry = Entry {
     teaches: "memory-bound: past a few threads the memory bus, not the cores, is the limit",
     default_size: 3_000_000,
     build,
+    setup: None,
 };
 
 fn build(job: &Job) -> Result<Box<dyn Workload>> {
