@@ -21,6 +21,7 @@ pub mod context;
 pub mod error;
 pub mod pool;
 pub mod run;
+pub mod sweep;
 pub mod worker;
 pub mod workloads;
 

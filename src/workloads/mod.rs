@@ -15,10 +15,14 @@ use serde::{Deserialize, Serialize};
 use crate::context::Context;
 use crate::error::{Error, Result};
 
+pub mod files;
+pub mod files_fsync;
+pub mod latency;
 pub mod mandelbrot;
 pub mod monte_carlo;
 pub mod primes;
 pub mod stream;
+pub mod tcp;
 
 pub use mandelbrot::Mandelbrot;
 pub use monte_carlo::MonteCarlo;
@@ -170,6 +174,10 @@ pub const REGISTRY: &[Entry] = &[
     mandelbrot::ENTRY,
     monte_carlo::ENTRY,
     stream::ENTRY,
+    latency::ENTRY,
+    files::ENTRY,
+    files_fsync::ENTRY,
+    tcp::ENTRY,
 ];
 
 /// Finds a workload's registry entry by name.
