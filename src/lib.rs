@@ -19,6 +19,7 @@ pub mod backends;
 pub mod child;
 pub mod context;
 pub mod error;
+pub mod memory;
 pub mod pool;
 pub mod run;
 pub mod sweep;
