@@ -49,11 +49,11 @@ struct RunArgs {
     backend: Vec<String>,
     /// Worker counts, comma-separated [default: 1, 2, 4, ... up to twice the
     /// cores, plus the core count]
-    #[arg(long, short = 'n', value_delimiter = ',', value_parser = parse_workers)]
+    #[arg(long, short = 'n', value_delimiter = ',', allow_negative_numbers = true, value_parser = parse_workers)]
     workers: Vec<usize>,
     /// Items per workload [default: each workload's own, about 100-300 ms
     /// sequentially]
-    #[arg(long, short = 's', value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, short = 's', allow_negative_numbers = true, value_parser = parse_size)]
     size: Option<u64>,
     /// Timed runs per cell; the median is shown
     #[arg(long, short = 'r', default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=1000))]
@@ -79,6 +79,17 @@ fn parse_option(text: &str) -> Result<(String, String), String> {
     match text.split_once('=') {
         Some((key, value)) if !key.is_empty() => Ok((key.to_string(), value.to_string())),
         _ => Err(format!("`{text}` is not KEY=VALUE")),
+    }
+}
+
+fn parse_size(text: &str) -> Result<u64, String> {
+    match text.trim().parse::<u64>() {
+        Ok(0) => Err("size must be at least 1 item: an empty job measures nothing".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!(
+            "`{text}` is not a whole number of items from 1 to {}",
+            u64::MAX
+        )),
     }
 }
 
