@@ -279,10 +279,9 @@ pub fn recv_each(children: &mut [WorkerChild], timeout: Option<Duration>) -> Res
                         .chars()
                         .take(80)
                         .collect();
-                    return Err(child.died(
-                        "sent a truncated line",
-                        format!("{shown:?} and no newline"),
-                    ));
+                    return Err(
+                        child.died("sent a truncated line", format!("{shown:?} and no newline"))
+                    );
                 }
                 Err(e) => return Err(child.died("reply unreadable", e.to_string())),
             }

@@ -237,10 +237,7 @@ impl Pool {
             },
             Event::Truncated(part) => {
                 let shown: String = part.chars().take(80).collect();
-                Err(child.died(
-                    "sent a truncated line",
-                    format!("{shown:?} and no newline"),
-                ))
+                Err(child.died("sent a truncated line", format!("{shown:?} and no newline")))
             }
             Event::Eof => Err(child.died("exited early", String::new())),
             Event::Failed(e) => Err(child.died("reply unreadable", e.to_string())),

@@ -36,7 +36,10 @@ impl Drop for Serial {
             return;
         }
         let left = children_of(std::process::id());
-        assert!(left.is_empty(), "children left behind (pid, state): {left:?}");
+        assert!(
+            left.is_empty(),
+            "children left behind (pid, state): {left:?}"
+        );
     }
 }
 
@@ -230,9 +233,13 @@ fn a_process_backend_child_error_stops_the_others_at_once() {
     let pids = pid_dir();
     let mut job = fault_job(100, "exit", 75);
     job.options.insert("item_ms".into(), "400".into());
-    job.options.insert("pid_dir".into(), path_option(pids.path()));
+    job.options
+        .insert("pid_dir".into(), path_option(pids.path()));
     let start = Instant::now();
-    let err = prepared("process", 4).execute(&job).unwrap_err().to_string();
+    let err = prepared("process", 4)
+        .execute(&job)
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("exited with code 3"), "{err}");
     assert!(
         start.elapsed() < Duration::from_secs(8),

@@ -201,13 +201,17 @@ pub(crate) fn combine_all(
     parts: impl IntoIterator<Item = Result<u64>>,
 ) -> Result<u64> {
     let (parts, errors): (Vec<_>, Vec<_>) = parts.into_iter().partition(Result::is_ok);
-    if let Some(first) = errors.into_iter().map(Result::unwrap_err).reduce(|kept, e| {
-        if matches!(kept, Error::Cancelled { .. }) {
-            e
-        } else {
-            kept
-        }
-    }) {
+    if let Some(first) = errors
+        .into_iter()
+        .map(Result::unwrap_err)
+        .reduce(|kept, e| {
+            if matches!(kept, Error::Cancelled { .. }) {
+                e
+            } else {
+                kept
+            }
+        })
+    {
         return Err(first);
     }
     let mut total = None;
