@@ -13,7 +13,10 @@ tests=${PIPESTATUS[0]}
 set -e
 sleep 1 # let init reap the children of the SIGKILLed tvp
 
-workers=$(pgrep -a -f "$PWD/target/debug/tvp worker" || true)
+workers=$(for pid in $(pgrep -f 'tvp worker'); do
+  exe=$(readlink "/proc/$pid/exe" || true)
+  if [[ $exe == "$PWD"/* ]]; then echo "$pid $exe"; fi
+done)
 zombies=$(ps -eo pid=,ppid=,stat=,comm= | awk '$3 ~ /^Z/ && $4 == "tvp"')
 files=$(find "$tmp" -mindepth 1)
 echo "tvp worker processes left: ${workers:-none}"

@@ -178,3 +178,33 @@ impl Held<'_> {
         self.held_since.set(Instant::now());
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cancelled_context_unwinds_at_its_next_tick_without_a_panic_message() {
+        let cancel = Cancel::default();
+        let gil = Gil::default();
+        let payload = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let cx = Context::with_gil(&gil).cancellable(&cancel);
+            cx.tick();
+            cancel.cancel();
+            cx.tick();
+        }))
+        .expect_err("tick after cancel unwinds");
+        assert!(payload.is::<Cancelled>());
+        // Unwinding dropped the context, which gave the global lock back.
+        assert!(gil.lock.try_lock().is_some());
+    }
+
+    #[test]
+    fn a_free_context_never_stops() {
+        let cx = Context::free();
+        for _ in 0..1_000 {
+            cx.tick();
+        }
+        assert_eq!(cx.blocking(|| 7), 7);
+    }
+}
