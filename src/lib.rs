@@ -13,12 +13,14 @@
 //! - [`context`]: the GIL model's hooks that workloads call.
 //! - [`worker`], [`child`], [`pool`]: the process side: the `tvp worker`
 //!   protocol, a child seen from the parent, and a `multiprocessing.Pool`.
+//! - [`interrupt`]: SIGINT/SIGTERM stop a run, kill its children and clean up.
 //! - [`run`]: timing a sweep of backends and worker counts, as `tvp run` does.
 
 pub mod backends;
 pub mod child;
 pub mod context;
 pub mod error;
+pub mod interrupt;
 pub mod pool;
 pub mod run;
 pub mod worker;
