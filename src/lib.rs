@@ -14,6 +14,7 @@
 //! - [`context`]: the GIL model's hooks that workloads call.
 //! - [`worker`], [`child`], [`pool`]: the process side: the `tvp worker`
 //!   protocol, a child seen from the parent, and a `multiprocessing.Pool`.
+//! - [`interrupt`]: SIGINT/SIGTERM stop a run, kill its children and clean up.
 //! - [`run`]: timing a sweep of backends and worker counts, as `tvp run` does;
 //!   [`sweep`]: which worker counts (IO goes far past the cores).
 //! - [`memory`]: peak memory of a run, parent plus children, per worker;
@@ -24,6 +25,7 @@ pub mod child;
 pub mod context;
 pub mod error;
 pub mod explain_io;
+pub mod interrupt;
 pub mod memory;
 pub mod pool;
 pub mod run;

@@ -161,9 +161,9 @@ pub fn measure_cell(
     line.push('\n');
     child.send_line(&line)?;
     child.close_stdin();
-    let mut stdout = child.take_stdout().expect("a new child has its stdout");
+    let stdout = child.take_stdout().expect("a new child has its stdout");
     let mut reply = String::new();
-    let read = stdout.read_line(&mut reply);
+    let read = std::io::BufReader::new(stdout).read_line(&mut reply);
     let status = child.wait()?;
     let pid = child.pid();
     if let Err(e) = read {
