@@ -21,7 +21,12 @@ fn config() -> Config {
 
 /// Child processes of this test process.
 fn children() -> Vec<String> {
-    std::fs::read_dir("/proc/self/task")
+    children_of("self")
+}
+
+/// Child processes of `pid` ("self" for this one).
+fn children_of(pid: impl std::fmt::Display) -> Vec<String> {
+    std::fs::read_dir(format!("/proc/{pid}/task"))
         .unwrap()
         .flatten()
         .filter_map(|t| std::fs::read_to_string(t.path().join("children")).ok())
@@ -159,4 +164,65 @@ fn a_server_with_clients_still_connected_stops_on_drop() {
     drop(fixture);
     assert_nothing_left(None, Some(addr));
     drop(clients);
+}
+
+#[test]
+fn ctrl_c_during_a_files_run_removes_its_temp_dir_and_children() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let tmp = tempfile::tempdir().unwrap();
+    // Enough files that the pool is still at work when the signal comes.
+    let args = [
+        "run",
+        "-w",
+        "files",
+        "-b",
+        "pool,threads",
+        "-n",
+        "4",
+        "-s",
+        "20000",
+    ];
+    let mut tvp = std::process::Command::new(env!("CARGO_BIN_EXE_tvp"))
+        .args(args)
+        .args(["-r", "1", "--no-memory"])
+        .env("TMPDIR", tmp.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let has_dir = || {
+        std::fs::read_dir(tmp.path()).unwrap().flatten().any(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with(files::DIR_PREFIX)
+        })
+    };
+    // After the sequential reference, the pool's 4 workers start.
+    while !has_dir() || children_of(tvp.id()).len() < 4 {
+        assert!(started.elapsed().as_secs() < 60, "the pool never started");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    let workers = children_of(tvp.id());
+    // SAFETY: kill touches no memory; the pid is our unreaped child.
+    unsafe { libc::kill(tvp.id() as libc::pid_t, libc::SIGINT) };
+    let status = tvp.wait().unwrap();
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(tvp.stderr.as_mut().unwrap(), &mut stderr).unwrap();
+    assert_eq!(status.code(), Some(130), "{stderr}");
+    assert_nothing_left(Some(tmp.path()), None);
+    // The pool's workers were killed; init reaps them.
+    let gone = |pid: &String| !Path::new(&format!("/proc/{pid}")).exists();
+    for _ in 0..500 {
+        if workers.iter().all(gone) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let left: Vec<&String> = workers.iter().filter(|p| !gone(p)).collect();
+    assert!(
+        left.is_empty(),
+        "workers of the interrupted tvp left: {left:?}"
+    );
 }
