@@ -21,8 +21,8 @@ use std::time::{Duration, Instant};
 use criterion::{BenchmarkId, Criterion, SamplingMode};
 use tvp::backends::{self, Config};
 use tvp::memory::{self, MemoryReport};
-use tvp::sweep;
 use tvp::workloads::{Fixture, Job, run_sequential};
+use tvp::{explain_io, sweep};
 
 /// (workload, bench size): each sequential run takes tens of milliseconds.
 const PLAN: &[(&str, u64)] = &[
@@ -206,6 +206,7 @@ fn memory_sweep(config: &Config, size: u64, workers: &[usize]) {
         }
     }
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("reports/data/memory.json");
+    eprintln!("io bench memory: {}", explain_io::explain_memory(&cells));
     MemoryReport::new(&job, cells)
         .write(&path)
         .unwrap_or_else(|e| panic!("{e}"));

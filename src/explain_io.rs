@@ -282,16 +282,7 @@ mod tests {
     }
 
     fn cell(backend: &str, workers: usize, peak_kb: u64) -> CellMemory {
-        CellMemory {
-            backend: backend.into(),
-            workers,
-            parent_kb: peak_kb,
-            children_kb: 0,
-            children: 0,
-            child_max_kb: 0,
-            peak_kb,
-            checksum: 0,
-        }
+        CellMemory::with_peak(backend, workers, peak_kb)
     }
 
     #[test]

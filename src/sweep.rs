@@ -37,20 +37,18 @@ pub fn workers_for_max(kind: Kind, cores: usize, io_max: usize) -> Vec<usize> {
 
 /// 1, 2, 4, ... up to `max`, plus `max` itself when it is not a power of two.
 pub fn io_workers(max: usize) -> Vec<usize> {
-    let max = max.max(1);
-    let mut counts: Vec<usize> = std::iter::successors(Some(1usize), |w| w.checked_mul(2))
-        .take_while(|&w| w <= max)
-        .collect();
-    if counts.last() != Some(&max) {
-        counts.push(max);
-    }
-    counts
+    powers_up_to(2, max)
 }
 
 /// Quick mode's IO worker counts: 1, 4, 16, ... up to `max`, and `max`.
 pub fn quick_io_workers(max: usize) -> Vec<usize> {
+    powers_up_to(4, max)
+}
+
+/// 1, base, base^2, ... up to `max`, ending with `max` itself.
+fn powers_up_to(base: usize, max: usize) -> Vec<usize> {
     let max = max.max(1);
-    let mut counts: Vec<usize> = std::iter::successors(Some(1usize), |w| w.checked_mul(4))
+    let mut counts: Vec<usize> = std::iter::successors(Some(1usize), |w| w.checked_mul(base))
         .take_while(|&w| w <= max)
         .collect();
     if counts.last() != Some(&max) {
