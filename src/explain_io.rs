@@ -121,7 +121,7 @@ pub fn explain_io_scaling(workload: &str, cores: usize, speedups: &[Series]) -> 
     if let (Some(gil), Some(threads)) = (last_of("gil"), last_of("threads")) {
         if gil >= 0.75 * threads {
             text += &format!(
-                " The GIL model kept {:.0}% of the threads' speedup: the lock is released \
+                " The GIL model reached {:.0}% of the threads' speedup: the lock is released \
                  around each wait, as CPython releases it around IO.",
                 100.0 * gil / threads
             );
@@ -139,14 +139,13 @@ pub fn explain_io_scaling(workload: &str, cores: usize, speedups: &[Series]) -> 
 /// Peak memory in MB against workers, one series per backend (sequential
 /// left out): the memory-per-worker chart's data.
 pub fn memory_series(cells: &[CellMemory]) -> Vec<Series> {
-    let mut names: Vec<&str> = cells
-        .iter()
-        .map(|c| c.backend.as_str())
-        .filter(|b| *b != "sequential")
-        .collect();
-    names.dedup();
-    names.sort_unstable();
-    names.dedup();
+    // Backends in the order the cells name them first (the registry's).
+    let mut names: Vec<&str> = Vec::new();
+    for c in cells {
+        if c.backend != "sequential" && !names.contains(&c.backend.as_str()) {
+            names.push(&c.backend);
+        }
+    }
     names
         .into_iter()
         .map(|b| {
@@ -257,7 +256,7 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("spawns"), "{text}");
-        assert!(text.contains("kept 83%"), "{text}");
+        assert!(text.contains("reached 83%"), "{text}");
     }
 
     #[test]
@@ -297,8 +296,8 @@ mod tests {
         assert_eq!(
             memory_per_worker(&cells),
             vec![
-                ("pool".into(), 64, 3.0),
-                ("threads".into(), 64, 8.0 / 1024.0)
+                ("threads".into(), 64, 8.0 / 1024.0),
+                ("pool".into(), 64, 3.0)
             ]
         );
         let text = explain_memory(&cells);
@@ -311,7 +310,7 @@ mod tests {
         let series = memory_series(&cells);
         assert_eq!(series.len(), 2);
         assert_eq!(
-            series[1].points,
+            series[0].points,
             vec![(1, 3200.0 / 1024.0), (64, 3704.0 / 1024.0)]
         );
     }
