@@ -4,10 +4,11 @@
 //! writes it, reads it back, hashes what it read and deletes the file. The
 //! data goes to the page cache, not the disk: the kernel copies it and
 //! returns, so "IO" here is mostly system calls and filesystem metadata
-//! (create and unlink take the directory's lock). That work needs a core, so
-//! on a 2-core machine it stops scaling near 2 workers: cached file IO behaves
-//! like CPU work. `files_fsync` adds an fsync per file, which waits for the
-//! disk and scales like real IO.
+//! (create and unlink take the directory's lock). That work needs a core and
+//! the lock, so it scales like CPU work at best: on the busy 2-core reference
+//! machine no backend got past 1.3x its own 1-worker time (`tvp run -w
+//! files`). `files_fsync` adds an fsync per file, which waits for the disk
+//! and scales like real IO.
 //!
 //! The temp dir is made by the job's fixture (`Job::setup`) under the `root`
 //! option (default: the system temp dir) and removed when the fixture drops,
@@ -15,9 +16,9 @@
 //! so child processes find it.
 //!
 //! Checksum: the wrapping sum of the files' hashes (FNV-1a over the 64-bit
-//! words read back). Default 4,000 files: one sequential run took about
-//! 250 ms on the 2-core reference machine
-//! (`tvp run -w files -b sequential`).
+//! words read back). Default 5,000 files: one sequential run took 360-520 ms
+//! on the 2-core reference machine while others compiled on it (4,000 took
+//! 180 ms under lighter load; `tvp run -w files -b sequential`).
 
 use std::fs::{self, File};
 use std::io::{Read, Write};
@@ -43,7 +44,7 @@ pub const DIR_PREFIX: &str = "tvp-files-";
 pub(super) const ENTRY: Entry = Entry {
     name: "files",
     kind: Kind::Io,
-    teaches: "file IO through the page cache: system calls, not waiting, so it scales with the cores",
+    teaches: "file IO through the page cache: system calls, not waiting, so it scales like CPU work at best",
     default_size: 5_000,
     build: build_cached,
     setup: Some(setup),

@@ -12,14 +12,17 @@
 //! ephemeral ports under criterion's repeated runs.
 //!
 //! A loopback round trip waits for the server, but the server needs a core
-//! to answer, and so does the kernel's loopback path: with client and server
-//! on the same 2 cores the round trips stop scaling once both cores are
-//! busy. Across a real network the wait is the wire, and workers overlap it
-//! as in `latency`.
+//! to answer, and so does the kernel's loopback path: client and server
+//! share the same cores, and each round trip is two wake-ups. On the 2-core
+//! reference machine (a VM) a round trip took about 4 us when client and
+//! server ran on one core, and up to 100 us or more when each wake-up had to
+//! reach the other virtual core; more clients spread the pairs over both
+//! cores and made the whole run slower, not faster. Across a real network the
+//! wait is the wire, and workers overlap it as in `latency`.
 //!
-//! Checksum: the wrapping sum of `splitmix64(i)`. Default 10,000 requests:
-//! one sequential run took about 250 ms on the 2-core reference machine
-//! (`tvp run -w tcp -b sequential`). The server stops when the fixture drops:
+//! Checksum: the wrapping sum of `splitmix64(i)`. Default 50,000 requests:
+//! one sequential run took 205-230 ms on the 2-core reference machine
+//! (`tvp run -w tcp -b sequential`), and ten times that in unlucky runs. The server stops when the fixture drops:
 //! its threads are joined and its sockets closed.
 
 use std::io::{Read, Write};
@@ -40,7 +43,7 @@ pub const OPT_ADDR: &str = "addr";
 pub(super) const ENTRY: Entry = Entry {
     name: "tcp",
     kind: Kind::Io,
-    teaches: "loopback request-response: waits on a server that shares the cores, so it scales only so far",
+    teaches: "loopback round trips: the server shares the cores, so more clients barely help",
     default_size: 50_000,
     build,
     setup: Some(setup),
