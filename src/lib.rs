@@ -14,13 +14,19 @@
 //! - [`worker`], [`child`], [`pool`]: the process side: the `tvp worker`
 //!   protocol, a child seen from the parent, and a `multiprocessing.Pool`.
 //! - [`run`]: timing a sweep of backends and worker counts, as `tvp run` does.
+//! - [`sweep`]: what `cargo bench` sweeps (worker counts per kind, quick mode).
+//! - [`report`]: criterion's results -> charts and explanations -> `reports/`;
+//!   [`machine`]: the machine info it shows.
 
 pub mod backends;
 pub mod child;
 pub mod context;
 pub mod error;
+pub mod machine;
 pub mod pool;
+pub mod report;
 pub mod run;
+pub mod sweep;
 pub mod worker;
 pub mod workloads;
 
