@@ -28,9 +28,14 @@ const WARM_UP: Duration = Duration::from_millis(100);
 /// With runs of 70-250 ms this is ten samples of one or two runs each.
 const MEASUREMENT: Duration = Duration::from_secs(1);
 const QUICK_MEASUREMENT: Duration = Duration::from_millis(300);
+/// Bootstrap resamples for the confidence intervals. Criterion's default,
+/// 100,000, made its analysis and plots take about 10 s per benchmark on the
+/// loaded 2-core machine, longer than the measuring itself; 10,000 is plenty
+/// for 10 samples.
+const RESAMPLES: usize = 10_000;
 /// Criterion's own analysis and plots per benchmark, measured on the 2-core
 /// machine; only used for the estimate printed before the run.
-const OVERHEAD_PER_BENCH: Duration = Duration::from_millis(400);
+const OVERHEAD_PER_BENCH: Duration = Duration::from_millis(600);
 
 /// One workload to sweep, with its reference checksum and time.
 struct Plan {
@@ -193,6 +198,7 @@ fn bench_workload(
     group
         .sampling_mode(SamplingMode::Flat)
         .sample_size(SAMPLES)
+        .nresamples(RESAMPLES)
         .warm_up_time(WARM_UP)
         .measurement_time(if quick { QUICK_MEASUREMENT } else { MEASUREMENT });
     let mut ran = Vec::new();
