@@ -59,7 +59,11 @@ fn main() {
     let total: usize = plans.iter().map(|p| p.cells.len()).sum();
     let estimate: Duration = plans
         .iter()
-        .flat_map(|p| p.cells.iter().map(move |&(b, w)| estimate(p, b, w, cores, quick, criterion_quick)))
+        .flat_map(|p| {
+            p.cells
+                .iter()
+                .map(move |&(b, w)| estimate(p, b, w, cores, quick, criterion_quick))
+        })
         .sum();
     println!(
         "scaling: {} workloads x backends x workers = {total} benchmarks, about {:.0} s{} \
@@ -67,7 +71,10 @@ fn main() {
         plans.len(),
         estimate.as_secs_f64(),
         if quick { ", quick mode" } else { "" },
-        plans.first().map(|p| workers(p.kind, cores, quick)).unwrap_or_default(),
+        plans
+            .first()
+            .map(|p| workers(p.kind, cores, quick))
+            .unwrap_or_default(),
     );
 
     let mut criterion = Criterion::default().configure_from_args();
@@ -78,7 +85,10 @@ fn main() {
         record_run(project, plan, &ran, quick, cores);
     }
     criterion.final_summary();
-    println!("scaling: measured in {:.0} s", started.elapsed().as_secs_f64());
+    println!(
+        "scaling: measured in {:.0} s",
+        started.elapsed().as_secs_f64()
+    );
 
     match tvp::report::generate(&tvp::report::Options::for_project(project)) {
         Ok(outcome) => {
@@ -123,7 +133,11 @@ fn plan(quick: bool, cores: usize) -> Vec<Plan> {
                 .into_iter()
                 .flat_map(|b| {
                     // Sequential ignores the worker count: measure it once.
-                    let counts = if b == "sequential" { vec![1] } else { counts.clone() };
+                    let counts = if b == "sequential" {
+                        vec![1]
+                    } else {
+                        counts.clone()
+                    };
                     counts.into_iter().map(move |w| (b, w))
                 })
                 .collect();
@@ -139,7 +153,14 @@ fn plan(quick: bool, cores: usize) -> Vec<Plan> {
 }
 
 /// About how long one benchmark takes: warm-up, checksum check, samples.
-fn estimate(plan: &Plan, backend: &str, workers: usize, cores: usize, quick: bool, criterion_quick: bool) -> Duration {
+fn estimate(
+    plan: &Plan,
+    backend: &str,
+    workers: usize,
+    cores: usize,
+    quick: bool,
+    criterion_quick: bool,
+) -> Duration {
     let parallel = if matches!(backend, "sequential" | "gil") {
         1
     } else {
@@ -150,7 +171,11 @@ fn estimate(plan: &Plan, backend: &str, workers: usize, cores: usize, quick: boo
         // Criterion's quick mode: 1 + 2 (+ 4) runs.
         (run * 7).min(QUICK_MEASUREMENT)
     } else {
-        let window = if quick { QUICK_MEASUREMENT } else { MEASUREMENT };
+        let window = if quick {
+            QUICK_MEASUREMENT
+        } else {
+            MEASUREMENT
+        };
         (run * SAMPLES as u32).max(window)
     };
     run * 2 + measuring + OVERHEAD_PER_BENCH
@@ -180,7 +205,10 @@ fn ready(plan: &Plan, config: &Config, backend: &str, workers: usize) -> Ready {
         "{id}: checksum {got} differs from sequential's {}: this backend computed something else",
         plan.expected
     );
-    Ready { fixture, backend: b }
+    Ready {
+        fixture,
+        backend: b,
+    }
 }
 
 /// Benchmarks one workload; returns the (backend, workers) cells criterion
@@ -200,7 +228,11 @@ fn bench_workload(
         .sample_size(SAMPLES)
         .nresamples(RESAMPLES)
         .warm_up_time(WARM_UP)
-        .measurement_time(if quick { QUICK_MEASUREMENT } else { MEASUREMENT });
+        .measurement_time(if quick {
+            QUICK_MEASUREMENT
+        } else {
+            MEASUREMENT
+        });
     let mut ran = Vec::new();
     for &(backend, workers) in &plan.cells {
         *index += 1;
@@ -215,7 +247,11 @@ fn bench_workload(
             measured = true;
             let job = &ready.fixture.job;
             let backend = &mut ready.backend;
-            b.iter(|| backend.execute(job).expect("the run failed after its checksum check"));
+            b.iter(|| {
+                backend
+                    .execute(job)
+                    .expect("the run failed after its checksum check")
+            });
         });
         // Drops the backend (a pool's children) and the fixture now.
         drop(state);
@@ -237,10 +273,13 @@ fn record_run(project: &Path, plan: &Plan, ran: &[(String, String)], quick: bool
     let dir = default_dir(project);
     let group = plan.job.workload.clone();
     let mut ids = ran.to_vec();
-    let previous = std::fs::read_to_string(dir.join(&group).join(tvp::report::criterion::RUN_INFO_FILE))
-        .ok()
-        .and_then(|t| serde_json::from_str::<RunInfo>(&t).ok());
-    if let Some(prev) = previous.filter(|p| p.size == plan.job.size && p.quick == quick && p.cores == Some(cores)) {
+    let previous =
+        std::fs::read_to_string(dir.join(&group).join(tvp::report::criterion::RUN_INFO_FILE))
+            .ok()
+            .and_then(|t| serde_json::from_str::<RunInfo>(&t).ok());
+    if let Some(prev) =
+        previous.filter(|p| p.size == plan.job.size && p.quick == quick && p.cores == Some(cores))
+    {
         ids.extend(prev.ids.into_iter().filter(|id| !ran.contains(id)));
     }
     let info = RunInfo {

@@ -85,7 +85,10 @@ impl MachineInfo {
 
 /// The first line a command prints, or None if it cannot run or fails.
 fn command_line(program: &str, args: &[&str]) -> Option<String> {
-    let out = std::process::Command::new(program).args(args).output().ok()?;
+    let out = std::process::Command::new(program)
+        .args(args)
+        .output()
+        .ok()?;
     if !out.status.success() {
         return None;
     }

@@ -46,7 +46,10 @@ mod tests {
     fn cpu_and_memory_follow_the_default_sweep() {
         for cores in [1, 2, 6] {
             assert_eq!(workers_for(Kind::Cpu, cores), crate::default_workers(cores));
-            assert_eq!(workers_for(Kind::Memory, cores), crate::default_workers(cores));
+            assert_eq!(
+                workers_for(Kind::Memory, cores),
+                crate::default_workers(cores)
+            );
         }
     }
 

@@ -21,7 +21,9 @@ const CELLS: &[(&str, usize, u64)] = &[
 ];
 
 fn spin(n: u64) -> u64 {
-    (0..n).fold(0u64, |a, i| std::hint::black_box(a.wrapping_mul(31).wrapping_add(i)))
+    (0..n).fold(0u64, |a, i| {
+        std::hint::black_box(a.wrapping_mul(31).wrapping_add(i))
+    })
 }
 
 /// A tiny real criterion run into `dir`, shaped like the scaling bench's:
@@ -36,7 +38,9 @@ fn criterion_run(dir: &Path) {
         .without_plots();
     let mut group = c.benchmark_group("primes");
     for &(backend, workers, work) in CELLS {
-        group.bench_function(BenchmarkId::new(backend, workers), |b| b.iter(|| spin(work)));
+        group.bench_function(BenchmarkId::new(backend, workers), |b| {
+            b.iter(|| spin(work))
+        });
     }
     group.finish();
 }
@@ -66,7 +70,11 @@ fn assert_links_exist(outcome: &report::Outcome, out: &Path) {
     for page in &outcome.pages {
         let html = std::fs::read_to_string(page).unwrap();
         for link in local_links(&html) {
-            assert!(out.join(&link).exists(), "{} links to missing {link}", page.display());
+            assert!(
+                out.join(&link).exists(),
+                "{} links to missing {link}",
+                page.display()
+            );
         }
     }
 }
@@ -82,11 +90,16 @@ fn criterion_output_is_read_field_by_field() {
         let b = scan
             .benchmarks
             .iter()
-            .find(|b| b.function.as_deref() == Some(backend) && b.value == Some(workers.to_string()))
+            .find(|b| {
+                b.function.as_deref() == Some(backend) && b.value == Some(workers.to_string())
+            })
             .unwrap_or_else(|| panic!("{backend}/{workers} not found"));
         assert_eq!(b.group, "primes");
         assert!(b.median_ns > 0.0 && b.mean_ns > 0.0);
-        assert!(b.ci_low_ns <= b.median_ns && b.median_ns <= b.ci_high_ns, "{b:?}");
+        assert!(
+            b.ci_low_ns <= b.median_ns && b.median_ns <= b.ci_high_ns,
+            "{b:?}"
+        );
         assert!(b.confidence_level > 0.5 && b.confidence_level < 1.0);
     }
 }
@@ -100,14 +113,23 @@ fn report_from_a_real_criterion_run() {
     assert_eq!(outcome.pages_with_data, 1, "{:?}", outcome.notes);
     assert_eq!(outcome.benchmarks, CELLS.len());
     let index = std::fs::read_to_string(out.join("index.html")).unwrap();
-    for text in ["primes", "Summary", "Machine", "results.csv", "scaling-primes-speedup.svg"] {
+    for text in [
+        "primes",
+        "Summary",
+        "Machine",
+        "results.csv",
+        "scaling-primes-speedup.svg",
+    ] {
         assert!(index.contains(text), "index.html lacks {text}");
     }
     for chart in ["speedup", "efficiency", "time"] {
         let svg = std::fs::read_to_string(out.join(format!("scaling-primes-{chart}.svg"))).unwrap();
         assert!(svg.starts_with("<svg"), "{chart}");
     }
-    assert!(!index.contains("http://") && !index.contains("https://"), "the page must work offline");
+    assert!(
+        !index.contains("http://") && !index.contains("https://"),
+        "the page must work offline"
+    );
     assert_links_exist(&outcome, &out);
 }
 
@@ -140,7 +162,11 @@ fn missing_data_gives_a_page_that_says_so() {
     let out = tmp.path().join("reports");
     let outcome = report::generate(&options(&tmp.path().join("nothing-here"), &out)).unwrap();
     assert_eq!(outcome.pages_with_data, 0);
-    assert!(outcome.notes.iter().any(|n| n.contains("cargo bench")), "{:?}", outcome.notes);
+    assert!(
+        outcome.notes.iter().any(|n| n.contains("cargo bench")),
+        "{:?}",
+        outcome.notes
+    );
     let index = std::fs::read_to_string(out.join("index.html")).unwrap();
     assert!(index.contains("No results to show yet"));
     assert_links_exist(&outcome, &out);
@@ -163,19 +189,35 @@ fn partial_and_corrupt_data_give_notes_and_the_rest_of_the_report() {
     let outcome = report::generate(&options(&crit, &out)).unwrap();
     let notes = outcome.notes.join("\n");
     assert!(notes.contains("estimates.json is missing"), "{notes}");
-    assert!(notes.contains("estimates.json is not in the expected format"), "{notes}");
-    assert!(notes.contains("benchmark.json is not in the expected format"), "{notes}");
+    assert!(
+        notes.contains("estimates.json is not in the expected format"),
+        "{notes}"
+    );
+    assert!(
+        notes.contains("benchmark.json is not in the expected format"),
+        "{notes}"
+    );
     assert!(notes.contains("tvp-run.json"), "{notes}");
     assert_eq!(outcome.benchmarks, 2);
     assert_eq!(outcome.pages_with_data, 1);
     let index = std::fs::read_to_string(out.join("index.html")).unwrap();
-    assert!(index.contains("estimates.json is missing"), "the page shows the notes");
+    assert!(
+        index.contains("estimates.json is missing"),
+        "the page shows the notes"
+    );
     assert_links_exist(&outcome, &out);
 
     // Without the sequential baseline there are no speedups, and a note says why.
     std::fs::remove_dir_all(crit.join("primes").join("sequential")).unwrap();
     let outcome = report::generate(&options(&crit, &out)).unwrap();
-    assert!(outcome.notes.iter().any(|n| n.contains("no sequential result")), "{:?}", outcome.notes);
+    assert!(
+        outcome
+            .notes
+            .iter()
+            .any(|n| n.contains("no sequential result")),
+        "{:?}",
+        outcome.notes
+    );
     assert_links_exist(&outcome, &out);
 }
 
@@ -203,7 +245,10 @@ fn results_the_latest_run_did_not_measure_are_left_out() {
     let (rows, notes) = results::workload_rows(&scan(&crit), "primes", "cpu");
     assert_eq!(rows.len(), CELLS.len() - 1);
     assert!(rows.iter().all(|r| r.quick && r.size == Some(1000)));
-    assert!(notes.iter().any(|n| n.contains("left out 1 older result")), "{notes:?}");
+    assert!(
+        notes.iter().any(|n| n.contains("left out 1 older result")),
+        "{notes:?}"
+    );
 }
 
 fn tvp_report(criterion_dir: &Path, out: &Path) -> std::process::Output {
@@ -223,8 +268,16 @@ fn cli_report_with_data_exits_zero() {
     criterion_run(&crit);
     let run = tvp_report(&crit, &out);
     let stdout = String::from_utf8_lossy(&run.stdout);
-    assert_eq!(run.status.code(), Some(0), "{stdout}{}", String::from_utf8_lossy(&run.stderr));
-    assert!(stdout.contains("index.html") && stdout.contains("5 benchmarks"), "{stdout}");
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(
+        stdout.contains("index.html") && stdout.contains("5 benchmarks"),
+        "{stdout}"
+    );
     assert!(out.join("results.csv").exists());
 }
 
@@ -235,7 +288,10 @@ fn cli_report_without_data_explains_and_exits_3() {
     let run = tvp_report(&tmp.path().join("empty"), &out);
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert_eq!(run.status.code(), Some(3), "{stderr}");
-    assert!(stderr.contains("no results") && stderr.contains("cargo bench"), "{stderr}");
+    assert!(
+        stderr.contains("no results") && stderr.contains("cargo bench"),
+        "{stderr}"
+    );
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert!(out.join("index.html").exists());
 }

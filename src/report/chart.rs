@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 
 /// Chart size in pixels; the page scales it to fit.
 pub const SIZE: (u32, u32) = (760, 430);
-const LEGEND_WIDTH: u32 = 210;
+const LEGEND_WIDTH: u32 = 240;
 const FONT: &str = "sans-serif";
 
 /// Okabe-Ito colours: distinguishable with the common colour blindnesses.
@@ -150,22 +150,57 @@ fn format_y(v: f64, percent: bool) -> String {
     }
 }
 
+/// Characters per legend line (16 px text in the legend panel).
+const LEGEND_CHARS: usize = 22;
+
+/// Splits `text` at spaces into lines of at most `width` characters (a
+/// longer word gets a line of its own).
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for word in text.split_whitespace() {
+        match lines.last_mut() {
+            Some(line) if line.chars().count() + 1 + word.chars().count() <= width => {
+                line.push(' ');
+                line.push_str(word);
+            }
+            _ => lines.push(word.to_string()),
+        }
+    }
+    lines
+}
+
 /// Draws the legend panel: a sample of each line and its label.
-fn draw_legend(area: &DrawingArea<SVGBackend<'_>, Shift>, title: &str, items: &[(String, RGBColor, bool)]) -> Result<()> {
+fn draw_legend(
+    area: &DrawingArea<SVGBackend<'_>, Shift>,
+    title: &str,
+    items: &[(String, RGBColor, bool)],
+) -> Result<()> {
     let text = (FONT, 16).into_font().color(&BLACK);
-    let top = 50;
-    for (i, (label, color, dashed)) in items.iter().enumerate() {
-        let y = top + 26 * i as i32;
+    let mut y = 50;
+    for (label, color, dashed) in items {
         let style = ShapeStyle::from(color).stroke_width(3);
         if *dashed {
             for x in (4..36).step_by(10) {
-                try_draw!(title, area.draw(&PathElement::new(vec![(x, y), (x + 6, y)], style)));
+                try_draw!(
+                    title,
+                    area.draw(&PathElement::new(vec![(x, y), (x + 6, y)], style))
+                );
             }
         } else {
-            try_draw!(title, area.draw(&PathElement::new(vec![(4, y), (36, y)], style)));
+            try_draw!(
+                title,
+                area.draw(&PathElement::new(vec![(4, y), (36, y)], style))
+            );
             try_draw!(title, area.draw(&Circle::new((20, y), 4, style.filled())));
         }
-        try_draw!(title, area.draw(&Text::new(label.clone(), (44, y - 9), text.clone())));
+        for line in wrap(label, LEGEND_CHARS) {
+            try_draw!(
+                title,
+                area.draw(&Text::new(line, (44, y - 9), text.clone()))
+            );
+            y += 20;
+        }
+        y += 8;
     }
     Ok(())
 }
@@ -178,11 +213,18 @@ pub fn line_chart(chart: &LineChart) -> Result<String> {
         let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
         try_draw!(title, root.fill(&WHITE));
         let (plot, legend) = root.split_horizontally(SIZE.0 - LEGEND_WIDTH);
-        let xs = chart.series.iter().flat_map(|s| s.points.iter().map(|p| p.x));
+        let xs = chart
+            .series
+            .iter()
+            .flat_map(|s| s.points.iter().map(|p| p.x));
         let (x_min, x_max) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| {
             (lo.min(x), hi.max(x))
         });
-        let (x_min, x_max) = if x_min.is_finite() { (x_min, x_max) } else { (0.0, 1.0) };
+        let (x_min, x_max) = if x_min.is_finite() {
+            (x_min, x_max)
+        } else {
+            (0.0, 1.0)
+        };
         let pad = ((x_max - x_min) * 0.05).max(0.2);
         let ys = chart.series.iter().flat_map(|s| {
             s.points
@@ -233,7 +275,10 @@ pub fn line_chart(chart: &LineChart) -> Result<String> {
             let style = ShapeStyle::from(&s.color).stroke_width(if s.dashed { 2 } else { 3 });
             let line: Vec<(f64, f64)> = s.points.iter().map(|p| (p.x, p.y)).collect();
             if s.dashed {
-                try_draw!(title, ctx.draw_series(DashedLineSeries::new(line, 8, 6, style)));
+                try_draw!(
+                    title,
+                    ctx.draw_series(DashedLineSeries::new(line, 8, 6, style))
+                );
             } else {
                 try_draw!(title, ctx.draw_series(LineSeries::new(line.clone(), style)));
                 try_draw!(
@@ -305,7 +350,10 @@ pub fn bar_chart(chart: &BarChart) -> Result<String> {
             title,
             ctx.draw_series(chart.bars.iter().enumerate().map(|(i, b)| {
                 let mut bar = Rectangle::new(
-                    [(SegmentValue::Exact(i), 0.0), (SegmentValue::Exact(i + 1), b.value)],
+                    [
+                        (SegmentValue::Exact(i), 0.0),
+                        (SegmentValue::Exact(i + 1), b.value),
+                    ],
                     b.color.filled(),
                 );
                 bar.set_margin(0, 0, 14, 14);
@@ -316,7 +364,14 @@ pub fn bar_chart(chart: &BarChart) -> Result<String> {
             title,
             ctx.draw_series(chart.bars.iter().enumerate().filter_map(|(i, b)| {
                 b.err.map(|(lo, hi)| {
-                    ErrorBar::new_vertical(SegmentValue::CenterOf(i), lo, b.value, hi, BLACK.stroke_width(2), 12)
+                    ErrorBar::new_vertical(
+                        SegmentValue::CenterOf(i),
+                        lo,
+                        b.value,
+                        hi,
+                        BLACK.stroke_width(2),
+                        12,
+                    )
                 })
             }))
         );
@@ -344,9 +399,20 @@ mod tests {
                 Series::solid(
                     "rayon",
                     backend_color("rayon"),
-                    vec![Point::new(1.0, 1.0), Point { x: 2.0, y: 1.9, err: Some((1.8, 2.0)) }],
+                    vec![
+                        Point::new(1.0, 1.0),
+                        Point {
+                            x: 2.0,
+                            y: 1.9,
+                            err: Some((1.8, 2.0)),
+                        },
+                    ],
                 ),
-                Series::dashed("Amdahl fit", REFERENCE, vec![Point::new(1.0, 1.0), Point::new(2.0, 1.95)]),
+                Series::dashed(
+                    "Amdahl fit",
+                    REFERENCE,
+                    vec![Point::new(1.0, 1.0), Point::new(2.0, 1.95)],
+                ),
             ],
             y_percent: false,
             x_integer: true,
@@ -355,6 +421,19 @@ mod tests {
         for text in ["primes: speedup", "workers", "rayon", "Amdahl fit", "<svg"] {
             assert!(svg.contains(text), "missing {text}");
         }
+    }
+
+    #[test]
+    fn long_legend_labels_wrap_at_spaces() {
+        assert_eq!(
+            wrap("Amdahl fit, pool: serial 10.0%", 22),
+            vec!["Amdahl fit, pool:", "serial 10.0%"]
+        );
+        assert_eq!(wrap("short", 22), vec!["short"]);
+        assert_eq!(
+            wrap("averyveryverylongwordindeed x", 10),
+            vec!["averyveryverylongwordindeed", "x"]
+        );
     }
 
     #[test]
@@ -368,7 +447,11 @@ mod tests {
             x_integer: true,
         };
         assert!(line_chart(&chart).unwrap().contains("empty"));
-        let bars = BarChart { title: "none".into(), y_label: "ms".into(), bars: vec![] };
+        let bars = BarChart {
+            title: "none".into(),
+            y_label: "ms".into(),
+            bars: vec![],
+        };
         assert!(bar_chart(&bars).unwrap().contains("none"));
     }
 
@@ -378,8 +461,18 @@ mod tests {
             title: "spawn cost".into(),
             y_label: "microseconds".into(),
             bars: vec![
-                Bar { label: "thread".into(), value: 20.0, err: Some((18.0, 25.0)), color: color(0) },
-                Bar { label: "process".into(), value: 900.0, err: None, color: color(1) },
+                Bar {
+                    label: "thread".into(),
+                    value: 20.0,
+                    err: Some((18.0, 25.0)),
+                    color: color(0),
+                },
+                Bar {
+                    label: "process".into(),
+                    value: 900.0,
+                    err: None,
+                    color: color(1),
+                },
             ],
         };
         let svg = bar_chart(&chart).unwrap();

@@ -156,7 +156,8 @@ pub fn scan(dir: &Path) -> Scan {
         let entry = match entry {
             Ok(e) => e,
             Err(e) => {
-                scan.notes.push(format!("Could not read part of {}: {e}", dir.display()));
+                scan.notes
+                    .push(format!("Could not read part of {}: {e}", dir.display()));
                 continue;
             }
         };
@@ -206,7 +207,9 @@ fn read_benchmark(new_dir: &Path) -> Result<Benchmark, String> {
         median.confidence_interval.upper_bound,
     ];
     if finite.iter().any(|v| !v.is_finite() || *v <= 0.0) {
-        return Err(format!("estimates.json holds an unusable median {finite:?}"));
+        return Err(format!(
+            "estimates.json holds an unusable median {finite:?}"
+        ));
     }
     Ok(Benchmark {
         group: id.group_id,

@@ -26,7 +26,10 @@ impl Curve {
 
     /// The highest value and its worker count.
     pub fn max(&self) -> Option<(usize, f64)> {
-        self.points.iter().copied().reduce(|a, b| if b.1 > a.1 { b } else { a })
+        self.points
+            .iter()
+            .copied()
+            .reduce(|a, b| if b.1 > a.1 { b } else { a })
     }
 }
 
@@ -88,6 +91,16 @@ fn best_at(curves: &[Curve], workers: usize) -> Option<(&Curve, f64)> {
         .reduce(|a, b| if b.1 > a.1 { b } else { a })
 }
 
+/// The highest value at two or more workers (one worker says nothing about
+/// parallelism), or at any count if only one was measured.
+fn parallel_max(curve: &Curve) -> Option<(usize, f64)> {
+    let parallel = Curve {
+        backend: curve.backend.clone(),
+        points: curve.points.iter().copied().filter(|p| p.0 >= 2).collect(),
+    };
+    parallel.max().or_else(|| curve.max())
+}
+
 /// The speedup chart: the best backend at the core count and its
 /// efficiency, where it stops scaling, what the gil line shows, and the
 /// Amdahl fit. `curves` are speedups over sequential, without sequential.
@@ -99,7 +112,10 @@ pub fn speedup(cores: usize, curves: &[Curve], fit: Option<(&str, f64)>) -> Vec<
     let where_ = if at == cores {
         format!("At {}, this machine's core count,", workers_word(at))
     } else {
-        format!("At {} (the most measured up to the {cores} cores),", workers_word(at))
+        format!(
+            "At {} (the most measured up to the {cores} cores),",
+            workers_word(at)
+        )
     };
     if let Some((best, s)) = best_at(curves, at) {
         out.push(format!(
@@ -133,7 +149,11 @@ pub fn speedup(cores: usize, curves: &[Curve], fit: Option<(&str, f64)>) -> Vec<
             }
         }
     }
-    if let Some((w, s)) = curves.iter().find(|c| c.backend == "gil").and_then(Curve::max) {
+    if let Some((w, s)) = curves
+        .iter()
+        .find(|c| c.backend == "gil")
+        .and_then(parallel_max)
+    {
         if s < 1.2 {
             out.push(format!(
                 "gil stayed at {s:.2}x or below: the lock lets one thread compute at a time, \
@@ -148,7 +168,13 @@ pub fn speedup(cores: usize, curves: &[Curve], fit: Option<(&str, f64)>) -> Vec<
         }
     }
     if let Some((backend, f)) = fit {
-        if f < 0.005 {
+        if f > 0.9 {
+            out.push(format!(
+                "The Amdahl fit to {backend} finds almost nothing parallel ({:.0}% serial): \
+                 in this run more cores did not help it.",
+                100.0 * f
+            ));
+        } else if f < 0.005 {
             out.push(format!(
                 "The Amdahl fit to {backend} finds no serial part: it scales as if fully \
                  parallel, up to the cores."
@@ -253,7 +279,10 @@ pub fn times(timings: &[Timing]) -> Vec<String> {
             ms(seq.high_ms)
         ));
     }
-    if let Some(fast) = timings.iter().min_by(|a, b| a.median_ms.total_cmp(&b.median_ms)) {
+    if let Some(fast) = timings
+        .iter()
+        .min_by(|a, b| a.median_ms.total_cmp(&b.median_ms))
+    {
         out.push(format!(
             "The fastest was {} with {}: {}.",
             fast.backend,
@@ -306,12 +335,18 @@ mod tests {
     #[test]
     fn speedup_names_the_best_backend_its_stop_the_gil_and_the_fit() {
         let text = speedup(2, &curves(), Some(("rayon", 0.036))).join(" ");
-        assert!(text.contains("At 2 workers, this machine's core count, rayon is fastest: 1.93x"), "{text}");
+        assert!(
+            text.contains("At 2 workers, this machine's core count, rayon is fastest: 1.93x"),
+            "{text}"
+        );
         assert!(text.contains("96% efficiency"), "{text}");
         assert!(text.contains("rayon stops scaling at 2 workers"), "{text}");
         assert!(text.contains("no more cores"), "{text}");
-        assert!(text.contains("gil stayed at 0.99x"), "{text}");
-        assert!(text.contains("serial fraction of 3.6%") && text.contains("past 28x"), "{text}");
+        assert!(text.contains("gil stayed at 0.98x"), "{text}");
+        assert!(
+            text.contains("serial fraction of 3.6%") && text.contains("past 28x"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -321,13 +356,33 @@ mod tests {
             Curve::new("gil", vec![(1, 1.0), (2, 1.8), (4, 3.0), (8, 3.1)]),
         ];
         let text = speedup(4, &curves, Some(("pool", 0.001))).join(" ");
-        assert!(text.contains("At 4 workers, this machine's core count, pool is fastest: 3.90x"), "{text}");
-        assert!(text.contains("pool still gains more than 5% at 8 workers"), "{text}");
+        assert!(
+            text.contains("At 4 workers, this machine's core count, pool is fastest: 3.90x"),
+            "{text}"
+        );
+        assert!(
+            text.contains("pool still gains more than 5% at 8 workers"),
+            "{text}"
+        );
         assert!(text.contains("gil reached 3.10x at 8 workers"), "{text}");
         assert!(text.contains("no serial part"), "{text}");
         // The core count was not measured: compare at the largest count below it.
         let text = speedup(3, &curves, None).join(" ");
-        assert!(text.contains("At 2 workers (the most measured up to the 3 cores), pool"), "{text}");
+        assert!(
+            text.contains("At 2 workers (the most measured up to the 3 cores), pool"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn gil_is_judged_at_two_workers_or_more_and_a_serial_fit_says_so() {
+        let curves = vec![Curve::new("gil", vec![(1, 1.33), (2, 0.9)])];
+        let text = speedup(2, &curves, Some(("gil", 1.0))).join(" ");
+        assert!(text.contains("gil stayed at 0.90x or below"), "{text}");
+        assert!(
+            text.contains("finds almost nothing parallel (100% serial)"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -340,9 +395,18 @@ mod tests {
             })
             .collect();
         let text = efficiency(2, &effs).join(" ");
-        assert!(text.contains("At 2 workers, efficiency runs from 49% (gil) to 96% (rayon)"), "{text}");
-        assert!(text.contains("At 4 workers, more than the 2 cores, the best is rayon at 48%"), "{text}");
-        assert!(text.contains("With one worker, process ran at 90%"), "{text}");
+        assert!(
+            text.contains("At 2 workers, efficiency runs from 49% (gil) to 96% (rayon)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("At 4 workers, more than the 2 cores, the best is rayon at 48%"),
+            "{text}"
+        );
+        assert!(
+            text.contains("With one worker, process ran at 90%"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -359,8 +423,14 @@ mod tests {
             t("rayon", 2, 124.0, 120.0, 150.0),
         ])
         .join(" ");
-        assert!(text.contains("Sequential took 240 ms (confidence interval 238 ms to 243 ms)"), "{text}");
-        assert!(text.contains("The fastest was rayon with 2 workers: 124 ms"), "{text}");
+        assert!(
+            text.contains("Sequential took 240 ms (confidence interval 238 ms to 243 ms)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("The fastest was rayon with 2 workers: 124 ms"),
+            "{text}"
+        );
         assert!(text.contains("±12% (rayon with 2 workers)"), "{text}");
         let quiet = times(&[t("sequential", 1, 9.5, 9.4, 9.6)]).join(" ");
         assert!(quiet.contains("within ±1.1%"), "{quiet}");
@@ -368,7 +438,10 @@ mod tests {
 
     #[test]
     fn nothing_measured_says_so() {
-        assert_eq!(speedup(2, &[], None), vec!["No parallel backend was measured."]);
+        assert_eq!(
+            speedup(2, &[], None),
+            vec!["No parallel backend was measured."]
+        );
         assert!(efficiency(2, &[]).is_empty());
         assert!(times(&[]).is_empty());
     }

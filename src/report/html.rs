@@ -20,13 +20,17 @@ pub fn escape(text: &str) -> String {
     out
 }
 
-/// A table of text cells; the first row is the header.
+/// A table of text cells under `headers` (no header row if all are empty).
 pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
-    let mut out = String::from("<table>\n<thead><tr>");
-    for h in headers {
-        out.push_str(&format!("<th>{}</th>", escape(h)));
+    let mut out = String::from("<table>\n");
+    if headers.iter().any(|h| !h.is_empty()) {
+        out.push_str("<thead><tr>");
+        for h in headers {
+            out.push_str(&format!("<th>{}</th>", escape(h)));
+        }
+        out.push_str("</tr></thead>\n");
     }
-    out.push_str("</tr></thead>\n<tbody>\n");
+    out.push_str("<tbody>\n");
     for row in rows {
         out.push_str("<tr>");
         for cell in row {
@@ -43,7 +47,10 @@ pub fn explanation(sentences: &[String]) -> String {
     if sentences.is_empty() {
         return String::new();
     }
-    format!("<p class=\"explain\">{}</p>\n", escape(&sentences.join(" ")))
+    format!(
+        "<p class=\"explain\">{}</p>\n",
+        escape(&sentences.join(" "))
+    )
 }
 
 /// A chart image (a file next to the page) with its explanation.
@@ -117,8 +124,16 @@ pub fn page(
     let links: String = nav
         .iter()
         .map(|l| {
-            let class = if l.href == current { " class=\"current\"" } else { "" };
-            format!("<a href=\"{}\"{class}>{}</a>", escape(&l.href), escape(&l.label))
+            let class = if l.href == current {
+                " class=\"current\""
+            } else {
+                ""
+            };
+            format!(
+                "<a href=\"{}\"{class}>{}</a>",
+                escape(&l.href),
+                escape(&l.label)
+            )
         })
         .collect();
     format!(
@@ -141,7 +156,10 @@ mod tests {
 
     #[test]
     fn escapes_markup() {
-        assert_eq!(escape("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+        assert_eq!(
+            escape("<a href=\"x\">&'"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
         assert!(table(&["<h>"], &[vec!["<c>".into()]]).contains("&lt;c&gt;"));
     }
 }

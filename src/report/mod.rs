@@ -114,8 +114,12 @@ pub struct Outcome {
 /// only failing to write the report is an error.
 pub fn generate(options: &Options) -> Result<Outcome> {
     let out = &options.out_dir;
-    std::fs::create_dir_all(out)
-        .map_err(|e| Error::io(format!("creating the report directory {}", out.display()), e))?;
+    std::fs::create_dir_all(out).map_err(|e| {
+        Error::io(
+            format!("creating the report directory {}", out.display()),
+            e,
+        )
+    })?;
     let scan = criterion::scan(&options.criterion_dir);
     let cores = scan
         .runs

@@ -123,7 +123,12 @@ impl<'a> Workload<'a> {
         self.backends
             .iter()
             .map(|(b, rows)| {
-                Curve::new(b, rows.iter().filter_map(|r| value(r).map(|v| (r.workers, v))).collect())
+                Curve::new(
+                    b,
+                    rows.iter()
+                        .filter_map(|r| value(r).map(|v| (r.workers, v)))
+                        .collect(),
+                )
             })
             .filter(|c| !c.points.is_empty())
             .collect()
@@ -151,7 +156,11 @@ impl<'a> Workload<'a> {
         self.backends
             .iter()
             .map(|(b, rows)| {
-                Series::solid(*b, chart::backend_color(b), rows.iter().map(|r| value(r)).collect())
+                Series::solid(
+                    *b,
+                    chart::backend_color(b),
+                    rows.iter().map(|r| value(r)).collect(),
+                )
             })
             .collect()
     }
@@ -172,12 +181,17 @@ impl<'a> Workload<'a> {
         ));
         if self.sequential.is_some() {
             // Speedup.
-            let mut series = self.backend_series(|r| Point::new(r.workers as f64, r.speedup.unwrap_or(0.0)));
+            let mut series =
+                self.backend_series(|r| Point::new(r.workers as f64, r.speedup.unwrap_or(0.0)));
             let ideal = counts
                 .iter()
                 .map(|&w| Point::new(w as f64, w.min(self.cores) as f64))
                 .collect();
-            series.push(Series::dashed(format!("ideal ({} cores)", self.cores), chart::REFERENCE, ideal));
+            series.push(Series::dashed(
+                format!("ideal ({} cores)", self.cores),
+                chart::REFERENCE,
+                ideal,
+            ));
             if let Some((backend, f)) = &fit {
                 let pts = counts
                     .iter()
@@ -198,7 +212,8 @@ impl<'a> Workload<'a> {
                 &explain::speedup(self.cores, &speedups, fit_ref),
             ));
             // Efficiency.
-            let mut series = self.backend_series(|r| Point::new(r.workers as f64, r.efficiency.unwrap_or(0.0)));
+            let mut series =
+                self.backend_series(|r| Point::new(r.workers as f64, r.efficiency.unwrap_or(0.0)));
             let full = counts.iter().map(|&w| Point::new(w as f64, 1.0)).collect();
             series.push(Series::dashed("100%", chart::REFERENCE, full));
             let file = format!("scaling-{name}-efficiency.svg");
@@ -216,7 +231,10 @@ impl<'a> Workload<'a> {
             err: Some((r.ci_low_ms, r.ci_high_ms)),
         });
         if let Some(seq) = self.sequential {
-            let line = counts.iter().map(|&w| Point::new(w as f64, seq.median_ms)).collect();
+            let line = counts
+                .iter()
+                .map(|&w| Point::new(w as f64, seq.median_ms))
+                .collect();
             series.push(Series::dashed(
                 format!("sequential, {}", explain::ms(seq.median_ms)),
                 chart::backend_color("sequential"),
@@ -224,7 +242,13 @@ impl<'a> Workload<'a> {
             ));
         }
         let file = format!("scaling-{name}-time.svg");
-        self.chart(out, &file, "time per run (ms, median and CI)", false, series)?;
+        self.chart(
+            out,
+            &file,
+            "time per run (ms, median and CI)",
+            false,
+            series,
+        )?;
         let timings: Vec<Timing> = self
             .rows
             .iter()
@@ -245,9 +269,20 @@ impl<'a> Workload<'a> {
         Ok(s)
     }
 
-    fn chart(&self, out: &Path, file: &str, y_label: &str, percent: bool, series: Vec<Series>) -> Result<()> {
+    fn chart(
+        &self,
+        out: &Path,
+        file: &str,
+        y_label: &str,
+        percent: bool,
+        series: Vec<Series>,
+    ) -> Result<()> {
         let svg = chart::line_chart(&LineChart {
-            title: format!("{}: {}", self.name, y_label.split(" (").next().unwrap_or(y_label)),
+            title: format!(
+                "{}: {}",
+                self.name,
+                y_label.split(" (").next().unwrap_or(y_label)
+            ),
             x_label: "workers".into(),
             y_label: y_label.into(),
             series,
@@ -259,8 +294,11 @@ impl<'a> Workload<'a> {
 
     /// Backend x workers: "speedup (time)".
     fn table(&self, counts: &[usize]) -> String {
-        let by_cell: BTreeMap<(&str, usize), &ResultRow> =
-            self.rows.iter().map(|r| ((r.backend.as_str(), r.workers), r)).collect();
+        let by_cell: BTreeMap<(&str, usize), &ResultRow> = self
+            .rows
+            .iter()
+            .map(|r| ((r.backend.as_str(), r.workers), r))
+            .collect();
         let mut headers = vec!["backend".to_string()];
         headers.extend(counts.iter().map(|w| format!("{w} workers")));
         let mut order: Vec<&str> = self.sequential.iter().map(|r| r.backend.as_str()).collect();
@@ -294,15 +332,25 @@ impl<'a> Workload<'a> {
                 .max_by(|a, b| a.1.total_cmp(&b.1))
                 .map(|(c, s)| (c, s, at))
         });
-        let gil = speedups.iter().find(|c| c.backend == "gil").and_then(Curve::max);
+        let gil = speedups
+            .iter()
+            .find(|c| c.backend == "gil")
+            .and_then(Curve::max);
         vec![
             self.name.to_string(),
             first.kind.clone(),
             first.size.map_or_else(|| "-".into(), |n| n.to_string()),
-            self.sequential.map_or_else(|| "-".into(), |r| explain::ms(r.median_ms)),
-            best.map_or_else(|| "-".into(), |(c, _, at)| format!("{} ({at} workers)", c.backend)),
+            self.sequential
+                .map_or_else(|| "-".into(), |r| explain::ms(r.median_ms)),
+            best.map_or_else(
+                || "-".into(),
+                |(c, _, at)| format!("{} ({at} workers)", c.backend),
+            ),
             best.map_or_else(|| "-".into(), |(_, s, _)| format!("{s:.2}x")),
-            best.map_or_else(|| "-".into(), |(_, s, at)| format!("{:.0}%", 100.0 * s / at as f64)),
+            best.map_or_else(
+                || "-".into(),
+                |(_, s, at)| format!("{:.0}%", 100.0 * s / at as f64),
+            ),
             best.map_or_else(
                 || "-".into(),
                 |(c, _, _)| match explain::scaling_stops(&c.points) {
