@@ -51,6 +51,9 @@ fn main() {
     let quick = tvp::sweep::quick_requested(args.iter().cloned());
     // `cargo bench -- --quick` switches on criterion's own quick mode.
     let criterion_quick = args.iter().any(|a| a == "--quick");
+    // Without `--bench` (as under `cargo test --benches`) criterion runs each
+    // benchmark once as a test and saves nothing: leave the report alone.
+    let measuring = args.iter().any(|a| a == "--bench");
     let config = Config::new(env!("CARGO_BIN_EXE_tvp"));
     let cores = tvp::cores();
     let project = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -82,13 +85,18 @@ fn main() {
     let mut index = 0;
     for plan in &plans {
         let ran = bench_workload(&mut criterion, plan, &config, quick, &mut index, total);
-        record_run(project, plan, &ran, quick, cores);
+        if measuring {
+            record_run(project, plan, &ran, quick, cores);
+        }
     }
     criterion.final_summary();
     println!(
         "scaling: measured in {:.0} s",
         started.elapsed().as_secs_f64()
     );
+    if !measuring {
+        return;
+    }
 
     match tvp::report::generate(&tvp::report::Options::for_project(project)) {
         Ok(outcome) => {

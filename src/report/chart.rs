@@ -141,9 +141,7 @@ fn y_range(values: impl Iterator<Item = f64>) -> std::ops::Range<f64> {
 fn format_y(v: f64, percent: bool) -> String {
     if percent {
         format!("{:.0}%", v * 100.0)
-    } else if v.abs() >= 100.0 || v == 0.0 {
-        format!("{v:.0}")
-    } else if v.abs() >= 10.0 {
+    } else if v.abs() >= 10.0 || v == 0.0 {
         format!("{v:.0}")
     } else {
         format!("{v:.1}")
