@@ -99,6 +99,9 @@ pub struct LineChart {
     pub y_percent: bool,
     /// Label x ticks only at whole numbers (worker counts).
     pub x_integer: bool,
+    /// Shift each solid series a little sideways so that error bars at the
+    /// same x do not hide each other.
+    pub dodge: bool,
 }
 
 /// One bar of a [`BarChart`].
@@ -269,9 +272,22 @@ pub fn line_chart(chart: &LineChart) -> Result<String> {
                 .bold_line_style(BLACK.mix(0.08))
                 .draw()
         );
+        let solid = chart.series.iter().filter(|s| !s.dashed).count();
+        let step = if chart.dodge {
+            (x_max - x_min + 2.0 * pad) * 0.008
+        } else {
+            0.0
+        };
+        let mut solid_index = 0;
         for s in &chart.series {
             let style = ShapeStyle::from(&s.color).stroke_width(if s.dashed { 2 } else { 3 });
-            let line: Vec<(f64, f64)> = s.points.iter().map(|p| (p.x, p.y)).collect();
+            let shift = if s.dashed {
+                0.0
+            } else {
+                solid_index += 1;
+                step * (solid_index as f64 - (solid as f64 + 1.0) / 2.0)
+            };
+            let line: Vec<(f64, f64)> = s.points.iter().map(|p| (p.x + shift, p.y)).collect();
             if s.dashed {
                 try_draw!(
                     title,
@@ -288,7 +304,7 @@ pub fn line_chart(chart: &LineChart) -> Result<String> {
                 title,
                 ctx.draw_series(s.points.iter().filter_map(|p| {
                     p.err.map(|(lo, hi)| {
-                        ErrorBar::new_vertical(p.x, lo, p.y, hi, style.stroke_width(2), 10)
+                        ErrorBar::new_vertical(p.x + shift, lo, p.y, hi, style.stroke_width(2), 10)
                     })
                 }))
             );
@@ -414,6 +430,7 @@ mod tests {
             ],
             y_percent: false,
             x_integer: true,
+            dodge: true,
         };
         let svg = line_chart(&chart).unwrap();
         for text in ["primes: speedup", "workers", "rayon", "Amdahl fit", "<svg"] {
@@ -443,6 +460,7 @@ mod tests {
             series: vec![],
             y_percent: true,
             x_integer: true,
+            dodge: false,
         };
         assert!(line_chart(&chart).unwrap().contains("empty"));
         let bars = BarChart {

@@ -277,6 +277,9 @@ impl<'a> Workload<'a> {
         percent: bool,
         series: Vec<Series>,
     ) -> Result<()> {
+        let with_errors = series
+            .iter()
+            .any(|s| s.points.iter().any(|p| p.err.is_some()));
         let svg = chart::line_chart(&LineChart {
             title: format!(
                 "{}: {}",
@@ -288,6 +291,7 @@ impl<'a> Workload<'a> {
             series,
             y_percent: percent,
             x_integer: true,
+            dodge: with_errors,
         })?;
         chart::write_svg(&out.join(file), &svg)
     }
