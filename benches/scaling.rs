@@ -298,6 +298,7 @@ fn record_run(project: &Path, plan: &Plan, ran: &[(String, String)], quick: bool
         ids,
         date: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
         cores: Some(cores),
+        load: tvp::machine::load_average(),
     };
     if let Err(e) = info.write(&dir) {
         eprintln!("scaling: {e} (the report will show every result found)");

@@ -83,6 +83,13 @@ impl MachineInfo {
     }
 }
 
+/// The one-minute load average (runnable processes, averaged), if the OS
+/// reports it. Above the core count, other programs were competing for the
+/// cores while we measured.
+pub fn load_average() -> Option<f64> {
+    System::load_average().ok().map(|l| l.one)
+}
+
 /// The first line a command prints, or None if it cannot run or fails.
 fn command_line(program: &str, args: &[&str]) -> Option<String> {
     let out = std::process::Command::new(program)

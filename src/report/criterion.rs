@@ -88,6 +88,9 @@ pub struct RunInfo {
     /// The machine's usable cores during the run.
     #[serde(default)]
     pub cores: Option<usize>,
+    /// The one-minute load average when the group finished.
+    #[serde(default)]
+    pub load: Option<f64>,
 }
 
 impl RunInfo {

@@ -75,7 +75,8 @@ pub fn ms(v: f64) -> String {
     }
 }
 
-fn workers_word(n: usize) -> String {
+/// "1 worker", "4 workers".
+pub fn workers_word(n: usize) -> String {
     if n == 1 {
         "1 worker".into()
     } else {
@@ -182,9 +183,13 @@ pub fn speedup(cores: usize, curves: &[Curve], fit: Option<(&str, f64)>) -> Vec<
         } else {
             out.push(format!(
                 "The Amdahl fit to {backend} gives a serial fraction of {:.1}%: no number of \
-                 cores could take it past {:.0}x.",
+                 cores could take it past {}x.",
                 100.0 * f,
-                1.0 / f
+                if f > 0.1 {
+                    format!("{:.1}", 1.0 / f)
+                } else {
+                    format!("{:.0}", 1.0 / f)
+                }
             ));
         }
     }

@@ -70,6 +70,16 @@ pub fn workload_rows(scan: &Scan, workload: &str, kind: &str) -> (Vec<ResultRow>
             efficiency: None,
         });
     }
+    if let Some(r) = run {
+        let cores = r.cores.unwrap_or_else(crate::cores);
+        if let Some(load) = r.load.filter(|&l| l > 0.5 * cores as f64) {
+            notes.push(format!(
+                "{workload}: the load average was {load:.1} on {cores} cores while it was \
+                 measured: other programs competed for the cores, so these numbers understate \
+                 what the machine can do. Measure again on a quiet machine."
+            ));
+        }
+    }
     if stale > 0 {
         notes.push(format!(
             "{workload}: left out {stale} older result(s) that its latest run did not measure."

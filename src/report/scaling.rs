@@ -358,7 +358,7 @@ impl<'a> Workload<'a> {
             best.map_or_else(
                 || "-".into(),
                 |(c, _, _)| match explain::scaling_stops(&c.points) {
-                    Some(k) => format!("{k} workers"),
+                    Some(k) => explain::workers_word(k),
                     None => "not within the sweep".into(),
                 },
             ),
