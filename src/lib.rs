@@ -13,6 +13,7 @@
 //! - [`context`]: the GIL model's hooks that workloads call.
 //! - [`worker`], [`child`], [`pool`]: the process side: the `tvp worker`
 //!   protocol, a child seen from the parent, and a `multiprocessing.Pool`.
+//! - [`interrupt`]: SIGINT/SIGTERM stop a run, kill its children and clean up.
 //! - [`run`]: timing a sweep of backends and worker counts, as `tvp run` does.
 //! - [`sweep`]: what `cargo bench` sweeps (worker counts per kind, quick mode).
 //! - [`report`]: criterion's results -> charts and explanations -> `reports/`;
@@ -22,6 +23,7 @@ pub mod backends;
 pub mod child;
 pub mod context;
 pub mod error;
+pub mod interrupt;
 pub mod machine;
 pub mod pool;
 pub mod report;
