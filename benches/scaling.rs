@@ -44,6 +44,8 @@ struct Plan {
     cells: Vec<(&'static str, usize)>,
     expected: u64,
     sequential: Duration,
+    /// The share of a core the reference run got: below 1, others competed.
+    cpu_share: Option<f64>,
 }
 
 fn main() {
@@ -133,7 +135,8 @@ fn plan(quick: bool, cores: usize) -> Vec<Plan> {
                 job = job.with_size(size);
             }
             let start = Instant::now();
-            let expected = run_sequential(&job)
+            let (expected, cpu_share) = tvp::machine::with_cpu_share(|| run_sequential(&job));
+            let expected = expected
                 .unwrap_or_else(|e| panic!("{}: the sequential reference failed: {e}", entry.name));
             let sequential = start.elapsed();
             let counts = workers(entry.kind, cores, quick);
@@ -155,6 +158,7 @@ fn plan(quick: bool, cores: usize) -> Vec<Plan> {
                 cells,
                 expected,
                 sequential,
+                cpu_share,
             }
         })
         .collect()
@@ -298,7 +302,7 @@ fn record_run(project: &Path, plan: &Plan, ran: &[(String, String)], quick: bool
         ids,
         date: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
         cores: Some(cores),
-        load: tvp::machine::load_average(),
+        cpu_share: plan.cpu_share,
     };
     if let Err(e) = info.write(&dir) {
         eprintln!("scaling: {e} (the report will show every result found)");

@@ -83,11 +83,35 @@ impl MachineInfo {
     }
 }
 
-/// The one-minute load average (runnable processes, averaged), if the OS
-/// reports it. Above the core count, other programs were competing for the
-/// cores while we measured.
-pub fn load_average() -> Option<f64> {
-    System::load_average().ok().map(|l| l.one)
+/// CPU time the calling thread has used so far.
+pub fn thread_cpu_time() -> Option<std::time::Duration> {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable timespec for the call's duration.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    (rc == 0).then(|| {
+        std::time::Duration::new(
+            u64::try_from(ts.tv_sec).unwrap_or(0),
+            u32::try_from(ts.tv_nsec).unwrap_or(0),
+        )
+    })
+}
+
+/// Runs `f` on this thread and returns its result with the share of one
+/// core it got (CPU time / wall time). Well below 1.0, other programs were
+/// taking turns on the cores while it ran.
+pub fn with_cpu_share<T>(f: impl FnOnce() -> T) -> (T, Option<f64>) {
+    let cpu0 = thread_cpu_time();
+    let wall = std::time::Instant::now();
+    let out = f();
+    let elapsed = wall.elapsed().as_secs_f64();
+    let share = match (cpu0, thread_cpu_time()) {
+        (Some(a), Some(b)) if elapsed > 0.0 => Some((b - a).as_secs_f64() / elapsed),
+        _ => None,
+    };
+    (out, share)
 }
 
 /// The first line a command prints, or None if it cannot run or fails.
@@ -127,5 +151,15 @@ mod tests {
         assert!(!m.date.is_empty() && m.date.ends_with('Z'), "{}", m.date);
         assert_eq!(m.rows().len(), 8);
         assert!(m.rows().iter().all(|(_, v)| !v.is_empty()));
+    }
+
+    #[test]
+    fn a_busy_loop_gets_a_share_of_a_core() {
+        let (sum, share) =
+            with_cpu_share(|| (0..5_000_000u64).fold(0u64, |a, i| std::hint::black_box(a ^ i)));
+        std::hint::black_box(sum);
+        let share = share.unwrap();
+        // Not a speed assertion: only that the ratio is a sane fraction.
+        assert!(share > 0.0 && share <= 1.05, "{share}");
     }
 }

@@ -239,7 +239,7 @@ fn results_the_latest_run_did_not_measure_are_left_out() {
         ids,
         date: "2026-01-01T00:00:00Z".into(),
         cores: Some(2),
-        load: Some(7.5),
+        cpu_share: Some(0.55),
     }
     .write(&crit)
     .unwrap();

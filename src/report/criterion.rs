@@ -88,9 +88,10 @@ pub struct RunInfo {
     /// The machine's usable cores during the run.
     #[serde(default)]
     pub cores: Option<usize>,
-    /// The one-minute load average when the group finished.
+    /// The share of one core the sequential reference run got (CPU time /
+    /// wall time); well below 1.0, other programs were competing.
     #[serde(default)]
-    pub load: Option<f64>,
+    pub cpu_share: Option<f64>,
 }
 
 impl RunInfo {

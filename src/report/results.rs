@@ -31,6 +31,9 @@ pub struct ResultRow {
     pub efficiency: Option<f64>,
 }
 
+/// Below this share of a core for a single-threaded run, the machine was busy.
+pub const BUSY_SHARE: f64 = 0.9;
+
 /// The rows of one workload's group, ordered by backend (registry order)
 /// then workers, and notes on what was left out.
 pub fn workload_rows(scan: &Scan, workload: &str, kind: &str) -> (Vec<ResultRow>, Vec<String>) {
@@ -70,15 +73,13 @@ pub fn workload_rows(scan: &Scan, workload: &str, kind: &str) -> (Vec<ResultRow>
             efficiency: None,
         });
     }
-    if let Some(r) = run {
-        let cores = r.cores.unwrap_or_else(crate::cores);
-        if let Some(load) = r.load.filter(|&l| l > 0.5 * cores as f64) {
-            notes.push(format!(
-                "{workload}: the load average was {load:.1} on {cores} cores while it was \
-                 measured: other programs competed for the cores, so these numbers understate \
-                 what the machine can do. Measure again on a quiet machine."
-            ));
-        }
+    if let Some(share) = run.and_then(|r| r.cpu_share).filter(|&s| s < BUSY_SHARE) {
+        notes.push(format!(
+            "{workload}: its sequential reference run got only {:.0}% of a core: other \
+             programs were using the CPU, so these numbers are noisy and understate the \
+             machine. Measure again on a quiet machine.",
+            100.0 * share
+        ));
     }
     if stale > 0 {
         notes.push(format!(
