@@ -8,10 +8,11 @@
 //! which is its lesson. Each benchmark's checksum is checked once against
 //! the sequential one, outside the timing, and a mismatch stops the run.
 //!
-//! A run takes about 2-3 minutes on a 2-core machine (each timed run is
-//! 70-250 ms, so few samples: criterion's minimum of 10, flat sampling).
-//! `cargo bench -- --quick` or `TVP_QUICK=1` gives a first look in well
-//! under a minute: a quarter of each size, workers 1 and the core count.
+//! Each timed run takes 100-300 ms, so samples are few: criterion's minimum
+//! of 10, flat sampling. On the 2-core machine (shared, lightly loaded) the
+//! 64 benchmarks took 148-155 s; `cargo bench --bench scaling -- --quick`
+//! (a quarter of each size, workers 1 and the core count; `TVP_QUICK=1`
+//! does the same) took 25 s.
 
 use std::path::Path;
 use std::time::{Duration, Instant};

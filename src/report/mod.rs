@@ -186,8 +186,8 @@ pub fn generate(options: &Options) -> Result<Outcome> {
 /// The front page when the scaling results are absent.
 fn placeholder_front_page(others: &[PageOut]) -> PageOut {
     let body = if others.is_empty() {
-        "<p>No results to show yet. Run <code>cargo bench</code> (about ten minutes) or \
-         <code>cargo bench -- --quick</code> (about a minute), then open this page again.</p>\n"
+        "<p>No results to show yet. Run <code>cargo bench</code> or, for a first look, \
+         <code>cargo bench -- --quick</code>, then open this page again.</p>\n"
             .to_string()
     } else {
         "<p>The scaling results are missing: run <code>cargo bench --bench scaling</code>. \
