@@ -176,7 +176,9 @@ impl<'a> Workload<'a> {
         s.push_str(&format!(
             "<p><strong>{}</strong> workload{}: {}.</p>\n",
             html::escape(&first.kind),
-            first.size.map_or(String::new(), |n| format!(", {n} items")),
+            first
+                .size
+                .map_or(String::new(), |n| format!(", {} items", thousands(n))),
             html::escape(teaches)
         ));
         if self.sequential.is_some() {
@@ -304,7 +306,7 @@ impl<'a> Workload<'a> {
             .map(|r| ((r.backend.as_str(), r.workers), r))
             .collect();
         let mut headers = vec!["backend".to_string()];
-        headers.extend(counts.iter().map(|w| format!("{w} workers")));
+        headers.extend(counts.iter().map(|&w| explain::workers_word(w)));
         let mut order: Vec<&str> = self.sequential.iter().map(|r| r.backend.as_str()).collect();
         order.extend(self.backends.iter().map(|(b, _)| *b));
         let rows: Vec<Vec<String>> = order
@@ -343,7 +345,7 @@ impl<'a> Workload<'a> {
         vec![
             self.name.to_string(),
             first.kind.clone(),
-            first.size.map_or_else(|| "-".into(), |n| n.to_string()),
+            first.size.map_or_else(|| "-".into(), thousands),
             self.sequential
                 .map_or_else(|| "-".into(), |r| explain::ms(r.median_ms)),
             best.map_or_else(
@@ -364,5 +366,31 @@ impl<'a> Workload<'a> {
             ),
             gil.map_or_else(|| "-".into(), |(_, s)| format!("{s:.2}x")),
         ]
+    }
+}
+
+/// 3000000 -> "3,000,000".
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::thousands;
+
+    #[test]
+    fn sizes_get_thousands_separators() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1200), "1,200");
+        assert_eq!(thousands(40_000_000), "40,000,000");
     }
 }
