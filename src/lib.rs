@@ -14,11 +14,14 @@
 //! - [`worker`], [`child`], [`pool`]: the process side: the `tvp worker`
 //!   protocol, a child seen from the parent, and a `multiprocessing.Pool`.
 //! - [`run`]: timing a sweep of backends and worker counts, as `tvp run` does.
+//! - `mpi_worker` (feature `mpi`): the rank side of the `mpi` backends.
 
 pub mod backends;
 pub mod child;
 pub mod context;
 pub mod error;
+#[cfg(feature = "mpi")]
+pub mod mpi_worker;
 pub mod pool;
 pub mod run;
 pub mod worker;

@@ -37,6 +37,17 @@ enum Command {
     /// line each, and answers on stdout. Exits at end of input.
     #[command(hide = true)]
     Worker,
+    /// One MPI rank of the `mpi` backends, started by `mpirun -n RANKS`.
+    #[cfg(feature = "mpi")]
+    #[command(hide = true, name = "mpi-worker")]
+    MpiWorker {
+        /// The number of ranks mpirun was asked for; the MPI world must match.
+        #[arg(long)]
+        ranks: usize,
+        /// The job, as JSON.
+        #[arg(long)]
+        job: String,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -44,8 +55,9 @@ struct RunArgs {
     /// Workloads to run, comma-separated [default: all]
     #[arg(long, short = 'w', value_delimiter = ',', value_parser = clap::builder::PossibleValuesParser::new(workloads::names()))]
     workload: Vec<String>,
-    /// Backends to compare, comma-separated [default: all]
-    #[arg(long, short = 'b', value_delimiter = ',', value_parser = clap::builder::PossibleValuesParser::new(backends::names()))]
+    /// Backends to compare, comma-separated (see `tvp list`) [default: all
+    /// that can run here]
+    #[arg(long, short = 'b', value_delimiter = ',', value_parser = parse_backend)]
     backend: Vec<String>,
     /// Worker counts, comma-separated [default: 1, 2, 4, ... up to twice the
     /// cores, plus the core count]
@@ -58,6 +70,18 @@ struct RunArgs {
     /// Timed runs per cell; the median is shown
     #[arg(long, short = 'r', default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=1000))]
     repeat: u64,
+}
+
+/// A backend name; one built only with a Cargo feature says how to rebuild.
+fn parse_backend(text: &str) -> Result<String, String> {
+    match backends::entry(text.trim()) {
+        Ok(entry) => Ok(entry.name.to_string()),
+        Err(e @ tvp::Error::UnknownBackend(_)) => Err(format!(
+            "{e} [possible values: {}]",
+            backends::names().join(", ")
+        )),
+        Err(e) => Err(e.to_string()),
+    }
 }
 
 fn parse_workers(text: &str) -> Result<usize, String> {
@@ -86,6 +110,10 @@ fn main() -> ExitCode {
         Command::Worker => tvp::worker::main()
             .map(|()| true)
             .context("worker: lost its pipes to the parent"),
+        #[cfg(feature = "mpi")]
+        Command::MpiWorker { ranks, job } => tvp::mpi_worker::main(ranks, &job)
+            .map(|()| true)
+            .context("mpi-worker"),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,
@@ -106,6 +134,15 @@ fn list() {
     for b in backends::REGISTRY {
         println!("  {:<12} {}", b.name, b.teaches);
         println!("  {:<12} Python: {}", "", b.python);
+        if let Some(reason) = backends::unavailable(b.name) {
+            println!("  {:<12} cannot run here: {reason}", "");
+        }
+    }
+    for g in backends::not_built() {
+        println!(
+            "  {:<12} not built in: rebuild with `--features {}` ({})",
+            g.name, g.feature, g.needs
+        );
     }
     println!(
         "\nThis machine: {} cores usable; default worker counts {:?}",
@@ -124,7 +161,14 @@ fn run(args: RunArgs) -> anyhow::Result<bool> {
         args.workload
     };
     let backends = if args.backend.is_empty() {
-        backends::names().into_iter().map(String::from).collect()
+        let mut names = Vec::new();
+        for name in backends::names() {
+            match backends::unavailable(name) {
+                None => names.push(name.to_string()),
+                Some(reason) => println!("skipping backend {name}: {reason}"),
+            }
+        }
+        names
     } else {
         args.backend
     };
@@ -154,8 +198,8 @@ fn run(args: RunArgs) -> anyhow::Result<bool> {
         let kind = workloads::entry(name)?.kind;
         println!("\n{name} ({kind}), size {}:", sweep.job.size);
         println!(
-            "  {:<11} {:>7} {:>11} {:>12} {:>14} {:>11}  checksum",
-            "backend", "workers", "median", "vs 1 worker", "vs sequential", "efficiency"
+            "  {:<11} {:>7} {:>11} {:>12} {:>14} {:>11} {:>11}  checksum",
+            "backend", "workers", "median", "vs 1 worker", "vs sequential", "efficiency", "launch"
         );
         let result = run_sweep(&sweep, &config, |_| {})
             .with_context(|| format!("running workload `{name}`"))?;
@@ -191,8 +235,10 @@ fn print_row(result: &SweepResult, m: &Measurement) {
     } else {
         format!("WRONG ({} != {})", m.checksum, result.expected_checksum)
     };
+    // Only backends that measure it (mpi) have a launch cost apart.
+    let launch = m.launch.map_or_else(|| "-".to_string(), millis);
     println!(
-        "  {:<11} {:>7} {:>11} {:>12} {:>13.2}x {:>10.0}%  {check}",
+        "  {:<11} {:>7} {:>11} {:>12} {:>13.2}x {:>10.0}% {launch:>11}  {check}",
         m.backend,
         m.workers,
         millis(m.median),
