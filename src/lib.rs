@@ -14,12 +14,14 @@
 //! - [`worker`], [`child`], [`pool`]: the process side: the `tvp worker`
 //!   protocol, a child seen from the parent, and a `multiprocessing.Pool`.
 //! - [`run`]: timing a sweep of backends and worker counts, as `tvp run` does.
-//! - `mpi_worker` (feature `mpi`): the rank side of the `mpi` backends.
+//! - `mpi_worker` (feature `mpi`): the rank side of the `mpi` backends;
+//!   [`mpi_report`]: their lesson written from the measured numbers.
 
 pub mod backends;
 pub mod child;
 pub mod context;
 pub mod error;
+pub mod mpi_report;
 #[cfg(feature = "mpi")]
 pub mod mpi_worker;
 pub mod pool;

@@ -204,6 +204,12 @@ fn run(args: RunArgs) -> anyhow::Result<bool> {
         let result = run_sweep(&sweep, &config, |_| {})
             .with_context(|| format!("running workload `{name}`"))?;
         print_rows(&result);
+        if let Some(text) = tvp::mpi_report::explain_mpi(&result, cores) {
+            let options = textwrap::Options::new(78)
+                .initial_indent("  ")
+                .subsequent_indent("  ");
+            println!("\n{}", textwrap::fill(&text, options));
+        }
         all_ok &= result.cells.iter().all(|m| m.checksum_ok);
     }
     if !all_ok {

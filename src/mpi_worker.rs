@@ -76,10 +76,15 @@ pub fn main(expected_ranks: usize, job_json: &str) -> Result<()> {
     })?;
     let world = universe.world();
     let rank = world.rank();
-    let default_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        default_hook(info);
-        eprintln!("tvp mpi-worker: rank {rank} panicked; aborting every rank (MPI_Abort)");
+        let message = info.payload_as_str().unwrap_or("non-string panic payload");
+        let place = info
+            .location()
+            .map_or_else(String::new, |l| format!(" at {}:{}", l.file(), l.line()));
+        eprintln!(
+            "tvp mpi-worker: rank {rank} panicked{place}: {message}; aborting every rank \
+             (MPI_Abort)"
+        );
         SimpleCommunicator::world().abort(ABORT_CODE);
     }));
     match run_rank(&world, expected_ranks, job_json) {

@@ -20,8 +20,9 @@ pub struct Measurement {
     pub workers: usize,
     /// Median of the timed repeats.
     pub median: Duration,
-    /// Median launch cost inside those runs, for backends that measure it
-    /// apart from the computation (`mpi`): already included in `median`.
+    /// The launch cost included in `median`, for backends that measure it
+    /// apart from the computation (`mpi`): `median - launch` is the median
+    /// computing time.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub launch: Option<Duration>,
     pub checksum: u64,
@@ -71,7 +72,9 @@ impl SweepResult {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Timed {
     pub median: Duration,
-    /// Median of [`backends::Backend::last_launch_cost`] over the runs.
+    /// For backends that report [`backends::Backend::last_launch_cost`]:
+    /// the median time minus the median computing time (time minus launch
+    /// cost) of the runs.
     pub launch: Option<Duration>,
     pub checksum: u64,
 }
@@ -90,17 +93,22 @@ pub fn time_backend(
 ) -> Result<Timed> {
     let checksum = backend.execute(job)?;
     let mut times = Vec::with_capacity(repeat.max(1));
-    let mut launches = Vec::new();
+    let mut computing = Vec::new();
     for _ in 0..repeat.max(1) {
         let start = Instant::now();
         let sum = std::hint::black_box(backend.execute(job)?);
-        times.push(start.elapsed());
-        launches.extend(backend.last_launch_cost());
+        let time = start.elapsed();
+        times.push(time);
+        if let Some(launch) = backend.last_launch_cost() {
+            computing.push(time.saturating_sub(launch));
+        }
         debug_assert_eq!(sum, checksum);
     }
+    let median_time = median(times).expect("at least one timed run");
     Ok(Timed {
-        median: median(times).expect("at least one timed run"),
-        launch: median(launches),
+        median: median_time,
+        // So that `median - launch` is the median computing time.
+        launch: median(computing).map(|c| median_time.saturating_sub(c)),
         checksum,
     })
 }

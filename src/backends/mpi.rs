@@ -75,7 +75,7 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(600);
 
 /// How long past the `mpirun --timeout` the parent waits before it kills the
 /// `mpirun` process group itself.
-pub const GRACE: Duration = Duration::from_secs(10);
+pub const GRACE: Duration = Duration::from_secs(5);
 
 /// The timing of one `execute`.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -103,6 +103,7 @@ pub struct MpiBackend {
     timeout: Duration,
     ranks: Option<usize>,
     last: Option<MpiTiming>,
+    fault: Option<String>,
 }
 
 impl MpiBackend {
@@ -115,7 +116,16 @@ impl MpiBackend {
             timeout: DEFAULT_TIMEOUT,
             ranks: None,
             last: None,
+            fault: None,
         }
+    }
+
+    /// Test hook: passes `spec` (`panic:RANK` or `hang:RANK`) to the ranks
+    /// in [`FAULT_ENV`], for this backend's runs only.
+    #[doc(hidden)]
+    pub fn with_fault(mut self, spec: &str) -> Self {
+        self.fault = Some(spec.to_string());
+        self
     }
 
     /// Uses another `mpirun` (a path, or a name looked up on the PATH).
@@ -157,7 +167,10 @@ impl MpiBackend {
             cmd.arg("--allow-run-as-root");
         }
         cmd.args(self.transport.mca_args());
-        if std::env::var_os(FAULT_ENV).is_some() {
+        if let Some(spec) = &self.fault {
+            cmd.env(FAULT_ENV, spec);
+        }
+        if self.fault.is_some() || std::env::var_os(FAULT_ENV).is_some() {
             cmd.args(["-x", FAULT_ENV]);
         }
         cmd.arg(&self.config.worker_exe)
@@ -210,14 +223,29 @@ impl MpiBackend {
                 "the job ran past `mpirun --timeout {}` s and was killed",
                 self.timeout_secs()
             )
-        } else if stderr.contains("MPI_ABORT") || stderr.contains("panicked") {
+        } else if stderr.contains("tvp mpi-worker:") || stderr.contains("MPI_ABORT") {
             "a rank failed and aborted the job (MPI_Abort)".to_string()
         } else {
             "mpirun failed".to_string()
         };
-        Error::Mpi(format!("{hint}; {how}; its stderr ends:\n{}", tail(stderr, 12)))
+        // The ranks' own words first: Open MPI's messages (and, in Open MPI
+        // 4.1.4, a crash of mpirun itself after an abort) can bury them.
+        let ranks: Vec<&str> = stderr
+            .lines()
+            .filter(|l| l.starts_with("tvp mpi-worker:"))
+            .take(MAX_QUOTED_LINES)
+            .collect();
+        let quoted = if ranks.is_empty() {
+            format!("its stderr ends:\n{}", tail(stderr, MAX_QUOTED_LINES))
+        } else {
+            format!("the ranks said:\n{}", ranks.join("\n"))
+        };
+        Error::Mpi(format!("{hint}; {how}; {quoted}"))
     }
 }
+
+/// How many lines of `mpirun`'s stderr an error quotes.
+const MAX_QUOTED_LINES: usize = 12;
 
 /// The last `lines` non-empty lines of `text`.
 fn tail(text: &str, lines: usize) -> String {
@@ -275,6 +303,8 @@ fn output_with_deadline(mut cmd: Command, deadline: Duration) -> Result<Output> 
     let outcome = match rx.recv_timeout(deadline) {
         Ok(output) => output.map_err(|e| Error::io(format!("cannot read `{program}`"), e)),
         Err(_) => {
+            // The ranks sit in process groups of their own; they die with
+            // mpirun through PR_SET_PDEATHSIG (see mpi_worker).
             // SAFETY: kill has no memory preconditions; the group is ours.
             unsafe { libc::kill(-group, libc::SIGKILL) };
             let _ = rx.recv();
