@@ -58,17 +58,18 @@ pub fn explain_mpi(result: &SweepResult, cores: usize) -> Option<String> {
 
     let mut beside = Vec::new();
     if let Some(process) = result.cell("process", ranks) {
-        let spawn = result
-            .cell("threads", ranks)
-            .map(|threads| process.median.saturating_sub(threads.median));
-        beside.push(match spawn {
-            Some(spawn) => format!(
-                "process took {} with its spawning included (about {} more than threads)",
-                ms(process.median),
-                ms(spawn)
+        let versus_threads = match result.cell("threads", ranks) {
+            Some(threads) if process.median > threads.median => format!(
+                " (about {} more than threads)",
+                ms(process.median - threads.median)
             ),
-            None => format!("process took {} with its spawning included", ms(process.median)),
-        });
+            Some(_) => " (no slower than threads: its spawning is lost in the noise)".to_string(),
+            None => String::new(),
+        };
+        beside.push(format!(
+            "process took {} with its spawning included{versus_threads}",
+            ms(process.median)
+        ));
     }
     if let Some(pool) = result.cell("pool", ranks) {
         beside.push(format!(
@@ -93,9 +94,8 @@ pub fn explain_mpi(result: &SweepResult, cores: usize) -> Option<String> {
 
     let tcp = result.cell("mpi-tcp", ranks);
     if let Some((tcp_launch, tcp_computing)) = tcp.and_then(|t| Some((t.launch?, compute(t)?))) {
-        let close = (tcp_computing.as_secs_f64() / computing.as_secs_f64().max(1e-12) - 1.0)
-            .abs()
-            < 0.10;
+        let close =
+            (tcp_computing.as_secs_f64() / computing.as_secs_f64().max(1e-12) - 1.0).abs() < 0.10;
         text.push(format!(
             "Over TCP (loopback) instead of shared memory the ranks computed in {} ({} against \
              {}) and launched in {} ({}). {}",
@@ -174,6 +174,17 @@ mod tests {
     }
 
     #[test]
+    fn a_process_backend_faster_than_threads_is_called_noise() {
+        let result = sweep(vec![
+            cell("threads", 2, 130, None),
+            cell("process", 2, 128, None),
+            cell("mpi", 2, 445, Some(320)),
+        ]);
+        let text = explain_mpi(&result, 2).unwrap();
+        assert!(text.contains("lost in the noise"), "{text}");
+    }
+
+    #[test]
     fn picks_the_smallest_rank_count_when_all_exceed_the_cores() {
         let result = sweep(vec![
             cell("mpi", 4, 600, Some(400)),
@@ -191,6 +202,9 @@ mod tests {
             cell("mpi-tcp", 2, 460, Some(300)),
         ]);
         let text = explain_mpi(&result, 2).unwrap();
-        assert!(text.contains("+60%") && text.contains("time it again"), "{text}");
+        assert!(
+            text.contains("+60%") && text.contains("time it again"),
+            "{text}"
+        );
     }
 }

@@ -54,7 +54,11 @@ enum Fault {
 }
 
 fn parse_fault(text: &str) -> Result<Fault> {
-    let bad = || Error::Mpi(format!("{FAULT_ENV}={text:?}: expected `panic:RANK` or `hang:RANK`"));
+    let bad = || {
+        Error::Mpi(format!(
+            "{FAULT_ENV}={text:?}: expected `panic:RANK` or `hang:RANK`"
+        ))
+    };
     let (kind, rank) = text.split_once(':').ok_or_else(bad)?;
     let rank = rank.trim().parse().map_err(|_| bad())?;
     match kind.trim() {
@@ -71,13 +75,12 @@ pub fn main(expected_ranks: usize, job_json: &str) -> Result<()> {
     // mpirun (or its daemon) is this rank's parent: die with it, so killing
     // mpirun never leaves a rank computing.
     crate::worker::die_with_parent();
-    let universe = mpi::initialize().ok_or_else(|| {
-        Error::Mpi("MPI was already initialised in this process".to_string())
-    })?;
+    let universe = mpi::initialize()
+        .ok_or_else(|| Error::Mpi("MPI was already initialised in this process".to_string()))?;
     let world = universe.world();
     let rank = world.rank();
     std::panic::set_hook(Box::new(move |info| {
-        let message = info.payload_as_str().unwrap_or("non-string panic payload");
+        let message = crate::error::panic_message(info.payload());
         let place = info
             .location()
             .map_or_else(String::new, |l| format!(" at {}:{}", l.file(), l.line()));

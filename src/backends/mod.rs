@@ -139,7 +139,7 @@ pub fn entry(name: &str) -> Result<&'static Entry> {
 pub fn unavailable(name: &str) -> Option<String> {
     #[cfg(feature = "mpi")]
     if name == mpi::ENTRY.name || name == mpi::TCP_ENTRY.name {
-        return mpi::find_mpirun(std::path::Path::new("mpirun"))
+        return mpi::find_mpirun(std::path::Path::new(mpi::MPIRUN))
             .err()
             .map(|e| e.to_string());
     }

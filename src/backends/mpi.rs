@@ -4,11 +4,14 @@
 //! Every `execute` runs `mpirun -n N tvp mpi-worker`: N processes that find
 //! each other through the MPI runtime, take chunks in turn and reduce their
 //! partial checksums at rank 0 (see [`crate::mpi_worker`]). Starting the
-//! runtime and the ranks costs far more than a fork: expect a launch cost of
-//! a few hundred milliseconds, paid by every run, on top of a computation
-//! that scales like `process`. The backend measures both and keeps them
+//! runtime and the ranks costs far more than a fork: the launch took 0.3 to
+//! 0.4 s per run on the 2-core reference machine (`tvp run -w primes -b
+//! mpi -n 1,2`, under load), on top of a computation that scales like
+//! `process`. The backend measures both and keeps them
 //! apart ([`MpiTiming`]); `tvp run` shows the launch cost in its own column.
-//! `mpi` lets the ranks talk through shared memory (Open MPI's `vader`);
+//! A rank that finishes first waits at the gather busy-polling, as Open MPI
+//! does by default, so it keeps its core busy: on a loaded machine that
+//! shows. `mpi` lets the ranks talk through shared memory (Open MPI's `vader`);
 //! `mpi-tcp` forces TCP over the loopback interface, the path a message takes
 //! between machines. With one checksum per rank to send, expect the two to
 //! compute in the same time: the transport matters when ranks move data.
@@ -70,6 +73,9 @@ impl Transport {
     }
 }
 
+/// The launcher, looked up on the PATH unless a backend is given another.
+pub const MPIRUN: &str = "mpirun";
+
 /// How long `mpirun` may run before it kills the job (`mpirun --timeout`).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(600);
 
@@ -101,7 +107,8 @@ pub struct MpiBackend {
     transport: Transport,
     mpirun: PathBuf,
     timeout: Duration,
-    ranks: Option<usize>,
+    /// Set by `prepare`: the rank count and the `mpirun` found.
+    prepared: Option<(usize, PathBuf)>,
     last: Option<MpiTiming>,
     fault: Option<String>,
 }
@@ -112,9 +119,9 @@ impl MpiBackend {
         MpiBackend {
             config: config.clone(),
             transport,
-            mpirun: PathBuf::from("mpirun"),
+            mpirun: PathBuf::from(MPIRUN),
             timeout: DEFAULT_TIMEOUT,
-            ranks: None,
+            prepared: None,
             last: None,
             fault: None,
         }
@@ -328,15 +335,16 @@ impl Backend for MpiBackend {
     }
 
     fn prepare(&mut self, workers: usize) -> Result<()> {
-        find_mpirun(&self.mpirun)?;
-        self.ranks = Some(workers.max(1));
+        self.prepared = Some((workers.max(1), find_mpirun(&self.mpirun)?));
         self.last = None;
         Ok(())
     }
 
     fn execute(&mut self, job: &Job) -> Result<u64> {
-        let ranks = self.ranks.ok_or(Error::NotPrepared(self.name()))?;
-        let mpirun = find_mpirun(&self.mpirun)?;
+        let (ranks, mpirun) = self
+            .prepared
+            .clone()
+            .ok_or(Error::NotPrepared(self.name()))?;
         let cmd = self.command(&mpirun, ranks, job);
         let start = Instant::now();
         let output = output_with_deadline(cmd, self.timeout + GRACE)?;
@@ -377,7 +385,8 @@ mod tests {
     fn command_selects_the_transport_and_passes_the_ranks() {
         let config = Config::new("/bin/tvp");
         let job = Job::new("primes").unwrap().with_size(10);
-        let tcp = MpiBackend::new(&config, Transport::Tcp).with_timeout(Duration::from_millis(1500));
+        let tcp =
+            MpiBackend::new(&config, Transport::Tcp).with_timeout(Duration::from_millis(1500));
         let args: Vec<String> = tcp
             .command(Path::new("mpirun"), 3, &job)
             .get_args()
@@ -386,14 +395,21 @@ mod tests {
         let joined = args.join(" ");
         assert!(joined.starts_with("-n 3 --timeout 2 "), "{joined}");
         assert!(joined.contains("--mca btl self,tcp"), "{joined}");
-        assert!(joined.contains("/bin/tvp mpi-worker --ranks 3 --job {"), "{joined}");
+        assert!(
+            joined.contains("/bin/tvp mpi-worker --ranks 3 --job {"),
+            "{joined}"
+        );
     }
 
     #[test]
     fn a_missing_mpirun_says_how_to_install_it() {
-        let err = find_mpirun(Path::new("/nonexistent/mpirun")).unwrap_err().to_string();
+        let err = find_mpirun(Path::new("/nonexistent/mpirun"))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("openmpi-bin"), "{err}");
-        let err = find_mpirun(Path::new("no-such-mpirun-here")).unwrap_err().to_string();
+        let err = find_mpirun(Path::new("no-such-mpirun-here"))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("not found"), "{err}");
     }
 }
