@@ -13,6 +13,7 @@
 //! - [`context`]: the GIL model's hooks that workloads call.
 //! - [`worker`], [`child`], [`pool`]: the process side: the `tvp worker`
 //!   protocol, a child seen from the parent, and a `multiprocessing.Pool`.
+//! - [`interrupt`]: SIGINT/SIGTERM stop a run, kill its children and clean up.
 //! - [`run`]: timing a sweep of backends and worker counts, as `tvp run` does.
 //! - `mpi_worker` (feature `mpi`): the rank side of the `mpi` backends;
 //!   [`mpi_report`]: their lesson written from the measured numbers.
@@ -21,6 +22,7 @@ pub mod backends;
 pub mod child;
 pub mod context;
 pub mod error;
+pub mod interrupt;
 pub mod mpi_report;
 #[cfg(feature = "mpi")]
 pub mod mpi_worker;

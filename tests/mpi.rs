@@ -1,6 +1,8 @@
 //! The `mpi` backends on a real `mpirun`: checksums agree with sequential,
-//! and every failure (a panicking rank, a hang, a missing or wrong binary, a
-//! world of the wrong size) ends in an error that says so, never a hang.
+//! and every failure (a rank that panics, exits, is killed or hangs, a
+//! missing mpirun or a wrong binary, a world of the wrong size) ends in an
+//! error that says so, never a hang. Faults come from the test-only `fault`
+//! workload.
 //!
 //! Run with `cargo test --features mpi --test mpi`; needs Open MPI's
 //! `mpirun` on the PATH (see the README).
@@ -92,24 +94,44 @@ fn both_transports_are_in_the_registry() {
     }
 }
 
+/// A job of the test-only `fault` workload whose item `at` does `fault`.
+fn fault_job(size: u64, fault: &str, at: u64) -> Job {
+    let mut job = Job::new("fault").unwrap().with_size(size);
+    job.options.insert("fault".into(), fault.into());
+    job.options.insert("at".into(), at.to_string());
+    job
+}
+
 #[test]
 fn a_panicking_rank_aborts_the_job() {
-    let job = Job::new("primes").unwrap().with_size(10_000);
-    let mut mpi = backend(Transport::SharedMemory).with_fault("panic:1");
+    let mut mpi = backend(Transport::SharedMemory);
     mpi.prepare(3).unwrap();
-    let err = mpi.execute(&job).unwrap_err().to_string();
-    assert!(err.contains("aborted the job"), "{err}");
-    assert!(err.contains("asked rank 1 to panic"), "{err}");
+    let err = mpi
+        .execute(&fault_job(300, "panic", 150))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("a rank failed"), "{err}");
+    assert!(err.contains("fault injected at item 150"), "{err}");
+}
+
+#[test]
+fn a_rank_that_exits_or_is_killed_ends_the_job() {
+    for fault in ["exit", "kill", "abort"] {
+        let mut mpi = backend(Transport::SharedMemory);
+        mpi.prepare(2).unwrap();
+        let err = mpi.execute(&fault_job(300, fault, 299)).unwrap_err();
+        assert!(err.to_string().contains("mpi"), "{fault}: {err}");
+    }
 }
 
 #[test]
 fn a_hang_past_the_timeout_is_an_error() {
-    let job = Job::new("primes").unwrap().with_size(10_000);
-    let mut mpi = backend(Transport::SharedMemory)
-        .with_timeout(Duration::from_secs(1))
-        .with_fault("hang:1");
+    let mut mpi = backend(Transport::SharedMemory).with_timeout(Duration::from_secs(1));
     mpi.prepare(2).unwrap();
-    let err = mpi.execute(&job).unwrap_err().to_string();
+    let err = mpi
+        .execute(&fault_job(300, "hang", 0))
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("--timeout 1"), "{err}");
 }
 

@@ -18,15 +18,16 @@
 //!
 //! Built only with `--features mpi`; needs Open MPI's `mpirun` on the PATH.
 
-use std::io;
+use std::io::{self, Read};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use super::{Backend, Config, Entry};
 use crate::error::{Error, Result};
-use crate::mpi_worker::{FAULT_ENV, RankReport, SUBCOMMAND};
+use crate::mpi_worker::{RankReport, SUBCOMMAND};
 use crate::workloads::Job;
 
 pub(super) const ENTRY: Entry = Entry {
@@ -110,7 +111,6 @@ pub struct MpiBackend {
     /// Set by `prepare`: the rank count and the `mpirun` found.
     prepared: Option<(usize, PathBuf)>,
     last: Option<MpiTiming>,
-    fault: Option<String>,
 }
 
 impl MpiBackend {
@@ -123,16 +123,7 @@ impl MpiBackend {
             timeout: DEFAULT_TIMEOUT,
             prepared: None,
             last: None,
-            fault: None,
         }
-    }
-
-    /// Test hook: passes `spec` (`panic:RANK` or `hang:RANK`) to the ranks
-    /// in [`FAULT_ENV`], for this backend's runs only.
-    #[doc(hidden)]
-    pub fn with_fault(mut self, spec: &str) -> Self {
-        self.fault = Some(spec.to_string());
-        self
     }
 
     /// Uses another `mpirun` (a path, or a name looked up on the PATH).
@@ -174,12 +165,6 @@ impl MpiBackend {
             cmd.arg("--allow-run-as-root");
         }
         cmd.args(self.transport.mca_args());
-        if let Some(spec) = &self.fault {
-            cmd.env(FAULT_ENV, spec);
-        }
-        if self.fault.is_some() || std::env::var_os(FAULT_ENV).is_some() {
-            cmd.args(["-x", FAULT_ENV]);
-        }
         cmd.arg(&self.config.worker_exe)
             .arg(SUBCOMMAND)
             .arg("--ranks")
@@ -231,7 +216,7 @@ impl MpiBackend {
                 self.timeout_secs()
             )
         } else if stderr.contains("tvp mpi-worker:") || stderr.contains("MPI_ABORT") {
-            "a rank failed and aborted the job (MPI_Abort)".to_string()
+            "a rank failed, and mpirun ended the job".to_string()
         } else {
             "mpirun failed".to_string()
         };
@@ -283,8 +268,12 @@ pub fn find_mpirun(mpirun: &Path) -> Result<PathBuf> {
 }
 
 /// Runs `cmd` in its own process group and collects its output; past
-/// `deadline` kills the whole group and fails. The child is always reaped.
+/// `deadline` kills the whole group and fails. The child is always reaped,
+/// and is on the interrupt registry until then, so Ctrl-C kills it too.
 fn output_with_deadline(mut cmd: Command, deadline: Duration) -> Result<Output> {
+    if let Some(e) = crate::interrupt::error() {
+        return Err(e);
+    }
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -299,21 +288,59 @@ fn output_with_deadline(mut cmd: Command, deadline: Duration) -> Result<Output> 
         });
     }
     let program = cmd.get_program().to_string_lossy().into_owned();
-    let child = cmd
+    let mut child = cmd
         .spawn()
         .map_err(|e| Error::io(format!("cannot start `{program}`"), e))?;
-    let group = i32::try_from(child.id()).expect("a pid fits in an i32");
+    let pid = child.id();
+    crate::interrupt::track(pid);
+    // Set under the lock just before the child is reaped: past that point
+    // its pid (and process group) may belong to someone else.
+    let reaped = Arc::new(Mutex::new(false));
     let (tx, rx) = crossbeam_channel::bounded::<io::Result<Output>>(1);
-    let waiter = std::thread::spawn(move || {
-        let _ = tx.send(child.wait_with_output());
-    });
+    let waiter = {
+        let reaped = Arc::clone(&reaped);
+        std::thread::spawn(move || {
+            let mut stderr = child.stderr.take();
+            let stderr = std::thread::spawn(move || {
+                let mut buf = Vec::new();
+                if let Some(s) = stderr.as_mut() {
+                    // What was read before an error is still worth quoting.
+                    let _ = s.read_to_end(&mut buf);
+                }
+                buf
+            });
+            let mut stdout = Vec::new();
+            let read = child.stdout.take().map(|mut s| s.read_to_end(&mut stdout));
+            let stderr = stderr.join().unwrap_or_default();
+            crate::child::wait_without_reaping(pid);
+            crate::interrupt::forget(pid);
+            let status = {
+                let mut reaped = reaped.lock().unwrap_or_else(PoisonError::into_inner);
+                *reaped = true;
+                child.wait()
+            };
+            let output = read.transpose().and(status).map(|status| Output {
+                status,
+                stdout,
+                stderr,
+            });
+            let _ = tx.send(output);
+        })
+    };
     let outcome = match rx.recv_timeout(deadline) {
         Ok(output) => output.map_err(|e| Error::io(format!("cannot read `{program}`"), e)),
         Err(_) => {
-            // The ranks sit in process groups of their own; they die with
-            // mpirun through PR_SET_PDEATHSIG (see mpi_worker).
-            // SAFETY: kill has no memory preconditions; the group is ours.
-            unsafe { libc::kill(-group, libc::SIGKILL) };
+            {
+                let reaped = reaped.lock().unwrap_or_else(PoisonError::into_inner);
+                if !*reaped {
+                    // The ranks sit in process groups of their own; they die
+                    // with mpirun through PR_SET_PDEATHSIG (see mpi_worker).
+                    let group = libc::pid_t::try_from(pid).expect("a pid fits in a pid_t");
+                    // SAFETY: kill touches no memory; the group is our
+                    // unreaped child's.
+                    unsafe { libc::kill(-group, libc::SIGKILL) };
+                }
+            }
             let _ = rx.recv();
             Err(Error::Mpi(format!(
                 "`{program}` was still running {} s after it was started, past its own \
@@ -323,7 +350,10 @@ fn output_with_deadline(mut cmd: Command, deadline: Duration) -> Result<Output> 
         }
     };
     let _ = waiter.join();
-    outcome
+    match crate::interrupt::error() {
+        Some(e) => Err(e),
+        None => outcome,
+    }
 }
 
 impl Backend for MpiBackend {
