@@ -94,8 +94,9 @@ pub fn explain_mpi(result: &SweepResult, cores: usize) -> Option<String> {
 
     let tcp = result.cell("mpi-tcp", ranks);
     if let Some((tcp_launch, tcp_computing)) = tcp.and_then(|t| Some((t.launch?, compute(t)?))) {
-        let close =
-            (tcp_computing.as_secs_f64() / computing.as_secs_f64().max(1e-12) - 1.0).abs() < 0.10;
+        // Judged on the rounded percentage the text shows.
+        let gap = 100.0 * (tcp_computing.as_secs_f64() / computing.as_secs_f64().max(1e-12) - 1.0);
+        let close = gap.round().abs() <= 10.0;
         text.push(format!(
             "Over TCP (loopback) instead of shared memory the ranks computed in {} ({} against \
              {}) and launched in {} ({}). {}",
