@@ -6,8 +6,12 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
+use std::collections::BTreeMap;
 use tvp::backends::{self, Config};
-use tvp::run::{Measurement, Sweep, SweepResult, run_sweep};
+
+use tvp::memory::{self, CellMemory};
+use tvp::run::{Measurement, Sweep, SweepResult, run_sweep_with};
+use tvp::sweep;
 use tvp::workloads::{self, Job};
 
 /// The most workers a run may ask for. Each worker is a thread or a whole
@@ -37,6 +41,10 @@ enum Command {
     /// line each, and answers on stdout. Exits at end of input.
     #[command(hide = true)]
     Worker,
+    /// Measures the peak memory of one (backend, workers) run: reads one JSON
+    /// request on stdin, prints one JSON line. `tvp run` starts it per cell.
+    #[command(hide = true)]
+    MemoryCell,
     /// One MPI rank of the `mpi` backends, started by `mpirun -n RANKS`.
     #[cfg(feature = "mpi")]
     #[command(hide = true, name = "mpi-worker")]
@@ -60,9 +68,18 @@ struct RunArgs {
     #[arg(long, short = 'b', value_delimiter = ',', value_parser = parse_backend)]
     backend: Vec<String>,
     /// Worker counts, comma-separated [default: 1, 2, 4, ... up to twice the
-    /// cores, plus the core count]
+    /// cores, plus the core count; for IO workloads 1, 2, 4, ... up to
+    /// --max-io-workers]
     #[arg(long, short = 'n', value_delimiter = ',', allow_negative_numbers = true, value_parser = parse_workers)]
     workers: Vec<usize>,
+    /// Largest worker count for IO workloads, which keep scaling past the
+    /// cores [default: $TVP_IO_MAX_WORKERS, else 64]
+    #[arg(long, value_parser = parse_io_max)]
+    max_io_workers: Option<usize>,
+    /// Skip the memory columns (each cell is run once more, in a fresh
+    /// process, to measure its peak memory)
+    #[arg(long)]
+    no_memory: bool,
     /// Items per workload [default: each workload's own, about 100-300 ms
     /// sequentially]
     #[arg(long, short = 's', allow_negative_numbers = true, value_parser = parse_size)]
@@ -132,6 +149,10 @@ fn parse_workers(text: &str) -> Result<usize, String> {
     }
 }
 
+fn parse_io_max(text: &str) -> Result<usize, String> {
+    sweep::parse_io_max_workers(text).map_err(|e| e.to_string())
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
@@ -157,6 +178,9 @@ fn main() -> ExitCode {
         Command::Worker => tvp::worker::main()
             .map(|()| true)
             .context("worker: lost its pipes to the parent"),
+        Command::MemoryCell => memory::serve_cell()
+            .map(|()| true)
+            .context("memory-cell: lost its pipes to the parent"),
         #[cfg(feature = "mpi")]
         Command::MpiWorker { ranks, job } => tvp::mpi_worker::main(ranks, &job)
             .map(|()| true)
@@ -219,16 +243,21 @@ fn run(args: RunArgs) -> anyhow::Result<bool> {
     } else {
         args.backend
     };
-    let mut workers = if args.workers.is_empty() {
-        tvp::default_workers(cores)
-    } else {
-        args.workers
+    let mut chosen_workers = args.workers;
+    chosen_workers.sort_unstable();
+    chosen_workers.dedup();
+    let io_max = match args.max_io_workers {
+        Some(max) => max,
+        None => sweep::io_max_workers_from_env()?,
     };
-    workers.sort_unstable();
-    workers.dedup();
     println!(
-        "{cores} cores usable; workers {workers:?}; median of {} timed runs per cell",
-        args.repeat
+        "{cores} cores usable; median of {} timed runs per cell{}",
+        args.repeat,
+        if args.no_memory {
+            ""
+        } else {
+            "; peak memory of one more run per cell, in a fresh process"
+        }
     );
     let mut all_ok = true;
     for name in &workloads {
@@ -237,21 +266,44 @@ fn run(args: RunArgs) -> anyhow::Result<bool> {
             job = job.with_size(size);
         }
         job.options.extend(args.options.iter().cloned());
+        let kind = workloads::entry(name)?.kind;
+        let workers = if chosen_workers.is_empty() {
+            sweep::workers_for_max(kind, cores, io_max)
+        } else {
+            chosen_workers.clone()
+        };
         let sweep = Sweep {
             job,
             backends: backends.clone(),
-            workers: workers.clone(),
+            workers,
             repeat: usize::try_from(args.repeat)?,
         };
-        let kind = workloads::entry(name)?.kind;
-        println!("\n{name} ({kind}), size {}:", sweep.job.size);
         println!(
-            "  {:<11} {:>7} {:>11} {:>12} {:>14} {:>11} {:>11}  checksum",
-            "backend", "workers", "median", "vs 1 worker", "vs sequential", "efficiency", "launch"
+            "\n{name} ({kind}), size {}, workers {:?}:",
+            sweep.job.size, sweep.workers
         );
-        let result = run_sweep(&sweep, &config, |_| {})
-            .with_context(|| format!("running workload `{name}`"))?;
-        print_rows(&result);
+        println!(
+            "  {:<11} {:>7} {:>11} {:>12} {:>14} {:>11} {:>9} {:>10} {:>9}  checksum",
+            "backend",
+            "workers",
+            "median",
+            "vs 1 worker",
+            "vs sequential",
+            "efficiency",
+            "peak MB",
+            "MB/worker",
+            "launch"
+        );
+        let mut memory = BTreeMap::new();
+        let result = run_sweep_with(&sweep, &config, |job, m| {
+            if !args.no_memory {
+                let cell = memory::measure_cell(&config, job, &m.backend, m.workers)?;
+                memory.insert((m.backend.clone(), m.workers), cell);
+            }
+            Ok(())
+        })
+        .with_context(|| format!("running workload `{name}`"))?;
+        print_rows(&result, &memory);
         if let Some(text) = tvp::mpi_report::explain_mpi(&result, cores) {
             let options = textwrap::Options::new(78)
                 .initial_indent("  ")
@@ -268,18 +320,21 @@ fn run(args: RunArgs) -> anyhow::Result<bool> {
     Ok(all_ok)
 }
 
-fn print_rows(result: &SweepResult) {
+/// Peak memory per (backend, workers) cell.
+type MemoryCells = BTreeMap<(String, usize), CellMemory>;
+
+fn print_rows(result: &SweepResult, memory: &MemoryCells) {
     println!(
         "  (sequential reference: {}, checksum {})",
         millis(result.sequential),
         result.expected_checksum
     );
     for m in &result.cells {
-        print_row(result, m);
+        print_row(result, m, memory);
     }
 }
 
-fn print_row(result: &SweepResult, m: &Measurement) {
+fn print_row(result: &SweepResult, m: &Measurement, memory: &MemoryCells) {
     let vs_seq = result.speedup_vs_sequential(m);
     let vs_one = result
         .speedup_vs_one_worker(m)
@@ -289,10 +344,16 @@ fn print_row(result: &SweepResult, m: &Measurement) {
     } else {
         format!("WRONG ({} != {})", m.checksum, result.expected_checksum)
     };
+    let cell = memory.get(&(m.backend.clone(), m.workers));
+    let peak = cell.map_or_else(|| "-".to_string(), |c| format!("{:.1}", c.peak_mb()));
+    let per_worker = cell
+        .zip(memory.get(&(m.backend.clone(), 1)))
+        .and_then(|(cell, one)| memory::mb_per_worker(one, cell))
+        .map_or_else(|| "-".to_string(), |mb| format!("{mb:.3}"));
     // Only backends that measure it (mpi) have a launch cost apart.
     let launch = m.launch.map_or_else(|| "-".to_string(), millis);
     println!(
-        "  {:<11} {:>7} {:>11} {:>12} {:>13.2}x {:>10.0}% {launch:>11}  {check}",
+        "  {:<11} {:>7} {:>11} {:>12} {:>13.2}x {:>10.0}% {peak:>9} {per_worker:>10} {launch:>9}  {check}",
         m.backend,
         m.workers,
         millis(m.median),
