@@ -283,16 +283,16 @@ fn run(args: RunArgs) -> anyhow::Result<bool> {
             sweep.job.size, sweep.workers
         );
         println!(
-            "  {:<11} {:>7} {:>11} {:>12} {:>14} {:>11} {:>9} {:>10} {:>9}  checksum",
+            "  {:<11} {:>7} {:>11} {:>12} {:>14} {:>11} {:>9} {:>9} {:>10}  checksum",
             "backend",
             "workers",
             "median",
             "vs 1 worker",
             "vs sequential",
             "efficiency",
+            "launch",
             "peak MB",
-            "MB/worker",
-            "launch"
+            "MB/worker"
         );
         let mut memory = BTreeMap::new();
         let result = run_sweep_with(&sweep, &config, |job, m| {
@@ -353,7 +353,7 @@ fn print_row(result: &SweepResult, m: &Measurement, memory: &MemoryCells) {
     // Only backends that measure it (mpi) have a launch cost apart.
     let launch = m.launch.map_or_else(|| "-".to_string(), millis);
     println!(
-        "  {:<11} {:>7} {:>11} {:>12} {:>13.2}x {:>10.0}% {peak:>9} {per_worker:>10} {launch:>9}  {check}",
+        "  {:<11} {:>7} {:>11} {:>12} {:>13.2}x {:>10.0}% {launch:>9} {peak:>9} {per_worker:>10}  {check}",
         m.backend,
         m.workers,
         millis(m.median),
