@@ -201,7 +201,10 @@ fn a_binary_without_the_feature_is_named_as_such() {
 fn a_worker_outside_an_n_rank_world_refuses_to_run() {
     // Started without mpirun, a rank is a world of one: it must not compute
     // the whole job as if it were one of two.
+    // Open MPI leaves its session dir behind when a rank exits early.
+    let session = tempfile::tempdir().unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_tvp"))
+        .env("TMPDIR", session.path())
         .args(["mpi-worker", "--ranks", "2", "--job"])
         .arg(r#"{"workload":"primes","size":100}"#)
         .output()

@@ -356,6 +356,44 @@ fn output_with_deadline(mut cmd: Command, deadline: Duration) -> Result<Output> 
     }
 }
 
+/// Where Open MPI keeps its session files and shared-memory segments during
+/// one run. After an abort or a kill it leaves them behind (in `$TMPDIR` and
+/// `/dev/shm`); here they live in temp dirs of ours, removed on drop.
+struct Scratch {
+    session: tempfile::TempDir,
+    /// In `/dev/shm` where it exists, so shared memory stays in RAM.
+    shm: Option<tempfile::TempDir>,
+}
+
+impl Scratch {
+    fn new() -> Result<Self> {
+        let make = |dir: Option<&Path>| {
+            let mut builder = tempfile::Builder::new();
+            builder.prefix("tvp-mpi-");
+            match dir {
+                Some(dir) => builder.tempdir_in(dir),
+                None => builder.tempdir(),
+            }
+        };
+        let session =
+            make(None).map_err(|e| Error::io("mpi: cannot make a temp dir for mpirun", e))?;
+        let dev_shm = Path::new("/dev/shm");
+        let shm = if dev_shm.is_dir() {
+            make(Some(dev_shm)).ok()
+        } else {
+            None
+        };
+        Ok(Scratch { session, shm })
+    }
+
+    fn apply(&self, cmd: &mut Command) {
+        let shm = self.shm.as_ref().unwrap_or(&self.session);
+        cmd.env("TMPDIR", self.session.path());
+        // Open MPI reads MCA parameters from OMPI_MCA_* variables too.
+        cmd.env("OMPI_MCA_btl_vader_backing_directory", shm.path());
+    }
+}
+
 impl Backend for MpiBackend {
     fn name(&self) -> &'static str {
         match self.transport {
@@ -375,8 +413,10 @@ impl Backend for MpiBackend {
             .prepared
             .clone()
             .ok_or(Error::NotPrepared(self.name()))?;
-        let cmd = self.command(&mpirun, ranks, job);
         let start = Instant::now();
+        let scratch = Scratch::new()?;
+        let mut cmd = self.command(&mpirun, ranks, job);
+        scratch.apply(&mut cmd);
         let output = output_with_deadline(cmd, self.timeout + GRACE)?;
         let total = start.elapsed();
         let report = self.read_report(ranks, &output)?;
