@@ -4,10 +4,10 @@
 //! Every `execute` runs `mpirun -n N tvp mpi-worker`: N processes that find
 //! each other through the MPI runtime, take chunks in turn and reduce their
 //! partial checksums at rank 0 (see [`crate::mpi_worker`]). Starting the
-//! runtime and the ranks costs far more than a fork: the launch took 0.3 to
-//! 0.4 s per run on the 2-core reference machine (`tvp run -w primes -b
-//! mpi -n 1,2`, under load), on top of a computation that scales like
-//! `process`. The backend measures both and keeps them
+//! runtime and the ranks costs far more than a fork: the launch took 0.2 to
+//! 0.5 s per run on the 2-core reference machine (`tvp run -w primes -b
+//! mpi -n 1,2`, loaded by other builds), on top of a computation that
+//! scales like `process`. The backend measures both and keeps them
 //! apart ([`MpiTiming`]); `tvp run` shows the launch cost in its own column.
 //! A rank that finishes first waits at the gather busy-polling, as Open MPI
 //! does by default, so it keeps its core busy: on a loaded machine that
