@@ -35,6 +35,17 @@ pub enum Error {
     Data(String),
     #[error("drawing the chart `{chart}`: {message}")]
     Chart { chart: String, message: String },
+    #[error(
+        "backend `{backend}` is not built into this tvp: rebuild with \
+         `cargo build --release --features {feature}` ({needs})"
+    )]
+    FeatureDisabled {
+        backend: String,
+        feature: &'static str,
+        needs: &'static str,
+    },
+    #[error("mpi: {0}")]
+    Mpi(String),
     #[error("{context}: {source}")]
     Io {
         context: String,

@@ -21,6 +21,8 @@
 //!   [`explain_io`]: the IO section's sentences, written from the numbers.
 //! - [`report`]: criterion's results -> charts and explanations -> `reports/`;
 //!   [`machine`]: the machine info it shows.
+//! - `mpi_worker` (feature `mpi`): the rank side of the `mpi` backends;
+//!   [`mpi_report`]: their lesson written from the measured numbers.
 
 pub mod backends;
 pub mod child;
@@ -30,6 +32,9 @@ pub mod explain_io;
 pub mod interrupt;
 pub mod machine;
 pub mod memory;
+pub mod mpi_report;
+#[cfg(feature = "mpi")]
+pub mod mpi_worker;
 pub mod pool;
 pub mod report;
 pub mod run;

@@ -48,6 +48,17 @@ enum Command {
     /// request on stdin, prints one JSON line. `tvp run` starts it per cell.
     #[command(hide = true)]
     MemoryCell,
+    /// One MPI rank of the `mpi` backends, started by `mpirun -n RANKS`.
+    #[cfg(feature = "mpi")]
+    #[command(hide = true, name = "mpi-worker")]
+    MpiWorker {
+        /// The number of ranks mpirun was asked for; the MPI world must match.
+        #[arg(long)]
+        ranks: usize,
+        /// The job, as JSON.
+        #[arg(long)]
+        job: String,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -55,8 +66,9 @@ struct RunArgs {
     /// Workloads to run, comma-separated [default: all]
     #[arg(long, short = 'w', value_delimiter = ',', value_parser = workload_names())]
     workload: Vec<String>,
-    /// Backends to compare, comma-separated [default: all]
-    #[arg(long, short = 'b', value_delimiter = ',', value_parser = clap::builder::PossibleValuesParser::new(backends::names()))]
+    /// Backends to compare, comma-separated (see `tvp list`) [default: all
+    /// that can run here]
+    #[arg(long, short = 'b', value_delimiter = ',', value_parser = parse_backend)]
     backend: Vec<String>,
     /// Worker counts, comma-separated [default: 1, 2, 4, ... up to twice the
     /// cores, plus the core count; for IO workloads 1, 2, 4, ... up to
@@ -127,6 +139,18 @@ struct ReportArgs {
 /// `tvp report` found no results: it wrote a page saying so.
 const EXIT_NO_RESULTS: u8 = 3;
 
+/// A backend name; one built only with a Cargo feature says how to rebuild.
+fn parse_backend(text: &str) -> Result<String, String> {
+    match backends::entry(text.trim()) {
+        Ok(entry) => Ok(entry.name.to_string()),
+        Err(e @ tvp::Error::UnknownBackend(_)) => Err(format!(
+            "{e} [possible values: {}]",
+            backends::names().join(", ")
+        )),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
 fn parse_workers(text: &str) -> Result<usize, String> {
     let n: usize = text
         .trim()
@@ -179,6 +203,10 @@ fn main() -> ExitCode {
         Command::MemoryCell => memory::serve_cell()
             .map(|()| true)
             .context("memory-cell: lost its pipes to the parent"),
+        #[cfg(feature = "mpi")]
+        Command::MpiWorker { ranks, job } => tvp::mpi_worker::main(ranks, &job)
+            .map(|()| true)
+            .context("mpi-worker"),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,
@@ -226,6 +254,15 @@ fn list() {
     for b in backends::REGISTRY {
         println!("  {:<12} {}", b.name, b.teaches);
         println!("  {:<12} Python: {}", "", b.python);
+        if let Some(reason) = backends::unavailable(b.name) {
+            println!("  {:<12} cannot run here: {reason}", "");
+        }
+    }
+    for g in backends::not_built() {
+        println!(
+            "  {:<12} not built in: rebuild with `--features {}` ({})",
+            g.name, g.feature, g.needs
+        );
     }
     println!(
         "\nThis machine: {} cores usable; default worker counts {:?}",
@@ -244,7 +281,14 @@ fn run(args: RunArgs) -> anyhow::Result<bool> {
         args.workload
     };
     let backends = if args.backend.is_empty() {
-        backends::names().into_iter().map(String::from).collect()
+        let mut names = Vec::new();
+        for name in backends::names() {
+            match backends::unavailable(name) {
+                None => names.push(name.to_string()),
+                Some(reason) => println!("skipping backend {name}: {reason}"),
+            }
+        }
+        names
     } else {
         args.backend
     };
@@ -288,13 +332,14 @@ fn run(args: RunArgs) -> anyhow::Result<bool> {
             sweep.job.size, sweep.workers
         );
         println!(
-            "  {:<11} {:>7} {:>11} {:>12} {:>14} {:>11} {:>9} {:>10}  checksum",
+            "  {:<11} {:>7} {:>11} {:>12} {:>14} {:>11} {:>9} {:>9} {:>10}  checksum",
             "backend",
             "workers",
             "median",
             "vs 1 worker",
             "vs sequential",
             "efficiency",
+            "launch",
             "peak MB",
             "MB/worker"
         );
@@ -308,6 +353,12 @@ fn run(args: RunArgs) -> anyhow::Result<bool> {
         })
         .with_context(|| format!("running workload `{name}`"))?;
         print_rows(&result, &memory);
+        if let Some(text) = tvp::mpi_report::explain_mpi(&result, cores) {
+            let options = textwrap::Options::new(78)
+                .initial_indent("  ")
+                .subsequent_indent("  ");
+            println!("\n{}", textwrap::fill(&text, options));
+        }
         all_ok &= result.cells.iter().all(|m| m.checksum_ok);
     }
     if !all_ok {
@@ -348,8 +399,10 @@ fn print_row(result: &SweepResult, m: &Measurement, memory: &MemoryCells) {
         .zip(memory.get(&(m.backend.clone(), 1)))
         .and_then(|(cell, one)| memory::mb_per_worker(one, cell))
         .map_or_else(|| "-".to_string(), |mb| format!("{mb:.3}"));
+    // Only backends that measure it (mpi) have a launch cost apart.
+    let launch = m.launch.map_or_else(|| "-".to_string(), millis);
     println!(
-        "  {:<11} {:>7} {:>11} {:>12} {:>13.2}x {:>10.0}% {peak:>9} {per_worker:>10}  {check}",
+        "  {:<11} {:>7} {:>11} {:>12} {:>13.2}x {:>10.0}% {launch:>9} {peak:>9} {per_worker:>10}  {check}",
         m.backend,
         m.workers,
         millis(m.median),
