@@ -14,12 +14,15 @@
 //! - [`worker`], [`child`], [`pool`]: the process side: the `tvp worker`
 //!   protocol, a child seen from the parent, and a `multiprocessing.Pool`.
 //! - [`run`]: timing a sweep of backends and worker counts, as `tvp run` does.
+//! - [`python`]: the same workloads in CPython, measured beside Rust
+//!   (`tvp python`).
 
 pub mod backends;
 pub mod child;
 pub mod context;
 pub mod error;
 pub mod pool;
+pub mod python;
 pub mod run;
 pub mod worker;
 pub mod workloads;

@@ -33,6 +33,10 @@ enum Command {
     List,
     /// Time workloads on backends across worker counts and print a table.
     Run(RunArgs),
+    /// Run the same workloads in CPython (threads, multiprocessing) and Rust at
+    /// equal sizes, and compare speedups. Needs python3 on PATH (or
+    /// TVP_PYTHON); skips with a message otherwise.
+    Python(PythonArgs),
     /// The child side of the process backends: reads tasks on stdin, one JSON
     /// line each, and answers on stdout. Exits at end of input.
     #[command(hide = true)]
@@ -60,6 +64,16 @@ struct RunArgs {
     repeat: u64,
 }
 
+#[derive(Debug, clap::Args)]
+struct PythonArgs {
+    /// Smaller sizes and one timed run per cell: about 15 s [also TVP_QUICK=1]
+    #[arg(long)]
+    quick: bool,
+    /// Where python.json and python_vs_rust.json are written
+    #[arg(long, default_value = "reports/data")]
+    data_dir: std::path::PathBuf,
+}
+
 fn parse_workers(text: &str) -> Result<usize, String> {
     let n: usize = text
         .trim()
@@ -83,6 +97,7 @@ fn main() -> ExitCode {
             Ok(true)
         }
         Command::Run(args) => run(args),
+        Command::Python(args) => python(args),
         Command::Worker => tvp::worker::main()
             .map(|()| true)
             .context("worker: lost its pipes to the parent"),
@@ -168,6 +183,37 @@ fn run(args: RunArgs) -> anyhow::Result<bool> {
         );
     }
     Ok(all_ok)
+}
+
+/// Runs the Python comparison; `Ok(false)` when a checksum disagreed.
+fn python(args: PythonArgs) -> anyhow::Result<bool> {
+    let quick = args.quick || std::env::var("TVP_QUICK").is_ok_and(|v| !v.is_empty() && v != "0");
+    let opts = tvp::python::Options {
+        data_dir: args.data_dir,
+        ..tvp::python::Options::new(quick)
+    };
+    let config = Config::from_current_exe()?;
+    let outcome = tvp::python::run_comparison(&opts, &config, |line| eprintln!("{line}"))
+        .context("comparing with Python")?;
+    match outcome {
+        tvp::python::Outcome::Skipped(missing) => {
+            eprintln!("{missing}");
+            Ok(true)
+        }
+        tvp::python::Outcome::Done(comparison) => {
+            println!("{}", tvp::python::table(&comparison));
+            println!(
+                "Wrote {} and {}",
+                opts.data_dir.join("python.json").display(),
+                opts.data_dir.join("python_vs_rust.json").display()
+            );
+            let ok = comparison.workloads.iter().all(|w| w.checksums_ok);
+            if !ok {
+                eprintln!("error: a checksum disagreed (marked DISAGREE above)");
+            }
+            Ok(ok)
+        }
+    }
 }
 
 fn print_rows(result: &SweepResult) {
