@@ -26,9 +26,13 @@ from workloads import WORKLOADS
 SCHEMA = 1
 
 # CPython runs these loops about 50-100x slower than Rust, so the Rust
-# default sizes would take minutes per cell. These take about 0.3-0.5 s
-# sequentially each on the 2-core reference machine.
-SIZES = {"primes": 400_000, "mandelbrot": 300, "monte_carlo": 500_000, "latency": 200}
+# default sizes would take minutes per cell. On the 2-core reference machine
+# (quiet, timing workloads.run_chunk with python3 -c) primes 100,000 took
+# 57 ms, monte_carlo 200,000 171 ms, mandelbrot 100 39 ms and latency 100
+# 210 ms; the sizes below scale that to an estimated 0.25-0.35 s each, so the
+# sweep should take about a minute there, and should stay under the 180 s limit of
+# `tvp python` when other programs share the cores.
+SIZES = {"primes": 300_000, "mandelbrot": 250, "monte_carlo": 400_000, "latency": 150}
 QUICK_SIZES = {"primes": 100_000, "mandelbrot": 120, "monte_carlo": 120_000, "latency": 50}
 SIZE_REASON = (
     "CPython runs these loops about 50-100x slower than Rust: sizes are reduced "

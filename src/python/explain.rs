@@ -10,6 +10,16 @@ pub const SPED_UP: f64 = 1.3;
 /// Rust processes this far behind Rust threads are said to lag.
 const LAG: f64 = 0.75;
 
+/// Below this much sequential work, overheads can explain a missing speedup:
+/// handing tasks to Python worker processes, starting Rust threads (tens of
+/// microseconds each) and starting Rust child processes (about a millisecond
+/// each). Above it, a missing speedup means the cores were busy.
+const SMALL_FOR_PYTHON_PROCESSES: f64 = 0.05;
+const SMALL_FOR_RUST_THREADS: f64 = 0.005;
+const SMALL_FOR_RUST_PROCESSES: f64 = 0.05;
+
+const BUSY: &str = "the cores were probably busy with other programs; rerun on a quiet machine.";
+
 fn x(speedup: Option<f64>) -> String {
     speedup.map_or_else(|| "n/a".into(), |s| format!("{s:.2}x"))
 }
@@ -53,6 +63,11 @@ pub fn explain(w: &WorkloadComparison, at: usize) -> String {
         );
     }
     let sped_up = |v: Option<f64>| v.is_some_and(|v| v >= SPED_UP);
+    if at < 2 {
+        out += " This process may use only one core, so nothing runs in parallel: more \
+                workers only add overhead (or overlap waits).";
+        return out;
+    }
     if w.kind == "io" {
         out += if sped_up(threads) {
             " Waiting releases the GIL, so Python threads overlap the waits as well as \
@@ -77,12 +92,14 @@ pub fn explain(w: &WorkloadComparison, at: usize) -> String {
         " Each Python process has its own interpreter and GIL, so processes do run in \
          parallel."
             .to_string()
-    } else {
+    } else if w.python_sequential_s < SMALL_FOR_PYTHON_PROCESSES {
         format!(
-            " Python processes did not speed up either: one run was {} of work, not much \
-             more than handing tasks to worker processes, or the machine was busy.",
+            " Python processes did not speed up either: one run was only {} of work, \
+             close to the cost of handing tasks to worker processes.",
             ms(w.python_sequential_s)
         )
+    } else {
+        format!(" Python processes did not speed up either: {BUSY}")
     };
     if let Some(rust_seq) = w.rust_sequential_s {
         out += &format!(
@@ -93,14 +110,18 @@ pub fn explain(w: &WorkloadComparison, at: usize) -> String {
             ms(rust_seq),
         );
         if !sped_up(s("threads")) {
-            out += &format!(
-                " Rust threads did not speed up here: one Rust run is only {} of work at \
-                 this size, so starting threads takes a visible share; at Rust's own sizes \
-                 (`tvp run`) they scale.",
-                ms(rust_seq)
-            );
+            out += &if rust_seq < SMALL_FOR_RUST_THREADS {
+                format!(
+                    " Rust threads did not speed up here: one Rust run is only {} of work \
+                     at this size, so starting threads takes a visible share; at Rust's own \
+                     sizes (`tvp run`) they scale.",
+                    ms(rust_seq)
+                )
+            } else {
+                format!(" Rust threads did not speed up here: {BUSY}")
+            };
         } else if let (Some(rt), Some(rp)) = (s("threads"), s("process")) {
-            if rp < LAG * rt {
+            if rp < LAG * rt && rust_seq < SMALL_FOR_RUST_PROCESSES {
                 out += &format!(
                     " Rust processes lag Rust threads because they start a child per chunk \
                      on every run, and one run is only {} of work.",
@@ -188,6 +209,11 @@ mod tests {
     fn processes_that_did_not_scale_are_not_praised() {
         let text = explain(&cpu(1.0, 1.02, Some([1.9, 1.8, 1.9, 1.0])), 2);
         assert!(text.contains("did not speed up either"), "{text}");
+        assert!(text.contains("busy"), "{text}");
+        let mut tiny = cpu(1.0, 1.02, Some([1.9, 1.8, 1.9, 1.0]));
+        tiny.python_sequential_s = 0.02;
+        let text = explain(&tiny, 2);
+        assert!(text.contains("only 20 ms of work"), "{text}");
         assert!(!text.contains("own interpreter"), "{text}");
         assert!(!text.contains("lag"), "{text}");
     }
@@ -216,6 +242,13 @@ mod tests {
         let text = explain(&w, 2);
         assert!(text.contains("Python threads reached 1.95x"), "{text}");
         assert!(text.contains("overlap the waits as well as"), "{text}");
+    }
+
+    #[test]
+    fn one_core_is_said_plainly() {
+        let text = explain(&cpu(1.0, 1.0, Some([1.0, 1.0, 1.0, 1.0])), 1);
+        assert!(text.contains("only one core"), "{text}");
+        assert!(!text.contains("did not speed up"), "{text}");
     }
 
     #[test]
