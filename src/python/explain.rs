@@ -81,7 +81,7 @@ pub fn explain(w: &WorkloadComparison, at: usize) -> String {
     out += if sped_up(threads) {
         " Python threads sped up CPU work, which the GIL should prevent: is this a \
          free-threaded build (python3.13t), or was the sequential run disturbed?"
-    } else if has_rust {
+    } else if has_rust && !sped_up(s("gil")) {
         " Python threads gain nothing on CPU work: the GIL lets one thread run bytecode \
          at a time, as the Rust gil model shows."
     } else {
