@@ -13,6 +13,7 @@
 //! - [`context`]: the GIL model's hooks that workloads call.
 //! - [`worker`], [`child`], [`pool`]: the process side: the `tvp worker`
 //!   protocol, a child seen from the parent, and a `multiprocessing.Pool`.
+//! - [`interrupt`]: SIGINT/SIGTERM stop a run, kill its children and clean up.
 //! - [`run`]: timing a sweep of backends and worker counts, as `tvp run` does.
 //! - [`python`]: the same workloads in CPython, measured beside Rust
 //!   (`tvp python`).
@@ -21,6 +22,7 @@ pub mod backends;
 pub mod child;
 pub mod context;
 pub mod error;
+pub mod interrupt;
 pub mod pool;
 pub mod python;
 pub mod run;

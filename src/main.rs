@@ -46,22 +46,55 @@ enum Command {
 #[derive(Debug, clap::Args)]
 struct RunArgs {
     /// Workloads to run, comma-separated [default: all]
-    #[arg(long, short = 'w', value_delimiter = ',', value_parser = clap::builder::PossibleValuesParser::new(workloads::names()))]
+    #[arg(long, short = 'w', value_delimiter = ',', value_parser = workload_names())]
     workload: Vec<String>,
     /// Backends to compare, comma-separated [default: all]
     #[arg(long, short = 'b', value_delimiter = ',', value_parser = clap::builder::PossibleValuesParser::new(backends::names()))]
     backend: Vec<String>,
     /// Worker counts, comma-separated [default: 1, 2, 4, ... up to twice the
     /// cores, plus the core count]
-    #[arg(long, short = 'n', value_delimiter = ',', value_parser = parse_workers)]
+    #[arg(long, short = 'n', value_delimiter = ',', allow_negative_numbers = true, value_parser = parse_workers)]
     workers: Vec<usize>,
     /// Items per workload [default: each workload's own, about 100-300 ms
     /// sequentially]
-    #[arg(long, short = 's', value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, short = 's', allow_negative_numbers = true, value_parser = parse_size)]
     size: Option<u64>,
     /// Timed runs per cell; the median is shown
     #[arg(long, short = 'r', default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=1000))]
     repeat: u64,
+    /// A workload option KEY=VALUE, set in every job's options (repeatable);
+    /// the test-only `fault` workload reads its faults from them.
+    #[arg(long = "option", short = 'o', hide = true, value_parser = parse_option)]
+    options: Vec<(String, String)>,
+}
+
+/// The workload names `--workload` accepts: the registry's, plus the hidden
+/// test-only ones, which `--help` does not show.
+fn workload_names() -> clap::builder::PossibleValuesParser {
+    use clap::builder::PossibleValue;
+    let shown = workloads::names().into_iter().map(PossibleValue::new);
+    let hidden = workloads::HIDDEN
+        .iter()
+        .map(|e| PossibleValue::new(e.name).hide(true));
+    clap::builder::PossibleValuesParser::new(shown.chain(hidden))
+}
+
+fn parse_option(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((key, value)) if !key.is_empty() => Ok((key.to_string(), value.to_string())),
+        _ => Err(format!("`{text}` is not KEY=VALUE")),
+    }
+}
+
+fn parse_size(text: &str) -> Result<u64, String> {
+    match text.trim().parse::<u64>() {
+        Ok(0) => Err("size must be at least 1 item: an empty job measures nothing".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!(
+            "`{text}` is not a whole number of items from 1 to {}",
+            u64::MAX
+        )),
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -96,8 +129,34 @@ fn main() -> ExitCode {
             list();
             Ok(true)
         }
-        Command::Run(args) => run(args),
-        Command::Python(args) => python(args),
+        Command::Run(args) => {
+            let result = tvp::interrupt::install()
+                .context("cannot stop cleanly on Ctrl-C")
+                .and_then(|()| run(args));
+            // Everything the run made is dropped by now: children reaped,
+            // temp dirs removed.
+            if let Some(signal) = tvp::interrupt::signal() {
+                eprintln!(
+                    "tvp: interrupted by {}: the workers were stopped and temp files removed",
+                    tvp::interrupt::signal_name(signal)
+                );
+                return ExitCode::from(tvp::interrupt::exit_code(signal));
+            }
+            result
+        }
+        Command::Python(args) => {
+            let result = tvp::interrupt::install()
+                .context("cannot stop cleanly on Ctrl-C")
+                .and_then(|()| python(args));
+            if let Some(signal) = tvp::interrupt::signal() {
+                eprintln!(
+                    "tvp: interrupted by {}: the Python script and the workers were stopped",
+                    tvp::interrupt::signal_name(signal)
+                );
+                return ExitCode::from(tvp::interrupt::exit_code(signal));
+            }
+            result
+        }
         Command::Worker => tvp::worker::main()
             .map(|()| true)
             .context("worker: lost its pipes to the parent"),
@@ -160,6 +219,7 @@ fn run(args: RunArgs) -> anyhow::Result<bool> {
         if let Some(size) = args.size {
             job = job.with_size(size);
         }
+        job.options.extend(args.options.iter().cloned());
         let sweep = Sweep {
             job,
             backends: backends.clone(),

@@ -14,7 +14,12 @@ processes) happens in __init__, outside the timing, like Backend::prepare.
                    same way as python-pool.
 """
 
+import ctypes
+import ctypes.util
 import multiprocessing
+import os
+import signal
+import sys
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
 from workloads import combine, run_chunk
@@ -22,6 +27,21 @@ from workloads import combine, run_chunk
 # As TASKS_PER_WORKER in src/backends/mod.rs: enough chunks per worker that
 # one finishing early finds more work.
 TASKS_PER_WORKER = 8
+
+
+def die_with_parent():
+    """With TVP_DIE_WITH_PARENT=1 (set by `tvp python`), on Linux: have the
+    kernel kill this process when its parent dies, so that if tvp is killed,
+    the script and its worker processes do not run on alone. Called in the
+    script and as the initializer of every worker process."""
+    if os.environ.get("TVP_DIE_WITH_PARENT") != "1" or not sys.platform.startswith("linux"):
+        return
+    parent = os.getppid()
+    libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+    PR_SET_PDEATHSIG = 1
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
 
 
 def split(size, parts):
@@ -75,7 +95,7 @@ class Pool:
 
     def __init__(self, workers):
         self.workers = workers
-        self.pool = multiprocessing.Pool(workers)
+        self.pool = multiprocessing.Pool(workers, initializer=die_with_parent)
 
     def run(self, name, size):
         chunks = tasks(name, size, self.workers * TASKS_PER_WORKER)
@@ -96,7 +116,7 @@ class Executor:
 
     def __init__(self, workers):
         self.workers = workers
-        self.executor = ProcessPoolExecutor(max_workers=workers)
+        self.executor = ProcessPoolExecutor(max_workers=workers, initializer=die_with_parent)
 
     def run(self, name, size):
         chunks = tasks(name, size, self.workers * TASKS_PER_WORKER)

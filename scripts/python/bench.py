@@ -20,7 +20,7 @@ import statistics
 import sys
 import time
 
-from backends import BACKENDS, running
+from backends import BACKENDS, die_with_parent, running
 from workloads import WORKLOADS
 
 SCHEMA = 1
@@ -162,6 +162,7 @@ def main():
     p.add_argument("--check", action="store_true", help="print checksums at --sizes as JSON and exit")
     p.add_argument("--sizes", type=int_list, default=[0, 1, 7], help="sizes for --check [default: 0,1,7]")
     args = p.parse_args()
+    die_with_parent()
 
     n = cores()
     workers = sorted(set(args.workers)) if args.workers else default_workers(n)

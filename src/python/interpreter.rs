@@ -3,8 +3,11 @@
 //! The interpreter is `TVP_PYTHON` when set (a path, or a name looked up on
 //! `PATH`), otherwise `python3` on `PATH`. When there is none, callers skip
 //! the comparison with [`Missing`]'s message instead of failing. The script
-//! runs in its own process group, so a run past its time limit is killed
-//! together with its pool workers: nothing hangs, nothing is left behind.
+//! runs in its own process group, so a run past its time limit, or
+//! interrupted (see [`crate::interrupt`]), is killed together with its pool
+//! workers: nothing hangs, nothing is left behind. If this process dies
+//! first, `TVP_DIE_WITH_PARENT=1` has the script and its workers die with it
+//! (Linux).
 
 use std::io::Read;
 use std::os::unix::process::CommandExt;
@@ -87,6 +90,7 @@ pub fn run_with_limit(mut command: Command, limit: Duration) -> Result<Finished>
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
+        .env("TVP_DIE_WITH_PARENT", "1")
         .process_group(0);
     let child = command
         .spawn()
@@ -113,6 +117,11 @@ pub fn run_with_limit(mut command: Command, limit: Duration) -> Result<Finished>
             Ok(None) if Instant::now() >= deadline => {
                 group.kill();
                 return Err(past_limit(&what));
+            }
+            // Ctrl-C reaches only the terminal's process group, not this one.
+            Ok(None) if crate::interrupt::requested() => {
+                group.kill();
+                return Err(crate::interrupt::error().expect("an interrupt was requested"));
             }
             Ok(None) => std::thread::sleep(Duration::from_millis(20)),
             Err(e) => return Err(Error::io(format!("waiting for {what}"), e)),
