@@ -140,3 +140,64 @@ fn a_bad_report_file_is_refused_with_what_to_do() {
     let err = PythonReport::parse("not json").unwrap_err();
     assert!(err.contains("rerun"), "{err}");
 }
+
+/// Processes whose command line mentions `needle`.
+fn processes_mentioning(needle: &str) -> Vec<String> {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    dir.filter_map(|e| {
+        let cmdline = std::fs::read(e.ok()?.path().join("cmdline")).ok()?;
+        let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+        cmdline.contains(needle).then_some(cmdline)
+    })
+    .collect()
+}
+
+/// Starts `tvp python` writing into a fresh temp dir, waits until its
+/// script runs, sends `signal`, and checks that no process is left behind.
+fn stop_tvp_python_with(signal: i32) -> Option<std::process::ExitStatus> {
+    script()?;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let needle = data.to_string_lossy().into_owned();
+    let mut tvp = Command::new(env!("CARGO_BIN_EXE_tvp"))
+        .args(["python", "--data-dir"])
+        .arg(&data)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while processes_mentioning(&needle).is_empty() && start.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(
+        !processes_mentioning(&needle).is_empty(),
+        "the script never started"
+    );
+    // Let it start its pools.
+    std::thread::sleep(Duration::from_secs(1));
+    let pid = libc::pid_t::try_from(tvp.id()).unwrap();
+    // SAFETY: kill touches no memory; `pid` is our unreaped child.
+    unsafe { libc::kill(pid, signal) };
+    let status = tvp.wait().unwrap();
+    let start = std::time::Instant::now();
+    while !processes_mentioning(&needle).is_empty() && start.elapsed() < Duration::from_secs(5) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(processes_mentioning(&needle), Vec::<String>::new());
+    Some(status)
+}
+
+#[test]
+fn ctrl_c_stops_the_script_and_its_workers() {
+    if let Some(status) = stop_tvp_python_with(libc::SIGINT) {
+        assert_eq!(status.code(), Some(130), "{status}");
+    }
+}
+
+#[test]
+fn the_script_dies_with_a_killed_tvp() {
+    stop_tvp_python_with(libc::SIGKILL);
+}
