@@ -99,7 +99,7 @@ fn parse_size(text: &str) -> Result<u64, String> {
 
 #[derive(Debug, clap::Args)]
 struct PythonArgs {
-    /// Smaller sizes and one timed run per cell: about 15 s [also TVP_QUICK=1]
+    /// Smaller sizes and one timed run per cell: about 10 s [also TVP_QUICK=1]
     #[arg(long)]
     quick: bool,
     /// Where python.json and python_vs_rust.json are written

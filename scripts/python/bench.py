@@ -4,7 +4,7 @@ multiprocessing.Pool and ProcessPoolExecutor, over the same worker counts as
 the Rust sweep. Standard library only.
 
     python3 scripts/python/bench.py            # about 1-2 minutes on 2 cores
-    python3 scripts/python/bench.py --quick    # about 15 s (or TVP_QUICK=1)
+    python3 scripts/python/bench.py --quick    # about 10 s (or TVP_QUICK=1)
     python3 scripts/python/bench.py --check --workload primes --sizes 0,1,7
 
 Writes reports/data/python.json (schema in scripts/python/README.md); with

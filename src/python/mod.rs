@@ -33,10 +33,11 @@ pub const PYTHON_JSON: &str = "reports/data/python.json";
 /// Where the side-by-side results go.
 pub const COMBINED_JSON: &str = "reports/data/python_vs_rust.json";
 
-/// The full script takes about a minute on the 2-core reference machine;
+/// The full script took 42 s on the 2-core reference machine with other
+/// programs running (load average 4), 2 minutes at load average 12;
 /// past this it is stopped.
 pub const TIME_LIMIT: Duration = Duration::from_secs(180);
-/// The quick script takes about 5-15 s.
+/// The quick script took 5-10 s on the 2-core reference machine.
 pub const QUICK_TIME_LIMIT: Duration = Duration::from_secs(60);
 
 /// How to run the comparison.
