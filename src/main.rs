@@ -264,8 +264,8 @@ fn python(args: PythonArgs) -> anyhow::Result<bool> {
             println!("{}", tvp::python::table(&comparison));
             println!(
                 "Wrote {} and {}",
-                opts.data_dir.join("python.json").display(),
-                opts.data_dir.join("python_vs_rust.json").display()
+                opts.data_dir.join(tvp::python::PYTHON_FILE).display(),
+                opts.data_dir.join(tvp::python::COMBINED_FILE).display()
             );
             let ok = comparison.workloads.iter().all(|w| w.checksums_ok);
             if !ok {
