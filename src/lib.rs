@@ -6,7 +6,8 @@
 //! The model in one line: **workload x backend x workers -> checksum + time.**
 //!
 //! - [`workloads`]: pure functions over an index range (primes, mandelbrot,
-//!   monte_carlo, stream). A workload never knows how it is run.
+//!   monte_carlo, stream; IO-bound: latency, files, files_fsync, tcp). A
+//!   workload never knows how it is run.
 //! - [`backends`]: ways to run them (sequential, threads, rayon, gil,
 //!   process, pool). A backend never knows what it runs, and every backend
 //!   must return the checksum `sequential` returns.
@@ -17,15 +18,26 @@
 //! - [`run`]: timing a sweep of backends and worker counts, as `tvp run` does.
 //! - [`python`]: the same workloads in CPython, measured beside Rust
 //!   (`tvp python`).
+//! - [`run`]: timing a sweep of backends and worker counts, as `tvp run` does;
+//!   [`sweep`]: which worker counts (IO goes far past the cores), quick mode.
+//! - [`memory`]: peak memory of a run, parent plus children, per worker;
+//!   [`explain_io`]: the IO section's sentences, written from the numbers.
+//! - [`report`]: criterion's results -> charts and explanations -> `reports/`;
+//!   [`machine`]: the machine info it shows.
 
 pub mod backends;
 pub mod child;
 pub mod context;
 pub mod error;
+pub mod explain_io;
 pub mod interrupt;
+pub mod machine;
+pub mod memory;
 pub mod pool;
 pub mod python;
+pub mod report;
 pub mod run;
+pub mod sweep;
 pub mod worker;
 pub mod workloads;
 

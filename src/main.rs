@@ -6,8 +6,12 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
+use std::collections::BTreeMap;
 use tvp::backends::{self, Config};
-use tvp::run::{Measurement, Sweep, SweepResult, run_sweep};
+
+use tvp::memory::{self, CellMemory};
+use tvp::run::{Measurement, Sweep, SweepResult, run_sweep_with};
+use tvp::sweep;
 use tvp::workloads::{self, Job};
 
 /// The most workers a run may ask for. Each worker is a thread or a whole
@@ -37,10 +41,17 @@ enum Command {
     /// equal sizes, and compare speedups. Needs python3 on PATH (or
     /// TVP_PYTHON); skips with a message otherwise.
     Python(PythonArgs),
+    /// Write the HTML report under reports/ from the results `cargo bench`
+    /// saved. Exits with 3 when there are no results to report.
+    Report(ReportArgs),
     /// The child side of the process backends: reads tasks on stdin, one JSON
     /// line each, and answers on stdout. Exits at end of input.
     #[command(hide = true)]
     Worker,
+    /// Measures the peak memory of one (backend, workers) run: reads one JSON
+    /// request on stdin, prints one JSON line. `tvp run` starts it per cell.
+    #[command(hide = true)]
+    MemoryCell,
 }
 
 #[derive(Debug, clap::Args)]
@@ -52,9 +63,18 @@ struct RunArgs {
     #[arg(long, short = 'b', value_delimiter = ',', value_parser = clap::builder::PossibleValuesParser::new(backends::names()))]
     backend: Vec<String>,
     /// Worker counts, comma-separated [default: 1, 2, 4, ... up to twice the
-    /// cores, plus the core count]
+    /// cores, plus the core count; for IO workloads 1, 2, 4, ... up to
+    /// --max-io-workers]
     #[arg(long, short = 'n', value_delimiter = ',', allow_negative_numbers = true, value_parser = parse_workers)]
     workers: Vec<usize>,
+    /// Largest worker count for IO workloads, which keep scaling past the
+    /// cores [default: $TVP_IO_MAX_WORKERS, else 64]
+    #[arg(long, value_parser = parse_io_max)]
+    max_io_workers: Option<usize>,
+    /// Skip the memory columns (each cell is run once more, in a fresh
+    /// process, to measure its peak memory)
+    #[arg(long)]
+    no_memory: bool,
     /// Items per workload [default: each workload's own, about 100-300 ms
     /// sequentially]
     #[arg(long, short = 's', allow_negative_numbers = true, value_parser = parse_size)]
@@ -107,6 +127,20 @@ struct PythonArgs {
     data_dir: std::path::PathBuf,
 }
 
+#[derive(Debug, clap::Args)]
+struct ReportArgs {
+    /// Where criterion saved its results [default: $CRITERION_HOME, else
+    /// $CARGO_TARGET_DIR/criterion, else target/criterion]
+    #[arg(long)]
+    criterion_dir: Option<std::path::PathBuf>,
+    /// Where to write the report
+    #[arg(long, default_value = "reports")]
+    out: std::path::PathBuf,
+}
+
+/// `tvp report` found no results: it wrote a page saying so.
+const EXIT_NO_RESULTS: u8 = 3;
+
 fn parse_workers(text: &str) -> Result<usize, String> {
     let n: usize = text
         .trim()
@@ -120,6 +154,10 @@ fn parse_workers(text: &str) -> Result<usize, String> {
         )),
         n => Ok(n),
     }
+}
+
+fn parse_io_max(text: &str) -> Result<usize, String> {
+    sweep::parse_io_max_workers(text).map_err(|e| e.to_string())
 }
 
 fn main() -> ExitCode {
@@ -157,9 +195,17 @@ fn main() -> ExitCode {
             }
             result
         }
+        Command::Report(args) => match report(args) {
+            Ok(true) => Ok(true),
+            Ok(false) => return ExitCode::from(EXIT_NO_RESULTS),
+            Err(e) => Err(e),
+        },
         Command::Worker => tvp::worker::main()
             .map(|()| true)
             .context("worker: lost its pipes to the parent"),
+        Command::MemoryCell => memory::serve_cell()
+            .map(|()| true)
+            .context("memory-cell: lost its pipes to the parent"),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,
@@ -169,6 +215,33 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Writes the report; `Ok(false)` when there were no results to show.
+fn report(args: ReportArgs) -> anyhow::Result<bool> {
+    let mut options = tvp::report::Options::for_project(std::path::Path::new("."));
+    options.out_dir = args.out;
+    if let Some(dir) = args.criterion_dir {
+        options.criterion_dir = dir;
+    }
+    let outcome = tvp::report::generate(&options).context("writing the report")?;
+    for note in &outcome.notes {
+        eprintln!("note: {note}");
+    }
+    let front = outcome.pages[0].display();
+    if outcome.pages_with_data == 0 {
+        eprintln!(
+            "no results to report in {}: run `cargo bench` (or `cargo bench -- --quick`) first; \
+             {front} says so",
+            options.criterion_dir.display()
+        );
+        return Ok(false);
+    }
+    println!("wrote {front} from {} benchmarks", outcome.benchmarks);
+    for page in &outcome.pages[1..] {
+        println!("wrote {}", page.display());
+    }
+    Ok(true)
 }
 
 fn list() {
@@ -202,16 +275,21 @@ fn run(args: RunArgs) -> anyhow::Result<bool> {
     } else {
         args.backend
     };
-    let mut workers = if args.workers.is_empty() {
-        tvp::default_workers(cores)
-    } else {
-        args.workers
+    let mut chosen_workers = args.workers;
+    chosen_workers.sort_unstable();
+    chosen_workers.dedup();
+    let io_max = match args.max_io_workers {
+        Some(max) => max,
+        None => sweep::io_max_workers_from_env()?,
     };
-    workers.sort_unstable();
-    workers.dedup();
     println!(
-        "{cores} cores usable; workers {workers:?}; median of {} timed runs per cell",
-        args.repeat
+        "{cores} cores usable; median of {} timed runs per cell{}",
+        args.repeat,
+        if args.no_memory {
+            ""
+        } else {
+            "; peak memory of one more run per cell, in a fresh process"
+        }
     );
     let mut all_ok = true;
     for name in &workloads {
@@ -220,21 +298,43 @@ fn run(args: RunArgs) -> anyhow::Result<bool> {
             job = job.with_size(size);
         }
         job.options.extend(args.options.iter().cloned());
+        let kind = workloads::entry(name)?.kind;
+        let workers = if chosen_workers.is_empty() {
+            sweep::workers_for_max(kind, cores, io_max)
+        } else {
+            chosen_workers.clone()
+        };
         let sweep = Sweep {
             job,
             backends: backends.clone(),
-            workers: workers.clone(),
+            workers,
             repeat: usize::try_from(args.repeat)?,
         };
-        let kind = workloads::entry(name)?.kind;
-        println!("\n{name} ({kind}), size {}:", sweep.job.size);
         println!(
-            "  {:<11} {:>7} {:>11} {:>12} {:>14} {:>11}  checksum",
-            "backend", "workers", "median", "vs 1 worker", "vs sequential", "efficiency"
+            "\n{name} ({kind}), size {}, workers {:?}:",
+            sweep.job.size, sweep.workers
         );
-        let result = run_sweep(&sweep, &config, |_| {})
-            .with_context(|| format!("running workload `{name}`"))?;
-        print_rows(&result);
+        println!(
+            "  {:<11} {:>7} {:>11} {:>12} {:>14} {:>11} {:>9} {:>10}  checksum",
+            "backend",
+            "workers",
+            "median",
+            "vs 1 worker",
+            "vs sequential",
+            "efficiency",
+            "peak MB",
+            "MB/worker"
+        );
+        let mut memory = BTreeMap::new();
+        let result = run_sweep_with(&sweep, &config, |job, m| {
+            if !args.no_memory {
+                let cell = memory::measure_cell(&config, job, &m.backend, m.workers)?;
+                memory.insert((m.backend.clone(), m.workers), cell);
+            }
+            Ok(())
+        })
+        .with_context(|| format!("running workload `{name}`"))?;
+        print_rows(&result, &memory);
         all_ok &= result.cells.iter().all(|m| m.checksum_ok);
     }
     if !all_ok {
@@ -247,7 +347,7 @@ fn run(args: RunArgs) -> anyhow::Result<bool> {
 
 /// Runs the Python comparison; `Ok(false)` when a checksum disagreed.
 fn python(args: PythonArgs) -> anyhow::Result<bool> {
-    let quick = args.quick || std::env::var("TVP_QUICK").is_ok_and(|v| !v.is_empty() && v != "0");
+    let quick = args.quick || sweep::quick_requested(std::iter::empty());
     let opts = tvp::python::Options {
         data_dir: args.data_dir,
         ..tvp::python::Options::new(quick)
@@ -276,18 +376,21 @@ fn python(args: PythonArgs) -> anyhow::Result<bool> {
     }
 }
 
-fn print_rows(result: &SweepResult) {
+/// Peak memory per (backend, workers) cell.
+type MemoryCells = BTreeMap<(String, usize), CellMemory>;
+
+fn print_rows(result: &SweepResult, memory: &MemoryCells) {
     println!(
         "  (sequential reference: {}, checksum {})",
         millis(result.sequential),
         result.expected_checksum
     );
     for m in &result.cells {
-        print_row(result, m);
+        print_row(result, m, memory);
     }
 }
 
-fn print_row(result: &SweepResult, m: &Measurement) {
+fn print_row(result: &SweepResult, m: &Measurement, memory: &MemoryCells) {
     let vs_seq = result.speedup_vs_sequential(m);
     let vs_one = result
         .speedup_vs_one_worker(m)
@@ -297,8 +400,14 @@ fn print_row(result: &SweepResult, m: &Measurement) {
     } else {
         format!("WRONG ({} != {})", m.checksum, result.expected_checksum)
     };
+    let cell = memory.get(&(m.backend.clone(), m.workers));
+    let peak = cell.map_or_else(|| "-".to_string(), |c| format!("{:.1}", c.peak_mb()));
+    let per_worker = cell
+        .zip(memory.get(&(m.backend.clone(), 1)))
+        .and_then(|(cell, one)| memory::mb_per_worker(one, cell))
+        .map_or_else(|| "-".to_string(), |mb| format!("{mb:.3}"));
     println!(
-        "  {:<11} {:>7} {:>11} {:>12} {:>13.2}x {:>10.0}%  {check}",
+        "  {:<11} {:>7} {:>11} {:>12} {:>13.2}x {:>10.0}% {peak:>9} {per_worker:>10}  {check}",
         m.backend,
         m.workers,
         millis(m.median),
