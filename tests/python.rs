@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use tvp::python::script::{CheckRow, PythonReport, Script};
 use tvp::workloads::monte_carlo::splitmix64;
-use tvp::workloads::{self, Job, run_sequential};
+use tvp::workloads::{Job, run_sequential};
 
 const LIMIT: Duration = Duration::from_secs(120);
 
@@ -42,12 +42,7 @@ fn sizes(workload: &str) -> Vec<u64> {
 }
 
 fn rust_checksum(workload: &str, size: u64) -> u64 {
-    match Job::new(workload) {
-        Ok(job) => run_sequential(&job.with_size(size)).unwrap(),
-        // Not in this build's registry: the definition the script uses.
-        Err(_) if workload == "latency" => latency_checksum(size),
-        Err(e) => panic!("{e}"),
-    }
+    run_sequential(&Job::new(workload).unwrap().with_size(size)).unwrap()
 }
 
 #[test]
@@ -74,13 +69,9 @@ fn python_checksums_equal_rust_for_every_backend() {
 }
 
 #[test]
-fn the_latency_definition_matches_rust_when_rust_has_it() {
-    // Holds trivially until a `latency` workload joins the registry; then it
-    // pins the Rust one to the script's definition.
-    if workloads::entry("latency").is_ok() {
-        for size in [0, 1, 7] {
-            assert_eq!(rust_checksum("latency", size), latency_checksum(size));
-        }
+fn latency_follows_the_definition_both_sides_document() {
+    for size in [0, 1, 7] {
+        assert_eq!(rust_checksum("latency", size), latency_checksum(size));
     }
 }
 

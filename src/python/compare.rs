@@ -112,11 +112,14 @@ pub fn label(backend: &str) -> &'static str {
 }
 
 /// Sweeps the Rust backends at the sizes and worker counts the script used,
-/// for each workload this build has. `progress` sees each cell.
+/// for each workload this build has, with `repeat` timed runs per cell
+/// (`io_repeat` for IO workloads, whose runs wait as long as Python's).
+/// `progress` sees each cell.
 pub fn rust_sweeps(
     report: &PythonReport,
     config: &Config,
     repeat: usize,
+    io_repeat: usize,
     mut progress: impl FnMut(&Measurement),
 ) -> Result<Vec<SweepResult>> {
     let mut out = Vec::new();
@@ -124,14 +127,18 @@ pub fn rust_sweeps(
         let Some(&size) = report.sizes.get(name) else {
             continue;
         };
-        if workloads::entry(name).is_err() {
+        let Ok(entry) = workloads::entry(name) else {
             continue;
-        }
+        };
         let sweep = Sweep {
             job: Job::new(name)?.with_size(size),
             backends: RUST_BACKENDS.iter().map(|b| (*b).to_string()).collect(),
             workers: report.workers.clone(),
-            repeat,
+            repeat: if entry.kind == workloads::Kind::Io {
+                io_repeat
+            } else {
+                repeat
+            },
         };
         out.push(run_sweep(&sweep, config, &mut progress)?);
     }

@@ -76,6 +76,10 @@ pub fn explain(w: &WorkloadComparison, at: usize) -> String {
             " Waiting releases the GIL, yet Python threads did not overlap the waits here: \
              the machine may have been busy."
         };
+        if has_rust && sped_up(s("gil")) {
+            out += " The Rust gil model overlaps them too: it releases its lock around \
+                    each wait, as CPython does.";
+        }
         return out;
     }
     out += if sped_up(threads) {
@@ -242,6 +246,14 @@ mod tests {
         let text = explain(&w, 2);
         assert!(text.contains("Python threads reached 1.95x"), "{text}");
         assert!(text.contains("overlap the waits as well as"), "{text}");
+        let mut with_rust = cpu(1.95, 1.9, Some([1.9, 1.5, 1.9, 1.9]));
+        with_rust.kind = "io".into();
+        let text = explain(&with_rust, 2);
+        assert!(text.contains("gil model 1.90x"), "{text}");
+        assert!(
+            text.contains("releases its lock around each wait"),
+            "{text}"
+        );
     }
 
     #[test]
