@@ -31,6 +31,8 @@ pub enum Error {
     PoolUnusable(&'static str),
     #[error("backend `{0}` was used before prepare(workers) was called")]
     NotPrepared(&'static str),
+    #[error("Python comparison: {0}")]
+    Python(String),
     #[error("results data: {0}")]
     Data(String),
     #[error("drawing the chart `{chart}`: {message}")]

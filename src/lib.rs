@@ -15,6 +15,9 @@
 //! - [`worker`], [`child`], [`pool`]: the process side: the `tvp worker`
 //!   protocol, a child seen from the parent, and a `multiprocessing.Pool`.
 //! - [`interrupt`]: SIGINT/SIGTERM stop a run, kill its children and clean up.
+//! - [`run`]: timing a sweep of backends and worker counts, as `tvp run` does.
+//! - [`python`]: the same workloads in CPython, measured beside Rust
+//!   (`tvp python`).
 //! - [`run`]: timing a sweep of backends and worker counts, as `tvp run` does;
 //!   [`sweep`]: which worker counts (IO goes far past the cores), quick mode.
 //! - [`memory`]: peak memory of a run, parent plus children, per worker;
@@ -36,6 +39,7 @@ pub mod mpi_report;
 #[cfg(feature = "mpi")]
 pub mod mpi_worker;
 pub mod pool;
+pub mod python;
 pub mod report;
 pub mod run;
 pub mod sweep;

@@ -37,6 +37,10 @@ enum Command {
     List,
     /// Time workloads on backends across worker counts and print a table.
     Run(RunArgs),
+    /// Run the same workloads in CPython (threads, multiprocessing) and Rust at
+    /// equal sizes, and compare speedups. Needs python3 on PATH (or
+    /// TVP_PYTHON); skips with a message otherwise.
+    Python(PythonArgs),
     /// Write the HTML report under reports/ from the results `cargo bench`
     /// saved. Exits with 3 when there are no results to report.
     Report(ReportArgs),
@@ -126,6 +130,16 @@ fn parse_size(text: &str) -> Result<u64, String> {
 }
 
 #[derive(Debug, clap::Args)]
+struct PythonArgs {
+    /// Smaller sizes and one timed run per cell: about 10 s [also TVP_QUICK=1]
+    #[arg(long)]
+    quick: bool,
+    /// Where python.json and python_vs_rust.json are written
+    #[arg(long, default_value = "reports/data")]
+    data_dir: std::path::PathBuf,
+}
+
+#[derive(Debug, clap::Args)]
 struct ReportArgs {
     /// Where criterion saved its results [default: $CRITERION_HOME, else
     /// $CARGO_TARGET_DIR/criterion, else target/criterion]
@@ -186,6 +200,19 @@ fn main() -> ExitCode {
             if let Some(signal) = tvp::interrupt::signal() {
                 eprintln!(
                     "tvp: interrupted by {}: the workers were stopped and temp files removed",
+                    tvp::interrupt::signal_name(signal)
+                );
+                return ExitCode::from(tvp::interrupt::exit_code(signal));
+            }
+            result
+        }
+        Command::Python(args) => {
+            let result = tvp::interrupt::install()
+                .context("cannot stop cleanly on Ctrl-C")
+                .and_then(|()| python(args));
+            if let Some(signal) = tvp::interrupt::signal() {
+                eprintln!(
+                    "tvp: interrupted by {}: the Python script and the workers were stopped",
                     tvp::interrupt::signal_name(signal)
                 );
                 return ExitCode::from(tvp::interrupt::exit_code(signal));
@@ -367,6 +394,37 @@ fn run(args: RunArgs) -> anyhow::Result<bool> {
         );
     }
     Ok(all_ok)
+}
+
+/// Runs the Python comparison; `Ok(false)` when a checksum disagreed.
+fn python(args: PythonArgs) -> anyhow::Result<bool> {
+    let quick = args.quick || sweep::quick_requested(std::iter::empty());
+    let opts = tvp::python::Options {
+        data_dir: args.data_dir,
+        ..tvp::python::Options::new(quick)
+    };
+    let config = Config::from_current_exe()?;
+    let outcome = tvp::python::run_comparison(&opts, &config, |line| eprintln!("{line}"))
+        .context("comparing with Python")?;
+    match outcome {
+        tvp::python::Outcome::Skipped(missing) => {
+            eprintln!("{missing}");
+            Ok(true)
+        }
+        tvp::python::Outcome::Done(comparison) => {
+            println!("{}", tvp::python::table(&comparison));
+            println!(
+                "Wrote {} and {}",
+                opts.data_dir.join(tvp::python::PYTHON_FILE).display(),
+                opts.data_dir.join(tvp::python::COMBINED_FILE).display()
+            );
+            let ok = comparison.workloads.iter().all(|w| w.checksums_ok);
+            if !ok {
+                eprintln!("error: a checksum disagreed (marked DISAGREE above)");
+            }
+            Ok(ok)
+        }
+    }
 }
 
 /// Peak memory per (backend, workers) cell.

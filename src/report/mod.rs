@@ -35,14 +35,16 @@ pub mod chart;
 pub mod criterion;
 pub mod explain;
 pub mod html;
+mod python;
 pub mod results;
 mod scaling;
 
+pub use python::RustVsPython;
 pub use scaling::Scaling;
 
 /// Every page, in navigation order. The first page to claim `index.html`
 /// is the front page.
-pub const PAGES: &[&dyn Page] = &[&Scaling];
+pub const PAGES: &[&dyn Page] = &[&Scaling, &RustVsPython];
 
 /// One page of the report.
 pub trait Page: Sync {
