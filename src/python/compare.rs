@@ -1,5 +1,9 @@
-//! Python beside Rust at equal sizes: the Rust sweep at the sizes the script
-//! used, and both turned into speedup series per workload.
+//! Python beside Rust: the Rust sweep at Rust's default sizes and the
+//! Python run at its smaller sizes, both turned into speedup series per
+//! workload. Each language's sequential run takes a few hundred ms, so the
+//! fixed costs of threads and processes weigh alike on both sides; at the
+//! Python sizes Rust's work would take about a millisecond and measure little
+//! but spawn costs. (`tests/python.rs` checks the checksums at equal sizes.)
 
 use serde::{Deserialize, Serialize};
 
@@ -55,6 +59,9 @@ pub struct WorkloadComparison {
     pub rust_sequential_s: Option<f64>,
     pub python_checksum: u64,
     pub rust_checksum: Option<u64>,
+    /// Rust's size: its default, larger than Python's.
+    #[serde(default)]
+    pub rust_size: Option<u64>,
     /// Every backend agreed with its sequential run, and Python with Rust.
     pub checksums_ok: bool,
     pub series: Vec<Series>,
@@ -124,14 +131,14 @@ pub fn rust_sweeps(
 ) -> Result<Vec<SweepResult>> {
     let mut out = Vec::new();
     for name in report.workload_order() {
-        let Some(&size) = report.sizes.get(name) else {
+        if !report.sizes.contains_key(name) {
             continue;
-        };
+        }
         let Ok(entry) = workloads::entry(name) else {
             continue;
         };
         let sweep = Sweep {
-            job: Job::new(name)?.with_size(size),
+            job: Job::new(name)?,
             backends: RUST_BACKENDS.iter().map(|b| (*b).to_string()).collect(),
             workers: report.workers.clone(),
             repeat: if entry.kind == workloads::Kind::Io {
@@ -232,9 +239,9 @@ fn compare_workload(
                     .collect(),
             }
         }));
-        checksums_ok &= rust.cells.iter().all(|m| m.checksum_ok)
-            && rust.expected_checksum == seq.checksum
-            && rust.job.size == size;
+        // Each language against its own sequential run; that both languages
+        // compute the same checksums at equal sizes is tests/python.rs's job.
+        checksums_ok &= rust.cells.iter().all(|m| m.checksum_ok);
     }
     let mut w = WorkloadComparison {
         workload: name.to_string(),
@@ -248,6 +255,7 @@ fn compare_workload(
         rust_sequential_s: rust.map(|r| r.sequential.as_secs_f64()),
         python_checksum: seq.checksum,
         rust_checksum: rust.map(|r| r.expected_checksum),
+        rust_size: rust.map(|r| r.job.size),
         checksums_ok,
         series,
         explanation: String::new(),
@@ -263,22 +271,23 @@ pub fn table(c: &Comparison) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{} vs Rust at equal sizes, {} cores; speedup over the same language's sequential run{}",
+        "{} (smaller sizes) vs Rust (default sizes), {} cores; speedup over the same language's sequential run{}",
         c.python,
         c.cores,
         if c.quick { " (quick)" } else { "" }
     );
     for w in &c.workloads {
-        let rust_seq = w
-            .rust_sequential_s
-            .map_or_else(|| "-".into(), |s| format!("{:.1} ms", s * 1e3));
+        let rust_seq = match (w.rust_sequential_s, w.rust_size) {
+            (Some(s), Some(size)) => format!("{:.1} ms at size {size}", s * 1e3),
+            _ => "-".into(),
+        };
         let _ = writeln!(
             out,
-            "\n{} ({}), size {}: sequential Python {:.1} ms, Rust {rust_seq}; checksums {}",
+            "\n{} ({}): sequential Python {:.1} ms at size {}, Rust {rust_seq}; checksums {}",
             w.workload,
             w.kind,
-            w.size,
             w.python_sequential_s * 1e3,
+            w.size,
             if w.checksums_ok { "agree" } else { "DISAGREE" }
         );
         let _ = write!(out, "  {:<30}", "backend \\ workers");
@@ -362,6 +371,7 @@ mod tests {
             median: Duration::from_millis(ms),
             checksum,
             checksum_ok: true,
+            launch: None,
         };
         SweepResult {
             job: Job::new("primes").unwrap().with_size(100),
@@ -395,8 +405,10 @@ mod tests {
     }
 
     #[test]
-    fn python_and_rust_disagreeing_is_flagged() {
-        let c = compare(&report(), &[rust(26)]);
+    fn a_wrong_rust_checksum_is_flagged() {
+        let mut wrong = rust(25);
+        wrong.cells[0].checksum_ok = false;
+        let c = compare(&report(), &[wrong]);
         assert!(!c.workloads[0].checksums_ok);
         assert!(table(&c).contains("DISAGREE"));
     }

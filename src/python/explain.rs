@@ -182,6 +182,7 @@ mod tests {
             rust_sequential_s: rust.map(|_| 0.008),
             python_checksum: 1,
             rust_checksum: rust.map(|_| 1),
+            rust_size: None,
             checksums_ok: true,
             series: all,
             explanation: String::new(),

@@ -4,13 +4,14 @@
 //! latency in CPython, sequentially, with threads (ThreadPoolExecutor) and
 //! with processes (multiprocessing.Pool, ProcessPoolExecutor). CPython is
 //! 50-100x slower, so the script uses smaller sizes; the Rust backends are
-//! swept at those same sizes, and speedups (not times) are compared. Expect
+//! swept at their default sizes, so each side's sequential run takes a few
+//! hundred ms, and speedups (not times) are compared. Expect
 //! Python threads near 1x on CPU work (the GIL), Python processes near the
 //! core count, and the Rust `gil` model to track Python threads.
 //!
 //! - [`interpreter`]: find `python3` (or `TVP_PYTHON`); run with a time limit.
 //! - [`script`]: call the script; `python.json` as typed structs.
-//! - [`compare`]: the Rust sweep at equal sizes; speedup series per workload.
+//! - [`compare`]: the Rust sweep at its default sizes; speedup series per workload.
 //! - [`explain`]: sentences written from the numbers.
 
 use std::path::{Path, PathBuf};
@@ -101,7 +102,7 @@ pub fn run_comparison(
     ));
     let python_json = opts.data_dir.join(PYTHON_FILE);
     let report = script.bench(opts.quick, &workers, &python_json, opts.time_limit)?;
-    progress("sweeping the Rust backends at the same sizes");
+    progress("sweeping the Rust backends at their default sizes");
     let rust = rust_sweeps(
         &report,
         config,
