@@ -27,6 +27,8 @@ pub enum Error {
     PoolUnusable(&'static str),
     #[error("backend `{0}` was used before prepare(workers) was called")]
     NotPrepared(&'static str),
+    #[error("{0}")]
+    Cores(String),
     #[error("{context}: {source}")]
     Io {
         context: String,

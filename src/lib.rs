@@ -14,10 +14,15 @@
 //! - [`worker`], [`child`], [`pool`]: the process side: the `tvp worker`
 //!   protocol, a child seen from the parent, and a `multiprocessing.Pool`.
 //! - [`run`]: timing a sweep of backends and worker counts, as `tvp run` does.
+//! - [`affinity`], [`core_sweep`]: workers and cores are different knobs:
+//!   confine a run to K cores, and time every backend at 1, 2, ... N cores
+//!   for a fixed worker count, as `tvp cores` does.
 
+pub mod affinity;
 pub mod backends;
 pub mod child;
 pub mod context;
+pub mod core_sweep;
 pub mod error;
 pub mod pool;
 pub mod run;

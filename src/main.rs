@@ -6,7 +6,9 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
+use tvp::affinity::{self, CpuSet};
 use tvp::backends::{self, Config};
+use tvp::core_sweep::{self, CoreSweep, CoreSweepResult, run_core_sweep};
 use tvp::run::{Measurement, Sweep, SweepResult, run_sweep};
 use tvp::workloads::{self, Job};
 
@@ -33,6 +35,9 @@ enum Command {
     List,
     /// Time workloads on backends across worker counts and print a table.
     Run(RunArgs),
+    /// Time every backend at 1, 2, ... N cores with a fixed worker count:
+    /// workers and cores are different knobs.
+    Cores(CoresArgs),
     /// The child side of the process backends: reads tasks on stdin, one JSON
     /// line each, and answers on stdout. Exits at end of input.
     #[command(hide = true)]
@@ -58,6 +63,35 @@ struct RunArgs {
     /// Timed runs per cell; the median is shown
     #[arg(long, short = 'r', default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=1000))]
     repeat: u64,
+    /// Confine the whole run, worker threads and child processes included,
+    /// to this many cores [default: $TVP_CORES, else all usable cores]
+    #[arg(long, short = 'c', value_parser = affinity::parse_cores)]
+    cores: Option<usize>,
+}
+
+#[derive(Debug, clap::Args)]
+struct CoresArgs {
+    /// Workloads to sweep, comma-separated [default: primes,monte_carlo]
+    #[arg(long, short = 'w', value_delimiter = ',', value_parser = clap::builder::PossibleValuesParser::new(workloads::names()))]
+    workload: Vec<String>,
+    /// Backends to compare, comma-separated; sequential is always timed as
+    /// the 1-worker reference [default: all]
+    #[arg(long, short = 'b', value_delimiter = ',', value_parser = clap::builder::PossibleValuesParser::new(backends::names()))]
+    backend: Vec<String>,
+    /// Workers for every backend but sequential [default: twice the usable
+    /// cores]
+    #[arg(long, short = 'n', value_parser = parse_workers)]
+    workers: Option<usize>,
+    /// Core counts, comma-separated [default: 1, 2, ... the usable cores;
+    /// past 8, 1, 2, 4, ... and the usable count]
+    #[arg(long, short = 'c', value_delimiter = ',', value_parser = affinity::parse_cores)]
+    cores: Vec<usize>,
+    /// Items per workload [default: each workload's own]
+    #[arg(long, short = 's', value_parser = clap::value_parser!(u64).range(1..))]
+    size: Option<u64>,
+    /// Timed runs per cell; the median is shown
+    #[arg(long, short = 'r', default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    repeat: u64,
 }
 
 fn parse_workers(text: &str) -> Result<usize, String> {
@@ -77,12 +111,27 @@ fn parse_workers(text: &str) -> Result<usize, String> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Confine before anything else starts a thread or a child: the mask
+    // belongs to this thread, and only what it starts later inherits it.
+    let confined = match &cli.command {
+        Command::Run(args) => confine(args.cores),
+        Command::Cores(_) => confine(None),
+        Command::List | Command::Worker => Ok(None),
+    };
+    let confined = match confined {
+        Ok(confined) => confined,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let result = match cli.command {
         Command::List => {
             list();
             Ok(true)
         }
-        Command::Run(args) => run(args),
+        Command::Run(args) => run(args, confined.as_ref()),
+        Command::Cores(args) => cores(args),
         Command::Worker => tvp::worker::main()
             .map(|()| true)
             .context("worker: lost its pipes to the parent"),
@@ -114,20 +163,54 @@ fn list() {
     );
 }
 
+/// Confines this process to `flag` cores, else to `$TVP_CORES`; `None`
+/// when neither asks.
+fn confine(flag: Option<usize>) -> tvp::Result<Option<(CpuSet, String)>> {
+    let (k, how) = match flag {
+        Some(k) => (k, format!("--cores {k}")),
+        None => match affinity::env_cores()? {
+            Some(k) => (k, format!("{}={k}", affinity::ENV)),
+            None => return Ok(None),
+        },
+    };
+    Ok(Some((affinity::confine(k)?, how)))
+}
+
+/// `names`, or every name when empty.
+fn or_all(names: Vec<String>, all: Vec<&str>) -> Vec<String> {
+    if names.is_empty() {
+        all.into_iter().map(String::from).collect()
+    } else {
+        names
+    }
+}
+
+/// "1 core", "2 cores".
+fn count_cores(n: usize) -> String {
+    format!("{n} core{}", if n == 1 { "" } else { "s" })
+}
+
+/// Which cores this run may use, and why: the table header's first words.
+fn describe_cores(confined: Option<&(CpuSet, String)>) -> anyhow::Result<String> {
+    Ok(match confined {
+        Some((set, how)) => format!(
+            "confined to {set} ({how}): {} usable",
+            count_cores(tvp::cores())
+        ),
+        None => format!(
+            "{} usable ({})",
+            count_cores(tvp::cores()),
+            affinity::usable()?
+        ),
+    })
+}
+
 /// Runs the sweep; `Ok(false)` when a checksum disagreed.
-fn run(args: RunArgs) -> anyhow::Result<bool> {
+fn run(args: RunArgs, confined: Option<&(CpuSet, String)>) -> anyhow::Result<bool> {
     let config = Config::from_current_exe()?;
     let cores = tvp::cores();
-    let workloads = if args.workload.is_empty() {
-        workloads::names().into_iter().map(String::from).collect()
-    } else {
-        args.workload
-    };
-    let backends = if args.backend.is_empty() {
-        backends::names().into_iter().map(String::from).collect()
-    } else {
-        args.backend
-    };
+    let workloads = or_all(args.workload, workloads::names());
+    let backends = or_all(args.backend, backends::names());
     let mut workers = if args.workers.is_empty() {
         tvp::default_workers(cores)
     } else {
@@ -136,7 +219,8 @@ fn run(args: RunArgs) -> anyhow::Result<bool> {
     workers.sort_unstable();
     workers.dedup();
     println!(
-        "{cores} cores usable; workers {workers:?}; median of {} timed runs per cell",
+        "{}; workers {workers:?}; median of {} timed runs per cell",
+        describe_cores(confined)?,
         args.repeat
     );
     let mut all_ok = true;
@@ -204,4 +288,121 @@ fn print_row(result: &SweepResult, m: &Measurement) {
 
 fn millis(d: std::time::Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1e3)
+}
+
+/// The core sweep: every backend at each core count, a fixed worker count.
+/// `Ok(false)` when a checksum disagreed.
+fn cores(args: CoresArgs) -> anyhow::Result<bool> {
+    let config = Config::from_current_exe()?;
+    let usable = affinity::usable()?;
+    let workloads = if args.workload.is_empty() {
+        core_sweep::DEFAULT_WORKLOADS
+            .iter()
+            .map(|w| (*w).to_string())
+            .collect()
+    } else {
+        args.workload
+    };
+    let backends = or_all(args.backend, backends::names());
+    let workers = args
+        .workers
+        .unwrap_or_else(|| core_sweep::default_workers(usable.len()));
+    let mut counts = if args.cores.is_empty() {
+        core_sweep::core_counts(usable.len())
+    } else {
+        args.cores
+    };
+    counts.sort_unstable();
+    counts.dedup();
+    let mut all_ok = true;
+    for (i, name) in workloads.iter().enumerate() {
+        let mut job = Job::new(name)?;
+        if let Some(size) = args.size {
+            job = job.with_size(size);
+        }
+        let sweep = CoreSweep {
+            job,
+            backends: backends.clone(),
+            workers,
+            cores: counts.clone(),
+            repeat: usize::try_from(args.repeat)?,
+        };
+        if i == 0 {
+            println!(
+                "Core sweep on {usable}: core counts {counts:?}; {workers} workers per backend \
+                 (sequential: 1); {} workloads x {} cells; median of {} timed runs per cell",
+                workloads.len(),
+                sweep.cell_count(),
+                args.repeat
+            );
+        }
+        let kind = workloads::entry(name)?.kind;
+        println!("\n{name} ({kind}), size {}:", sweep.job.size);
+        let total = sweep.cell_count();
+        let mut done = 0;
+        let result = run_core_sweep(&sweep, &config, |cell| {
+            done += 1;
+            eprintln!(
+                "  [{done}/{total}] {} on {}: {}",
+                cell.backend,
+                cell.cpus,
+                millis(cell.median)
+            );
+        })
+        .with_context(|| format!("sweeping workload `{name}` across core counts"))?;
+        print_core_table(&result, &counts);
+        all_ok &= result.cells.iter().all(|c| c.checksum_ok);
+    }
+    if !all_ok {
+        eprintln!(
+            "error: a backend returned a checksum that differs from sequential (marked WRONG)"
+        );
+    }
+    Ok(all_ok)
+}
+
+fn print_core_table(result: &CoreSweepResult, counts: &[usize]) {
+    let most = counts.last().copied().unwrap_or(1);
+    print!("  {:<11} {:>7}", "backend", "workers");
+    for &k in counts {
+        print!(" {:>11}", count_cores(k));
+    }
+    println!(" {:>12}  checksum", format!("1->{most} cores"));
+    let lines = result.lines();
+    for line in &lines {
+        print!("  {:<11} {:>7}", line.backend, line.workers);
+        for &k in counts {
+            let cell = result.cell(&line.backend, k);
+            print!(" {:>11}", cell.map_or_else(|| "-".into(), |c| millis(c.median)));
+        }
+        let speedup = line
+            .speedup(most)
+            .map_or_else(|| "-".to_string(), |s| format!("{s:.2}x"));
+        let wrong: Vec<String> = result
+            .cells
+            .iter()
+            .filter(|c| c.backend == line.backend && !c.checksum_ok)
+            .map(|c| format!("WRONG at {} ({})", count_cores(c.cores), c.checksum))
+            .collect();
+        let check = if wrong.is_empty() {
+            "ok".to_string()
+        } else {
+            wrong.join(", ")
+        };
+        println!(" {speedup:>12}  {check}");
+    }
+    let panel = core_sweep::explain::one_core_panel(&lines);
+    if !panel.is_empty() {
+        println!("  One core:");
+        for sentence in panel {
+            println!("  - {sentence}");
+        }
+    }
+    let summary = core_sweep::explain::chart_summary(&lines);
+    if !summary.is_empty() {
+        println!("  Across cores:");
+        for sentence in summary {
+            println!("  - {sentence}");
+        }
+    }
 }
