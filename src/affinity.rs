@@ -141,8 +141,7 @@ fn check_count(k: usize, usable: &CpuSet) -> Result<()> {
     let n = usable.len();
     match k {
         0 => Err(Error::Cores(
-            "0 cores: a run needs at least 1 core; give a number from 1 to the usable count"
-                .into(),
+            "0 cores: a run needs at least 1 core; give a number from 1 to the usable count".into(),
         )),
         k if k > n => Err(Error::Cores(format!(
             "{k} cores asked for, but this process may use only {n} ({usable}); \
@@ -236,7 +235,10 @@ impl Drop for Confinement {
         // Widening back to a mask the thread already had cannot be refused
         // unless a CPU went offline meanwhile; then the narrower mask stays.
         if let Err(e) = sys::set(&self.previous) {
-            eprintln!("warning: could not restore the CPU mask {}: {e}", self.previous);
+            eprintln!(
+                "warning: could not restore the CPU mask {}: {e}",
+                self.previous
+            );
         }
     }
 }
@@ -299,7 +301,8 @@ mod sys {
         }
         // SAFETY: the pointer and size describe `set`. pid 0 is the calling
         // thread only.
-        let rc = unsafe { libc::sched_setaffinity(0, size_of::<libc::cpu_set_t>(), &raw const set) };
+        let rc =
+            unsafe { libc::sched_setaffinity(0, size_of::<libc::cpu_set_t>(), &raw const set) };
         if rc != 0 {
             return Err(Error::io(
                 format!("sched_setaffinity: cannot confine this process to {cpus}"),
@@ -375,7 +378,10 @@ mod tests {
         let zero = choose(&usable, 0, |_| None).unwrap_err().to_string();
         assert!(zero.contains("at least 1"), "{zero}");
         let many = choose(&usable, 3, |_| None).unwrap_err().to_string();
-        assert!(many.contains("only 2") && many.contains("cores 0-1"), "{many}");
+        assert!(
+            many.contains("only 2") && many.contains("cores 0-1"),
+            "{many}"
+        );
     }
 
     #[test]

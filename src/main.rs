@@ -373,7 +373,10 @@ fn print_core_table(result: &CoreSweepResult, counts: &[usize]) {
         print!("  {:<11} {:>7}", line.backend, line.workers);
         for &k in counts {
             let cell = result.cell(&line.backend, k);
-            print!(" {:>11}", cell.map_or_else(|| "-".into(), |c| millis(c.median)));
+            print!(
+                " {:>11}",
+                cell.map_or_else(|| "-".into(), |c| millis(c.median))
+            );
         }
         let speedup = line
             .speedup(most)

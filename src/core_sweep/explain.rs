@@ -284,9 +284,16 @@ mod tests {
             line("gil", 4, &[(1, 1.05), (2, 1.04)]),
         ];
         let s = chart_summary(&lines);
-        assert!(s[0].starts_with("At 2 cores threads was fastest, 1.92x"), "{s:?}");
+        assert!(
+            s[0].starts_with("At 2 cores threads was fastest, 1.92x"),
+            "{s:?}"
+        );
         assert!(s[0].contains("efficiency 96%"), "{s:?}");
-        assert!(s[1].starts_with("The gil backend ran 1.01x as fast on 2 cores as on 1") && s[1].contains("nothing"), "{s:?}");
+        assert!(
+            s[1].starts_with("The gil backend ran 1.01x as fast on 2 cores as on 1")
+                && s[1].contains("nothing"),
+            "{s:?}"
+        );
         assert!(s[2].contains("4 workers keep at most 4 cores"), "{s:?}");
         let one = chart_summary(&[line("threads", 2, &[(1, 1.0)])]);
         assert!(one[0].contains("Only 1 core"), "{one:?}");

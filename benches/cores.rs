@@ -1,0 +1,108 @@
+//! The core sweep under criterion: a fixed worker count (twice the usable
+//! cores), every backend at 1, 2, ... N cores.
+//!
+//! Group `cores-<workload>`, id `<backend>/<cores>`. Each core count
+//! confines this thread before the backend is created and prepared, so the
+//! backend's threads and `tvp worker` children inherit the mask, and
+//! restores it afterwards (see `tvp::core_sweep::confined`).
+//!
+//! Budget: about 1.5 minutes at default settings on a 2-core machine
+//! (24 benchmarks of 0.5 s warm-up and 2 s measurement, plus analysis).
+//! `cargo bench --bench cores -- --quick` or `TVP_QUICK=1` trims it to about
+//! 20 seconds: smaller jobs, shorter measurement, 1 and N cores only.
+//! `TVP_CORES=K` confines the whole bench first, so the sweep runs 1..K.
+
+use std::time::Duration;
+
+use criterion::{BenchmarkId, Criterion, SamplingMode};
+use tvp::affinity;
+use tvp::backends::{self, Config};
+use tvp::core_sweep::{self, confined};
+use tvp::workloads::{self, Job};
+
+/// Items per workload here: about 40-60 ms per sequential run on the 2-core
+/// reference machine, so ten samples fit in the measurement time.
+fn bench_size(workload: &str) -> Option<u64> {
+    match workload {
+        "primes" => Some(600_000),
+        "monte_carlo" => Some(4_000_000),
+        _ => None,
+    }
+}
+
+fn quick() -> bool {
+    std::env::var("TVP_QUICK").is_ok_and(|v| v == "1") || std::env::args().any(|a| a == "--quick")
+}
+
+fn main() {
+    if let Err(e) = affinity::confine_from_env() {
+        eprintln!("error: {e}");
+        std::process::exit(2);
+    }
+    let quick = quick();
+    let usable = affinity::usable().expect("read this process's CPU mask");
+    let mut counts = core_sweep::core_counts(usable.len());
+    if quick {
+        counts.retain(|&k| k == 1 || k == usable.len());
+    }
+    let workers = core_sweep::default_workers(usable.len());
+    let names = backends::names();
+    let config = Config::new(env!("CARGO_BIN_EXE_tvp"));
+    let (warm_up, measure) = if quick {
+        (Duration::from_millis(200), Duration::from_millis(500))
+    } else {
+        (Duration::from_millis(500), Duration::from_millis(2000))
+    };
+    // criterion's per-benchmark plots cost more than the measuring here
+    // (about 10 s each on the busy 2-core machine, 1 s without them); the
+    // report draws the cores charts from criterion's saved estimates.
+    let mut c = Criterion::default()
+        .without_plots()
+        .sample_size(10)
+        .warm_up_time(warm_up)
+        .measurement_time(measure)
+        .configure_from_args();
+
+    let total = core_sweep::DEFAULT_WORKLOADS.len() * counts.len() * names.len();
+    eprintln!(
+        "cores bench{}: workloads {:?} x core counts {counts:?} (of {usable}) x backends {names:?} \
+         = {total} benchmarks; {workers} workers each (sequential: 1)",
+        if quick { " (quick)" } else { "" },
+        core_sweep::DEFAULT_WORKLOADS,
+    );
+    let mut done = 0;
+    for &workload in core_sweep::DEFAULT_WORKLOADS {
+        let mut job = Job::new(workload).expect("a registered workload");
+        if let Some(size) = bench_size(workload) {
+            job = job.with_size(if quick { size / 4 } else { size });
+        }
+        let fixture = job.setup().expect("set up the workload");
+        let job = &fixture.job;
+        let expected = workloads::run_sequential(job).expect("run the sequential reference");
+        let mut group = c.benchmark_group(format!("cores-{workload}"));
+        group.sampling_mode(SamplingMode::Flat);
+        for &k in &counts {
+            confined(k, |cpus| {
+                for &name in &names {
+                    done += 1;
+                    let n = if name == "sequential" { 1 } else { workers };
+                    eprintln!("[{done}/{total}] {workload}: {name}, {n} workers on {cpus}");
+                    let mut backend = backends::create(name, &config)?;
+                    backend.prepare(n)?;
+                    let sum = backend.execute(job)?;
+                    assert_eq!(
+                        sum, expected,
+                        "{name} on {cpus} returned a checksum that differs from sequential"
+                    );
+                    group.bench_with_input(BenchmarkId::new(name, k), &k, |b, _| {
+                        b.iter(|| backend.execute(job).expect("run the job"));
+                    });
+                }
+                Ok(())
+            })
+            .expect("confine and run");
+        }
+        group.finish();
+    }
+    c.final_summary();
+}
