@@ -49,7 +49,7 @@ fn main() {
     let names = backends::names();
     let config = Config::new(env!("CARGO_BIN_EXE_tvp"));
     let (warm_up, measure) = if quick {
-        (Duration::from_millis(200), Duration::from_millis(500))
+        (Duration::from_millis(100), Duration::from_millis(400))
     } else {
         (Duration::from_millis(500), Duration::from_millis(2000))
     };

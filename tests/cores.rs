@@ -12,11 +12,41 @@ use tvp::affinity::{self, Confinement, CpuSet};
 const TVP: &str = env!("CARGO_BIN_EXE_tvp");
 
 fn tvp(args: &[&str]) -> Output {
-    Command::new(TVP)
-        .args(args)
-        .env_remove(affinity::ENV)
-        .output()
-        .expect("run tvp")
+    tvp_with_env(args, None)
+}
+
+/// Runs tvp with `TVP_CORES` set to `cores`, or removed when `None`.
+fn tvp_with_env(args: &[&str], cores: Option<&str>) -> Output {
+    let mut command = Command::new(TVP);
+    command.args(args);
+    match cores {
+        Some(k) => command.env(affinity::ENV, k),
+        None => command.env_remove(affinity::ENV),
+    };
+    command.output().expect("run tvp")
+}
+
+/// The header line of a tiny successful `tvp run` with `extra` arguments.
+fn tiny_run_header(cores_env: Option<&str>, extra: &[&str]) -> String {
+    let mut args = vec![
+        "run",
+        "-w",
+        "primes",
+        "-b",
+        "sequential",
+        "-s",
+        "1000",
+        "-r",
+        "1",
+    ];
+    args.extend_from_slice(extra);
+    let out = tvp_with_env(&args, cores_env);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    text(&out.stdout)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_string()
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -65,55 +95,15 @@ fn a_run_confined_to_one_core_reports_one_core() {
 
 #[test]
 fn tvp_cores_env_confines_a_run_and_the_flag_wins() {
-    let run = |env: &str, extra: &[&str]| {
-        let mut args = vec![
-            "run",
-            "-w",
-            "primes",
-            "-b",
-            "sequential",
-            "-s",
-            "1000",
-            "-r",
-            "1",
-        ];
-        args.extend_from_slice(extra);
-        let out = Command::new(TVP)
-            .args(&args)
-            .env(affinity::ENV, env)
-            .output()
-            .expect("run tvp");
-        assert!(out.status.success(), "{}", text(&out.stderr));
-        text(&out.stdout)
-            .lines()
-            .next()
-            .unwrap_or_default()
-            .to_string()
-    };
-    let header = run("1", &[]);
+    let header = tiny_run_header(Some("1"), &[]);
     assert!(header.contains("(TVP_CORES=1): 1 core usable"), "{header}");
-    let header = run("1", &["--cores", "1"]);
+    let header = tiny_run_header(Some("1"), &["--cores", "1"]);
     assert!(header.contains("(--cores 1)"), "{header}");
 }
 
 #[test]
 fn an_unconfined_run_names_its_usable_cores() {
-    let out = tvp(&[
-        "run",
-        "-w",
-        "primes",
-        "-b",
-        "sequential",
-        "-s",
-        "1000",
-        "-r",
-        "1",
-    ]);
-    let header = text(&out.stdout)
-        .lines()
-        .next()
-        .unwrap_or_default()
-        .to_string();
+    let header = tiny_run_header(None, &[]);
     let set = affinity::usable().unwrap();
     assert!(header.contains(&format!("usable ({set})")), "{header}");
 }
@@ -130,11 +120,7 @@ fn invalid_core_counts_exit_2_naming_the_usable_count() {
         &tvp(&["cores", "--cores", &format!("1,{too_many}")]),
         &[&only],
     );
-    let out = Command::new(TVP)
-        .args(["run", "-w", "primes"])
-        .env(affinity::ENV, &too_many)
-        .output()
-        .expect("run tvp");
+    let out = tvp_with_env(&["run", "-w", "primes"], Some(&too_many));
     assert_usage_error(&out, &["TVP_CORES", &only]);
 }
 
@@ -187,9 +173,9 @@ fn masks_seen_in_a_confined_run(k: usize) -> (CpuSet, Vec<(String, CpuSet)>) {
             "-n",
             "2",
             "-s",
-            "2000000",
+            "1000000",
             "-r",
-            "3",
+            "2",
         ])
         .env_remove(affinity::ENV)
         .stdout(Stdio::null())
