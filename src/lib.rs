@@ -13,6 +13,7 @@
 //! - [`context`]: the GIL model's hooks that workloads call.
 //! - [`worker`], [`child`], [`pool`]: the process side: the `tvp worker`
 //!   protocol, a child seen from the parent, and a `multiprocessing.Pool`.
+//! - [`interrupt`]: SIGINT/SIGTERM stop a run, kill its children and clean up.
 //! - [`run`]: timing a sweep of backends and worker counts, as `tvp run` does.
 //! - [`affinity`], [`core_sweep`]: workers and cores are different knobs:
 //!   confine a run to K cores, and time every backend at 1, 2, ... N cores
@@ -24,6 +25,7 @@ pub mod child;
 pub mod context;
 pub mod core_sweep;
 pub mod error;
+pub mod interrupt;
 pub mod pool;
 pub mod run;
 pub mod worker;

@@ -47,18 +47,18 @@ enum Command {
 #[derive(Debug, clap::Args)]
 struct RunArgs {
     /// Workloads to run, comma-separated [default: all]
-    #[arg(long, short = 'w', value_delimiter = ',', value_parser = clap::builder::PossibleValuesParser::new(workloads::names()))]
+    #[arg(long, short = 'w', value_delimiter = ',', value_parser = workload_names())]
     workload: Vec<String>,
     /// Backends to compare, comma-separated [default: all]
     #[arg(long, short = 'b', value_delimiter = ',', value_parser = clap::builder::PossibleValuesParser::new(backends::names()))]
     backend: Vec<String>,
     /// Worker counts, comma-separated [default: 1, 2, 4, ... up to twice the
     /// cores, plus the core count]
-    #[arg(long, short = 'n', value_delimiter = ',', value_parser = parse_workers)]
+    #[arg(long, short = 'n', value_delimiter = ',', allow_negative_numbers = true, value_parser = parse_workers)]
     workers: Vec<usize>,
     /// Items per workload [default: each workload's own, about 100-300 ms
     /// sequentially]
-    #[arg(long, short = 's', value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, short = 's', allow_negative_numbers = true, value_parser = parse_size)]
     size: Option<u64>,
     /// Timed runs per cell; the median is shown
     #[arg(long, short = 'r', default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=1000))]
@@ -67,6 +67,10 @@ struct RunArgs {
     /// to this many cores [default: $TVP_CORES, else all usable cores]
     #[arg(long, short = 'c', value_parser = affinity::parse_cores)]
     cores: Option<usize>,
+    /// A workload option KEY=VALUE, set in every job's options (repeatable);
+    /// the test-only `fault` workload reads its faults from them.
+    #[arg(long = "option", short = 'o', hide = true, value_parser = parse_option)]
+    options: Vec<(String, String)>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -80,18 +84,47 @@ struct CoresArgs {
     backend: Vec<String>,
     /// Workers for every backend but sequential [default: twice the usable
     /// cores]
-    #[arg(long, short = 'n', value_parser = parse_workers)]
+    #[arg(long, short = 'n', allow_negative_numbers = true, value_parser = parse_workers)]
     workers: Option<usize>,
     /// Core counts, comma-separated [default: 1, 2, ... the usable cores;
     /// past 8, 1, 2, 4, ... and the usable count]
     #[arg(long, short = 'c', value_delimiter = ',', value_parser = affinity::parse_cores)]
     cores: Vec<usize>,
     /// Items per workload [default: each workload's own]
-    #[arg(long, short = 's', value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, short = 's', allow_negative_numbers = true, value_parser = parse_size)]
     size: Option<u64>,
     /// Timed runs per cell; the median is shown
     #[arg(long, short = 'r', default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=1000))]
     repeat: u64,
+}
+
+/// The workload names `--workload` accepts: the registry's, plus the hidden
+/// test-only ones, which `--help` does not show.
+fn workload_names() -> clap::builder::PossibleValuesParser {
+    use clap::builder::PossibleValue;
+    let shown = workloads::names().into_iter().map(PossibleValue::new);
+    let hidden = workloads::HIDDEN
+        .iter()
+        .map(|e| PossibleValue::new(e.name).hide(true));
+    clap::builder::PossibleValuesParser::new(shown.chain(hidden))
+}
+
+fn parse_option(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((key, value)) if !key.is_empty() => Ok((key.to_string(), value.to_string())),
+        _ => Err(format!("`{text}` is not KEY=VALUE")),
+    }
+}
+
+fn parse_size(text: &str) -> Result<u64, String> {
+    match text.trim().parse::<u64>() {
+        Ok(0) => Err("size must be at least 1 item: an empty job measures nothing".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!(
+            "`{text}` is not a whole number of items from 1 to {}",
+            u64::MAX
+        )),
+    }
 }
 
 fn parse_workers(text: &str) -> Result<usize, String> {
@@ -130,8 +163,14 @@ fn main() -> ExitCode {
             list();
             Ok(true)
         }
-        Command::Run(args) => run(args, confined.as_ref()),
-        Command::Cores(args) => cores(args),
+        Command::Run(args) => match with_interrupts(|| run(args, confined.as_ref())) {
+            Interrupted::No(result) => result,
+            Interrupted::By(code) => return code,
+        },
+        Command::Cores(args) => match with_interrupts(|| cores(args)) {
+            Interrupted::No(result) => result,
+            Interrupted::By(code) => return code,
+        },
         Command::Worker => tvp::worker::main()
             .map(|()| true)
             .context("worker: lost its pipes to the parent"),
@@ -161,6 +200,32 @@ fn list() {
         tvp::cores(),
         tvp::default_workers(tvp::cores())
     );
+}
+
+/// How a run that handles SIGINT/SIGTERM ended.
+enum Interrupted {
+    No(anyhow::Result<bool>),
+    /// By a signal: exit with this code.
+    By(ExitCode),
+}
+
+/// Runs `f` with SIGINT/SIGTERM stopping it cleanly (see `tvp::interrupt`).
+fn with_interrupts(f: impl FnOnce() -> anyhow::Result<bool>) -> Interrupted {
+    let result = tvp::interrupt::install()
+        .context("cannot stop cleanly on Ctrl-C")
+        .and_then(|()| f());
+    // Everything the run made is dropped by now: children reaped, temp dirs
+    // removed.
+    match tvp::interrupt::signal() {
+        Some(signal) => {
+            eprintln!(
+                "tvp: interrupted by {}: the workers were stopped and temp files removed",
+                tvp::interrupt::signal_name(signal)
+            );
+            Interrupted::By(ExitCode::from(tvp::interrupt::exit_code(signal)))
+        }
+        None => Interrupted::No(result),
+    }
 }
 
 /// Confines this process to `flag` cores, else to `$TVP_CORES`; `None`
@@ -229,6 +294,7 @@ fn run(args: RunArgs, confined: Option<&(CpuSet, String)>) -> anyhow::Result<boo
         if let Some(size) = args.size {
             job = job.with_size(size);
         }
+        job.options.extend(args.options.iter().cloned());
         let sweep = Sweep {
             job,
             backends: backends.clone(),

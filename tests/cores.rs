@@ -3,6 +3,8 @@
 //! /proc/<pid>/status `Cpus_allowed_list` while they live), and a bad K is a
 //! usage error (exit code 2) naming the usable count.
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -124,22 +126,6 @@ fn invalid_core_counts_exit_2_naming_the_usable_count() {
     assert_usage_error(&out, &["TVP_CORES", &only]);
 }
 
-/// Children of `pid`, from every thread's /proc children list.
-fn children_of(pid: u32) -> Vec<u32> {
-    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
-        return Vec::new();
-    };
-    tasks
-        .flatten()
-        .filter_map(|t| std::fs::read_to_string(t.path().join("children")).ok())
-        .flat_map(|list| {
-            list.split_whitespace()
-                .filter_map(|p| p.parse().ok())
-                .collect::<Vec<u32>>()
-        })
-        .collect()
-}
-
 /// Thread ids of `pid`.
 fn threads_of(pid: u32) -> Vec<u32> {
     std::fs::read_dir(format!("/proc/{pid}/task"))
@@ -188,8 +174,9 @@ fn masks_seen_in_a_confined_run(k: usize) -> (CpuSet, Vec<(String, CpuSet)>) {
     let mut workers = BTreeSet::new();
     let deadline = Instant::now() + Duration::from_secs(300);
     while run.try_wait().expect("poll tvp run").is_none() && Instant::now() < deadline {
-        let children: Vec<u32> = children_of(pid)
+        let children: Vec<u32> = common::children_of(pid)
             .into_iter()
+            .map(|(child, _)| child)
             .filter(|&c| is_tvp_worker(c))
             .collect();
         // Before `main` confines it, the run still has the wide mask; its

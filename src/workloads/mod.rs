@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::context::Context;
 use crate::error::{Error, Result};
 
+pub mod fault;
 pub mod mandelbrot;
 pub mod monte_carlo;
 pub mod primes;
@@ -172,10 +173,15 @@ pub const REGISTRY: &[Entry] = &[
     stream::ENTRY,
 ];
 
-/// Finds a workload's registry entry by name.
+/// Test-only workloads: `tvp run -w NAME` and [`entry`] find them, but
+/// [`names`], `tvp list` and the benches leave them out.
+pub const HIDDEN: &[Entry] = &[fault::ENTRY];
+
+/// Finds a workload's registry entry by name, hidden ones included.
 pub fn entry(name: &str) -> Result<&'static Entry> {
     REGISTRY
         .iter()
+        .chain(HIDDEN)
         .find(|e| e.name == name)
         .ok_or_else(|| Error::UnknownWorkload(name.to_string()))
 }
