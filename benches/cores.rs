@@ -35,10 +35,10 @@ fn quick() -> bool {
 }
 
 fn main() {
-    if let Err(e) = affinity::confine_from_env() {
+    let by_env = affinity::confine_from_env().unwrap_or_else(|e| {
         eprintln!("error: {e}");
         std::process::exit(2);
-    }
+    });
     let quick = quick();
     let usable = affinity::usable().expect("read this process's CPU mask");
     let mut counts = core_sweep::core_counts(usable.len());
@@ -65,9 +65,10 @@ fn main() {
 
     let total = core_sweep::DEFAULT_WORKLOADS.len() * counts.len() * names.len();
     eprintln!(
-        "cores bench{}: workloads {:?} x core counts {counts:?} (of {usable}) x backends {names:?} \
+        "cores bench{}, {}: workloads {:?} x core counts {counts:?} x backends {names:?} \
          = {total} benchmarks; {workers} workers each (sequential: 1)",
         if quick { " (quick)" } else { "" },
+        affinity::describe(by_env.as_ref()).expect("read this process's CPU mask"),
         core_sweep::DEFAULT_WORKLOADS,
     );
     let mut done = 0;

@@ -195,10 +195,50 @@ pub fn env_cores() -> Result<Option<usize>> {
     }
 }
 
+/// "1 core", "2 cores".
+pub fn count_cores(n: usize) -> String {
+    format!("{n} core{}", if n == 1 { "" } else { "s" })
+}
+
+/// A run confined at startup: to which CPUs, and what asked for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Confined {
+    pub cpus: CpuSet,
+    /// "--cores 1" or "TVP_CORES=1".
+    pub by: String,
+}
+
+/// Confines the calling thread, and all it starts later, to `flag` cores,
+/// else to `TVP_CORES`; `None` when neither asks. `tvp run` and the benches
+/// call this first thing, before any thread or child starts.
+pub fn confine_run(flag: Option<usize>) -> Result<Option<Confined>> {
+    let (k, by) = match flag {
+        Some(k) => (k, format!("--cores {k}")),
+        None => match env_cores()? {
+            Some(k) => (k, format!("{ENV}={k}")),
+            None => return Ok(None),
+        },
+    };
+    Ok(Some(Confined {
+        cpus: confine(k)?,
+        by,
+    }))
+}
+
 /// Confines the calling thread (and what it starts later) as `TVP_CORES`
-/// asks; the benches call this first. `None` when the variable is unset.
-pub fn confine_from_env() -> Result<Option<CpuSet>> {
-    env_cores()?.map(confine).transpose()
+/// asks; `None` when the variable is unset.
+pub fn confine_from_env() -> Result<Option<Confined>> {
+    confine_run(None)
+}
+
+/// Which cores a run may use, and why, for headers and reports: "confined
+/// to core 0 (--cores 1): 1 core usable" or "2 cores usable (cores 0-1)".
+pub fn describe(confined: Option<&Confined>) -> Result<String> {
+    let count = count_cores(crate::cores());
+    Ok(match confined {
+        Some(c) => format!("confined to {} ({}): {count} usable", c.cpus, c.by),
+        None => format!("{count} usable ({})", usable()?),
+    })
 }
 
 /// The calling thread confined to `k` CPUs until this is dropped, when its

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
-use tvp::affinity::{self, CpuSet};
+use tvp::affinity::{self, Confined};
 use tvp::backends::{self, Config};
 use tvp::core_sweep::{self, CoreSweep, CoreSweepResult, run_core_sweep};
 use tvp::run::{Measurement, Sweep, SweepResult, run_sweep};
@@ -147,8 +147,8 @@ fn main() -> ExitCode {
     // Confine before anything else starts a thread or a child: the mask
     // belongs to this thread, and only what it starts later inherits it.
     let confined = match &cli.command {
-        Command::Run(args) => confine(args.cores),
-        Command::Cores(_) => confine(None),
+        Command::Run(args) => affinity::confine_run(args.cores),
+        Command::Cores(_) => affinity::confine_from_env(),
         Command::List | Command::Worker => Ok(None),
     };
     let confined = match confined {
@@ -167,7 +167,7 @@ fn main() -> ExitCode {
             Interrupted::No(result) => result,
             Interrupted::By(code) => return code,
         },
-        Command::Cores(args) => match with_interrupts(|| cores(args)) {
+        Command::Cores(args) => match with_interrupts(|| cores(args, confined.as_ref())) {
             Interrupted::No(result) => result,
             Interrupted::By(code) => return code,
         },
@@ -228,19 +228,6 @@ fn with_interrupts(f: impl FnOnce() -> anyhow::Result<bool>) -> Interrupted {
     }
 }
 
-/// Confines this process to `flag` cores, else to `$TVP_CORES`; `None`
-/// when neither asks.
-fn confine(flag: Option<usize>) -> tvp::Result<Option<(CpuSet, String)>> {
-    let (k, how) = match flag {
-        Some(k) => (k, format!("--cores {k}")),
-        None => match affinity::env_cores()? {
-            Some(k) => (k, format!("{}={k}", affinity::ENV)),
-            None => return Ok(None),
-        },
-    };
-    Ok(Some((affinity::confine(k)?, how)))
-}
-
 /// `names`, or every name when empty.
 fn or_all(names: Vec<String>, all: Vec<&str>) -> Vec<String> {
     if names.is_empty() {
@@ -250,28 +237,8 @@ fn or_all(names: Vec<String>, all: Vec<&str>) -> Vec<String> {
     }
 }
 
-/// "1 core", "2 cores".
-fn count_cores(n: usize) -> String {
-    format!("{n} core{}", if n == 1 { "" } else { "s" })
-}
-
-/// Which cores this run may use, and why: the table header's first words.
-fn describe_cores(confined: Option<&(CpuSet, String)>) -> anyhow::Result<String> {
-    Ok(match confined {
-        Some((set, how)) => format!(
-            "confined to {set} ({how}): {} usable",
-            count_cores(tvp::cores())
-        ),
-        None => format!(
-            "{} usable ({})",
-            count_cores(tvp::cores()),
-            affinity::usable()?
-        ),
-    })
-}
-
 /// Runs the sweep; `Ok(false)` when a checksum disagreed.
-fn run(args: RunArgs, confined: Option<&(CpuSet, String)>) -> anyhow::Result<bool> {
+fn run(args: RunArgs, confined: Option<&Confined>) -> anyhow::Result<bool> {
     let config = Config::from_current_exe()?;
     let cores = tvp::cores();
     let workloads = or_all(args.workload, workloads::names());
@@ -285,7 +252,7 @@ fn run(args: RunArgs, confined: Option<&(CpuSet, String)>) -> anyhow::Result<boo
     workers.dedup();
     println!(
         "{}; workers {workers:?}; median of {} timed runs per cell",
-        describe_cores(confined)?,
+        affinity::describe(confined)?,
         args.repeat
     );
     let mut all_ok = true;
@@ -363,7 +330,7 @@ fn millis(d: std::time::Duration) -> String {
 
 /// The core sweep: every backend at each core count, a fixed worker count.
 /// `Ok(false)` when a checksum disagreed.
-fn cores(args: CoresArgs) -> anyhow::Result<bool> {
+fn cores(args: CoresArgs, confined: Option<&Confined>) -> anyhow::Result<bool> {
     let config = Config::from_current_exe()?;
     let usable = affinity::usable()?;
     let workloads = if args.workload.is_empty() {
@@ -400,8 +367,9 @@ fn cores(args: CoresArgs) -> anyhow::Result<bool> {
         };
         if i == 0 {
             println!(
-                "Core sweep on {usable}: core counts {counts:?}; {workers} workers per backend \
+                "Core sweep on {usable}{}: core counts {counts:?}; {workers} workers per backend \
                  (sequential: 1); {} workloads x {} cells; median of {} timed runs per cell",
+                confined.map_or_else(String::new, |c| format!(" ({})", c.by)),
                 workloads.len(),
                 sweep.cell_count(),
                 args.repeat
@@ -431,7 +399,7 @@ fn print_core_table(result: &CoreSweepResult, counts: &[usize]) {
     let most = counts.last().copied().unwrap_or(1);
     print!("  {:<11} {:>7}", "backend", "workers");
     for &k in counts {
-        print!(" {:>11}", count_cores(k));
+        print!(" {:>11}", affinity::count_cores(k));
     }
     println!(" {:>12}  checksum", format!("1->{most} cores"));
     let lines = result.lines();
@@ -451,7 +419,13 @@ fn print_core_table(result: &CoreSweepResult, counts: &[usize]) {
             .cells
             .iter()
             .filter(|c| c.backend == line.backend && !c.checksum_ok)
-            .map(|c| format!("WRONG at {} ({})", count_cores(c.cores), c.checksum))
+            .map(|c| {
+                format!(
+                    "WRONG at {} ({})",
+                    affinity::count_cores(c.cores),
+                    c.checksum
+                )
+            })
             .collect();
         let check = if wrong.is_empty() {
             "ok".to_string()
