@@ -99,6 +99,12 @@ pub fn one_core_vs_most(line: &Line) -> Option<String> {
         "one worker runs on one core at a time, so more cores cannot help"
     } else if ratio >= (1.0 - 1.5 * SAME) * ideal as f64 {
         "the same workers took turns on one core instead of running side by side"
+    } else if ratio < 1.0 - SAME && line.backend == "gil" {
+        "slower with more cores: the threads still take turns on one lock, and handing it \
+         between cores can cost more than taking turns on one (or other programs were busy)"
+    } else if ratio < 1.0 - SAME {
+        "slower with more cores, which only other programs busy on those cores (or noise) \
+         explains: measure again on a quiet machine"
     } else if ratio <= 1.0 + SAME {
         if line.backend == "gil" {
             "the extra cores sat idle: one global lock lets one thread compute at a time, \
@@ -249,6 +255,10 @@ mod tests {
         assert!(s.contains("one worker ran at a time"), "{s}");
         let s = one_core_vs_most(&line("process", 4, &[(1, 1.5), (2, 1.0)])).unwrap();
         assert!(s.contains("1.50x") && s.contains("short of ideal"), "{s}");
+        let s = one_core_vs_most(&line("threads", 2, &[(1, 0.8), (2, 1.0)])).unwrap();
+        assert!(s.contains("0.80x") && s.contains("quiet machine"), "{s}");
+        let s = one_core_vs_most(&line("gil", 2, &[(1, 0.8), (2, 1.0)])).unwrap();
+        assert!(s.contains("one lock") && s.contains("between cores"), "{s}");
         let s = one_core_vs_most(&line("sequential", 1, &[(1, 1.0), (2, 1.0)])).unwrap();
         assert!(s.contains("at most 1x") && s.contains("cannot help"), "{s}");
         assert!(one_core_vs_most(&line("threads", 4, &[(1, 1.0)])).is_none());
