@@ -29,11 +29,17 @@ pub struct WorkerChild {
 impl WorkerChild {
     /// Starts `exe worker`. Fails once `tvp` is interrupted.
     pub fn spawn(exe: &Path) -> Result<Self> {
+        Self::spawn_subcommand(exe, "worker")
+    }
+
+    /// Starts `exe SUBCOMMAND` with the same pipes and the same clean-up on
+    /// drop (`tvp memory-cell` uses it).
+    pub fn spawn_subcommand(exe: &Path, subcommand: &str) -> Result<Self> {
         if let Some(e) = crate::interrupt::error() {
             return Err(e);
         }
         let mut child = Command::new(exe)
-            .arg("worker")
+            .arg(subcommand)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -41,7 +47,8 @@ impl WorkerChild {
             .map_err(|e| {
                 Error::io(
                     format!(
-                        "cannot start the worker process `{} worker` (is the tvp binary built?)",
+                        "cannot start the worker process `{} {subcommand}` (is the tvp binary \
+                         built?)",
                         exe.display()
                     ),
                     e,

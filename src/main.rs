@@ -6,10 +6,14 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
+use std::collections::BTreeMap;
+
 use tvp::affinity::{self, Confined};
 use tvp::backends::{self, Config};
 use tvp::core_sweep::{self, CoreSweep, CoreSweepResult, run_core_sweep};
-use tvp::run::{Measurement, Sweep, SweepResult, run_sweep};
+use tvp::memory::{self, CellMemory};
+use tvp::run::{Measurement, Sweep, SweepResult, run_sweep_with};
+use tvp::sweep;
 use tvp::workloads::{self, Job};
 
 /// The most workers a run may ask for. Each worker is a thread or a whole
@@ -42,6 +46,10 @@ enum Command {
     /// line each, and answers on stdout. Exits at end of input.
     #[command(hide = true)]
     Worker,
+    /// Measures the peak memory of one (backend, workers) run: reads one JSON
+    /// request on stdin, prints one JSON line. `tvp run` starts it per cell.
+    #[command(hide = true)]
+    MemoryCell,
 }
 
 #[derive(Debug, clap::Args)]
@@ -53,9 +61,18 @@ struct RunArgs {
     #[arg(long, short = 'b', value_delimiter = ',', value_parser = clap::builder::PossibleValuesParser::new(backends::names()))]
     backend: Vec<String>,
     /// Worker counts, comma-separated [default: 1, 2, 4, ... up to twice the
-    /// cores, plus the core count]
+    /// cores, plus the core count; for IO workloads 1, 2, 4, ... up to
+    /// --max-io-workers]
     #[arg(long, short = 'n', value_delimiter = ',', allow_negative_numbers = true, value_parser = parse_workers)]
     workers: Vec<usize>,
+    /// Largest worker count for IO workloads, which keep scaling past the
+    /// cores [default: $TVP_IO_MAX_WORKERS, else 64]
+    #[arg(long, value_parser = parse_io_max)]
+    max_io_workers: Option<usize>,
+    /// Skip the memory columns (each cell is run once more, in a fresh
+    /// process, to measure its peak memory)
+    #[arg(long)]
+    no_memory: bool,
     /// Items per workload [default: each workload's own, about 100-300 ms
     /// sequentially]
     #[arg(long, short = 's', allow_negative_numbers = true, value_parser = parse_size)]
@@ -142,6 +159,10 @@ fn parse_workers(text: &str) -> Result<usize, String> {
     }
 }
 
+fn parse_io_max(text: &str) -> Result<usize, String> {
+    sweep::parse_io_max_workers(text).map_err(|e| e.to_string())
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     // Confine before anything else starts a thread or a child: the mask
@@ -149,7 +170,9 @@ fn main() -> ExitCode {
     let confined = match &cli.command {
         Command::Run(args) => affinity::confine_run(args.cores),
         Command::Cores(_) => affinity::confine_from_env(),
-        Command::List | Command::Worker => Ok(None),
+        // Workers and memory cells inherit their parent's mask: never narrow
+        // it again from TVP_CORES, which a --cores parent may have overridden.
+        Command::List | Command::Worker | Command::MemoryCell => Ok(None),
     };
     let confined = match confined {
         Ok(confined) => confined,
@@ -174,6 +197,9 @@ fn main() -> ExitCode {
         Command::Worker => tvp::worker::main()
             .map(|()| true)
             .context("worker: lost its pipes to the parent"),
+        Command::MemoryCell => memory::serve_cell()
+            .map(|()| true)
+            .context("memory-cell: lost its pipes to the parent"),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,
@@ -243,17 +269,22 @@ fn run(args: RunArgs, confined: Option<&Confined>) -> anyhow::Result<bool> {
     let cores = tvp::cores();
     let workloads = or_all(args.workload, workloads::names());
     let backends = or_all(args.backend, backends::names());
-    let mut workers = if args.workers.is_empty() {
-        tvp::default_workers(cores)
-    } else {
-        args.workers
+    let mut chosen_workers = args.workers;
+    chosen_workers.sort_unstable();
+    chosen_workers.dedup();
+    let io_max = match args.max_io_workers {
+        Some(max) => max,
+        None => sweep::io_max_workers_from_env()?,
     };
-    workers.sort_unstable();
-    workers.dedup();
     println!(
-        "{}; workers {workers:?}; median of {} timed runs per cell",
+        "{}; median of {} timed runs per cell{}",
         affinity::describe(confined)?,
-        args.repeat
+        args.repeat,
+        if args.no_memory {
+            ""
+        } else {
+            "; peak memory of one more run per cell, in a fresh process"
+        }
     );
     let mut all_ok = true;
     for name in &workloads {
@@ -262,21 +293,43 @@ fn run(args: RunArgs, confined: Option<&Confined>) -> anyhow::Result<bool> {
             job = job.with_size(size);
         }
         job.options.extend(args.options.iter().cloned());
+        let kind = workloads::entry(name)?.kind;
+        let workers = if chosen_workers.is_empty() {
+            sweep::workers_for_max(kind, cores, io_max)
+        } else {
+            chosen_workers.clone()
+        };
         let sweep = Sweep {
             job,
             backends: backends.clone(),
-            workers: workers.clone(),
+            workers,
             repeat: usize::try_from(args.repeat)?,
         };
-        let kind = workloads::entry(name)?.kind;
-        println!("\n{name} ({kind}), size {}:", sweep.job.size);
         println!(
-            "  {:<11} {:>7} {:>11} {:>12} {:>14} {:>11}  checksum",
-            "backend", "workers", "median", "vs 1 worker", "vs sequential", "efficiency"
+            "\n{name} ({kind}), size {}, workers {:?}:",
+            sweep.job.size, sweep.workers
         );
-        let result = run_sweep(&sweep, &config, |_| {})
-            .with_context(|| format!("running workload `{name}`"))?;
-        print_rows(&result);
+        println!(
+            "  {:<11} {:>7} {:>11} {:>12} {:>14} {:>11} {:>9} {:>10}  checksum",
+            "backend",
+            "workers",
+            "median",
+            "vs 1 worker",
+            "vs sequential",
+            "efficiency",
+            "peak MB",
+            "MB/worker"
+        );
+        let mut memory = BTreeMap::new();
+        let result = run_sweep_with(&sweep, &config, |job, m| {
+            if !args.no_memory {
+                let cell = memory::measure_cell(&config, job, &m.backend, m.workers)?;
+                memory.insert((m.backend.clone(), m.workers), cell);
+            }
+            Ok(())
+        })
+        .with_context(|| format!("running workload `{name}`"))?;
+        print_rows(&result, &memory);
         all_ok &= result.cells.iter().all(|m| m.checksum_ok);
     }
     Ok(checksums_agreed(all_ok))
@@ -292,18 +345,21 @@ fn checksums_agreed(all_ok: bool) -> bool {
     all_ok
 }
 
-fn print_rows(result: &SweepResult) {
+/// Peak memory per (backend, workers) cell.
+type MemoryCells = BTreeMap<(String, usize), CellMemory>;
+
+fn print_rows(result: &SweepResult, memory: &MemoryCells) {
     println!(
         "  (sequential reference: {}, checksum {})",
         millis(result.sequential),
         result.expected_checksum
     );
     for m in &result.cells {
-        print_row(result, m);
+        print_row(result, m, memory);
     }
 }
 
-fn print_row(result: &SweepResult, m: &Measurement) {
+fn print_row(result: &SweepResult, m: &Measurement, memory: &MemoryCells) {
     let vs_seq = result.speedup_vs_sequential(m);
     let vs_one = result
         .speedup_vs_one_worker(m)
@@ -313,8 +369,14 @@ fn print_row(result: &SweepResult, m: &Measurement) {
     } else {
         format!("WRONG ({} != {})", m.checksum, result.expected_checksum)
     };
+    let cell = memory.get(&(m.backend.clone(), m.workers));
+    let peak = cell.map_or_else(|| "-".to_string(), |c| format!("{:.1}", c.peak_mb()));
+    let per_worker = cell
+        .zip(memory.get(&(m.backend.clone(), 1)))
+        .and_then(|(cell, one)| memory::mb_per_worker(one, cell))
+        .map_or_else(|| "-".to_string(), |mb| format!("{mb:.3}"));
     println!(
-        "  {:<11} {:>7} {:>11} {:>12} {:>13.2}x {:>10.0}%  {check}",
+        "  {:<11} {:>7} {:>11} {:>12} {:>13.2}x {:>10.0}% {peak:>9} {per_worker:>10}  {check}",
         m.backend,
         m.workers,
         millis(m.median),

@@ -138,9 +138,32 @@ fn threads_of(pid: u32) -> Vec<u32> {
         .unwrap_or_default()
 }
 
-fn is_tvp_worker(pid: u32) -> bool {
-    std::fs::read(format!("/proc/{pid}/cmdline"))
-        .is_ok_and(|cmd| cmd.split(|&b| b == 0).any(|arg| arg == b"worker"))
+/// The `tvp` subcommand a process runs (`worker`, `memory-cell`), if it is a
+/// `tvp` child.
+fn tvp_subcommand(pid: u32) -> Option<String> {
+    let cmd = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+    let mut args = cmd.split(|&b| b == 0);
+    let exe = args.next()?;
+    if !exe.ends_with(b"tvp") {
+        return None;
+    }
+    args.next().map(|a| String::from_utf8_lossy(a).into_owned())
+}
+
+/// Every descendant of `pid` that is a `tvp` child: workers of the run, its
+/// memory-cell children and their workers. Zombies have no command line.
+fn tvp_descendants(pid: u32) -> Vec<(u32, String)> {
+    let mut found = Vec::new();
+    let mut parents = vec![pid];
+    while let Some(parent) = parents.pop() {
+        for (child, _) in common::children_of(parent) {
+            if let Some(sub) = tvp_subcommand(child) {
+                parents.push(child);
+                found.push((child, sub));
+            }
+        }
+    }
+    found
 }
 
 /// Runs `tvp run --cores k` with process and thread backends and, while it
@@ -174,11 +197,7 @@ fn masks_seen_in_a_confined_run(k: usize) -> (CpuSet, Vec<(String, CpuSet)>) {
     let mut workers = BTreeSet::new();
     let deadline = Instant::now() + Duration::from_secs(300);
     while run.try_wait().expect("poll tvp run").is_none() && Instant::now() < deadline {
-        let children: Vec<u32> = common::children_of(pid)
-            .into_iter()
-            .map(|(child, _)| child)
-            .filter(|&c| is_tvp_worker(c))
-            .collect();
+        let children = tvp_descendants(pid);
         // Before `main` confines it, the run still has the wide mask; its
         // first `tvp worker` child shows that it has confined itself.
         if workers.is_empty() && children.is_empty() {
@@ -194,10 +213,12 @@ fn masks_seen_in_a_confined_run(k: usize) -> (CpuSet, Vec<(String, CpuSet)>) {
                 seen.push((format!("thread {tid} of tvp run"), mask));
             }
         }
-        for child in children {
+        for (child, sub) in children {
             if let Ok(mask) = affinity::allowed_list_of(child) {
-                workers.insert(child);
-                seen.push((format!("tvp worker {child}"), mask));
+                if sub == "worker" {
+                    workers.insert(child);
+                }
+                seen.push((format!("tvp {sub} {child}"), mask));
             }
         }
         std::thread::sleep(Duration::from_millis(5));
@@ -213,11 +234,17 @@ fn masks_seen_in_a_confined_run(k: usize) -> (CpuSet, Vec<(String, CpuSet)>) {
         workers.len()
     );
     let own = own.expect("read the run's own mask");
+    let memory_cells: BTreeSet<&String> = seen
+        .iter()
+        .map(|(who, _)| who)
+        .filter(|who| who.starts_with("tvp memory-cell"))
+        .collect();
     eprintln!(
-        "tvp run --cores {k} ran on {own}; read {} masks of its threads and of {} tvp worker \
-         children: {:?}",
+        "tvp run --cores {k} ran on {own}; read {} masks of its threads, {} tvp worker and {} \
+         tvp memory-cell descendants: {:?}",
         seen.len(),
         workers.len(),
+        memory_cells.len(),
         seen.iter().map(|(_, m)| m.list()).collect::<BTreeSet<_>>()
     );
     (own, seen)

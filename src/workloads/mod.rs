@@ -16,10 +16,14 @@ use crate::context::Context;
 use crate::error::{Error, Result};
 
 pub mod fault;
+pub mod files;
+pub mod files_fsync;
+pub mod latency;
 pub mod mandelbrot;
 pub mod monte_carlo;
 pub mod primes;
 pub mod stream;
+pub mod tcp;
 
 pub use mandelbrot::Mandelbrot;
 pub use monte_carlo::MonteCarlo;
@@ -171,6 +175,10 @@ pub const REGISTRY: &[Entry] = &[
     mandelbrot::ENTRY,
     monte_carlo::ENTRY,
     stream::ENTRY,
+    latency::ENTRY,
+    files::ENTRY,
+    files_fsync::ENTRY,
+    tcp::ENTRY,
 ];
 
 /// Test-only workloads: `tvp run -w NAME` and [`entry`] find them, but
