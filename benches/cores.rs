@@ -12,12 +12,14 @@
 //! 20 seconds: smaller jobs, shorter measurement, 1 and N cores only.
 //! `TVP_CORES=K` confines the whole bench first, so the sweep runs 1..K.
 
+use std::path::Path;
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, SamplingMode};
 use tvp::affinity;
 use tvp::backends::{self, Config};
 use tvp::core_sweep::{self, confined};
+use tvp::report::criterion::{RunInfo, default_dir};
 use tvp::workloads::{self, Job};
 
 /// Items per workload here: about 40-60 ms per sequential run on the 2-core
@@ -30,16 +32,17 @@ fn bench_size(workload: &str) -> Option<u64> {
     }
 }
 
-fn quick() -> bool {
-    std::env::var("TVP_QUICK").is_ok_and(|v| v == "1") || std::env::args().any(|a| a == "--quick")
-}
-
 fn main() {
     let by_env = affinity::confine_from_env().unwrap_or_else(|e| {
         eprintln!("error: {e}");
         std::process::exit(2);
     });
-    let quick = quick();
+    let args: Vec<String> = std::env::args().collect();
+    let quick = tvp::sweep::quick_requested(args.iter().cloned());
+    // Without `--bench` (as under `cargo test --benches`) criterion runs each
+    // benchmark once as a test and saves nothing: leave the report alone.
+    let measuring = args.iter().any(|a| a == "--bench");
+    let project = Path::new(env!("CARGO_MANIFEST_DIR"));
     let usable = affinity::usable().expect("read this process's CPU mask");
     let mut counts = core_sweep::core_counts(usable.len());
     if quick {
@@ -75,12 +78,18 @@ fn main() {
     for &workload in core_sweep::DEFAULT_WORKLOADS {
         let mut job = Job::new(workload).expect("a registered workload");
         if let Some(size) = bench_size(workload) {
-            job = job.with_size(if quick { size / 4 } else { size });
+            job = job.with_size(if quick {
+                size / tvp::sweep::QUICK_SIZE_DIVISOR
+            } else {
+                size
+            });
         }
         let fixture = job.setup().expect("set up the workload");
         let job = &fixture.job;
         let expected = workloads::run_sequential(job).expect("run the sequential reference");
-        let mut group = c.benchmark_group(format!("cores-{workload}"));
+        let group_name = tvp::report::Cores::group(workload);
+        let mut group = c.benchmark_group(&group_name);
+        let mut ids = Vec::new();
         group.sampling_mode(SamplingMode::Flat);
         for &k in &counts {
             confined(k, |cpus| {
@@ -98,12 +107,39 @@ fn main() {
                     group.bench_with_input(BenchmarkId::new(name, k), &k, |b, _| {
                         b.iter(|| backend.execute(job).expect("run the job"));
                     });
+                    ids.push((name.to_string(), k.to_string()));
                 }
                 Ok(())
             })
             .expect("confine and run");
         }
         group.finish();
+        if measuring {
+            let info = RunInfo {
+                group: group_name,
+                kind: "cores".into(),
+                size: job.size,
+                quick,
+                ids,
+                date: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
+                cores: Some(usable.len()),
+                cpu_share: None,
+                confined: by_env.as_ref().map(ToString::to_string),
+            };
+            if let Err(e) = info.write(&default_dir(project)) {
+                eprintln!("cores: {e} (the report will show every result found)");
+            }
+        }
     }
     c.final_summary();
+    if measuring {
+        match tvp::report::generate(&tvp::report::Options::for_project(project)) {
+            Ok(outcome) => println!(
+                "report: {} ({} benchmarks read)",
+                outcome.pages[0].display(),
+                outcome.benchmarks
+            ),
+            Err(e) => eprintln!("report: could not write it: {e}"),
+        }
+    }
 }

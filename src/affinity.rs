@@ -208,6 +208,13 @@ pub struct Confined {
     pub by: String,
 }
 
+/// "confined to core 0 (TVP_CORES=1)".
+impl fmt::Display for Confined {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "confined to {} ({})", self.cpus, self.by)
+    }
+}
+
 /// Confines the calling thread, and all it starts later, to `flag` cores,
 /// else to `TVP_CORES`; `None` when neither asks. `tvp run` and the benches
 /// call this first thing, before any thread or child starts.
@@ -236,7 +243,7 @@ pub fn confine_from_env() -> Result<Option<Confined>> {
 pub fn describe(confined: Option<&Confined>) -> Result<String> {
     let count = count_cores(crate::cores());
     Ok(match confined {
-        Some(c) => format!("confined to {} ({}): {count} usable", c.cpus, c.by),
+        Some(c) => format!("{c}: {count} usable"),
         None => format!("{count} usable ({})", usable()?),
     })
 }

@@ -33,6 +33,10 @@ pub enum Error {
     NotPrepared(&'static str),
     #[error("{0}")]
     Cores(String),
+    #[error("results data: {0}")]
+    Data(String),
+    #[error("drawing the chart `{chart}`: {message}")]
+    Chart { chart: String, message: String },
     #[error("{context}: {source}")]
     Io {
         context: String,

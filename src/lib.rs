@@ -16,9 +16,11 @@
 //!   protocol, a child seen from the parent, and a `multiprocessing.Pool`.
 //! - [`interrupt`]: SIGINT/SIGTERM stop a run, kill its children and clean up.
 //! - [`run`]: timing a sweep of backends and worker counts, as `tvp run` does;
-//!   [`sweep`]: which worker counts (IO goes far past the cores).
+//!   [`sweep`]: which worker counts (IO goes far past the cores), quick mode.
 //! - [`memory`]: peak memory of a run, parent plus children, per worker;
 //!   [`explain_io`]: the IO section's sentences, written from the numbers.
+//! - [`report`]: criterion's results -> charts and explanations -> `reports/`;
+//!   [`machine`]: the machine info it shows.
 //! - [`affinity`], [`core_sweep`]: workers and cores are different knobs:
 //!   confine a run to K cores, and time every backend at 1, 2, ... N cores
 //!   for a fixed worker count, as `tvp cores` does.
@@ -31,8 +33,10 @@ pub mod core_sweep;
 pub mod error;
 pub mod explain_io;
 pub mod interrupt;
+pub mod machine;
 pub mod memory;
 pub mod pool;
+pub mod report;
 pub mod run;
 pub mod sweep;
 pub mod worker;

@@ -42,6 +42,9 @@ enum Command {
     /// Time every backend at 1, 2, ... N cores with a fixed worker count:
     /// workers and cores are different knobs.
     Cores(CoresArgs),
+    /// Write the HTML report under reports/ from the results `cargo bench`
+    /// saved. Exits with 3 when there are no results to report.
+    Report(ReportArgs),
     /// The child side of the process backends: reads tasks on stdin, one JSON
     /// line each, and answers on stdout. Exits at end of input.
     #[command(hide = true)]
@@ -144,6 +147,20 @@ fn parse_size(text: &str) -> Result<u64, String> {
     }
 }
 
+#[derive(Debug, clap::Args)]
+struct ReportArgs {
+    /// Where criterion saved its results [default: $CRITERION_HOME, else
+    /// $CARGO_TARGET_DIR/criterion, else target/criterion]
+    #[arg(long)]
+    criterion_dir: Option<std::path::PathBuf>,
+    /// Where to write the report
+    #[arg(long, default_value = "reports")]
+    out: std::path::PathBuf,
+}
+
+/// `tvp report` found no results: it wrote a page saying so.
+const EXIT_NO_RESULTS: u8 = 3;
+
 fn parse_workers(text: &str) -> Result<usize, String> {
     let n: usize = text
         .trim()
@@ -172,7 +189,7 @@ fn main() -> ExitCode {
         Command::Cores(_) => affinity::confine_from_env(),
         // Workers and memory cells inherit their parent's mask: never narrow
         // it again from TVP_CORES, which a --cores parent may have overridden.
-        Command::List | Command::Worker | Command::MemoryCell => Ok(None),
+        Command::List | Command::Report(_) | Command::Worker | Command::MemoryCell => Ok(None),
     };
     let confined = match confined {
         Ok(confined) => confined,
@@ -194,6 +211,11 @@ fn main() -> ExitCode {
             Interrupted::No(result) => result,
             Interrupted::By(code) => return code,
         },
+        Command::Report(args) => match report(args) {
+            Ok(true) => Ok(true),
+            Ok(false) => return ExitCode::from(EXIT_NO_RESULTS),
+            Err(e) => Err(e),
+        },
         Command::Worker => tvp::worker::main()
             .map(|()| true)
             .context("worker: lost its pipes to the parent"),
@@ -209,6 +231,33 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Writes the report; `Ok(false)` when there were no results to show.
+fn report(args: ReportArgs) -> anyhow::Result<bool> {
+    let mut options = tvp::report::Options::for_project(std::path::Path::new("."));
+    options.out_dir = args.out;
+    if let Some(dir) = args.criterion_dir {
+        options.criterion_dir = dir;
+    }
+    let outcome = tvp::report::generate(&options).context("writing the report")?;
+    for note in &outcome.notes {
+        eprintln!("note: {note}");
+    }
+    let front = outcome.pages[0].display();
+    if outcome.pages_with_data == 0 {
+        eprintln!(
+            "no results to report in {}: run `cargo bench` (or `cargo bench -- --quick`) first; \
+             {front} says so",
+            options.criterion_dir.display()
+        );
+        return Ok(false);
+    }
+    println!("wrote {front} from {} benchmarks", outcome.benchmarks);
+    for page in &outcome.pages[1..] {
+        println!("wrote {}", page.display());
+    }
+    Ok(true)
 }
 
 fn list() {
