@@ -33,6 +33,8 @@ pub enum Error {
     NotPrepared(&'static str),
     #[error("Python comparison: {0}")]
     Python(String),
+    #[error("{0}")]
+    Cores(String),
     #[error("results data: {0}")]
     Data(String),
     #[error("drawing the chart `{chart}`: {message}")]

@@ -26,10 +26,15 @@
 //!   [`machine`]: the machine info it shows.
 //! - `mpi_worker` (feature `mpi`): the rank side of the `mpi` backends;
 //!   [`mpi_report`]: their lesson written from the measured numbers.
+//! - [`affinity`], [`core_sweep`]: workers and cores are different knobs:
+//!   confine a run to K cores, and time every backend at 1, 2, ... N cores
+//!   for a fixed worker count, as `tvp cores` does.
 
+pub mod affinity;
 pub mod backends;
 pub mod child;
 pub mod context;
+pub mod core_sweep;
 pub mod error;
 pub mod explain_io;
 pub mod interrupt;

@@ -7,8 +7,10 @@ use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
 use std::collections::BTreeMap;
-use tvp::backends::{self, Config};
 
+use tvp::affinity::{self, Confined};
+use tvp::backends::{self, Config};
+use tvp::core_sweep::{self, CoreSweep, CoreSweepResult, run_core_sweep};
 use tvp::memory::{self, CellMemory};
 use tvp::run::{Measurement, Sweep, SweepResult, run_sweep_with};
 use tvp::sweep;
@@ -41,6 +43,9 @@ enum Command {
     /// equal sizes, and compare speedups. Needs python3 on PATH (or
     /// TVP_PYTHON); skips with a message otherwise.
     Python(PythonArgs),
+    /// Time every backend at 1, 2, ... N cores with a fixed worker count:
+    /// workers and cores are different knobs.
+    Cores(CoresArgs),
     /// Write the HTML report under reports/ from the results `cargo bench`
     /// saved. Exits with 3 when there are no results to report.
     Report(ReportArgs),
@@ -94,10 +99,39 @@ struct RunArgs {
     /// Timed runs per cell; the median is shown
     #[arg(long, short = 'r', default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=1000))]
     repeat: u64,
+    /// Confine the whole run, worker threads and child processes included,
+    /// to this many cores [default: $TVP_CORES, else all usable cores]
+    #[arg(long, short = 'c', value_parser = affinity::parse_cores)]
+    cores: Option<usize>,
     /// A workload option KEY=VALUE, set in every job's options (repeatable);
     /// the test-only `fault` workload reads its faults from them.
     #[arg(long = "option", short = 'o', hide = true, value_parser = parse_option)]
     options: Vec<(String, String)>,
+}
+
+#[derive(Debug, clap::Args)]
+struct CoresArgs {
+    /// Workloads to sweep, comma-separated [default: primes,monte_carlo]
+    #[arg(long, short = 'w', value_delimiter = ',', value_parser = clap::builder::PossibleValuesParser::new(workloads::names()))]
+    workload: Vec<String>,
+    /// Backends to compare, comma-separated; sequential is always timed as
+    /// the 1-worker reference [default: all]
+    #[arg(long, short = 'b', value_delimiter = ',', value_parser = clap::builder::PossibleValuesParser::new(backends::names()))]
+    backend: Vec<String>,
+    /// Workers for every backend but sequential [default: twice the usable
+    /// cores]
+    #[arg(long, short = 'n', allow_negative_numbers = true, value_parser = parse_workers)]
+    workers: Option<usize>,
+    /// Core counts, comma-separated [default: 1, 2, ... the usable cores;
+    /// past 8, 1, 2, 4, ... and the usable count]
+    #[arg(long, short = 'c', value_delimiter = ',', value_parser = affinity::parse_cores)]
+    cores: Vec<usize>,
+    /// Items per workload [default: each workload's own]
+    #[arg(long, short = 's', allow_negative_numbers = true, value_parser = parse_size)]
+    size: Option<u64>,
+    /// Timed runs per cell; the median is shown
+    #[arg(long, short = 'r', default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    repeat: u64,
 }
 
 /// The workload names `--workload` accepts: the registry's, plus the hidden
@@ -186,39 +220,40 @@ fn parse_io_max(text: &str) -> Result<usize, String> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Confine before anything else starts a thread or a child: the mask
+    // belongs to this thread, and only what it starts later inherits it.
+    let confined = match &cli.command {
+        Command::Run(args) => affinity::confine_run(args.cores),
+        Command::Cores(_) | Command::Python(_) => affinity::confine_from_env(),
+        // Children (workers, memory cells, peers, MPI ranks) inherit their
+        // parent's mask: never narrow it again from TVP_CORES, which a
+        // --cores parent may have overridden.
+        _ => Ok(None),
+    };
+    let confined = match confined {
+        Ok(confined) => confined,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let result = match cli.command {
         Command::List => {
             list();
             Ok(true)
         }
-        Command::Run(args) => {
-            let result = tvp::interrupt::install()
-                .context("cannot stop cleanly on Ctrl-C")
-                .and_then(|()| run(args));
-            // Everything the run made is dropped by now: children reaped,
-            // temp dirs removed.
-            if let Some(signal) = tvp::interrupt::signal() {
-                eprintln!(
-                    "tvp: interrupted by {}: the workers were stopped and temp files removed",
-                    tvp::interrupt::signal_name(signal)
-                );
-                return ExitCode::from(tvp::interrupt::exit_code(signal));
-            }
-            result
-        }
-        Command::Python(args) => {
-            let result = tvp::interrupt::install()
-                .context("cannot stop cleanly on Ctrl-C")
-                .and_then(|()| python(args));
-            if let Some(signal) = tvp::interrupt::signal() {
-                eprintln!(
-                    "tvp: interrupted by {}: the Python script and the workers were stopped",
-                    tvp::interrupt::signal_name(signal)
-                );
-                return ExitCode::from(tvp::interrupt::exit_code(signal));
-            }
-            result
-        }
+        Command::Run(args) => match with_interrupts(|| run(args, confined.as_ref())) {
+            Interrupted::No(result) => result,
+            Interrupted::By(code) => return code,
+        },
+        Command::Cores(args) => match with_interrupts(|| cores(args, confined.as_ref())) {
+            Interrupted::No(result) => result,
+            Interrupted::By(code) => return code,
+        },
+        Command::Python(args) => match with_interrupts(|| python(args)) {
+            Interrupted::No(result) => result,
+            Interrupted::By(code) => return code,
+        },
         Command::Report(args) => match report(args) {
             Ok(true) => Ok(true),
             Ok(false) => return ExitCode::from(EXIT_NO_RESULTS),
@@ -298,15 +333,46 @@ fn list() {
     );
 }
 
+/// How a run that handles SIGINT/SIGTERM ended.
+enum Interrupted {
+    No(anyhow::Result<bool>),
+    /// By a signal: exit with this code.
+    By(ExitCode),
+}
+
+/// Runs `f` with SIGINT/SIGTERM stopping it cleanly (see `tvp::interrupt`).
+fn with_interrupts(f: impl FnOnce() -> anyhow::Result<bool>) -> Interrupted {
+    let result = tvp::interrupt::install()
+        .context("cannot stop cleanly on Ctrl-C")
+        .and_then(|()| f());
+    // Everything the run made is dropped by now: children reaped, temp dirs
+    // removed.
+    match tvp::interrupt::signal() {
+        Some(signal) => {
+            eprintln!(
+                "tvp: interrupted by {}: the workers were stopped and temp files removed",
+                tvp::interrupt::signal_name(signal)
+            );
+            Interrupted::By(ExitCode::from(tvp::interrupt::exit_code(signal)))
+        }
+        None => Interrupted::No(result),
+    }
+}
+
+/// `names`, or every name when empty.
+fn or_all(names: Vec<String>, all: Vec<&str>) -> Vec<String> {
+    if names.is_empty() {
+        all.into_iter().map(String::from).collect()
+    } else {
+        names
+    }
+}
+
 /// Runs the sweep; `Ok(false)` when a checksum disagreed.
-fn run(args: RunArgs) -> anyhow::Result<bool> {
+fn run(args: RunArgs, confined: Option<&Confined>) -> anyhow::Result<bool> {
     let config = Config::from_current_exe()?;
     let cores = tvp::cores();
-    let workloads = if args.workload.is_empty() {
-        workloads::names().into_iter().map(String::from).collect()
-    } else {
-        args.workload
-    };
+    let workloads = or_all(args.workload, workloads::names());
     let backends = if args.backend.is_empty() {
         let mut names = Vec::new();
         for name in backends::names() {
@@ -327,7 +393,8 @@ fn run(args: RunArgs) -> anyhow::Result<bool> {
         None => sweep::io_max_workers_from_env()?,
     };
     println!(
-        "{cores} cores usable; median of {} timed runs per cell{}",
+        "{}; median of {} timed runs per cell{}",
+        affinity::describe(confined)?,
         args.repeat,
         if args.no_memory {
             ""
@@ -388,12 +455,17 @@ fn run(args: RunArgs) -> anyhow::Result<bool> {
         }
         all_ok &= result.cells.iter().all(|m| m.checksum_ok);
     }
+    Ok(checksums_agreed(all_ok))
+}
+
+/// Says so when a checksum disagreed; returns `all_ok`.
+fn checksums_agreed(all_ok: bool) -> bool {
     if !all_ok {
         eprintln!(
             "error: a backend returned a checksum that differs from sequential (marked WRONG)"
         );
     }
-    Ok(all_ok)
+    all_ok
 }
 
 /// Runs the Python comparison; `Ok(false)` when a checksum disagreed.
@@ -472,4 +544,126 @@ fn print_row(result: &SweepResult, m: &Measurement, memory: &MemoryCells) {
 
 fn millis(d: std::time::Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1e3)
+}
+
+/// The core sweep: every backend at each core count, a fixed worker count.
+/// `Ok(false)` when a checksum disagreed.
+fn cores(args: CoresArgs, confined: Option<&Confined>) -> anyhow::Result<bool> {
+    let config = Config::from_current_exe()?;
+    let usable = affinity::usable()?;
+    let workloads = if args.workload.is_empty() {
+        core_sweep::DEFAULT_WORKLOADS
+            .iter()
+            .map(|w| (*w).to_string())
+            .collect()
+    } else {
+        args.workload
+    };
+    let backends = or_all(args.backend, backends::names());
+    let workers = args
+        .workers
+        .unwrap_or_else(|| core_sweep::default_workers(usable.len()));
+    let mut counts = if args.cores.is_empty() {
+        core_sweep::core_counts(usable.len())
+    } else {
+        args.cores
+    };
+    counts.sort_unstable();
+    counts.dedup();
+    let mut all_ok = true;
+    for (i, name) in workloads.iter().enumerate() {
+        let mut job = Job::new(name)?;
+        if let Some(size) = args.size {
+            job = job.with_size(size);
+        }
+        let sweep = CoreSweep {
+            job,
+            backends: backends.clone(),
+            workers,
+            cores: counts.clone(),
+            repeat: usize::try_from(args.repeat)?,
+        };
+        if i == 0 {
+            println!(
+                "Core sweep on {usable}{}: core counts {counts:?}; {workers} workers per backend \
+                 (sequential: 1); {} workloads x {} cells; median of {} timed runs per cell",
+                confined.map_or_else(String::new, |c| format!(" ({})", c.by)),
+                workloads.len(),
+                sweep.cell_count(),
+                args.repeat
+            );
+        }
+        let kind = workloads::entry(name)?.kind;
+        println!("\n{name} ({kind}), size {}:", sweep.job.size);
+        let total = sweep.cell_count();
+        let mut done = 0;
+        let result = run_core_sweep(&sweep, &config, |cell| {
+            done += 1;
+            eprintln!(
+                "  [{done}/{total}] {} on {}: {}",
+                cell.backend,
+                cell.cpus,
+                millis(cell.median)
+            );
+        })
+        .with_context(|| format!("sweeping workload `{name}` across core counts"))?;
+        print_core_table(&result, &counts);
+        all_ok &= result.cells.iter().all(|c| c.checksum_ok);
+    }
+    Ok(checksums_agreed(all_ok))
+}
+
+fn print_core_table(result: &CoreSweepResult, counts: &[usize]) {
+    let most = counts.last().copied().unwrap_or(1);
+    print!("  {:<11} {:>7}", "backend", "workers");
+    for &k in counts {
+        print!(" {:>11}", affinity::count_cores(k));
+    }
+    println!(" {:>12}  checksum", format!("1->{most} cores"));
+    let lines = result.lines();
+    for line in &lines {
+        print!("  {:<11} {:>7}", line.backend, line.workers);
+        for &k in counts {
+            let cell = result.cell(&line.backend, k);
+            print!(
+                " {:>11}",
+                cell.map_or_else(|| "-".into(), |c| millis(c.median))
+            );
+        }
+        let speedup = line
+            .speedup(most)
+            .map_or_else(|| "-".to_string(), |s| format!("{s:.2}x"));
+        let wrong: Vec<String> = result
+            .cells
+            .iter()
+            .filter(|c| c.backend == line.backend && !c.checksum_ok)
+            .map(|c| {
+                format!(
+                    "WRONG at {} ({})",
+                    affinity::count_cores(c.cores),
+                    c.checksum
+                )
+            })
+            .collect();
+        let check = if wrong.is_empty() {
+            "ok".to_string()
+        } else {
+            wrong.join(", ")
+        };
+        println!(" {speedup:>12}  {check}");
+    }
+    let panel = core_sweep::explain::one_core_panel(&lines);
+    if !panel.is_empty() {
+        println!("  One core:");
+        for sentence in panel {
+            println!("  - {sentence}");
+        }
+    }
+    let summary = core_sweep::explain::chart_summary(&lines);
+    if !summary.is_empty() {
+        println!("  Across cores:");
+        for sentence in summary {
+            println!("  - {sentence}");
+        }
+    }
 }

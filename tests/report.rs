@@ -240,6 +240,7 @@ fn results_the_latest_run_did_not_measure_are_left_out() {
         date: "2026-01-01T00:00:00Z".into(),
         cores: Some(2),
         cpu_share: Some(0.55),
+        confined: None,
     }
     .write(&crit)
     .unwrap();

@@ -32,6 +32,7 @@ use crate::machine::MachineInfo;
 
 pub mod amdahl;
 pub mod chart;
+mod cores;
 pub mod criterion;
 pub mod explain;
 pub mod html;
@@ -39,12 +40,13 @@ mod python;
 pub mod results;
 mod scaling;
 
+pub use cores::Cores;
 pub use python::RustVsPython;
 pub use scaling::Scaling;
 
 /// Every page, in navigation order. The first page to claim `index.html`
 /// is the front page.
-pub const PAGES: &[&dyn Page] = &[&Scaling, &RustVsPython];
+pub const PAGES: &[&dyn Page] = &[&Scaling, &Cores, &RustVsPython];
 
 /// One page of the report.
 pub trait Page: Sync {
@@ -136,6 +138,14 @@ pub fn generate(options: &Options) -> Result<Outcome> {
         criterion_dir: options.criterion_dir.clone(),
     };
     let mut notes = input.scan.notes.clone();
+    for run in &input.scan.runs {
+        if let Some(confined) = &run.confined {
+            notes.push(format!(
+                "`{}` was measured with the whole bench {confined}.",
+                run.group
+            ));
+        }
+    }
     let mut built = Vec::new();
     for page in PAGES {
         match page.build(&input, out) {
