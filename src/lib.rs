@@ -14,9 +14,12 @@
 //! - [`worker`], [`child`], [`pool`]: the process side: the `tvp worker`
 //!   protocol, a child seen from the parent, and a `multiprocessing.Pool`.
 //! - [`run`]: timing a sweep of backends and worker counts, as `tvp run` does.
+//! - [`costs`]: the costs underneath (spawn, IPC, locks, context switches),
+//!   each beside its thread-side twin, and sentences written from them.
 
 pub mod backends;
 pub mod child;
+pub mod costs;
 pub mod context;
 pub mod error;
 pub mod pool;

@@ -1,0 +1,493 @@
+//! Sentences written from the measured costs, for the report and the
+//! terminal. Pure functions: numbers in, sentences out. A missing number
+//! drops the sentences that need it.
+
+use super::estimates::Estimates;
+use super::{ipc, locks, spawn, switch};
+
+/// Spawn costs in ns per operation.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SpawnCosts {
+    pub thread: Option<f64>,
+    pub rayon_task: Option<f64>,
+    pub command_true: Option<f64>,
+    pub command_worker: Option<f64>,
+    pub fork: Option<f64>,
+    pub fork_large: Option<f64>,
+    pub process_pool_task: Option<f64>,
+    pub thread_pool_task: Option<f64>,
+}
+
+impl SpawnCosts {
+    pub fn from_estimates(e: &Estimates) -> Self {
+        let get = |id| e.get(spawn::GROUP, id, None);
+        SpawnCosts {
+            thread: get(spawn::THREAD),
+            rayon_task: get(spawn::RAYON_TASK),
+            command_true: get(spawn::COMMAND_TRUE),
+            command_worker: get(spawn::COMMAND_WORKER),
+            fork: get(spawn::FORK),
+            fork_large: get(spawn::FORK_LARGE),
+            process_pool_task: get(spawn::PROCESS_POOL_TASK),
+            thread_pool_task: get(spawn::THREAD_POOL_TASK),
+        }
+    }
+}
+
+/// IPC costs: ns per round trip, by bench id (`pipe-process`) and size.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct IpcCosts {
+    /// (id, ns per 1-byte round trip)
+    pub latency: Vec<(String, f64)>,
+    /// (id, message bytes, ns per round trip)
+    pub throughput: Vec<(String, u64, f64)>,
+}
+
+impl IpcCosts {
+    pub fn from_estimates(e: &Estimates) -> Self {
+        let latency = e
+            .group(ipc::LATENCY_GROUP)
+            .filter_map(|x| Some((x.function.clone()?, x.median_ns)))
+            .collect();
+        let throughput = e
+            .group(ipc::THROUGHPUT_GROUP)
+            .filter_map(|x| {
+                let bytes = x.value.as_deref()?.parse().ok()?;
+                Some((x.function.clone()?, bytes, x.median_ns))
+            })
+            .collect();
+        IpcCosts {
+            latency,
+            throughput,
+        }
+    }
+
+    pub fn latency(&self, id: &str) -> Option<f64> {
+        self.latency.iter().find(|(i, _)| i == id).map(|&(_, ns)| ns)
+    }
+
+    /// The highest bytes per second of `id`, and the message size it was at.
+    pub fn peak(&self, id: &str) -> Option<(u64, f64)> {
+        self.throughput
+            .iter()
+            .filter(|(i, _, ns)| i == id && *ns > 0.0)
+            .map(|&(_, bytes, ns)| (bytes, bytes as f64 / (ns * 1e-9)))
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+    }
+
+    /// Ids with throughput numbers, in first-seen order.
+    pub fn throughput_ids(&self) -> Vec<&str> {
+        let mut ids: Vec<&str> = Vec::new();
+        for (id, ..) in &self.throughput {
+            if !ids.contains(&id.as_str()) {
+                ids.push(id);
+            }
+        }
+        ids
+    }
+}
+
+/// Lock throughput: critical sections per second, all contenders together.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LockCosts {
+    /// (lock kind, contenders, ops per second)
+    pub rows: Vec<(String, usize, f64)>,
+}
+
+impl LockCosts {
+    pub fn from_estimates(e: &Estimates) -> Self {
+        let rows = e
+            .group(locks::GROUP)
+            .filter_map(|x| {
+                let n = x.value.as_deref()?.parse().ok()?;
+                Some((x.function.clone()?, n, x.per_second()?))
+            })
+            .collect();
+        LockCosts { rows }
+    }
+
+    pub fn ops_per_sec(&self, kind: &str, contenders: usize) -> Option<f64> {
+        self.rows
+            .iter()
+            .find(|(k, n, _)| k == kind && *n == contenders)
+            .map(|&(.., r)| r)
+    }
+
+    /// Kinds in first-seen order.
+    pub fn kinds(&self) -> Vec<&str> {
+        let mut kinds: Vec<&str> = Vec::new();
+        for (k, ..) in &self.rows {
+            if !kinds.contains(&k.as_str()) {
+                kinds.push(k);
+            }
+        }
+        kinds
+    }
+}
+
+/// Context switch: ns per switch.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SwitchCosts {
+    pub thread: Option<f64>,
+    pub process: Option<f64>,
+}
+
+impl SwitchCosts {
+    pub fn from_estimates(e: &Estimates) -> Self {
+        SwitchCosts {
+            thread: e.get(switch::GROUP, "thread", None),
+            process: e.get(switch::GROUP, "process", None),
+        }
+    }
+}
+
+/// "850 ns", "12.3 µs", "4.56 ms", "1.20 s".
+pub fn fmt_ns(ns: f64) -> String {
+    let sig = |x: f64| {
+        if x >= 100.0 {
+            format!("{x:.0}")
+        } else if x >= 10.0 {
+            format!("{x:.1}")
+        } else {
+            format!("{x:.2}")
+        }
+    };
+    if ns < 1e3 {
+        format!("{} ns", sig(ns))
+    } else if ns < 1e6 {
+        format!("{} µs", sig(ns / 1e3))
+    } else if ns < 1e9 {
+        format!("{} ms", sig(ns / 1e6))
+    } else {
+        format!("{} s", sig(ns / 1e9))
+    }
+}
+
+/// "350 MB/s", "2.10 GB/s" (decimal units).
+pub fn fmt_bytes_per_sec(rate: f64) -> String {
+    if rate >= 1e9 {
+        format!("{:.2} GB/s", rate / 1e9)
+    } else if rate >= 1e6 {
+        format!("{:.0} MB/s", rate / 1e6)
+    } else {
+        format!("{:.0} kB/s", rate / 1e3)
+    }
+}
+
+/// "64 B", "4 KiB", "1 MiB".
+pub fn fmt_size(bytes: u64) -> String {
+    if bytes >= 1 << 20 && bytes % (1 << 20) == 0 {
+        format!("{} MiB", bytes >> 20)
+    } else if bytes >= 1 << 10 && bytes % (1 << 10) == 0 {
+        format!("{} KiB", bytes >> 10)
+    } else {
+        format!("{bytes} B")
+    }
+}
+
+/// "12.3 M ops/s".
+pub fn fmt_ops(rate: f64) -> String {
+    if rate >= 1e6 {
+        format!("{:.1} M ops/s", rate / 1e6)
+    } else {
+        format!("{:.0} k ops/s", rate / 1e3)
+    }
+}
+
+fn ratio(a: f64, b: f64) -> Option<f64> {
+    (b > 0.0).then(|| a / b)
+}
+
+pub fn explain_spawn(c: &SpawnCosts) -> Vec<String> {
+    let mut out = Vec::new();
+    if let (Some(p), Some(t)) = (c.command_worker, c.thread) {
+        out.push(format!(
+            "On this machine a process spawn (`tvp worker`: spawn, exit, wait) costs {}, as much \
+             as {:.0} thread spawns ({} each).",
+            fmt_ns(p),
+            p / t,
+            fmt_ns(t)
+        ));
+    }
+    if let Some(t) = c.command_true {
+        out.push(format!(
+            "Even a trivial program ({}) takes {}: the cost is creating and tearing down a \
+             process, not the program.",
+            spawn::TRUE_PROGRAM,
+            fmt_ns(t)
+        ));
+    }
+    if let (Some(r), Some(t)) = (c.rayon_task, c.thread) {
+        out.push(format!(
+            "A task handed to a running rayon pool costs {}, {:.0}x less than a new thread.",
+            fmt_ns(r),
+            t / r
+        ));
+    }
+    if let (Some(small), Some(large)) = (c.fork, c.fork_large) {
+        out.push(format!(
+            "fork without exec takes {} from a small parent and {} from a parent with 1 GiB \
+             touched ({:.1}x): fork copies the page tables, so it grows with the parent's memory.",
+            fmt_ns(small),
+            fmt_ns(large),
+            large / small
+        ));
+    }
+    match (c.process_pool_task, c.thread_pool_task) {
+        (Some(p), Some(t)) => out.push(format!(
+            "A pool round trip costs {} through the process pool and {} through a thread pool \
+             ({:.0}x): the pool pays the spawn once, but each task still crosses two pipes and \
+             is serialised.",
+            fmt_ns(p),
+            fmt_ns(t),
+            p / t
+        )),
+        (Some(p), None) => out.push(format!("A process-pool round trip costs {}.", fmt_ns(p))),
+        _ => {}
+    }
+    if let (Some(p), Some(task)) = (c.command_worker, c.process_pool_task) {
+        out.push(format!(
+            "So give a new process at least ~{} of work (100x its spawn), and a pool task at \
+             least ~{}, or the overhead dominates.",
+            fmt_ns(100.0 * p),
+            fmt_ns(100.0 * task)
+        ));
+    }
+    out
+}
+
+pub fn explain_ipc(c: &IpcCosts) -> Vec<String> {
+    let mut out = Vec::new();
+    let fastest = c.latency.iter().min_by(|a, b| a.1.total_cmp(&b.1));
+    let slowest = c.latency.iter().max_by(|a, b| a.1.total_cmp(&b.1));
+    if let (Some(f), Some(s)) = (fastest, slowest)
+        && f.0 != s.0
+    {
+        out.push(format!(
+            "The quickest 1-byte round trip is {} at {}; the slowest is {} at {} ({:.1}x).",
+            f.0,
+            fmt_ns(f.1),
+            s.0,
+            fmt_ns(s.1),
+            s.1 / f.1
+        ));
+    }
+    for m in ipc::Mechanism::ALL {
+        let t = c.latency(&format!("{}-thread", m.name()));
+        let p = c.latency(&format!("{}-process", m.name()));
+        if let (Some(t), Some(p)) = (t, p) {
+            out.push(format!(
+                "{}: {} between threads, {} between processes.",
+                m.name(),
+                fmt_ns(t),
+                fmt_ns(p)
+            ));
+        }
+    }
+    let channel = c
+        .latency("crossbeam-thread")
+        .or_else(|| c.latency("mpsc-thread"));
+    if let (Some(ch), Some(pipe)) = (channel, c.latency("pipe-process")) {
+        out.push(format!(
+            "A channel between threads answers in {}, {:.1}x quicker than a pipe to another \
+             process ({}): the floor under multiprocessing.Queue before any pickling.",
+            fmt_ns(ch),
+            ratio(pipe, ch).unwrap_or(0.0),
+            fmt_ns(pipe)
+        ));
+    }
+    let peaks: Vec<String> = c
+        .throughput_ids()
+        .into_iter()
+        .filter_map(|id| {
+            let (size, rate) = c.peak(id)?;
+            Some(format!(
+                "{id} {} (at {})",
+                fmt_bytes_per_sec(rate),
+                fmt_size(size)
+            ))
+        })
+        .collect();
+    if !peaks.is_empty() {
+        out.push(format!("Peak throughput: {}.", peaks.join(", ")));
+    }
+    if c.throughput_ids()
+        .iter()
+        .any(|id| id.starts_with("mpsc") || id.starts_with("crossbeam"))
+    {
+        out.push(
+            "Channels move a pointer, not the bytes, so their throughput grows with the message \
+             size; pipes and sockets copy every byte twice."
+                .into(),
+        );
+    }
+    out
+}
+
+pub fn explain_locks(c: &LockCosts) -> Vec<String> {
+    let mut out = Vec::new();
+    let most = c.rows.iter().map(|&(_, n, _)| n).max().unwrap_or(0);
+    let mut fell = 0;
+    let mut compared = 0;
+    for kind in c.kinds() {
+        let Some(one) = c.ops_per_sec(kind, 1) else {
+            continue;
+        };
+        if most > 1
+            && let Some(many) = c.ops_per_sec(kind, most)
+        {
+            compared += 1;
+            if many < one {
+                fell += 1;
+            }
+            out.push(format!(
+                "{kind}: {} alone, {} with {most} contenders ({:.2}x).",
+                fmt_ops(one),
+                fmt_ops(many),
+                many / one
+            ));
+        } else {
+            out.push(format!("{kind}: {} alone.", fmt_ops(one)));
+        }
+    }
+    if compared > 0 && fell * 2 > compared {
+        out.push(format!(
+            "For {fell} of {compared} kinds, more contenders got less done in total: a lock \
+             makes its critical section serial, and the lock's cache line moves between cores."
+        ));
+    }
+    let re = c.ops_per_sec(locks::LockKind::Reentrant.name(), 1);
+    let pl = c.ops_per_sec(locks::LockKind::ParkingLotMutex.name(), 1);
+    if let (Some(re), Some(pl)) = (re, pl) {
+        out.push(format!(
+            "Uncontended, an RLock (ReentrantMutex) runs at {:.2}x the speed of a plain Mutex: \
+             it also checks which thread owns it.",
+            re / pl
+        ));
+    }
+    let pm = c.ops_per_sec(locks::LockKind::ProcessMutex.name(), 1);
+    let sm = c.ops_per_sec(locks::LockKind::StdMutex.name(), 1);
+    if let (Some(pm), Some(sm)) = (pm, sm) {
+        out.push(format!(
+            "A lock shared between processes ({}) vs std Mutex between threads ({}) alone: \
+             the price is in contention and in setting up the shared memory, not in the lock.",
+            fmt_ops(pm),
+            fmt_ops(sm)
+        ));
+    }
+    out
+}
+
+pub fn explain_switch(c: &SwitchCosts) -> Vec<String> {
+    match (c.thread, c.process) {
+        (Some(t), Some(p)) => vec![format!(
+            "A context switch costs {} between two threads and {} between two processes \
+             ({:.2}x) on one core: the kernel schedules both alike; processes also switch \
+             address spaces.",
+            fmt_ns(t),
+            fmt_ns(p),
+            p / t
+        )],
+        (Some(t), None) => vec![format!(
+            "A context switch between threads costs {}.",
+            fmt_ns(t)
+        )],
+        (None, Some(p)) => vec![format!(
+            "A context switch between processes costs {}.",
+            fmt_ns(p)
+        )],
+        (None, None) => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_times_rates_and_sizes() {
+        assert_eq!(fmt_ns(850.0), "850 ns");
+        assert_eq!(fmt_ns(12_345.0), "12.3 µs");
+        assert_eq!(fmt_ns(4_560_000.0), "4.56 ms");
+        assert_eq!(fmt_bytes_per_sec(2.1e9), "2.10 GB/s");
+        assert_eq!(fmt_bytes_per_sec(3.5e8), "350 MB/s");
+        assert_eq!(fmt_size(64), "64 B");
+        assert_eq!(fmt_size(4096), "4 KiB");
+        assert_eq!(fmt_size(1 << 20), "1 MiB");
+        assert_eq!(fmt_ops(12.34e6), "12.3 M ops/s");
+    }
+
+    #[test]
+    fn spawn_sentences_come_from_the_numbers() {
+        let c = SpawnCosts {
+            thread: Some(20_000.0),
+            rayon_task: Some(2_000.0),
+            command_true: Some(500_000.0),
+            command_worker: Some(1_000_000.0),
+            fork: Some(100_000.0),
+            fork_large: Some(400_000.0),
+            process_pool_task: Some(50_000.0),
+            thread_pool_task: Some(5_000.0),
+        };
+        let s = explain_spawn(&c);
+        assert!(s[0].contains("costs 1.00 ms, as much as 50 thread spawns (20.0 µs each)"), "{}", s[0]);
+        assert!(s[1].contains("500 µs"));
+        assert!(s[2].contains("2.00 µs, 10x less"));
+        assert!(s[3].contains("100 µs from a small parent and 400 µs") && s[3].contains("(4.0x)"));
+        assert!(s[4].contains("50.0 µs through the process pool and 5.00 µs") && s[4].contains("(10x)"));
+        assert!(s[5].contains("~100 ms") && s[5].contains("~5.00 ms"));
+        assert!(explain_spawn(&SpawnCosts::default()).is_empty());
+    }
+
+    #[test]
+    fn ipc_sentences_compare_sides_and_peaks() {
+        let c = IpcCosts {
+            latency: vec![
+                ("crossbeam-thread".into(), 1_000.0),
+                ("pipe-thread".into(), 8_000.0),
+                ("pipe-process".into(), 10_000.0),
+            ],
+            throughput: vec![
+                ("pipe-process".into(), 64, 10_000.0),
+                ("pipe-process".into(), 1 << 20, 500_000.0),
+                ("crossbeam-thread".into(), 1 << 20, 1_000.0),
+            ],
+        };
+        let s = explain_ipc(&c);
+        assert!(s[0].contains("crossbeam-thread at 1.00 µs") && s[0].contains("pipe-process at 10.0 µs (10.0x)"), "{}", s[0]);
+        assert!(s[1].contains("pipe: 8.00 µs between threads, 10.0 µs between processes"));
+        assert!(s[2].contains("10.0x quicker"));
+        assert!(s[3].contains("pipe-process 2.10 GB/s (at 1 MiB)"), "{}", s[3]);
+        assert!(s[4].contains("move a pointer"));
+    }
+
+    #[test]
+    fn lock_sentences_report_scaling() {
+        let c = LockCosts {
+            rows: vec![
+                ("std-mutex".into(), 1, 50e6),
+                ("std-mutex".into(), 4, 10e6),
+                ("parking_lot-mutex".into(), 1, 40e6),
+                ("parking_lot-mutex".into(), 4, 20e6),
+                ("parking_lot-reentrant".into(), 1, 30e6),
+                ("process-mutex".into(), 1, 25e6),
+            ],
+        };
+        let s = explain_locks(&c);
+        assert_eq!(s[0], "std-mutex: 50.0 M ops/s alone, 10.0 M ops/s with 4 contenders (0.20x).");
+        assert!(s[2].contains("parking_lot-reentrant: 30.0 M ops/s alone"));
+        assert!(s.iter().any(|l| l.contains("For 2 of 2 kinds")));
+        assert!(s.iter().any(|l| l.contains("0.75x the speed")));
+        assert!(s.iter().any(|l| l.contains("(25.0 M ops/s) vs std Mutex")));
+    }
+
+    #[test]
+    fn switch_sentence_gives_the_ratio() {
+        let s = explain_switch(&SwitchCosts {
+            thread: Some(2_000.0),
+            process: Some(2_500.0),
+        });
+        assert!(s[0].contains("2.00 µs between two threads and 2.50 µs between two processes (1.25x)"));
+        assert!(explain_switch(&SwitchCosts::default()).is_empty());
+    }
+}
