@@ -67,7 +67,7 @@ impl Plan {
             quick,
             sizes,
             contenders,
-            lock_ops: if quick { 2_000 } else { 10_000 },
+            lock_ops: if quick { 10_000 } else { 40_000 },
             throughput_links,
             started: Instant::now(),
             step: 0,
@@ -177,10 +177,14 @@ fn bench_ipc(c: &mut Criterion, plan: &mut Plan) {
         for &size in &plan.sizes {
             g.throughput(Throughput::Bytes(size as u64));
             let mut link = None;
-            g.bench_with_input(BenchmarkId::new(ipc::bench_id(m, side), size), &size, |b, &size| {
-                let link = lazy(&mut link, || Link::new(m, side, size, Some(exe())));
-                b.iter(|| link.round_trip(black_box(7)).expect("round trip"))
-            });
+            g.bench_with_input(
+                BenchmarkId::new(ipc::bench_id(m, side), size),
+                &size,
+                |b, &size| {
+                    let link = lazy(&mut link, || Link::new(m, side, size, Some(exe())));
+                    b.iter(|| link.round_trip(black_box(7)).expect("round trip"))
+                },
+            );
         }
     }
     g.finish();

@@ -19,8 +19,8 @@
 
 pub mod backends;
 pub mod child;
-pub mod costs;
 pub mod context;
+pub mod costs;
 pub mod error;
 pub mod pool;
 pub mod run;

@@ -22,7 +22,12 @@ fn gone(pid: u32) -> bool {
 
 #[test]
 fn every_process_link_echoes_and_is_reaped() {
-    for mechanism in [Mechanism::Pipe, Mechanism::Unix, Mechanism::Tcp, Mechanism::Shm] {
+    for mechanism in [
+        Mechanism::Pipe,
+        Mechanism::Unix,
+        Mechanism::Tcp,
+        Mechanism::Shm,
+    ] {
         for size in [1, 64 << 10, 1 << 20] {
             let mut link = Link::new(mechanism, Side::Process, size, Some(exe())).unwrap();
             for tag in [9u8, 0, 255] {
@@ -39,7 +44,12 @@ fn every_process_link_echoes_and_is_reaped() {
             drop(link);
             assert!(gone(pid), "{} peer {pid} still exists", mechanism.name());
             if let Some(file) = file {
-                assert!(!file.exists(), "{} left {}", mechanism.name(), file.display());
+                assert!(
+                    !file.exists(),
+                    "{} left {}",
+                    mechanism.name(),
+                    file.display()
+                );
             }
         }
     }
@@ -51,7 +61,11 @@ fn the_process_mutex_loses_no_update_across_processes() {
     c.batch(5_000).unwrap();
     c.batch(1_234).unwrap();
     c.check().unwrap();
-    assert_eq!(c.counter().count, 3 * (5_000 + 1_234), "processes x increments");
+    assert_eq!(
+        c.counter().count,
+        3 * (5_000 + 1_234),
+        "processes x increments"
+    );
     assert!(c.counter().consistent());
     let pids = c.pids();
     let file = c.region_path().unwrap().to_path_buf();
@@ -124,7 +138,9 @@ fn the_reader_parses_a_real_criterion_run() {
     let e = Estimates::read(dir.path()).unwrap();
     assert_eq!(e.0.len(), 2, "{e:?}");
     assert!(e.get("spawn", "thread", None).unwrap() > 0.0);
-    let pipe = e.find("ipc-throughput", "pipe-process", Some("4096")).unwrap();
+    let pipe = e
+        .find("ipc-throughput", "pipe-process", Some("4096"))
+        .unwrap();
     assert_eq!(pipe.throughput, Some(Throughput::Bytes(4096)));
     let costs = explain::IpcCosts::from_estimates(&e);
     assert_eq!(costs.throughput.len(), 1);

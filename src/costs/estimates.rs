@@ -88,7 +88,9 @@ impl Estimates {
     /// The estimate of `group`/`function`[/`value`].
     pub fn find(&self, group: &str, function: &str, value: Option<&str>) -> Option<&Estimate> {
         self.0.iter().find(|e| {
-            e.group == group && e.function.as_deref() == Some(function) && e.value.as_deref() == value
+            e.group == group
+                && e.function.as_deref() == Some(function)
+                && e.value.as_deref() == value
         })
     }
 
@@ -143,7 +145,8 @@ fn read_one(bench: &Path, estimates: &Path) -> Result<Estimate> {
         ))
     };
     let read = |path: &Path| {
-        fs::read_to_string(path).map_err(|e| Error::io(format!("cannot read {}", path.display()), e))
+        fs::read_to_string(path)
+            .map_err(|e| Error::io(format!("cannot read {}", path.display()), e))
     };
     let b: BenchmarkJson = serde_json::from_str(&read(bench)?).map_err(|e| parse_err(bench, e))?;
     let s: EstimatesJson =
@@ -193,7 +196,9 @@ mod tests {
         let est = Estimates::read(dir.path()).unwrap();
         assert_eq!(est.0.len(), 2);
         assert_eq!(est.get("spawn", "thread", None), Some(20_000.0));
-        let pipe = est.find("ipc-throughput", "pipe-process", Some("64")).unwrap();
+        let pipe = est
+            .find("ipc-throughput", "pipe-process", Some("64"))
+            .unwrap();
         assert_eq!(pipe.throughput, Some(Throughput::Bytes(64)));
         assert!((pipe.per_second().unwrap() - 64e6).abs() < 1.0);
         assert_eq!(est.group("spawn").count(), 1);
@@ -201,7 +206,11 @@ mod tests {
 
     #[test]
     fn a_missing_dir_is_empty_and_a_bad_file_names_itself() {
-        assert!(Estimates::read(Path::new("/nonexistent/criterion")).unwrap().is_empty());
+        assert!(
+            Estimates::read(Path::new("/nonexistent/criterion"))
+                .unwrap()
+                .is_empty()
+        );
         let dir = tempfile::tempdir().unwrap();
         write(dir.path(), "g/f", "{not json", 1.0);
         let err = Estimates::read(dir.path()).unwrap_err().to_string();

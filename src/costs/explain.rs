@@ -63,7 +63,10 @@ impl IpcCosts {
     }
 
     pub fn latency(&self, id: &str) -> Option<f64> {
-        self.latency.iter().find(|(i, _)| i == id).map(|&(_, ns)| ns)
+        self.latency
+            .iter()
+            .find(|(i, _)| i == id)
+            .map(|&(_, ns)| ns)
     }
 
     /// The highest bytes per second of `id`, and the message size it was at.
@@ -194,8 +197,20 @@ pub fn fmt_ops(rate: f64) -> String {
     }
 }
 
-fn ratio(a: f64, b: f64) -> Option<f64> {
-    (b > 0.0).then(|| a / b)
+/// Compares the time `a` with the time `b`: "5.0x quicker than", "1.5x
+/// slower than", "about as quick as" (within 10%).
+pub fn vs(a: f64, b: f64) -> String {
+    if a <= 0.0 || b <= 0.0 {
+        return "not comparable with".into();
+    }
+    let r = if a <= b { b / a } else { a / b };
+    if r < 1.1 {
+        "about as quick as".into()
+    } else if a < b {
+        format!("{r:.1}x quicker than")
+    } else {
+        format!("{r:.1}x slower than")
+    }
 }
 
 pub fn explain_spawn(c: &SpawnCosts) -> Vec<String> {
@@ -219,9 +234,9 @@ pub fn explain_spawn(c: &SpawnCosts) -> Vec<String> {
     }
     if let (Some(r), Some(t)) = (c.rayon_task, c.thread) {
         out.push(format!(
-            "A task handed to a running rayon pool costs {}, {:.0}x less than a new thread.",
+            "A task handed to a running rayon pool costs {}, {} a new thread.",
             fmt_ns(r),
-            t / r
+            vs(r, t)
         ));
     }
     if let (Some(small), Some(large)) = (c.fork, c.fork_large) {
@@ -235,12 +250,11 @@ pub fn explain_spawn(c: &SpawnCosts) -> Vec<String> {
     }
     match (c.process_pool_task, c.thread_pool_task) {
         (Some(p), Some(t)) => out.push(format!(
-            "A pool round trip costs {} through the process pool and {} through a thread pool \
-             ({:.0}x): the pool pays the spawn once, but each task still crosses two pipes and \
-             is serialised.",
+            "A pool round trip costs {} through the process pool, {} a thread pool ({}): the \
+             process pool pays the spawn once, then each task crosses two pipes as JSON.",
             fmt_ns(p),
-            fmt_ns(t),
-            p / t
+            vs(p, t),
+            fmt_ns(t)
         )),
         (Some(p), None) => out.push(format!("A process-pool round trip costs {}.", fmt_ns(p))),
         _ => {}
@@ -289,10 +303,10 @@ pub fn explain_ipc(c: &IpcCosts) -> Vec<String> {
         .or_else(|| c.latency("mpsc-thread"));
     if let (Some(ch), Some(pipe)) = (channel, c.latency("pipe-process")) {
         out.push(format!(
-            "A channel between threads answers in {}, {:.1}x quicker than a pipe to another \
-             process ({}): the floor under multiprocessing.Queue before any pickling.",
+            "A channel between threads answers in {}, {} a pipe to another process ({}), the \
+             floor under multiprocessing.Queue before any pickling.",
             fmt_ns(ch),
-            ratio(pipe, ch).unwrap_or(0.0),
+            vs(ch, pipe),
             fmt_ns(pipe)
         ));
     }
@@ -418,6 +432,13 @@ mod tests {
     }
 
     #[test]
+    fn comparisons_read_both_ways() {
+        assert_eq!(vs(1.0, 5.0), "5.0x quicker than");
+        assert_eq!(vs(3.0, 2.0), "1.5x slower than");
+        assert_eq!(vs(1.0, 1.05), "about as quick as");
+    }
+
+    #[test]
     fn spawn_sentences_come_from_the_numbers() {
         let c = SpawnCosts {
             thread: Some(20_000.0),
@@ -430,11 +451,25 @@ mod tests {
             thread_pool_task: Some(5_000.0),
         };
         let s = explain_spawn(&c);
-        assert!(s[0].contains("costs 1.00 ms, as much as 50 thread spawns (20.0 µs each)"), "{}", s[0]);
+        assert!(
+            s[0].contains("costs 1.00 ms, as much as 50 thread spawns (20.0 µs each)"),
+            "{}",
+            s[0]
+        );
         assert!(s[1].contains("500 µs"));
-        assert!(s[2].contains("2.00 µs, 10x less"));
+        assert!(
+            s[2].contains("2.00 µs, 10.0x quicker than a new thread"),
+            "{}",
+            s[2]
+        );
         assert!(s[3].contains("100 µs from a small parent and 400 µs") && s[3].contains("(4.0x)"));
-        assert!(s[4].contains("50.0 µs through the process pool and 5.00 µs") && s[4].contains("(10x)"));
+        assert!(
+            s[4].contains(
+                "50.0 µs through the process pool, 10.0x slower than a thread pool (5.00 µs)"
+            ),
+            "{}",
+            s[4]
+        );
         assert!(s[5].contains("~100 ms") && s[5].contains("~5.00 ms"));
         assert!(explain_spawn(&SpawnCosts::default()).is_empty());
     }
@@ -454,10 +489,23 @@ mod tests {
             ],
         };
         let s = explain_ipc(&c);
-        assert!(s[0].contains("crossbeam-thread at 1.00 µs") && s[0].contains("pipe-process at 10.0 µs (10.0x)"), "{}", s[0]);
+        assert!(
+            s[0].contains("crossbeam-thread at 1.00 µs")
+                && s[0].contains("pipe-process at 10.0 µs (10.0x)"),
+            "{}",
+            s[0]
+        );
         assert!(s[1].contains("pipe: 8.00 µs between threads, 10.0 µs between processes"));
-        assert!(s[2].contains("10.0x quicker"));
-        assert!(s[3].contains("pipe-process 2.10 GB/s (at 1 MiB)"), "{}", s[3]);
+        assert!(
+            s[2].contains("1.00 µs, 10.0x quicker than a pipe"),
+            "{}",
+            s[2]
+        );
+        assert!(
+            s[3].contains("pipe-process 2.10 GB/s (at 1 MiB)"),
+            "{}",
+            s[3]
+        );
         assert!(s[4].contains("move a pointer"));
     }
 
@@ -474,7 +522,10 @@ mod tests {
             ],
         };
         let s = explain_locks(&c);
-        assert_eq!(s[0], "std-mutex: 50.0 M ops/s alone, 10.0 M ops/s with 4 contenders (0.20x).");
+        assert_eq!(
+            s[0],
+            "std-mutex: 50.0 M ops/s alone, 10.0 M ops/s with 4 contenders (0.20x)."
+        );
         assert!(s[2].contains("parking_lot-reentrant: 30.0 M ops/s alone"));
         assert!(s.iter().any(|l| l.contains("For 2 of 2 kinds")));
         assert!(s.iter().any(|l| l.contains("0.75x the speed")));
@@ -487,7 +538,9 @@ mod tests {
             thread: Some(2_000.0),
             process: Some(2_500.0),
         });
-        assert!(s[0].contains("2.00 µs between two threads and 2.50 µs between two processes (1.25x)"));
+        assert!(
+            s[0].contains("2.00 µs between two threads and 2.50 µs between two processes (1.25x)")
+        );
         assert!(explain_switch(&SwitchCosts::default()).is_empty());
     }
 }

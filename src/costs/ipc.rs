@@ -44,8 +44,8 @@ const CLOSED: usize = 128;
 const ACK_BYTE: usize = 132;
 const LEN: usize = 136;
 const DATA: usize = 192;
-/// Checks before a shared-memory waiter sleeps: half pause, half yield.
-const SHM_SPIN: Spin = Spin(400);
+/// Checks before a shared-memory waiter sleeps (a few pauses, then yields).
+const SHM_SPIN: Spin = Spin(200);
 
 /// A way to move bytes between two parties.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -388,9 +388,8 @@ impl Link {
     /// the byte the peer answered (it echoes `tag`).
     pub fn round_trip(&mut self, tag: u8) -> Result<u8> {
         let last = self.size - 1;
-        let gone = |what: &str| {
-            Error::InvalidJob(format!("the {what} peer hung up: it ended or failed"))
-        };
+        let gone =
+            |what: &str| Error::InvalidJob(format!("the {what} peer hung up: it ended or failed"));
         match &mut self.conn {
             Conn::Mpsc { tx, rx, buf } => {
                 let mut msg = buf.take().ok_or_else(|| gone("mpsc"))?;
@@ -434,7 +433,11 @@ impl Link {
                 // SAFETY: the region holds DATA + size bytes (checked by
                 // `ptr`); the peer reads them only after the doorbell rings.
                 unsafe {
-                    std::ptr::copy_nonoverlapping(msg.as_ptr(), region.ptr(DATA, msg.len()), msg.len());
+                    std::ptr::copy_nonoverlapping(
+                        msg.as_ptr(),
+                        region.ptr(DATA, msg.len()),
+                        msg.len(),
+                    );
                 }
                 region.atomic_u64(LEN).store(msg.len() as u64, SeqCst);
                 let ack = region.doorbell(ACK);
@@ -475,7 +478,10 @@ fn pipe() -> Result<(File, File)> {
     let mut fds = [0; 2];
     // SAFETY: pipe2 writes two fds into the array.
     if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
-        return Err(Error::io("cannot create a pipe", io::Error::last_os_error()));
+        return Err(Error::io(
+            "cannot create a pipe",
+            io::Error::last_os_error(),
+        ));
     }
     // SAFETY: both fds are new and owned by nobody else.
     Ok(unsafe { (File::from_raw_fd(fds[0]), File::from_raw_fd(fds[1])) })
@@ -619,7 +625,12 @@ mod tests {
             let path = link.temp_path().unwrap().to_path_buf();
             assert!(path.exists());
             drop(link);
-            assert!(!path.exists(), "{} left {}", mechanism.name(), path.display());
+            assert!(
+                !path.exists(),
+                "{} left {}",
+                mechanism.name(),
+                path.display()
+            );
         }
     }
 

@@ -323,7 +323,13 @@ impl Contention {
             Inner::Threads { shared, .. } => shared.snapshot(),
             Inner::Processes { region, .. } => {
                 // SAFETY: between batches no peer touches the counter.
-                unsafe { std::ptr::read_volatile(region.ptr(COUNTER_AT, size_of::<Counter>()).cast::<Counter>()) }
+                unsafe {
+                    std::ptr::read_volatile(
+                        region
+                            .ptr(COUNTER_AT, size_of::<Counter>())
+                            .cast::<Counter>(),
+                    )
+                }
             }
         }
     }

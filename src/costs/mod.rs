@@ -57,9 +57,9 @@ pub struct PeerArgs {
 pub fn peer_main(args: &PeerArgs) -> Result<()> {
     crate::worker::die_with_parent();
     let addr = || {
-        args.addr.as_deref().ok_or_else(|| {
-            Error::InvalidJob(format!("`tvp peer {}` needs --addr", args.mechanism))
-        })
+        args.addr
+            .as_deref()
+            .ok_or_else(|| Error::InvalidJob(format!("`tvp peer {}` needs --addr", args.mechanism)))
     };
     match args.mechanism.as_str() {
         "pipe" => ipc::serve_stdio(args.size),

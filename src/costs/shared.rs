@@ -132,6 +132,9 @@ impl SharedRegion {
     }
 }
 
+/// Checks with a pause instruction before a spinning waiter starts yielding.
+const PAUSES: u32 = 16;
+
 /// How long a waiter spins before it sleeps: 0 sleeps at once (every wake-up
 /// is a context switch), more trades a busy core for latency.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -169,8 +172,9 @@ impl Doorbell<'_> {
             if now != seen {
                 return Some(now);
             }
-            // Back off: a few pause instructions, then give the core away.
-            if i < spin.0 / 2 {
+            // Back off: a few pause instructions, then give the core away
+            // (the peer may be waiting for this very core).
+            if i < PAUSES {
                 std::hint::spin_loop();
             } else {
                 std::thread::yield_now();
