@@ -80,13 +80,7 @@ impl IpcCosts {
 
     /// Ids with throughput numbers, in first-seen order.
     pub fn throughput_ids(&self) -> Vec<&str> {
-        let mut ids: Vec<&str> = Vec::new();
-        for (id, ..) in &self.throughput {
-            if !ids.contains(&id.as_str()) {
-                ids.push(id);
-            }
-        }
-        ids
+        first_seen(self.throughput.iter().map(|(id, ..)| id.as_str()))
     }
 }
 
@@ -118,14 +112,19 @@ impl LockCosts {
 
     /// Kinds in first-seen order.
     pub fn kinds(&self) -> Vec<&str> {
-        let mut kinds: Vec<&str> = Vec::new();
-        for (k, ..) in &self.rows {
-            if !kinds.contains(&k.as_str()) {
-                kinds.push(k);
-            }
-        }
-        kinds
+        first_seen(self.rows.iter().map(|(k, ..)| k.as_str()))
     }
+}
+
+/// The distinct names, in the order first seen.
+fn first_seen<'a>(names: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
+    let mut seen: Vec<&str> = Vec::new();
+    for name in names {
+        if !seen.contains(&name) {
+            seen.push(name);
+        }
+    }
+    seen
 }
 
 /// Context switch: ns per switch.

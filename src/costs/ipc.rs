@@ -231,14 +231,7 @@ impl Link {
             (Mechanism::Mpsc, _) => {
                 let (tx, peer_rx) = mpsc::channel::<Vec<u8>>();
                 let (peer_tx, rx) = mpsc::channel();
-                link.peer = Peer::thread(move || {
-                    for buf in peer_rx {
-                        if peer_tx.send(buf).is_err() {
-                            break;
-                        }
-                    }
-                    Ok(())
-                })?;
+                link.peer = channel_peer(peer_rx, move |b| peer_tx.send(b).is_ok())?;
                 link.conn = Conn::Mpsc {
                     tx,
                     rx,
@@ -248,14 +241,7 @@ impl Link {
             (Mechanism::Crossbeam, _) => {
                 let (tx, peer_rx) = crossbeam_channel::bounded::<Vec<u8>>(1);
                 let (peer_tx, rx) = crossbeam_channel::bounded(1);
-                link.peer = Peer::thread(move || {
-                    for buf in peer_rx {
-                        if peer_tx.send(buf).is_err() {
-                            break;
-                        }
-                    }
-                    Ok(())
-                })?;
+                link.peer = channel_peer(peer_rx, move |b| peer_tx.send(b).is_ok())?;
                 link.conn = Conn::Crossbeam {
                     tx,
                     rx,
@@ -303,19 +289,7 @@ impl Link {
                 listener
                     .set_nonblocking(true)
                     .map_err(io_err("cannot poll the Unix listener"))?;
-                let stream = accept(&mut link.peer, || listener.accept().map(|(s, _)| s))?;
-                stream
-                    .set_nonblocking(false)
-                    .and_then(|()| stream.set_read_timeout(Some(PEER_TIMEOUT)))
-                    .map_err(io_err("cannot configure the Unix socket"))?;
-                let writer = stream
-                    .try_clone()
-                    .map_err(io_err("cannot clone the Unix socket"))?;
-                link.conn = Conn::Stream {
-                    writer: Box::new(writer),
-                    reader: Box::new(stream),
-                    msg,
-                };
+                link.conn = socket_conn(&mut link.peer, || listener.accept().map(|(s, _)| s), msg)?;
             }
             (Mechanism::Tcp, side) => {
                 let listener = TcpListener::bind("127.0.0.1:0")
@@ -331,20 +305,7 @@ impl Link {
                 listener
                     .set_nonblocking(true)
                     .map_err(io_err("cannot poll the TCP listener"))?;
-                let stream = accept(&mut link.peer, || listener.accept().map(|(s, _)| s))?;
-                stream
-                    .set_nonblocking(false)
-                    .and_then(|()| stream.set_nodelay(true))
-                    .and_then(|()| stream.set_read_timeout(Some(PEER_TIMEOUT)))
-                    .map_err(io_err("cannot configure the TCP socket"))?;
-                let writer = stream
-                    .try_clone()
-                    .map_err(io_err("cannot clone the TCP socket"))?;
-                link.conn = Conn::Stream {
-                    writer: Box::new(writer),
-                    reader: Box::new(stream),
-                    msg,
-                };
+                link.conn = socket_conn(&mut link.peer, || listener.accept().map(|(s, _)| s), msg)?;
             }
             (Mechanism::Shm, side) => {
                 let region = SharedRegion::create(DATA + size)?;
@@ -392,22 +353,12 @@ impl Link {
             |what: &str| Error::InvalidJob(format!("the {what} peer hung up: it ended or failed"));
         match &mut self.conn {
             Conn::Mpsc { tx, rx, buf } => {
-                let mut msg = buf.take().ok_or_else(|| gone("mpsc"))?;
-                msg[last] = tag;
-                tx.send(msg).map_err(|_| gone("mpsc"))?;
-                let back = rx.recv().map_err(|_| gone("mpsc"))?;
-                let answer = back[last];
-                *buf = Some(back);
-                Ok(answer)
+                channel_round_trip(buf, tag, |m| tx.send(m).is_ok(), || rx.recv().ok())
+                    .ok_or_else(|| gone("mpsc"))
             }
             Conn::Crossbeam { tx, rx, buf } => {
-                let mut msg = buf.take().ok_or_else(|| gone("crossbeam"))?;
-                msg[last] = tag;
-                tx.send(msg).map_err(|_| gone("crossbeam"))?;
-                let back = rx.recv().map_err(|_| gone("crossbeam"))?;
-                let answer = back[last];
-                *buf = Some(back);
-                Ok(answer)
+                channel_round_trip(buf, tag, |m| tx.send(m).is_ok(), || rx.recv().ok())
+                    .ok_or_else(|| gone("crossbeam"))
             }
             Conn::Stream {
                 writer,
@@ -487,6 +438,97 @@ fn pipe() -> Result<(File, File)> {
     Ok(unsafe { (File::from_raw_fd(fds[0]), File::from_raw_fd(fds[1])) })
 }
 
+/// A connected Unix or TCP socket.
+trait Socket: Read + Write + Send + Sized + 'static {
+    /// Blocking, with a read timeout (and TCP_NODELAY for TCP).
+    fn configure(&self) -> io::Result<()>;
+    fn duplicate(&self) -> io::Result<Self>;
+}
+
+impl Socket for UnixStream {
+    fn configure(&self) -> io::Result<()> {
+        self.set_nonblocking(false)?;
+        self.set_read_timeout(Some(PEER_TIMEOUT))
+    }
+    fn duplicate(&self) -> io::Result<Self> {
+        self.try_clone()
+    }
+}
+
+impl Socket for TcpStream {
+    fn configure(&self) -> io::Result<()> {
+        self.set_nonblocking(false)?;
+        self.set_nodelay(true)?;
+        self.set_read_timeout(Some(PEER_TIMEOUT))
+    }
+    fn duplicate(&self) -> io::Result<Self> {
+        self.try_clone()
+    }
+}
+
+/// Accepts the peer's connection and makes it the parent's end.
+fn socket_conn<S: Socket>(
+    peer: &mut Peer,
+    accept_once: impl FnMut() -> io::Result<S>,
+    msg: Vec<u8>,
+) -> Result<Conn> {
+    let stream = accept(peer, accept_once)?;
+    stream
+        .configure()
+        .map_err(io_err("cannot configure the socket"))?;
+    let writer = stream
+        .duplicate()
+        .map_err(io_err("cannot clone the socket"))?;
+    Ok(Conn::Stream {
+        writer: Box::new(writer),
+        reader: Box::new(stream),
+        msg,
+    })
+}
+
+/// The peer side of a socket: echo until the parent closes.
+fn serve_socket<S: Socket>(stream: S, size: usize) -> Result<()> {
+    let writer = stream
+        .duplicate()
+        .map_err(io_err("peer: cannot clone the socket"))?;
+    serve_echo(stream, writer, size)
+}
+
+/// A thread that sends back every buffer it receives, until either side
+/// hangs up.
+fn channel_peer(
+    rx: impl IntoIterator<Item = Vec<u8>> + Send + 'static,
+    send: impl Fn(Vec<u8>) -> bool + Send + 'static,
+) -> Result<Peer> {
+    Peer::thread(move || {
+        for buf in rx {
+            if !send(buf) {
+                break;
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Moves the buffer (last byte `tag`) to the peer and takes it back; `None`
+/// when the peer hung up.
+fn channel_round_trip(
+    buf: &mut Option<Vec<u8>>,
+    tag: u8,
+    send: impl FnOnce(Vec<u8>) -> bool,
+    recv: impl FnOnce() -> Option<Vec<u8>>,
+) -> Option<u8> {
+    let mut msg = buf.take()?;
+    *msg.last_mut()? = tag;
+    if !send(msg) {
+        return None;
+    }
+    let back = recv()?;
+    let answer = *back.last()?;
+    *buf = Some(back);
+    Some(answer)
+}
+
 /// Polls a non-blocking `accept` until the peer connects, it dies, or
 /// [`PEER_TIMEOUT`] passes.
 fn accept<S>(peer: &mut Peer, mut accept: impl FnMut() -> io::Result<S>) -> Result<S> {
@@ -546,24 +588,17 @@ pub fn serve_stdio(size: usize) -> Result<()> {
 /// messages of `size` bytes until the parent closes.
 pub fn serve(mechanism: &str, addr: &str, size: usize) -> Result<()> {
     match mechanism {
-        "unix" => {
-            let stream = UnixStream::connect(addr)
-                .map_err(io_err("peer: cannot connect to the Unix socket"))?;
-            let writer = stream
-                .try_clone()
-                .map_err(io_err("peer: cannot clone the socket"))?;
-            serve_echo(stream, writer, size)
-        }
+        "unix" => serve_socket(
+            UnixStream::connect(addr).map_err(io_err("peer: cannot connect to the Unix socket"))?,
+            size,
+        ),
         "tcp" => {
             let stream =
                 TcpStream::connect(addr).map_err(io_err("peer: cannot connect over TCP"))?;
             stream
                 .set_nodelay(true)
                 .map_err(io_err("peer: cannot set TCP_NODELAY"))?;
-            let writer = stream
-                .try_clone()
-                .map_err(io_err("peer: cannot clone the socket"))?;
-            serve_echo(stream, writer, size)
+            serve_socket(stream, size)
         }
         "shm" => serve_shm(Path::new(addr), size),
         other => Err(Error::InvalidJob(format!(
