@@ -1,7 +1,8 @@
 //! The costs underneath, each beside its thread-side twin (tvp::costs):
 //! spawning, IPC latency and throughput, locks under contention, context
 //! switches. About 2 minutes on a 2-core machine; `cargo bench --bench costs
-//! -- --quick` or `TVP_QUICK=1` trims it to well under one.
+//! -- --quick` or `TVP_QUICK=1` trims sizes, contender counts, timing
+//! windows and plots.
 //!
 //! Setup (peers, pools, mappings) happens once per benchmark, outside the
 //! timing, and only for benchmarks the command-line filter selects.
@@ -56,7 +57,6 @@ impl Plan {
         let throughput_links = vec![
             (Mechanism::Mpsc, Side::Thread),
             (Mechanism::Crossbeam, Side::Thread),
-            (Mechanism::Pipe, Side::Thread),
             (Mechanism::Pipe, Side::Process),
             (Mechanism::Unix, Side::Process),
             (Mechanism::Tcp, Side::Process),
@@ -254,17 +254,23 @@ fn print_explanations() {
 
 fn main() {
     let mut plan = Plan::new();
+    // Most operations take microseconds: even short windows hold thousands
+    // of iterations. Per benchmark, criterion's analysis and plots add
+    // about as much again, so quick mode also skips the plots.
     let (warm, measure) = if plan.quick {
-        (Duration::from_millis(100), Duration::from_millis(300))
+        (Duration::from_millis(50), Duration::from_millis(150))
     } else {
-        (Duration::from_millis(300), Duration::from_millis(900))
+        (Duration::from_millis(200), Duration::from_millis(600))
     };
     let mut c = Criterion::default()
         .warm_up_time(warm)
         .measurement_time(measure)
         .sample_size(10)
-        .nresamples(10_000)
-        .configure_from_args();
+        .nresamples(10_000);
+    if plan.quick {
+        c = c.without_plots();
+    }
+    let mut c = c.configure_from_args();
     plan.print();
     bench_spawn(&mut c, &mut plan);
     bench_ipc(&mut c, &mut plan);

@@ -223,13 +223,27 @@ pub fn explain_spawn(c: &SpawnCosts) -> Vec<String> {
             fmt_ns(t)
         ));
     }
-    if let Some(t) = c.command_true {
-        out.push(format!(
-            "Even a trivial program ({}) takes {}: the cost is creating and tearing down a \
-             process, not the program.",
+    match (c.command_true, c.command_worker) {
+        (Some(t), Some(w)) if t >= 0.5 * w => out.push(format!(
+            "Even a trivial program ({}) takes {}, {:.0}% of that: most of the cost is \
+             creating and tearing down a process, not the program.",
+            spawn::TRUE_PROGRAM,
+            fmt_ns(t),
+            100.0 * t / w
+        )),
+        (Some(t), Some(w)) => out.push(format!(
+            "A trivial program ({}) takes {}; the larger tvp binary adds {} to load and \
+             start.",
+            spawn::TRUE_PROGRAM,
+            fmt_ns(t),
+            fmt_ns(w - t)
+        )),
+        (Some(t), None) => out.push(format!(
+            "Spawning a trivial program ({}) takes {}.",
             spawn::TRUE_PROGRAM,
             fmt_ns(t)
-        ));
+        )),
+        _ => {}
     }
     if let (Some(r), Some(t)) = (c.rayon_task, c.thread) {
         out.push(format!(
@@ -372,19 +386,26 @@ pub fn explain_locks(c: &LockCosts) -> Vec<String> {
     let re = c.ops_per_sec(locks::LockKind::Reentrant.name(), 1);
     let pl = c.ops_per_sec(locks::LockKind::ParkingLotMutex.name(), 1);
     if let (Some(re), Some(pl)) = (re, pl) {
+        let why = if re < 0.9 * pl {
+            ": it also records which thread holds it and how many times"
+        } else {
+            ""
+        };
         out.push(format!(
-            "Uncontended, an RLock (ReentrantMutex) runs at {:.2}x the speed of a plain Mutex: \
-             it also checks which thread owns it.",
-            re / pl
+            "Uncontended, an RLock (ReentrantMutex, {}) is {} a plain parking_lot Mutex ({}){why}.",
+            fmt_ops(re),
+            vs(1.0 / re, 1.0 / pl),
+            fmt_ops(pl)
         ));
     }
     let pm = c.ops_per_sec(locks::LockKind::ProcessMutex.name(), 1);
     let sm = c.ops_per_sec(locks::LockKind::StdMutex.name(), 1);
     if let (Some(pm), Some(sm)) = (pm, sm) {
         out.push(format!(
-            "A lock shared between processes ({}) vs std Mutex between threads ({}) alone: \
-             the price is in contention and in setting up the shared memory, not in the lock.",
+            "Alone, a mutex shared between processes ({}) is {} std Mutex between threads \
+             ({}).",
             fmt_ops(pm),
+            vs(1.0 / pm, 1.0 / sm),
             fmt_ops(sm)
         ));
     }
@@ -455,7 +476,12 @@ mod tests {
             "{}",
             s[0]
         );
-        assert!(s[1].contains("500 µs"));
+        assert!(s[1].contains("takes 500 µs, 50% of that"), "{}", s[1]);
+        let slim = SpawnCosts {
+            command_true: Some(100_000.0),
+            ..c.clone()
+        };
+        assert!(explain_spawn(&slim)[1].contains("adds 900 µs"));
         assert!(
             s[2].contains("2.00 µs, 10.0x quicker than a new thread"),
             "{}",
@@ -527,8 +553,13 @@ mod tests {
         );
         assert!(s[2].contains("parking_lot-reentrant: 30.0 M ops/s alone"));
         assert!(s.iter().any(|l| l.contains("For 2 of 2 kinds")));
-        assert!(s.iter().any(|l| l.contains("0.75x the speed")));
-        assert!(s.iter().any(|l| l.contains("(25.0 M ops/s) vs std Mutex")));
+        assert!(s.iter().any(|l| l.contains(
+            "(ReentrantMutex, 30.0 M ops/s) is 1.3x slower than a plain parking_lot Mutex \
+             (40.0 M ops/s): it also records"
+        )));
+        assert!(s.iter().any(|l| l.contains(
+            "(25.0 M ops/s) is 2.0x slower than std Mutex between threads (50.0 M ops/s)"
+        )));
     }
 
     #[test]

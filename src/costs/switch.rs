@@ -25,7 +25,6 @@ const REGION: usize = 4096;
 
 /// The parent's side of a token ping-pong with a peer on the same core.
 /// Pins the calling thread while it lives and restores its affinity on drop.
-#[derive(Debug)]
 pub struct PingPong {
     side: Side,
     region: SharedRegion,
@@ -33,6 +32,17 @@ pub struct PingPong {
     process: Option<PeerProcess>,
     saved: Option<libc::cpu_set_t>,
     cpu: Option<usize>,
+}
+
+impl std::fmt::Debug for PingPong {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PingPong")
+            .field("side", &self.side)
+            .field("region", &self.region)
+            .field("process", &self.process)
+            .field("cpu", &self.cpu)
+            .finish_non_exhaustive()
+    }
 }
 
 impl PingPong {
