@@ -33,8 +33,6 @@ struct Plan {
     quick: bool,
     sizes: Vec<usize>,
     contenders: Vec<usize>,
-    /// Critical sections per contender per batch.
-    lock_ops: u64,
     throughput_links: Vec<(Mechanism, Side)>,
     started: Instant,
     step: usize,
@@ -67,7 +65,6 @@ impl Plan {
             quick,
             sizes,
             contenders,
-            lock_ops: if quick { 10_000 } else { 40_000 },
             throughput_links,
             started: Instant::now(),
             step: 0,
@@ -103,7 +100,9 @@ impl Plan {
         }
         eprintln!(
             "  sizes {:?} B; contenders {:?}; {} critical sections per contender per batch",
-            self.sizes, self.contenders, self.lock_ops
+            self.sizes,
+            self.contenders,
+            locks::BATCH_OPS
         );
     }
 
@@ -194,7 +193,7 @@ fn bench_locks(c: &mut Criterion, plan: &mut Plan) {
     plan.progress(locks::GROUP);
     let mut g = c.benchmark_group(locks::GROUP);
     g.sampling_mode(SamplingMode::Flat);
-    let ops = plan.lock_ops;
+    let ops = locks::BATCH_OPS;
     for kind in LockKind::ALL {
         for &n in &plan.contenders {
             g.throughput(Throughput::Elements(n as u64 * ops));

@@ -96,8 +96,10 @@ impl LockCosts {
         let rows = e
             .group(locks::GROUP)
             .filter_map(|x| {
-                let n = x.value.as_deref()?.parse().ok()?;
-                Some((x.function.clone()?, n, x.per_second()?))
+                let n: usize = x.value.as_deref()?.parse().ok()?;
+                let ops = n as f64 * locks::BATCH_OPS as f64;
+                let function = x.function.clone()?;
+                (x.median_ns > 0.0).then(|| (function, n, ops / (x.median_ns * 1e-9)))
             })
             .collect();
         LockCosts { rows }
@@ -560,6 +562,21 @@ mod tests {
         assert!(s.iter().any(|l| l.contains(
             "(25.0 M ops/s) is 2.0x slower than std Mutex between threads (50.0 M ops/s)"
         )));
+    }
+
+    #[test]
+    fn lock_rates_come_from_the_batch_size() {
+        use crate::costs::estimates::{Estimate, Estimates};
+        let e = Estimates(vec![Estimate {
+            group: locks::GROUP.into(),
+            function: Some("std-mutex".into()),
+            value: Some("2".into()),
+            median_ns: 2e6,
+            throughput: None,
+        }]);
+        let c = LockCosts::from_estimates(&e);
+        let expected = 2.0 * locks::BATCH_OPS as f64 / 2e-3;
+        assert!((c.ops_per_sec("std-mutex", 2).unwrap() - expected).abs() < 1.0);
     }
 
     #[test]

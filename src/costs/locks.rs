@@ -26,6 +26,9 @@ use super::{PeerProcess, io_err, need_exe};
 use crate::error::{Error, Result};
 
 pub const GROUP: &str = "locks";
+/// Critical sections each contender runs per timed batch: about a
+/// millisecond, so starting and collecting the contenders is a small part.
+pub const BATCH_OPS: u64 = 40_000;
 const SLOTS: usize = 8;
 
 /// A lock (or no lock) around the critical section.
