@@ -227,11 +227,11 @@ pub fn explain_spawn(c: &SpawnCosts) -> Vec<String> {
     }
     match (c.command_true, c.command_worker) {
         (Some(t), Some(w)) if t >= 0.5 * w => out.push(format!(
-            "Even a trivial program ({}) takes {}, {:.0}% of that: most of the cost is \
+            "Even a trivial program ({}) takes {}, {} the tvp worker: most of the cost is \
              creating and tearing down a process, not the program.",
             spawn::TRUE_PROGRAM,
             fmt_ns(t),
-            100.0 * t / w
+            vs(t, w)
         )),
         (Some(t), Some(w)) => out.push(format!(
             "A trivial program ({}) takes {}; the larger tvp binary adds {} to load and \
@@ -478,7 +478,11 @@ mod tests {
             "{}",
             s[0]
         );
-        assert!(s[1].contains("takes 500 µs, 50% of that"), "{}", s[1]);
+        assert!(
+            s[1].contains("takes 500 µs, 2.0x quicker than the tvp worker"),
+            "{}",
+            s[1]
+        );
         let slim = SpawnCosts {
             command_true: Some(100_000.0),
             ..c.clone()
