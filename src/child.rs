@@ -3,11 +3,14 @@
 //! Spawning goes through `std::process::Command` (posix_spawn or fork+exec).
 //! A [`WorkerChild`] that is dropped without being waited for is killed and
 //! reaped, so an error or a panic in the parent never leaves a process or a
-//! zombie behind.
+//! zombie behind. Replies are read with a deadline ([`recv_each`]): a child
+//! that hangs is killed, and the error says so.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{self, Read, Write};
+use std::os::fd::AsRawFd;
 use std::path::Path;
 use std::process::{Child, ChildStdin, ChildStdout, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result};
 use crate::worker::{Reply, Request};
@@ -17,15 +20,26 @@ use crate::worker::{Reply, Request};
 pub struct WorkerChild {
     child: Child,
     stdin: Option<ChildStdin>,
-    stdout: Option<BufReader<ChildStdout>>,
+    stdout: Option<ChildStdout>,
+    /// Bytes read from stdout after the last whole line.
+    partial: Vec<u8>,
     reaped: bool,
 }
 
 impl WorkerChild {
-    /// Starts `exe worker`.
+    /// Starts `exe worker`. Fails once `tvp` is interrupted.
     pub fn spawn(exe: &Path) -> Result<Self> {
+        Self::spawn_subcommand(exe, "worker")
+    }
+
+    /// Starts `exe SUBCOMMAND` with the same pipes and the same clean-up on
+    /// drop (`tvp memory-cell` uses it).
+    pub fn spawn_subcommand(exe: &Path, subcommand: &str) -> Result<Self> {
+        if let Some(e) = crate::interrupt::error() {
+            return Err(e);
+        }
         let mut child = Command::new(exe)
-            .arg("worker")
+            .arg(subcommand)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -33,20 +47,27 @@ impl WorkerChild {
             .map_err(|e| {
                 Error::io(
                     format!(
-                        "cannot start the worker process `{} worker` (is the tvp binary built?)",
+                        "cannot start the worker process `{} {subcommand}` (is the tvp binary \
+                         built?)",
                         exe.display()
                     ),
                     e,
                 )
             })?;
-        let stdin = child.stdin.take();
-        let stdout = child.stdout.take().map(BufReader::new);
-        Ok(WorkerChild {
+        crate::interrupt::track(child.id());
+        let child = WorkerChild {
+            stdin: child.stdin.take(),
+            stdout: child.stdout.take(),
             child,
-            stdin,
-            stdout,
+            partial: Vec::new(),
             reaped: false,
-        })
+        };
+        // A signal that came while we spawned missed this child: dropping it
+        // kills it.
+        match crate::interrupt::error() {
+            Some(e) => Err(e),
+            None => Ok(child),
+        }
     }
 
     pub fn pid(&self) -> u32 {
@@ -80,27 +101,19 @@ impl WorkerChild {
 
     /// Hands the child's stdout to a reader elsewhere (the pool's reader
     /// threads). After this, [`WorkerChild::recv`] fails.
-    pub fn take_stdout(&mut self) -> Option<BufReader<ChildStdout>> {
+    pub fn take_stdout(&mut self) -> Option<ChildStdout> {
         self.stdout.take()
     }
 
-    /// Reads one reply line and returns its checksum.
+    /// Reads one reply line and returns its checksum, waiting as long as it
+    /// takes.
     pub fn recv(&mut self) -> Result<u64> {
-        let pid = self.pid();
-        let stdout = self.stdout.as_mut().ok_or_else(|| Error::Child {
-            pid,
-            what: "stdout taken",
-            message: "its replies are read elsewhere".into(),
-        })?;
-        let mut line = String::new();
-        match stdout.read_line(&mut line) {
-            Ok(0) => Err(self.died("exited before replying", String::new())),
-            Ok(_) if !line.ends_with('\n') => {
-                Err(self.died("sent a truncated line", format!("{line:?}")))
-            }
-            Ok(_) => self.parse_reply(&line),
-            Err(e) => Err(self.died("reply unreadable", e.to_string())),
-        }
+        self.recv_within(None)
+    }
+
+    /// Reads one reply line within `timeout`; past it the child is killed.
+    pub fn recv_within(&mut self, timeout: Option<Duration>) -> Result<u64> {
+        Ok(recv_each(std::slice::from_mut(self), timeout)?[0])
     }
 
     /// Turns a reply line from this child into its checksum or an error.
@@ -121,9 +134,13 @@ impl WorkerChild {
     }
 
     /// An error for a child that stopped answering: kills it if it is still
-    /// running, reaps it and says how it ended.
+    /// running, reaps it and says how it ended. After an interrupt the error
+    /// says that instead: we killed it.
     pub fn died(&mut self, what: &'static str, detail: String) -> Error {
         let status = self.kill_and_reap();
+        if let Some(e) = crate::interrupt::error() {
+            return e;
+        }
         let mut message = match status {
             Some(status) => describe(status),
             None => "its exit status could not be read".into(),
@@ -141,12 +158,8 @@ impl WorkerChild {
     /// Closes stdin and waits for the child to exit by itself.
     pub fn wait(&mut self) -> Result<ExitStatus> {
         self.close_stdin();
-        let status = self
-            .child
-            .wait()
-            .map_err(|e| Error::io(format!("cannot wait for worker process {}", self.pid()), e))?;
-        self.reaped = true;
-        Ok(status)
+        self.reap()
+            .map_err(|e| Error::io(format!("cannot wait for worker process {}", self.pid()), e))
     }
 
     /// Kills the child (SIGKILL) if it still runs, and reaps it.
@@ -156,9 +169,42 @@ impl WorkerChild {
             return self.child.try_wait().ok().flatten();
         }
         let _ = self.child.kill();
-        let status = self.child.wait().ok();
+        self.reap().ok()
+    }
+
+    /// Waits for the child to exit, takes it off the interrupt registry, and
+    /// only then reaps it, so its pid cannot be reused while registered.
+    fn reap(&mut self) -> io::Result<ExitStatus> {
+        wait_without_reaping(self.pid());
+        crate::interrupt::forget(self.pid());
+        let status = self.child.wait()?;
         self.reaped = true;
-        status
+        Ok(status)
+    }
+
+    /// The next whole line already read, if any.
+    fn take_line(&mut self) -> Option<String> {
+        let end = self.partial.iter().position(|&b| b == b'\n')?;
+        let rest = self.partial.split_off(end + 1);
+        let line = std::mem::replace(&mut self.partial, rest);
+        Some(String::from_utf8_lossy(&line).into_owned())
+    }
+
+    /// One read from stdout; `Ok(false)` at end of file.
+    fn read_some(&mut self) -> io::Result<bool> {
+        let stdout = self
+            .stdout
+            .as_mut()
+            .ok_or_else(|| io::Error::other("its stdout was handed to another reader"))?;
+        let mut buf = [0u8; 4096];
+        let n = loop {
+            match stdout.read(&mut buf) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                other => break other?,
+            }
+        };
+        self.partial.extend_from_slice(&buf[..n]);
+        Ok(n > 0)
     }
 }
 
@@ -168,6 +214,106 @@ impl Drop for WorkerChild {
             self.kill_and_reap();
         }
     }
+}
+
+/// Reads one reply from each child, in whatever order they come, all within
+/// `timeout` from now. Returns the checksums in the children's order, or the
+/// first failure at once: a failed task, a line that is not a reply, a
+/// truncated line, an early exit, or no reply by the deadline (that child is
+/// killed). The caller then drops the children, which kills the others.
+pub fn recv_each(children: &mut [WorkerChild], timeout: Option<Duration>) -> Result<Vec<u64>> {
+    let deadline = timeout.map(|t| Instant::now() + t);
+    let mut sums: Vec<Option<u64>> = vec![None; children.len()];
+    loop {
+        for (child, sum) in children.iter_mut().zip(sums.iter_mut()) {
+            if sum.is_none() {
+                if let Some(line) = child.take_line() {
+                    *sum = Some(child.parse_reply(&line)?);
+                }
+            }
+        }
+        let waiting: Vec<usize> = (0..sums.len()).filter(|&i| sums[i].is_none()).collect();
+        if waiting.is_empty() {
+            return Ok(sums.into_iter().flatten().collect());
+        }
+        let mut fds = Vec::with_capacity(waiting.len());
+        for &i in &waiting {
+            let fd = match &children[i].stdout {
+                Some(out) => out.as_raw_fd(),
+                None => return Err(children[i].died("stdout taken", String::new())),
+            };
+            fds.push(libc::pollfd {
+                fd,
+                events: libc::POLLIN,
+                revents: 0,
+            });
+        }
+        let wait_ms = deadline.map_or(-1, |d| {
+            let left = d.saturating_duration_since(Instant::now()).as_millis();
+            // Round up so a wait never ends just before the deadline.
+            i32::try_from(left + 1).unwrap_or(i32::MAX)
+        });
+        let nfds = libc::nfds_t::try_from(fds.len()).unwrap_or(libc::nfds_t::MAX);
+        // SAFETY: `fds` is a live, initialised array of `nfds` pollfd.
+        let ready = unsafe { libc::poll(fds.as_mut_ptr(), nfds, wait_ms) };
+        if ready < 0 {
+            let e = io::Error::last_os_error();
+            if e.kind() == io::ErrorKind::Interrupted {
+                continue;
+            }
+            return Err(Error::io("cannot wait for worker replies", e));
+        }
+        if let (Some(d), Some(t)) = (deadline, timeout) {
+            if ready == 0 && Instant::now() >= d {
+                return Err(children[waiting[0]].died(
+                    "hung past the deadline",
+                    format!("no reply within {t:?} (Config::task_deadline), so it was killed"),
+                ));
+            }
+        }
+        for (fd, &i) in fds.iter().zip(&waiting) {
+            if fd.revents == 0 {
+                continue;
+            }
+            let child = &mut children[i];
+            match child.read_some() {
+                Ok(true) => {}
+                Ok(false) if child.partial.is_empty() => {
+                    return Err(child.died("exited before replying", String::new()));
+                }
+                Ok(false) => {
+                    let shown: String = String::from_utf8_lossy(&child.partial)
+                        .chars()
+                        .take(80)
+                        .collect();
+                    return Err(
+                        child.died("sent a truncated line", format!("{shown:?} and no newline"))
+                    );
+                }
+                Err(e) => return Err(child.died("reply unreadable", e.to_string())),
+            }
+        }
+    }
+}
+
+/// Blocks until `pid` has exited, leaving it unreaped (waitid with WNOWAIT).
+fn wait_without_reaping(pid: u32) {
+    #[cfg(target_os = "linux")]
+    {
+        let id: libc::id_t = pid;
+        loop {
+            // SAFETY: siginfo_t is plain data; waitid only writes into it.
+            let rc = unsafe {
+                let mut info: libc::siginfo_t = std::mem::zeroed();
+                libc::waitid(libc::P_PID, id, &mut info, libc::WEXITED | libc::WNOWAIT)
+            };
+            if rc == 0 || io::Error::last_os_error().kind() != io::ErrorKind::Interrupted {
+                return;
+            }
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = pid;
 }
 
 /// "exited with code 3", "killed by signal 9 (SIGKILL)".

@@ -6,8 +6,15 @@
 //! threads must hold the Global Interpreter Lock: `tick` hands the lock over
 //! when the switch interval has passed and another thread is waiting, and
 //! `blocking` releases it around the wait, as CPython does around IO.
+//!
+//! The same two calls are where a run can be stopped: a context made
+//! [`Context::cancellable`] unwinds out of `tick` (and after `blocking`) once
+//! its [`Cancel`] is set (a sibling chunk panicked) or `tvp` was interrupted
+//! (SIGINT, SIGTERM). The unwind carries a [`Cancelled`] payload, prints no
+//! panic message, and releases the global lock on its way out.
 
 use std::cell::{Cell, RefCell};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use parking_lot::{Mutex, MutexGuard};
@@ -48,15 +55,38 @@ struct Held<'g> {
     held_since: Cell<Instant>,
 }
 
+/// Tells the chunks of one run to stop: set by the first chunk that fails.
+#[derive(Debug, Default)]
+pub struct Cancel(AtomicBool);
+
+impl Cancel {
+    /// Asks every context made with this token to stop at its next tick.
+    pub fn cancel(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether this run should stop: cancelled, or `tvp` was interrupted.
+    #[inline]
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(Ordering::Relaxed) || crate::interrupt::requested()
+    }
+}
+
+/// The unwind payload of a chunk that stopped because its run was cancelled.
+#[derive(Debug, Clone, Copy)]
+pub struct Cancelled;
+
 /// Per-thread handle passed to [`crate::Workload::run`].
 pub struct Context<'g> {
     held: Option<Held<'g>>,
+    cancel: Option<&'g Cancel>,
 }
 
 impl std::fmt::Debug for Context<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Context")
             .field("gil", &self.held.is_some())
+            .field("cancellable", &self.cancel.is_some())
             .finish()
     }
 }
@@ -64,7 +94,10 @@ impl std::fmt::Debug for Context<'_> {
 impl<'g> Context<'g> {
     /// A context with no global lock: every backend but `gil`.
     pub fn free() -> Self {
-        Context { held: None }
+        Context {
+            held: None,
+            cancel: None,
+        }
     }
 
     /// Takes the global lock and returns a context that holds it. The lock is
@@ -77,6 +110,23 @@ impl<'g> Context<'g> {
                 countdown: Cell::new(TICKS_PER_CLOCK_CHECK),
                 held_since: Cell::new(Instant::now()),
             }),
+            cancel: None,
+        }
+    }
+
+    /// The same context, stopping at its next `tick` once `cancel` is set or
+    /// `tvp` is interrupted.
+    pub fn cancellable(mut self, cancel: &'g Cancel) -> Self {
+        self.cancel = Some(cancel);
+        self
+    }
+
+    /// Unwinds with [`Cancelled`] if the run was cancelled.
+    #[inline]
+    fn check_cancel(&self) {
+        if self.cancel.is_some_and(Cancel::is_cancelled) {
+            // resume_unwind skips the panic hook: no message, no backtrace.
+            std::panic::resume_unwind(Box::new(Cancelled));
         }
     }
 
@@ -84,6 +134,7 @@ impl<'g> Context<'g> {
     /// small unit of work.
     #[inline]
     pub fn tick(&self) {
+        self.check_cancel();
         if let Some(held) = &self.held {
             held.tick();
         }
@@ -92,7 +143,7 @@ impl<'g> Context<'g> {
     /// Runs `wait` with the global lock released, as CPython releases the GIL
     /// around blocking IO and `time.sleep`.
     pub fn blocking<T>(&self, wait: impl FnOnce() -> T) -> T {
-        match &self.held {
+        let out = match &self.held {
             None => wait(),
             Some(held) => {
                 drop(held.guard.borrow_mut().take());
@@ -101,7 +152,9 @@ impl<'g> Context<'g> {
                 held.held_since.set(Instant::now());
                 out
             }
-        }
+        };
+        self.check_cancel();
+        out
     }
 }
 
@@ -123,5 +176,35 @@ impl Held<'_> {
             MutexGuard::bump(guard);
         }
         self.held_since.set(Instant::now());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cancelled_context_unwinds_at_its_next_tick_without_a_panic_message() {
+        let cancel = Cancel::default();
+        let gil = Gil::default();
+        let payload = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let cx = Context::with_gil(&gil).cancellable(&cancel);
+            cx.tick();
+            cancel.cancel();
+            cx.tick();
+        }))
+        .expect_err("tick after cancel unwinds");
+        assert!(payload.is::<Cancelled>());
+        // Unwinding dropped the context, which gave the global lock back.
+        assert!(gil.lock.try_lock().is_some());
+    }
+
+    #[test]
+    fn a_free_context_never_stops() {
+        let cx = Context::free();
+        for _ in 0..1_000 {
+            cx.tick();
+        }
+        assert_eq!(cx.blocking(|| 7), 7);
     }
 }

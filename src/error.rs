@@ -23,6 +23,10 @@ pub enum Error {
         what: &'static str,
         message: String,
     },
+    #[error("workload `{workload}` stopped in chunk {chunk}: another chunk failed first")]
+    Cancelled { workload: String, chunk: String },
+    #[error("interrupted by {0}: the workers were stopped and temp files removed")]
+    Interrupted(&'static str),
     #[error("the process pool is {0}: build a new pool")]
     PoolUnusable(&'static str),
     #[error("backend `{0}` was used before prepare(workers) was called")]

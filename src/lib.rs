@@ -6,14 +6,19 @@
 //! The model in one line: **workload x backend x workers -> checksum + time.**
 //!
 //! - [`workloads`]: pure functions over an index range (primes, mandelbrot,
-//!   monte_carlo, stream). A workload never knows how it is run.
+//!   monte_carlo, stream; IO-bound: latency, files, files_fsync, tcp). A
+//!   workload never knows how it is run.
 //! - [`backends`]: ways to run them (sequential, threads, rayon, gil,
 //!   process, pool). A backend never knows what it runs, and every backend
 //!   must return the checksum `sequential` returns.
 //! - [`context`]: the GIL model's hooks that workloads call.
 //! - [`worker`], [`child`], [`pool`]: the process side: the `tvp worker`
 //!   protocol, a child seen from the parent, and a `multiprocessing.Pool`.
-//! - [`run`]: timing a sweep of backends and worker counts, as `tvp run` does.
+//! - [`interrupt`]: SIGINT/SIGTERM stop a run, kill its children and clean up.
+//! - [`run`]: timing a sweep of backends and worker counts, as `tvp run` does;
+//!   [`sweep`]: which worker counts (IO goes far past the cores).
+//! - [`memory`]: peak memory of a run, parent plus children, per worker;
+//!   [`explain_io`]: the IO section's sentences, written from the numbers.
 //! - [`costs`]: the costs underneath (spawn, IPC, locks, context switches),
 //!   each beside its thread-side twin, and sentences written from them.
 
@@ -22,8 +27,12 @@ pub mod child;
 pub mod context;
 pub mod costs;
 pub mod error;
+pub mod explain_io;
+pub mod interrupt;
+pub mod memory;
 pub mod pool;
 pub mod run;
+pub mod sweep;
 pub mod worker;
 pub mod workloads;
 

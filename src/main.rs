@@ -6,8 +6,12 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
+use std::collections::BTreeMap;
 use tvp::backends::{self, Config};
-use tvp::run::{Measurement, Sweep, SweepResult, run_sweep};
+
+use tvp::memory::{self, CellMemory};
+use tvp::run::{Measurement, Sweep, SweepResult, run_sweep_with};
+use tvp::sweep;
 use tvp::workloads::{self, Job};
 
 /// The most workers a run may ask for. Each worker is a thread or a whole
@@ -42,6 +46,10 @@ enum Command {
     /// when its parent dies.
     #[command(hide = true)]
     Peer(PeerArgs),
+    /// Measures the peak memory of one (backend, workers) run: reads one JSON
+    /// request on stdin, prints one JSON line. `tvp run` starts it per cell.
+    #[command(hide = true)]
+    MemoryCell,
 }
 
 #[derive(Debug, clap::Args)]
@@ -62,22 +70,64 @@ struct PeerArgs {
 #[derive(Debug, clap::Args)]
 struct RunArgs {
     /// Workloads to run, comma-separated [default: all]
-    #[arg(long, short = 'w', value_delimiter = ',', value_parser = clap::builder::PossibleValuesParser::new(workloads::names()))]
+    #[arg(long, short = 'w', value_delimiter = ',', value_parser = workload_names())]
     workload: Vec<String>,
     /// Backends to compare, comma-separated [default: all]
     #[arg(long, short = 'b', value_delimiter = ',', value_parser = clap::builder::PossibleValuesParser::new(backends::names()))]
     backend: Vec<String>,
     /// Worker counts, comma-separated [default: 1, 2, 4, ... up to twice the
-    /// cores, plus the core count]
-    #[arg(long, short = 'n', value_delimiter = ',', value_parser = parse_workers)]
+    /// cores, plus the core count; for IO workloads 1, 2, 4, ... up to
+    /// --max-io-workers]
+    #[arg(long, short = 'n', value_delimiter = ',', allow_negative_numbers = true, value_parser = parse_workers)]
     workers: Vec<usize>,
+    /// Largest worker count for IO workloads, which keep scaling past the
+    /// cores [default: $TVP_IO_MAX_WORKERS, else 64]
+    #[arg(long, value_parser = parse_io_max)]
+    max_io_workers: Option<usize>,
+    /// Skip the memory columns (each cell is run once more, in a fresh
+    /// process, to measure its peak memory)
+    #[arg(long)]
+    no_memory: bool,
     /// Items per workload [default: each workload's own, about 100-300 ms
     /// sequentially]
-    #[arg(long, short = 's', value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, short = 's', allow_negative_numbers = true, value_parser = parse_size)]
     size: Option<u64>,
     /// Timed runs per cell; the median is shown
     #[arg(long, short = 'r', default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=1000))]
     repeat: u64,
+    /// A workload option KEY=VALUE, set in every job's options (repeatable);
+    /// the test-only `fault` workload reads its faults from them.
+    #[arg(long = "option", short = 'o', hide = true, value_parser = parse_option)]
+    options: Vec<(String, String)>,
+}
+
+/// The workload names `--workload` accepts: the registry's, plus the hidden
+/// test-only ones, which `--help` does not show.
+fn workload_names() -> clap::builder::PossibleValuesParser {
+    use clap::builder::PossibleValue;
+    let shown = workloads::names().into_iter().map(PossibleValue::new);
+    let hidden = workloads::HIDDEN
+        .iter()
+        .map(|e| PossibleValue::new(e.name).hide(true));
+    clap::builder::PossibleValuesParser::new(shown.chain(hidden))
+}
+
+fn parse_option(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((key, value)) if !key.is_empty() => Ok((key.to_string(), value.to_string())),
+        _ => Err(format!("`{text}` is not KEY=VALUE")),
+    }
+}
+
+fn parse_size(text: &str) -> Result<u64, String> {
+    match text.trim().parse::<u64>() {
+        Ok(0) => Err("size must be at least 1 item: an empty job measures nothing".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!(
+            "`{text}` is not a whole number of items from 1 to {}",
+            u64::MAX
+        )),
+    }
 }
 
 fn parse_workers(text: &str) -> Result<usize, String> {
@@ -95,6 +145,10 @@ fn parse_workers(text: &str) -> Result<usize, String> {
     }
 }
 
+fn parse_io_max(text: &str) -> Result<usize, String> {
+    sweep::parse_io_max_workers(text).map_err(|e| e.to_string())
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
@@ -102,7 +156,21 @@ fn main() -> ExitCode {
             list();
             Ok(true)
         }
-        Command::Run(args) => run(args),
+        Command::Run(args) => {
+            let result = tvp::interrupt::install()
+                .context("cannot stop cleanly on Ctrl-C")
+                .and_then(|()| run(args));
+            // Everything the run made is dropped by now: children reaped,
+            // temp dirs removed.
+            if let Some(signal) = tvp::interrupt::signal() {
+                eprintln!(
+                    "tvp: interrupted by {}: the workers were stopped and temp files removed",
+                    tvp::interrupt::signal_name(signal)
+                );
+                return ExitCode::from(tvp::interrupt::exit_code(signal));
+            }
+            result
+        }
         Command::Worker => tvp::worker::main()
             .map(|()| true)
             .context("worker: lost its pipes to the parent"),
@@ -114,6 +182,9 @@ fn main() -> ExitCode {
         })
         .map(|()| true)
         .context("peer"),
+        Command::MemoryCell => memory::serve_cell()
+            .map(|()| true)
+            .context("memory-cell: lost its pipes to the parent"),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,
@@ -156,16 +227,21 @@ fn run(args: RunArgs) -> anyhow::Result<bool> {
     } else {
         args.backend
     };
-    let mut workers = if args.workers.is_empty() {
-        tvp::default_workers(cores)
-    } else {
-        args.workers
+    let mut chosen_workers = args.workers;
+    chosen_workers.sort_unstable();
+    chosen_workers.dedup();
+    let io_max = match args.max_io_workers {
+        Some(max) => max,
+        None => sweep::io_max_workers_from_env()?,
     };
-    workers.sort_unstable();
-    workers.dedup();
     println!(
-        "{cores} cores usable; workers {workers:?}; median of {} timed runs per cell",
-        args.repeat
+        "{cores} cores usable; median of {} timed runs per cell{}",
+        args.repeat,
+        if args.no_memory {
+            ""
+        } else {
+            "; peak memory of one more run per cell, in a fresh process"
+        }
     );
     let mut all_ok = true;
     for name in &workloads {
@@ -173,21 +249,44 @@ fn run(args: RunArgs) -> anyhow::Result<bool> {
         if let Some(size) = args.size {
             job = job.with_size(size);
         }
+        job.options.extend(args.options.iter().cloned());
+        let kind = workloads::entry(name)?.kind;
+        let workers = if chosen_workers.is_empty() {
+            sweep::workers_for_max(kind, cores, io_max)
+        } else {
+            chosen_workers.clone()
+        };
         let sweep = Sweep {
             job,
             backends: backends.clone(),
-            workers: workers.clone(),
+            workers,
             repeat: usize::try_from(args.repeat)?,
         };
-        let kind = workloads::entry(name)?.kind;
-        println!("\n{name} ({kind}), size {}:", sweep.job.size);
         println!(
-            "  {:<11} {:>7} {:>11} {:>12} {:>14} {:>11}  checksum",
-            "backend", "workers", "median", "vs 1 worker", "vs sequential", "efficiency"
+            "\n{name} ({kind}), size {}, workers {:?}:",
+            sweep.job.size, sweep.workers
         );
-        let result = run_sweep(&sweep, &config, |_| {})
-            .with_context(|| format!("running workload `{name}`"))?;
-        print_rows(&result);
+        println!(
+            "  {:<11} {:>7} {:>11} {:>12} {:>14} {:>11} {:>9} {:>10}  checksum",
+            "backend",
+            "workers",
+            "median",
+            "vs 1 worker",
+            "vs sequential",
+            "efficiency",
+            "peak MB",
+            "MB/worker"
+        );
+        let mut memory = BTreeMap::new();
+        let result = run_sweep_with(&sweep, &config, |job, m| {
+            if !args.no_memory {
+                let cell = memory::measure_cell(&config, job, &m.backend, m.workers)?;
+                memory.insert((m.backend.clone(), m.workers), cell);
+            }
+            Ok(())
+        })
+        .with_context(|| format!("running workload `{name}`"))?;
+        print_rows(&result, &memory);
         all_ok &= result.cells.iter().all(|m| m.checksum_ok);
     }
     if !all_ok {
@@ -198,18 +297,21 @@ fn run(args: RunArgs) -> anyhow::Result<bool> {
     Ok(all_ok)
 }
 
-fn print_rows(result: &SweepResult) {
+/// Peak memory per (backend, workers) cell.
+type MemoryCells = BTreeMap<(String, usize), CellMemory>;
+
+fn print_rows(result: &SweepResult, memory: &MemoryCells) {
     println!(
         "  (sequential reference: {}, checksum {})",
         millis(result.sequential),
         result.expected_checksum
     );
     for m in &result.cells {
-        print_row(result, m);
+        print_row(result, m, memory);
     }
 }
 
-fn print_row(result: &SweepResult, m: &Measurement) {
+fn print_row(result: &SweepResult, m: &Measurement, memory: &MemoryCells) {
     let vs_seq = result.speedup_vs_sequential(m);
     let vs_one = result
         .speedup_vs_one_worker(m)
@@ -219,8 +321,14 @@ fn print_row(result: &SweepResult, m: &Measurement) {
     } else {
         format!("WRONG ({} != {})", m.checksum, result.expected_checksum)
     };
+    let cell = memory.get(&(m.backend.clone(), m.workers));
+    let peak = cell.map_or_else(|| "-".to_string(), |c| format!("{:.1}", c.peak_mb()));
+    let per_worker = cell
+        .zip(memory.get(&(m.backend.clone(), 1)))
+        .and_then(|(cell, one)| memory::mb_per_worker(one, cell))
+        .map_or_else(|| "-".to_string(), |mb| format!("{mb:.3}"));
     println!(
-        "  {:<11} {:>7} {:>11} {:>12} {:>13.2}x {:>10.0}%  {check}",
+        "  {:<11} {:>7} {:>11} {:>12} {:>13.2}x {:>10.0}% {peak:>9} {per_worker:>10}  {check}",
         m.backend,
         m.workers,
         millis(m.median),

@@ -10,11 +10,13 @@
 //! - [`Pool::terminate`] kills the children at once, tasks in flight or not.
 //! - Dropping a pool terminates it, so no child outlives it.
 //!
-//! A child that dies or breaks the protocol marks the pool broken: its tasks
-//! are lost, and the pool must be rebuilt.
+//! A child that dies, breaks the protocol, or runs a task past the task
+//! deadline ([`Pool::set_task_deadline`]) marks the pool broken: every child
+//! is killed and reaped at once, the tasks are lost, and the error says which
+//! child and what happened. Build a new pool to go on.
 
 use std::collections::VecDeque;
-use std::io::BufRead;
+use std::io::{BufRead, BufReader};
 use std::ops::Range;
 use std::path::Path;
 use std::thread::JoinHandle;
@@ -34,6 +36,8 @@ pub type TaskId = u64;
 #[derive(Debug)]
 enum Event {
     Line(String),
+    /// The child's last bytes before end of file, with no newline.
+    Truncated(String),
     Eof,
     Failed(std::io::Error),
 }
@@ -50,8 +54,10 @@ enum State {
 #[derive(Debug)]
 pub struct Pool {
     children: Vec<WorkerChild>,
-    /// The task each child is running, if any.
-    running: Vec<Option<TaskId>>,
+    /// The task each child is running, if any, and since when.
+    running: Vec<Option<(TaskId, Instant)>>,
+    /// How long one task may run before its child is taken to hang.
+    task_deadline: Option<Duration>,
     queue: VecDeque<(TaskId, String)>,
     events: Receiver<(usize, Event)>,
     readers: Vec<JoinHandle<()>>,
@@ -73,6 +79,7 @@ impl Pool {
             queue: VecDeque::new(),
             events,
             readers: Vec::with_capacity(workers),
+            task_deadline: None,
             next_id: 0,
             state: State::Open,
         };
@@ -83,23 +90,18 @@ impl Pool {
             let tx: Sender<(usize, Event)> = tx.clone();
             let reader = std::thread::Builder::new()
                 .name(format!("tvp-pool-reader-{index}"))
-                .spawn(move || {
-                    for line in stdout.lines() {
-                        let event = match line {
-                            Ok(line) => Event::Line(line),
-                            Err(e) => Event::Failed(e),
-                        };
-                        if tx.send((index, event)).is_err() {
-                            return;
-                        }
-                    }
-                    let _ = tx.send((index, Event::Eof));
-                })
+                .spawn(move || read_events(BufReader::new(stdout), index, &tx))
                 .map_err(|e| Error::io("cannot start a pool reader thread", e))?;
             pool.children.push(child);
             pool.readers.push(reader);
         }
         Ok(pool)
+    }
+
+    /// Kills a child whose task runs longer than `deadline`; `None` waits
+    /// forever.
+    pub fn set_task_deadline(&mut self, deadline: Option<Duration>) {
+        self.task_deadline = deadline;
     }
 
     /// Number of worker processes.
@@ -122,8 +124,7 @@ impl Pool {
         match self.state {
             State::Open => {}
             State::Closed => return Err(Error::PoolUnusable("closed: it accepts no new tasks")),
-            State::Broken => return Err(Error::PoolUnusable("broken: a worker failed")),
-            State::Finished => return Err(Error::PoolUnusable("terminated")),
+            State::Broken | State::Finished => return Err(self.unusable()),
         }
         let id = self.next_id;
         self.next_id += 1;
@@ -143,9 +144,9 @@ impl Pool {
             let Some((id, line)) = self.queue.pop_front() else {
                 return Ok(());
             };
-            self.running[idle] = Some(id);
+            self.running[idle] = Some((id, Instant::now()));
             if let Err(e) = self.children[idle].send_line(&line) {
-                self.state = State::Broken;
+                self.break_down();
                 return Err(e);
             }
         }
@@ -163,62 +164,107 @@ impl Pool {
         self.recv_deadline(Some(Instant::now() + timeout))
     }
 
-    fn recv_deadline(&mut self, deadline: Option<Instant>) -> Result<(TaskId, u64)> {
-        if self.state == State::Broken || self.state == State::Finished {
-            return Err(Error::PoolUnusable(if self.state == State::Broken {
-                "broken: a worker failed"
-            } else {
-                "terminated"
-            }));
+    fn recv_deadline(&mut self, wait: Option<Instant>) -> Result<(TaskId, u64)> {
+        if matches!(self.state, State::Broken | State::Finished) {
+            return Err(self.unusable());
         }
         if self.pending() == 0 {
             return Err(Error::InvalidJob(
                 "recv() on a pool with no pending tasks".into(),
             ));
         }
-        let (index, event) = match deadline {
+        // The task running longest reaches the task deadline first.
+        let oldest = self
+            .running
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| r.map(|(_, since)| (i, since)))
+            .min_by_key(|&(_, since)| since);
+        let task_due = self
+            .task_deadline
+            .zip(oldest)
+            .map(|(limit, (i, since))| (i, since + limit, limit));
+        let deadline = match (wait, task_due) {
+            (Some(w), Some((_, t, _))) => Some(w.min(t)),
+            (w, t) => w.or(t.map(|(_, t, _)| t)),
+        };
+        let got = match deadline {
             None => self
                 .events
                 .recv()
                 .map_err(|_| RecvTimeoutError::Disconnected),
             Some(d) => self.events.recv_deadline(d),
-        }
-        .map_err(|e| {
-            self.state = State::Broken;
-            let busy = self.running.iter().position(Option::is_some).unwrap_or(0);
-            match e {
-                RecvTimeoutError::Timeout => self.children[busy].died(
-                    "hung past the deadline",
-                    "no reply in time, so it was killed".into(),
-                ),
-                RecvTimeoutError::Disconnected => Error::PoolUnusable("broken: all readers gone"),
-            }
-        })?;
-        let result = match event {
-            Event::Line(line) => {
-                let task = self.running[index].take();
-                match (task, self.children[index].parse_reply(&line)) {
-                    (Some(task), Ok(sum)) => Ok((task, sum)),
-                    (None, _) => Err(self.children[index].died(
-                        "protocol error",
-                        format!("it sent a reply with no task running: {line:?}"),
-                    )),
-                    (Some(_), Err(e)) => Err(e),
-                }
-            }
-            Event::Eof => Err(self.children[index].died("exited early", String::new())),
-            Event::Failed(e) => Err(self.children[index].died("reply unreadable", e.to_string())),
         };
-        match result {
-            Ok(done) => {
-                self.dispatch()?;
-                Ok(done)
+        let result = match got {
+            Ok((index, event)) => self.on_event(index, event),
+            Err(RecvTimeoutError::Timeout) => Err(match task_due {
+                Some((i, due, limit)) if Instant::now() >= due => self.children[i].died(
+                    "hung past the deadline",
+                    format!("its task ran past the task deadline of {limit:?}, so it was killed"),
+                ),
+                _ => {
+                    let busy = oldest.map_or(0, |(i, _)| i);
+                    self.children[busy].died(
+                        "hung past the deadline",
+                        "no reply within the recv timeout, so it was killed".into(),
+                    )
+                }
+            }),
+            Err(RecvTimeoutError::Disconnected) => {
+                Err(Error::PoolUnusable("broken: all readers gone"))
             }
+        };
+        match result.and_then(|done| self.dispatch().map(|()| done)) {
+            Ok(done) => Ok(done),
             Err(e) => {
-                self.state = State::Broken;
+                self.break_down();
                 Err(e)
             }
         }
+    }
+
+    /// What one child's reader saw: a finished task or a failure.
+    fn on_event(&mut self, index: usize, event: Event) -> Result<(TaskId, u64)> {
+        let child = &mut self.children[index];
+        match event {
+            Event::Line(line) => match (self.running[index].take(), child.parse_reply(&line)) {
+                (Some((task, _)), Ok(sum)) => Ok((task, sum)),
+                (None, _) => Err(child.died(
+                    "protocol error",
+                    format!("it sent a reply with no task running: {line:?}"),
+                )),
+                (Some(_), Err(e)) => Err(e),
+            },
+            Event::Truncated(part) => {
+                let shown: String = part.chars().take(80).collect();
+                Err(child.died("sent a truncated line", format!("{shown:?} and no newline")))
+            }
+            Event::Eof => Err(child.died("exited early", String::new())),
+            Event::Failed(e) => Err(child.died("reply unreadable", e.to_string())),
+        }
+    }
+
+    /// After a failure: kills and reaps every child now, so none is left
+    /// running or unreaped while the broken pool waits to be dropped.
+    fn break_down(&mut self) {
+        for child in &mut self.children {
+            child.kill_and_reap();
+        }
+        self.queue.clear();
+        self.running.iter_mut().for_each(|r| *r = None);
+        self.state = State::Broken;
+        for reader in self.readers.drain(..) {
+            let _ = reader.join();
+        }
+    }
+
+    /// The error for a broken or terminated pool.
+    fn unusable(&self) -> Error {
+        Error::PoolUnusable(if self.state == State::Broken {
+            "broken: a worker failed"
+        } else {
+            "terminated"
+        })
     }
 
     /// Accepts no new tasks; queued and running tasks still finish in
@@ -232,10 +278,14 @@ impl Pool {
     /// After [`Pool::close`]: runs every queued task to the end, returns the
     /// results not yet received, and waits for the children to exit.
     pub fn join(&mut self) -> Result<Vec<(TaskId, u64)>> {
-        if self.state == State::Open {
-            return Err(Error::PoolUnusable(
-                "still open: call close() (or terminate()) before join()",
-            ));
+        match self.state {
+            State::Open => {
+                return Err(Error::PoolUnusable(
+                    "still open: call close() (or terminate()) before join()",
+                ));
+            }
+            State::Broken => return Err(self.unusable()),
+            State::Closed | State::Finished => {}
         }
         let mut results = Vec::new();
         while self.state == State::Closed && self.pending() > 0 {
@@ -284,6 +334,25 @@ impl Drop for Pool {
     fn drop(&mut self) {
         if self.state != State::Finished {
             self.terminate();
+        }
+    }
+}
+
+/// A reader thread: turns one child's stdout into events until end of file.
+fn read_events(mut stdout: impl BufRead, index: usize, tx: &Sender<(usize, Event)>) {
+    loop {
+        let mut line = String::new();
+        let event = match stdout.read_line(&mut line) {
+            Ok(0) => Event::Eof,
+            Ok(_) => match line.strip_suffix('\n') {
+                Some(whole) => Event::Line(whole.to_string()),
+                None => Event::Truncated(line),
+            },
+            Err(e) => Event::Failed(e),
+        };
+        let last = !matches!(event, Event::Line(_));
+        if tx.send((index, event)).is_err() || last {
+            return;
         }
     }
 }

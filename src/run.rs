@@ -88,7 +88,23 @@ pub fn run_sweep(
     config: &Config,
     mut progress: impl FnMut(&Measurement),
 ) -> Result<SweepResult> {
-    // Temp dirs and servers are made once, untimed, and removed on return.
+    run_sweep_with(sweep, config, |_, m| {
+        progress(m);
+        Ok(())
+    })
+}
+
+/// [`run_sweep`], telling `after_cell` about each cell together with the
+/// set-up job (whose temp dir or server is alive while it runs), so it can
+/// do more with that cell, such as measuring its memory. An error from it
+/// stops the sweep.
+pub fn run_sweep_with(
+    sweep: &Sweep,
+    config: &Config,
+    mut after_cell: impl FnMut(&Job, &Measurement) -> Result<()>,
+) -> Result<SweepResult> {
+    // Temp dirs and servers are made once, untimed, and removed on return,
+    // also when a cell fails.
     let fixture = sweep.job.setup()?;
     let job = &fixture.job;
     let mut sequential = backends::create("sequential", config)?;
@@ -114,7 +130,7 @@ pub fn run_sweep(
                 checksum,
                 checksum_ok: checksum == expected,
             };
-            progress(&m);
+            after_cell(job, &m)?;
             cells.push(m);
         }
     }

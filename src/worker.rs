@@ -7,6 +7,7 @@
 //! parent dies (PR_SET_PDEATHSIG), so no child outlives its parent.
 
 use std::io::{self, BufRead, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::{Deserialize, Serialize};
 
@@ -88,6 +89,10 @@ pub fn serve(input: impl BufRead, mut output: impl Write) -> io::Result<()> {
 
 /// Makes this process die with its parent: asks the kernel for SIGKILL when
 /// the parent exits, then checks the parent did not exit already.
+///
+/// Linux sends the signal when the *thread* that spawned the child exits,
+/// not the whole process: a pool must be used from the thread that built it,
+/// or outlive neither. `tvp` spawns from its main thread.
 pub fn die_with_parent() {
     #[cfg(target_os = "linux")]
     {
@@ -102,8 +107,17 @@ pub fn die_with_parent() {
     }
 }
 
+static IN_WORKER: AtomicBool = AtomicBool::new(false);
+
+/// Whether this process is a `tvp worker` child (the test-only `fault`
+/// workload asks, to misbehave only there).
+pub fn is_worker() -> bool {
+    IN_WORKER.load(Ordering::Relaxed)
+}
+
 /// `tvp worker`: serve stdin until end of file.
 pub fn main() -> io::Result<()> {
+    IN_WORKER.store(true, Ordering::Relaxed);
     die_with_parent();
     let stdin = io::stdin().lock();
     let stdout = io::stdout().lock();

@@ -17,6 +17,10 @@ fn sizes(workload: &str) -> Vec<u64> {
         "mandelbrot" => 61,
         "monte_carlo" => 100_003,
         "stream" => 5_003,
+        "latency" => 23,
+        "files" => 101,
+        "files_fsync" => 13,
+        "tcp" => 1_003,
         other => panic!("add sizes for the new workload `{other}`"),
     };
     vec![0, 1, 2, 5, larger]
@@ -27,13 +31,15 @@ fn every_backend_agrees_with_sequential() {
     let config = config();
     for workload in workloads::names() {
         for size in sizes(workload) {
-            let job = Job::new(workload).unwrap().with_size(size);
-            let expected = run_sequential(&job).unwrap();
+            // IO workloads need their temp dir or server for the whole loop.
+            let fixture = Job::new(workload).unwrap().with_size(size).setup().unwrap();
+            let job = &fixture.job;
+            let expected = run_sequential(job).unwrap();
             for name in backends::names() {
                 let mut backend = backends::create(name, &config).unwrap();
                 for workers in [1, 2, 3, 7] {
                     backend.prepare(workers).unwrap();
-                    let got = backend.execute(&job).unwrap_or_else(|e| {
+                    let got = backend.execute(job).unwrap_or_else(|e| {
                         panic!("{name} x {workload} (size {size}, {workers} workers): {e}")
                     });
                     assert_eq!(
@@ -73,10 +79,14 @@ fn a_backend_can_run_many_jobs_after_one_prepare() {
         let mut backend = backends::create(name, &config).unwrap();
         backend.prepare(3).unwrap();
         for workload in workloads::names() {
-            let job = Job::new(workload).unwrap().with_size(sizes(workload)[4]);
+            let fixture = Job::new(workload)
+                .unwrap()
+                .with_size(sizes(workload)[4])
+                .setup()
+                .unwrap();
             assert_eq!(
-                backend.execute(&job).unwrap(),
-                run_sequential(&job).unwrap()
+                backend.execute(&fixture.job).unwrap(),
+                run_sequential(&fixture.job).unwrap()
             );
         }
     }

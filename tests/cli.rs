@@ -3,9 +3,11 @@
 
 use std::process::{Command, Output};
 
+/// Runs tvp with backtraces on, so a panic would show one.
 fn tvp(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_tvp"))
         .args(args)
+        .env("RUST_BACKTRACE", "1")
         .output()
         .expect("run tvp")
 }
@@ -23,6 +25,11 @@ fn assert_usage_error(args: &[&str], words: &[&str]) {
         assert!(err.contains(word), "{args:?}: expected {word:?} in {err}");
     }
     assert!(!err.contains("panicked"), "{args:?} panicked: {err}");
+    assert!(
+        !err.contains("backtrace"),
+        "{args:?} printed a backtrace: {err}"
+    );
+    assert!(out.stdout.is_empty(), "{args:?} started running");
 }
 
 #[test]
@@ -60,7 +67,74 @@ fn non_numeric_values() {
 
 #[test]
 fn size_zero() {
-    assert_usage_error(&["run", "--size", "0"], &["0"]);
+    assert_usage_error(&["run", "--size", "0"], &["at least 1 item"]);
+}
+
+#[test]
+fn negative_and_overflowing_numbers() {
+    assert_usage_error(&["run", "--workers", "-1"], &["-1", "whole number"]);
+    assert_usage_error(&["run", "--workers", "1,,2"], &["whole number"]);
+    assert_usage_error(&["run", "--workers", "1.5"], &["1.5", "whole number"]);
+    assert_usage_error(&["run", "--size", "-3"], &["-3", "whole number"]);
+    assert_usage_error(
+        &["run", "--size", "99999999999999999999999"],
+        &["whole number of items from 1"],
+    );
+    assert_usage_error(&["run", "--repeat", "0"], &["repeat", "1..=1000"]);
+}
+
+#[test]
+fn conflicting_and_misplaced_flags() {
+    assert_usage_error(
+        &["run", "--size", "10", "--size", "20"],
+        &["--size", "cannot be used multiple times"],
+    );
+    assert_usage_error(
+        &["run", "-r", "1", "--repeat", "2"],
+        &["--repeat", "cannot be used multiple times"],
+    );
+    assert_usage_error(&["list", "--workers", "2"], &["--workers"]);
+    assert_usage_error(&["run", "--workload"], &["value is required"]);
+    assert_usage_error(&["run", "--option", "no-equals"], &["KEY=VALUE"]);
+}
+
+#[test]
+fn the_test_only_workload_is_hidden() {
+    let list = String::from_utf8_lossy(&tvp(&["list"]).stdout).into_owned();
+    let help = String::from_utf8_lossy(&tvp(&["run", "--help"]).stdout).into_owned();
+    let err = stderr(&tvp(&["run", "-w", "nope"]));
+    for text in [list, help, err] {
+        let words = text.split(|c: char| !c.is_alphanumeric() && c != '_');
+        assert!(!words.into_iter().any(|w| w == "fault"), "{text}");
+    }
+}
+
+#[test]
+fn a_failing_run_explains_and_exits_1_without_a_backtrace() {
+    let out = tvp(&[
+        "run",
+        "-w",
+        "fault",
+        "-b",
+        "process",
+        "-n",
+        "2",
+        "-s",
+        "10",
+        "-r",
+        "1",
+        "-o",
+        "fault=exit",
+        "-o",
+        "at=7",
+    ]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("worker process") && err.contains("exited with code 3"),
+        "{err}"
+    );
+    assert!(!err.contains("backtrace"), "{err}");
 }
 
 #[test]

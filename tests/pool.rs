@@ -113,3 +113,100 @@ fn results_come_back_for_every_task() {
         "recv with nothing pending is an error, not a hang"
     );
 }
+
+/// A job whose item 0 hangs inside a worker (see the `fault` workload).
+fn hanging_job() -> Job {
+    let mut job = Job::new("fault").unwrap().with_size(10);
+    job.options.insert("fault".into(), "hang".into());
+    job
+}
+
+#[test]
+fn recv_timeout_kills_a_hung_worker_and_breaks_the_pool() {
+    let mut pool = Pool::new(exe(), 2).unwrap();
+    let pids = pool.pids();
+    pool.submit(&hanging_job(), 0..10).unwrap();
+    let err = pool
+        .recv_timeout(Duration::from_millis(300))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains(&format!("worker process {}", pids[0])) && err.contains("hung"),
+        "{err}"
+    );
+    assert!(pool.is_broken());
+    for pid in pids {
+        assert!(!alive(pid), "worker {pid} was killed and reaped");
+    }
+}
+
+#[test]
+fn the_task_deadline_names_the_worker_that_ran_past_it() {
+    let mut pool = Pool::new(exe(), 2).unwrap();
+    pool.set_task_deadline(Some(Duration::from_millis(500)));
+    let quick = Job::new("primes").unwrap().with_size(1_000);
+    pool.submit(&quick, 0..1_000).unwrap();
+    pool.submit(&hanging_job(), 0..10).unwrap();
+    let hung = pool.pids()[1];
+    assert_eq!(pool.recv().unwrap().1, 168, "the quick task still returns");
+    let err = pool.recv().unwrap_err().to_string();
+    assert!(
+        err.contains(&format!("worker process {hung} (hung past the deadline)"))
+            && err.contains("500ms"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_broken_pool_refuses_submit_recv_and_join() {
+    let mut pool = Pool::new(exe(), 1).unwrap();
+    pool.submit(&hanging_job(), 0..10).unwrap();
+    assert!(pool.recv_timeout(Duration::from_millis(100)).is_err());
+    let job = Job::new("primes").unwrap();
+    for err in [
+        pool.submit(&job, 0..10).unwrap_err(),
+        pool.recv().unwrap_err(),
+        {
+            pool.close();
+            pool.join().unwrap_err()
+        },
+    ] {
+        let err = err.to_string();
+        assert!(err.contains("broken") && err.contains("new pool"), "{err}");
+    }
+    // terminate after a break, and then drop, are harmless.
+    pool.terminate();
+}
+
+#[test]
+fn dropping_a_pool_with_queued_and_running_tasks_is_prompt() {
+    let mut pool = Pool::new(exe(), 2).unwrap();
+    let pids = pool.pids();
+    for _ in 0..6 {
+        pool.submit(&hanging_job(), 0..10).unwrap();
+    }
+    let start = Instant::now();
+    drop(pool);
+    // Bounds a hang (the tasks never end), not a speed.
+    assert!(start.elapsed() < Duration::from_secs(10));
+    for pid in pids {
+        assert!(!alive(pid), "worker {pid} outlived its dropped pool");
+    }
+}
+
+#[test]
+fn join_after_close_fails_cleanly_when_a_worker_dies() {
+    let mut pool = Pool::new(exe(), 2).unwrap();
+    let pids = pool.pids();
+    let mut job = Job::new("fault").unwrap().with_size(10);
+    job.options.insert("fault".into(), "exit".into());
+    for _ in 0..4 {
+        pool.submit(&job, 0..10).unwrap();
+    }
+    pool.close();
+    let err = pool.join().unwrap_err().to_string();
+    assert!(err.contains("exited with code 3"), "{err}");
+    for pid in pids {
+        assert!(!alive(pid), "worker {pid} was reaped");
+    }
+}

@@ -8,7 +8,9 @@
 //! to [`REGISTRY`]. This module is the one place a name becomes a backend.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
+use crate::context::{Cancel, Cancelled, Context};
 use crate::error::{Error, Result};
 use crate::workloads::{Job, Workload, split};
 
@@ -42,13 +44,28 @@ pub struct Config {
     /// tests and benches this is `env!("CARGO_BIN_EXE_tvp")`: there
     /// `current_exe()` is the test harness, not `tvp`.
     pub worker_exe: PathBuf,
+    /// How long one task may run in a child process (`process`, `pool`)
+    /// before the child is taken to hang, killed, and the run fails saying
+    /// so. Generous by default ([`Config::DEFAULT_TASK_DEADLINE`]); tests set
+    /// it short.
+    pub task_deadline: Duration,
 }
 
 impl Config {
+    /// Ten minutes: far past any task this suite runs, short of forever.
+    pub const DEFAULT_TASK_DEADLINE: Duration = Duration::from_secs(600);
+
     pub fn new(worker_exe: impl Into<PathBuf>) -> Self {
         Config {
             worker_exe: worker_exe.into(),
+            task_deadline: Self::DEFAULT_TASK_DEADLINE,
         }
+    }
+
+    /// The same config with another task deadline.
+    pub fn with_task_deadline(mut self, deadline: Duration) -> Self {
+        self.task_deadline = deadline;
+        self
     }
 
     /// For the `tvp` binary itself.
@@ -111,19 +128,46 @@ pub fn dynamic_chunks(workload: &dyn Workload, workers: usize) -> Vec<std::ops::
     split(0..size, tasks)
 }
 
-/// Runs `f` and turns a panic into [`Error::ChunkPanicked`].
-pub(crate) fn catch_chunk_panic<T>(
-    workload: &str,
+/// Runs chunk `index` with a context that stops when `cancel` is set, and
+/// turns a panic into [`Error::ChunkPanicked`]. A panic cancels the sibling
+/// chunks, which stop at their next `tick` with [`Error::Cancelled`] (or
+/// [`Error::Interrupted`] after SIGINT/SIGTERM).
+pub(crate) fn run_chunk(
+    workload: &dyn Workload,
     chunk: &std::ops::Range<u64>,
     index: usize,
-    f: impl FnOnce() -> T,
-) -> Result<T> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|payload| {
+    cancel: &Cancel,
+    gil: Option<&crate::context::Gil>,
+) -> Result<u64> {
+    let name = workload.name();
+    let chunk_name = || format!("{index} (items {}..{})", chunk.start, chunk.end);
+    if cancel.is_cancelled() {
+        return Err(cancelled(name, chunk_name()));
+    }
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let cx = match gil {
+            Some(gil) => Context::with_gil(gil),
+            None => Context::free(),
+        };
+        workload.run(chunk.clone(), &cx.cancellable(cancel))
+    }))
+    .map_err(|payload| {
+        if payload.is::<Cancelled>() {
+            return cancelled(name, chunk_name());
+        }
+        cancel.cancel();
         Error::ChunkPanicked {
-            workload: workload.to_string(),
-            chunk: format!("{index} (items {}..{})", chunk.start, chunk.end),
+            workload: name.to_string(),
+            chunk: chunk_name(),
             message: crate::error::panic_message(payload.as_ref()),
         }
+    })
+}
+
+fn cancelled(workload: &str, chunk: String) -> Error {
+    crate::interrupt::error().unwrap_or_else(|| Error::Cancelled {
+        workload: workload.to_string(),
+        chunk,
     })
 }
 
@@ -134,21 +178,13 @@ pub(crate) fn run_on_scoped_threads(
     chunks: &[std::ops::Range<u64>],
     gil: Option<&crate::context::Gil>,
 ) -> Vec<Result<u64>> {
+    let cancel = Cancel::default();
+    let cancel = &cancel;
     std::thread::scope(|s| {
         let handles: Vec<_> = chunks
             .iter()
             .enumerate()
-            .map(|(i, chunk)| {
-                s.spawn(move || {
-                    catch_chunk_panic(workload.name(), chunk, i, || {
-                        let cx = match gil {
-                            Some(gil) => crate::context::Context::with_gil(gil),
-                            None => crate::context::Context::free(),
-                        };
-                        workload.run(chunk.clone(), &cx)
-                    })
-                })
-            })
+            .map(|(i, chunk)| s.spawn(move || run_chunk(workload, chunk, i, cancel, gil)))
             .collect();
         handles
             .into_iter()
@@ -157,14 +193,29 @@ pub(crate) fn run_on_scoped_threads(
     })
 }
 
-/// Combines partial checksums with the workload's own `combine`.
+/// Combines partial checksums with the workload's own `combine`. If chunks
+/// failed, returns the error that caused the others: a chunk cancelled
+/// because a sibling panicked is reported as that panic.
 pub(crate) fn combine_all(
     workload: &dyn Workload,
     parts: impl IntoIterator<Item = Result<u64>>,
 ) -> Result<u64> {
+    let (parts, errors): (Vec<_>, Vec<_>) = parts.into_iter().partition(Result::is_ok);
+    if let Some(first) = errors
+        .into_iter()
+        .map(Result::unwrap_err)
+        .reduce(|kept, e| {
+            if matches!(kept, Error::Cancelled { .. }) {
+                e
+            } else {
+                kept
+            }
+        })
+    {
+        return Err(first);
+    }
     let mut total = None;
-    for part in parts {
-        let part = part?;
+    for part in parts.into_iter().flatten() {
         total = Some(match total {
             None => part,
             Some(t) => workload.combine(t, part),
@@ -173,6 +224,6 @@ pub(crate) fn combine_all(
     // An empty job has the checksum of an empty range.
     Ok(match total {
         Some(t) => t,
-        None => workload.run(0..0, &crate::context::Context::free()),
+        None => workload.run(0..0, &Context::free()),
     })
 }

@@ -5,6 +5,10 @@
 //! for sending tasks and results over pipes. The job is cut into several
 //! tasks per worker and a child that finishes gets the next one, so uneven
 //! items balance out. See [`crate::pool::Pool`] for close and terminate.
+//!
+//! If a child fails (or a task passes `Config::task_deadline`), the run
+//! fails naming the child, every child is killed and reaped, and the backend
+//! refuses to run until `prepare` builds a new pool.
 
 use super::{Backend, Config, Entry};
 use crate::error::{Error, Result};
@@ -39,19 +43,28 @@ impl Backend for PoolBackend {
     fn prepare(&mut self, workers: usize) -> Result<()> {
         // Terminate the old pool before spawning the new one.
         self.pool = None;
-        self.pool = Some(Pool::new(&self.config.worker_exe, workers)?);
+        let mut pool = Pool::new(&self.config.worker_exe, workers)?;
+        pool.set_task_deadline(Some(self.config.task_deadline));
+        self.pool = Some(pool);
         Ok(())
     }
     fn execute(&mut self, job: &Job) -> Result<u64> {
         let pool = self.pool.as_mut().ok_or(Error::NotPrepared(ENTRY.name))?;
+        if pool.is_broken() {
+            return Err(Error::PoolUnusable(
+                "broken by an earlier failure: call prepare(workers) to build a new one",
+            ));
+        }
         let workload = job.build()?;
         let chunks = super::dynamic_chunks(workload.as_ref(), pool.workers());
         for chunk in &chunks {
             pool.submit(job, chunk.clone())?;
         }
-        let parts: Vec<Result<u64>> = (0..chunks.len())
+        // The first failure stops the loop; the pool has then killed its
+        // children and is broken.
+        let parts = (0..chunks.len())
             .map(|_| pool.recv().map(|(_, sum)| sum))
-            .collect();
-        super::combine_all(workload.as_ref(), parts)
+            .collect::<Result<Vec<u64>>>()?;
+        super::combine_all(workload.as_ref(), parts.into_iter().map(Ok))
     }
 }

@@ -5,9 +5,13 @@
 //! one is a fresh `tvp worker` (a fork+exec, about a millisecond here), so
 //! the spawn cost is part of what this backend measures: it is the lesson.
 //! Compare `pool`, which pays it once.
+//!
+//! Replies are awaited from all children at once: the first child to fail
+//! (or to pass `Config::task_deadline`) ends the run, and the others are
+//! killed and reaped.
 
 use super::{Backend, Config, Entry};
-use crate::child::WorkerChild;
+use crate::child::{WorkerChild, recv_each};
 use crate::error::{Error, Result};
 use crate::worker::Request;
 use crate::workloads::{Job, split};
@@ -59,10 +63,10 @@ impl Backend for ProcessPerChunk {
             })?;
             child.close_stdin();
         }
-        let parts: Vec<Result<u64>> = children.iter_mut().map(WorkerChild::recv).collect();
+        let parts = recv_each(&mut children, Some(self.config.task_deadline))?;
         for child in &mut children {
             child.wait()?;
         }
-        super::combine_all(workload.as_ref(), parts)
+        super::combine_all(workload.as_ref(), parts.into_iter().map(Ok))
     }
 }

@@ -9,7 +9,7 @@ use ::rayon::prelude::*;
 use ::rayon::{ThreadPool, ThreadPoolBuilder};
 
 use super::{Backend, Config, Entry};
-use crate::context::Context;
+use crate::context::Cancel;
 use crate::error::{Error, Result};
 use crate::workloads::Job;
 
@@ -53,15 +53,12 @@ impl Backend for RayonPool {
         let workload = job.build()?;
         let workload = workload.as_ref();
         let chunks = super::dynamic_chunks(workload, *workers);
+        let cancel = Cancel::default();
         let parts: Vec<Result<u64>> = pool.install(|| {
             chunks
                 .par_iter()
                 .enumerate()
-                .map(|(i, chunk)| {
-                    super::catch_chunk_panic(workload.name(), chunk, i, || {
-                        workload.run(chunk.clone(), &Context::free())
-                    })
-                })
+                .map(|(i, chunk)| super::run_chunk(workload, chunk, i, &cancel, None))
                 .collect()
         });
         super::combine_all(workload, parts)

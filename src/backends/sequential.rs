@@ -2,7 +2,7 @@
 //! other backend is checked and timed against. It ignores `workers`.
 
 use super::{Backend, Config, Entry};
-use crate::context::Context;
+use crate::context::Cancel;
 use crate::error::Result;
 use crate::workloads::Job;
 
@@ -31,8 +31,7 @@ impl Backend for Sequential {
     fn execute(&mut self, job: &Job) -> Result<u64> {
         let workload = job.build()?;
         let all = 0..workload.size();
-        super::catch_chunk_panic(workload.name(), &all, 0, || {
-            workload.run(all.clone(), &Context::free())
-        })
+        // Cancellable only by an interrupt: there is no sibling chunk.
+        super::run_chunk(workload.as_ref(), &all, 0, &Cancel::default(), None)
     }
 }

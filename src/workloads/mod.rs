@@ -15,10 +15,15 @@ use serde::{Deserialize, Serialize};
 use crate::context::Context;
 use crate::error::{Error, Result};
 
+pub mod fault;
+pub mod files;
+pub mod files_fsync;
+pub mod latency;
 pub mod mandelbrot;
 pub mod monte_carlo;
 pub mod primes;
 pub mod stream;
+pub mod tcp;
 
 pub use mandelbrot::Mandelbrot;
 pub use monte_carlo::MonteCarlo;
@@ -170,12 +175,21 @@ pub const REGISTRY: &[Entry] = &[
     mandelbrot::ENTRY,
     monte_carlo::ENTRY,
     stream::ENTRY,
+    latency::ENTRY,
+    files::ENTRY,
+    files_fsync::ENTRY,
+    tcp::ENTRY,
 ];
 
-/// Finds a workload's registry entry by name.
+/// Test-only workloads: `tvp run -w NAME` and [`entry`] find them, but
+/// [`names`], `tvp list` and the benches leave them out.
+pub const HIDDEN: &[Entry] = &[fault::ENTRY];
+
+/// Finds a workload's registry entry by name, hidden ones included.
 pub fn entry(name: &str) -> Result<&'static Entry> {
     REGISTRY
         .iter()
+        .chain(HIDDEN)
         .find(|e| e.name == name)
         .ok_or_else(|| Error::UnknownWorkload(name.to_string()))
 }

@@ -1,0 +1,317 @@
+//! The IO section's explanations, written from the measured numbers: how far
+//! each backend scaled past the cores, what stopped it, and what each worker
+//! cost in memory. Pure functions: the report feeds them numbers, tests feed
+//! them made-up ones.
+
+use crate::memory::{CellMemory, mb_per_worker};
+
+/// One backend's measurements: `(workers, value)` sorted by workers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series {
+    pub backend: String,
+    pub points: Vec<(usize, f64)>,
+}
+
+impl Series {
+    pub fn new(backend: &str, mut points: Vec<(usize, f64)>) -> Self {
+        points.sort_by_key(|p| p.0);
+        Series {
+            backend: backend.to_string(),
+            points,
+        }
+    }
+
+    /// The value at the largest worker count.
+    pub fn last(&self) -> Option<(usize, f64)> {
+        self.points.last().copied()
+    }
+
+    /// The highest value and its worker count.
+    pub fn max(&self) -> Option<(usize, f64)> {
+        self.points
+            .iter()
+            .copied()
+            .reduce(|a, b| if b.1 > a.1 { b } else { a })
+    }
+}
+
+/// Speedups over sequential from times in seconds: `sequential / time`.
+pub fn speedups(sequential_s: f64, times: &[Series]) -> Vec<Series> {
+    times
+        .iter()
+        .map(|s| {
+            let points = s
+                .points
+                .iter()
+                .map(|&(w, t)| (w, sequential_s / t))
+                .collect();
+            Series::new(&s.backend, points)
+        })
+        .collect()
+}
+
+/// A speedup counts as "past the cores" above this multiple of the core
+/// count; below it the work behaved like CPU work.
+pub const PAST_CORES: f64 = 1.5;
+
+/// The paragraph under an IO workload's speedup chart. `speedups` as from
+/// [`speedups`]; the sequential backend, if present, is left out.
+pub fn explain_io_scaling(workload: &str, cores: usize, speedups: &[Series]) -> String {
+    let curves: Vec<&Series> = speedups
+        .iter()
+        .filter(|s| s.backend != "sequential" && !s.points.is_empty())
+        .collect();
+    let Some(top) = curves.iter().filter_map(|s| s.last()).map(|p| p.0).max() else {
+        return format!("No measurements of `{workload}` yet: run `cargo bench --bench io`.");
+    };
+    let at_top: Vec<String> = curves
+        .iter()
+        .filter_map(|s| s.last().filter(|p| p.0 == top).map(|p| (s, p.1)))
+        .map(|(s, x)| format!("{} {x:.1}x", s.backend))
+        .collect();
+    let mut text = format!(
+        "At {top} workers on {cores} cores, `{workload}` ran faster than sequential by: {}.",
+        at_top.join(", ")
+    );
+    let best = curves
+        .iter()
+        .filter_map(|s| s.max().map(|m| (s.backend.as_str(), m)))
+        .reduce(|a, b| if b.1.1 > a.1.1 { b } else { a });
+    if let Some((backend, (workers, x))) = best {
+        if x > PAST_CORES * cores as f64 {
+            text += &format!(
+                " The best, {backend}, reached {x:.1}x with {workers} workers, far past the \
+                 {cores} cores: the workers spend their time waiting, and a waiting worker \
+                 needs no core."
+            );
+        } else {
+            text += &format!(
+                " The best, {backend}, reached only {x:.1}x (with {workers} workers), near or \
+                 below the {cores} cores: this work needs a core for each step (system calls, \
+                 the kernel's copies, a server on the same cores), so it scales like CPU work."
+            );
+        }
+    }
+    for s in &curves {
+        if let (Some((peak_w, peak)), Some((last_w, last))) = (s.max(), s.last()) {
+            if last_w > peak_w && last < 0.8 * peak {
+                text += &format!(
+                    " {} peaked at {peak:.1}x with {peak_w} workers and fell to {last:.1}x at \
+                     {last_w}{}.",
+                    s.backend,
+                    if s.backend == "process" {
+                        ": it spawns a process per chunk in every run, and the spawns cost more \
+                         than the waits they overlap"
+                    } else {
+                        ": past that point, more workers add switching and contention, not \
+                         overlap"
+                    }
+                );
+            }
+        }
+    }
+    let last_of = |name: &str| {
+        curves
+            .iter()
+            .find(|s| s.backend == name)
+            .and_then(|s| s.last())
+            .filter(|p| p.0 == top)
+            .map(|p| p.1)
+    };
+    if let (Some(gil), Some(threads)) = (last_of("gil"), last_of("threads")) {
+        if gil >= 0.75 * threads {
+            text += &format!(
+                " The GIL model reached {:.0}% of the threads' speedup: the lock is released \
+                 around each wait, as CPython releases it around IO.",
+                100.0 * gil / threads
+            );
+        } else {
+            text += &format!(
+                " The GIL model kept only {:.0}% of the threads' speedup: the work between \
+                 waits holds the lock, and {top} threads queue for it.",
+                100.0 * gil / threads
+            );
+        }
+    }
+    text
+}
+
+/// Peak memory in MB against workers, one series per backend (sequential
+/// left out): the memory-per-worker chart's data.
+pub fn memory_series(cells: &[CellMemory]) -> Vec<Series> {
+    // Backends in the order the cells name them first (the registry's).
+    let mut names: Vec<&str> = Vec::new();
+    for c in cells {
+        if c.backend != "sequential" && !names.contains(&c.backend.as_str()) {
+            names.push(&c.backend);
+        }
+    }
+    names
+        .into_iter()
+        .map(|b| {
+            let points = cells
+                .iter()
+                .filter(|c| c.backend == b)
+                .map(|c| (c.workers, c.peak_mb()))
+                .collect();
+            Series::new(b, points)
+        })
+        .collect()
+}
+
+/// Each backend's memory per worker at its largest worker count, in MB:
+/// `(backend, workers, MB per worker)`.
+pub fn memory_per_worker(cells: &[CellMemory]) -> Vec<(String, usize, f64)> {
+    let mut out = Vec::new();
+    for series in memory_series(cells) {
+        let one = cells
+            .iter()
+            .find(|c| c.backend == series.backend && c.workers == 1);
+        let top = cells
+            .iter()
+            .filter(|c| c.backend == series.backend)
+            .max_by_key(|c| c.workers);
+        if let Some((one, top)) = one.zip(top) {
+            if let Some(mb) = mb_per_worker(one, top) {
+                out.push((series.backend.clone(), top.workers, mb));
+            }
+        }
+    }
+    out
+}
+
+/// "8 kB" below 1 MB, "3.1 MB" above.
+fn size(mb: f64) -> String {
+    if mb.abs() < 1.0 {
+        format!("{:.0} kB", mb * 1024.0)
+    } else {
+        format!("{mb:.1} MB")
+    }
+}
+
+/// The paragraph under the memory-per-worker chart.
+pub fn explain_memory(cells: &[CellMemory]) -> String {
+    let per = memory_per_worker(cells);
+    if per.is_empty() {
+        return "No memory measurements yet: run `cargo bench --bench io`.".into();
+    }
+    let each: Vec<String> = per
+        .iter()
+        .map(|(b, w, mb)| format!("{b} {} (from 1 to {w} workers)", size(*mb)))
+        .collect();
+    let mut text = format!(
+        "Peak resident memory of a whole run, parent plus children, grew per added worker by: \
+         {}.",
+        each.join(", ")
+    );
+    let mean = |names: &[&str]| {
+        let v: Vec<f64> = per
+            .iter()
+            .filter(|p| names.contains(&p.0.as_str()))
+            .map(|p| p.2)
+            .collect();
+        (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
+    };
+    if let (Some(thread), Some(process)) = (
+        mean(&["threads", "rayon", "gil"]),
+        mean(&["process", "pool"]),
+    ) {
+        text += &format!(
+            " A thread costs its stack pages that were touched and a little bookkeeping \
+             ({} on average here); a process is a whole program, with its own heap, its own \
+             copy of the binary's writable data and the C library's state ({} each)",
+            size(thread),
+            size(process)
+        );
+        if thread > 0.0 {
+            text += &format!(", {:.0} times as much.", process / thread);
+        } else {
+            text += ".";
+        }
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(backend: &str, points: &[(usize, f64)]) -> Series {
+        Series::new(backend, points.to_vec())
+    }
+
+    #[test]
+    fn latency_like_numbers_say_past_the_cores_and_blame_the_spawns() {
+        let times = [
+            s("threads", &[(1, 0.128), (8, 0.016), (64, 0.0025)]),
+            s("gil", &[(1, 0.130), (8, 0.017), (64, 0.0030)]),
+            s("process", &[(1, 0.130), (8, 0.020), (64, 0.100)]),
+        ];
+        let text = explain_io_scaling("latency", 2, &speedups(0.128, &times));
+        assert!(text.contains("At 64 workers on 2 cores"), "{text}");
+        assert!(text.contains("threads 51.2x"), "{text}");
+        assert!(text.contains("far past the 2 cores"), "{text}");
+        assert!(
+            text.contains("process peaked at 6.4x with 8 workers"),
+            "{text}"
+        );
+        assert!(text.contains("spawns"), "{text}");
+        assert!(text.contains("reached 83%"), "{text}");
+    }
+
+    #[test]
+    fn cpu_like_numbers_say_it_needs_a_core() {
+        let times = [
+            s("threads", &[(1, 0.040), (2, 0.030), (64, 0.035)]),
+            s("gil", &[(1, 0.040), (2, 0.060), (64, 0.080)]),
+        ];
+        let text = explain_io_scaling("files", 2, &speedups(0.040, &times));
+        assert!(
+            text.contains("reached only 1.3x (with 2 workers)"),
+            "{text}"
+        );
+        assert!(text.contains("needs a core"), "{text}");
+        assert!(text.contains("kept only 44%"), "{text}");
+    }
+
+    #[test]
+    fn no_numbers_say_what_to_run() {
+        assert!(explain_io_scaling("tcp", 2, &[]).contains("cargo bench"));
+        assert!(explain_memory(&[]).contains("cargo bench"));
+    }
+
+    fn cell(backend: &str, workers: usize, peak_kb: u64) -> CellMemory {
+        CellMemory::with_peak(backend, workers, peak_kb)
+    }
+
+    #[test]
+    fn memory_is_explained_per_worker() {
+        let cells = [
+            cell("sequential", 1, 3200),
+            cell("threads", 1, 3200),
+            cell("threads", 64, 3200 + 63 * 8),
+            cell("pool", 1, 6400),
+            cell("pool", 64, 6400 + 63 * 3072),
+        ];
+        assert_eq!(
+            memory_per_worker(&cells),
+            vec![
+                ("threads".into(), 64, 8.0 / 1024.0),
+                ("pool".into(), 64, 3.0)
+            ]
+        );
+        let text = explain_memory(&cells);
+        assert!(
+            text.contains("threads 8 kB (from 1 to 64 workers)"),
+            "{text}"
+        );
+        assert!(text.contains("pool 3.0 MB"), "{text}");
+        assert!(text.contains("384 times as much"), "{text}");
+        let series = memory_series(&cells);
+        assert_eq!(series.len(), 2);
+        assert_eq!(
+            series[0].points,
+            vec![(1, 3200.0 / 1024.0), (64, 3704.0 / 1024.0)]
+        );
+    }
+}

@@ -1,0 +1,350 @@
+//! Memory per worker: the peak resident memory of one run, parent plus
+//! children.
+//!
+//! Each (backend, workers) cell is measured in a fresh `tvp memory-cell`
+//! process, so one cell's allocations never count toward another's. That
+//! process builds the backend, prepares it for `workers`, runs the job once
+//! and reports:
+//!
+//! - `parent_kb`: its own VmHWM from /proc/self/status, the peak resident
+//!   set of the process and all its threads. A thread adds its touched stack
+//!   pages and little else, so the threaded backends grow this slowly.
+//! - `children_kb`: the sum, over its child processes, of each child's peak
+//!   resident set (VmHWM), read from /proc every millisecond while the run
+//!   lasts. getrusage(RUSAGE_CHILDREN).ru_maxrss alone is not enough: it is
+//!   the *largest* child's peak, not the sum. Both process backends keep all
+//!   their children alive at once during the single run (process: one per
+//!   chunk, started together; pool: all spawned in prepare), so the sum of
+//!   the children's peaks is the peak of their total. A child that lived less
+//!   than a sampling period may be missed: `children` says how many were seen.
+//! - `child_max_kb`: ru_maxrss of the children, the exact peak of the largest
+//!   one, as a check on the sampled figures.
+//! - `peak_kb` = `parent_kb` + `children_kb`. The parent and its children
+//!   reach their peaks at about the same time (during the run), so this is
+//!   the peak of the whole run, slightly high if they do not.
+//!
+//! Memory per worker is `(peak(N) - peak(1)) / (N - 1)` for one backend:
+//! what each worker beyond the first costs. Expect a few kB to tens of kB
+//! for a thread, and a whole process (a few MB: the binary's mapped pages,
+//! its heap and the C library) for `process` and `pool`. A process's peak
+//! varies by a few hundred kB from run to run, so at small worker counts the
+//! threads' figure is within that noise (it can even come out negative);
+//! read it at the largest worker count.
+//!
+//! # `reports/data/memory.json`
+//!
+//! `cargo bench --bench io` writes a [`MemoryReport`]:
+//!
+//! ```json
+//! { "schema": 1, "workload": "latency", "size": 64, "cores": 2,
+//!   "cells": [ { "backend": "threads", "workers": 4, "parent_kb": 3100,
+//!                "children_kb": 0, "children": 0, "child_max_kb": 0,
+//!                "peak_kb": 3100, "checksum": 2126520 }, ... ] }
+//! ```
+//!
+//! Sizes are in kB (1024 bytes). `cells` holds every backend at every worker
+//! count measured, `sequential` at 1.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, Write};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::backends::{self, Config};
+use crate::child::WorkerChild;
+use crate::error::{Error, Result};
+use crate::workloads::Job;
+
+/// How often the children's memory is read while a cell runs.
+pub const SAMPLE_PERIOD: Duration = Duration::from_millis(1);
+
+/// What `tvp memory-cell` reads on stdin: one JSON line.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CellRequest {
+    /// The job to run; for IO workloads the fixture's job, so the cell uses
+    /// the caller's temp dir or server.
+    pub job: Job,
+    pub backend: String,
+    pub workers: usize,
+}
+
+/// The memory of one (backend, workers) run. See the module docs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CellMemory {
+    pub backend: String,
+    pub workers: usize,
+    pub parent_kb: u64,
+    pub children_kb: u64,
+    pub children: usize,
+    pub child_max_kb: u64,
+    pub peak_kb: u64,
+    pub checksum: u64,
+}
+
+impl CellMemory {
+    pub fn peak_mb(&self) -> f64 {
+        self.peak_kb as f64 / 1024.0
+    }
+
+    /// A cell with only a backend, a worker count and a peak, for tests of
+    /// what reads cells.
+    #[cfg(test)]
+    pub(crate) fn with_peak(backend: &str, workers: usize, peak_kb: u64) -> Self {
+        CellMemory {
+            backend: backend.into(),
+            workers,
+            parent_kb: peak_kb,
+            children_kb: 0,
+            children: 0,
+            child_max_kb: 0,
+            peak_kb,
+            checksum: 0,
+        }
+    }
+}
+
+/// What a memory sweep writes for the report (`reports/data/memory.json`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MemoryReport {
+    /// Bumped when a field changes meaning.
+    pub schema: u32,
+    pub workload: String,
+    pub size: u64,
+    pub cores: usize,
+    pub cells: Vec<CellMemory>,
+}
+
+/// The schema version [`MemoryReport`] writes.
+pub const SCHEMA: u32 = 1;
+
+impl MemoryReport {
+    pub fn new(job: &Job, cells: Vec<CellMemory>) -> Self {
+        MemoryReport {
+            schema: SCHEMA,
+            workload: job.workload.clone(),
+            size: job.size,
+            cores: crate::cores(),
+            cells,
+        }
+    }
+
+    /// Writes the report as pretty JSON, making the parent dirs.
+    pub fn write(&self, path: &Path) -> Result<()> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| Error::io(format!("cannot make {}", dir.display()), e))?;
+        }
+        let text = serde_json::to_string_pretty(self).expect("a memory report serialises");
+        std::fs::write(path, text + "\n")
+            .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))
+    }
+
+    /// Reads a report written by [`MemoryReport::write`].
+    pub fn read(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
+        serde_json::from_str(&text).map_err(|e| {
+            Error::InvalidJob(format!(
+                "{} is not a memory report ({e}): rerun `cargo bench --bench io`",
+                path.display()
+            ))
+        })
+    }
+}
+
+/// Memory each worker beyond the first costs, in MB: `(peak(N) - peak(1)) /
+/// (N - 1)`. None at 1 worker or without a 1-worker cell.
+pub fn mb_per_worker(one: &CellMemory, cell: &CellMemory) -> Option<f64> {
+    (cell.workers > 1 && one.workers == 1)
+        .then(|| (cell.peak_kb as f64 - one.peak_kb as f64) / 1024.0 / (cell.workers - 1) as f64)
+}
+
+/// Measures one cell in a fresh `tvp memory-cell` child of `config`'s
+/// binary. The child is killed and reaped if anything fails.
+pub fn measure_cell(
+    config: &Config,
+    job: &Job,
+    backend: &str,
+    workers: usize,
+) -> Result<CellMemory> {
+    let request = CellRequest {
+        job: job.clone(),
+        backend: backend.to_string(),
+        workers,
+    };
+    let mut child = WorkerChild::spawn_subcommand(&config.worker_exe, "memory-cell")?;
+    let mut line = serde_json::to_string(&request).expect("a cell request serialises");
+    line.push('\n');
+    child.send_line(&line)?;
+    child.close_stdin();
+    let stdout = child.take_stdout().expect("a new child has its stdout");
+    let mut reply = String::new();
+    let read = std::io::BufReader::new(stdout).read_line(&mut reply);
+    let status = child.wait()?;
+    let pid = child.pid();
+    if let Err(e) = read {
+        return Err(Error::io(
+            format!("cannot read the reply of memory cell {pid}"),
+            e,
+        ));
+    }
+    let reply: std::result::Result<CellMemory, String> = serde_json::from_str(reply.trim_end())
+        .map_err(|e| Error::Child {
+            pid,
+            what: "memory cell gave no figure",
+            message: format!("{e}; {}", crate::child::describe(status)),
+        })?;
+    reply.map_err(|message| Error::Child {
+        pid,
+        what: "memory cell failed",
+        message,
+    })
+}
+
+/// `tvp memory-cell`: reads one [`CellRequest`] line on stdin, runs it here
+/// and prints the result as one JSON line (`{"Ok": ...}` or `{"Err": ...}`).
+pub fn serve_cell() -> std::io::Result<()> {
+    crate::worker::die_with_parent();
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    let result = serde_json::from_str::<CellRequest>(&line)
+        .map_err(|e| format!("bad memory-cell request: {e}"))
+        .and_then(|request| {
+            let config = Config::from_current_exe().map_err(|e| e.to_string())?;
+            run_cell(&config, &request).map_err(|e| e.to_string())
+        });
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer(&mut out, &result)?;
+    out.write_all(b"\n")?;
+    out.flush()
+}
+
+/// Runs one cell in this process while a thread samples the children. Call
+/// it in a fresh process: `parent_kb` is this process's lifetime peak.
+pub fn run_cell(config: &Config, request: &CellRequest) -> Result<CellMemory> {
+    let done = AtomicBool::new(false);
+    let (checksum, peaks) = std::thread::scope(|s| {
+        let sampler = s.spawn(|| {
+            let mut peaks = BTreeMap::new();
+            while !done.load(Ordering::Acquire) {
+                sample_children(&mut peaks);
+                std::thread::sleep(SAMPLE_PERIOD);
+            }
+            peaks
+        });
+        let run = || -> Result<u64> {
+            let mut backend = backends::create(&request.backend, config)?;
+            backend.prepare(request.workers)?;
+            let checksum = backend.execute(&request.job)?;
+            // Pool children are still alive here: one last look before the
+            // backend is dropped and they exit.
+            std::thread::sleep(2 * SAMPLE_PERIOD);
+            Ok(checksum)
+        };
+        let checksum = run();
+        done.store(true, Ordering::Release);
+        (
+            checksum,
+            sampler.join().expect("the sampler does not panic"),
+        )
+    });
+    let checksum = checksum?;
+    let parent_kb = vm_hwm_kb("self").ok_or_else(|| {
+        Error::InvalidJob("cannot read VmHWM in /proc/self/status: memory needs Linux /proc".into())
+    })?;
+    let children_kb = peaks.values().sum();
+    Ok(CellMemory {
+        backend: request.backend.clone(),
+        workers: request.workers,
+        parent_kb,
+        children_kb,
+        children: peaks.len(),
+        child_max_kb: children_max_rss_kb(),
+        peak_kb: parent_kb + children_kb,
+        checksum,
+    })
+}
+
+/// Records each live child's VmHWM, keeping the largest seen per pid.
+fn sample_children(peaks: &mut BTreeMap<u32, u64>) {
+    for pid in child_pids() {
+        if let Some(kb) = vm_hwm_kb(&pid.to_string()) {
+            let peak = peaks.entry(pid).or_insert(0);
+            *peak = (*peak).max(kb);
+        }
+    }
+}
+
+/// This process's children: /proc/self/task/*/children lists each thread's.
+fn child_pids() -> Vec<u32> {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return Vec::new();
+    };
+    tasks
+        .flatten()
+        .filter_map(|task| std::fs::read_to_string(task.path().join("children")).ok())
+        .flat_map(|list| {
+            list.split_whitespace()
+                .filter_map(|pid| pid.parse().ok())
+                .collect::<Vec<u32>>()
+        })
+        .collect()
+}
+
+/// VmHWM (peak resident set) of `/proc/<pid>` in kB; None once it exited.
+fn vm_hwm_kb(pid: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+/// getrusage(RUSAGE_CHILDREN).ru_maxrss: the largest peak of any waited-for
+/// child, in kB on Linux.
+fn children_max_rss_kb() -> u64 {
+    // SAFETY: getrusage writes one rusage into the zeroed struct we own.
+    let usage = unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        if libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) != 0 {
+            return 0;
+        }
+        usage
+    };
+    u64::try_from(usage.ru_maxrss).unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cell(workers: usize, peak_kb: u64) -> CellMemory {
+        CellMemory::with_peak("pool", workers, peak_kb)
+    }
+
+    #[test]
+    fn mb_per_worker_is_the_slope_above_one_worker() {
+        let one = cell(1, 4 * 1024);
+        assert_eq!(mb_per_worker(&one, &cell(5, 12 * 1024)), Some(2.0));
+        assert_eq!(mb_per_worker(&one, &one), None);
+        assert_eq!(mb_per_worker(&cell(2, 1), &cell(4, 2)), None);
+    }
+
+    #[test]
+    fn own_peak_is_readable() {
+        assert!(vm_hwm_kb("self").unwrap() > 0);
+    }
+
+    #[test]
+    fn report_round_trips_through_json() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("data/memory.json");
+        let job = Job::new("latency").unwrap();
+        let report = MemoryReport::new(&job, vec![cell(1, 10)]);
+        report.write(&path).unwrap();
+        assert_eq!(MemoryReport::read(&path).unwrap(), report);
+    }
+}

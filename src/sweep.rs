@@ -1,0 +1,125 @@
+//! What to sweep: which worker counts for which kind of workload.
+//!
+//! CPU- and memory-bound work stops gaining once the cores are busy, so it
+//! sweeps up to twice the cores. IO-bound work waits rather than computes,
+//! so it keeps gaining far past the core count: it sweeps 1, 2, 4, ... up to
+//! [`DEFAULT_IO_MAX_WORKERS`] (or `TVP_IO_MAX_WORKERS`), whatever the cores.
+
+use crate::error::{Error, Result};
+use crate::workloads::Kind;
+
+/// The largest IO worker count swept by default.
+pub const DEFAULT_IO_MAX_WORKERS: usize = 64;
+
+/// Environment variable that overrides [`DEFAULT_IO_MAX_WORKERS`].
+pub const IO_MAX_WORKERS_ENV: &str = "TVP_IO_MAX_WORKERS";
+
+/// The same cap `tvp run --workers` applies: each worker may be a whole
+/// process.
+pub const IO_MAX_WORKERS_CAP: usize = 1024;
+
+/// Worker counts to measure a workload of `kind` at on a machine with
+/// `cores` cores, with the default IO maximum.
+///
+/// CPU- and memory-bound workloads sweep [`crate::default_workers`]: 1, 2,
+/// 4, ... up to twice the cores, plus the core count itself.
+pub fn workers_for(kind: Kind, cores: usize) -> Vec<usize> {
+    workers_for_max(kind, cores, DEFAULT_IO_MAX_WORKERS)
+}
+
+/// [`workers_for`] with IO workloads swept up to `io_max`.
+pub fn workers_for_max(kind: Kind, cores: usize, io_max: usize) -> Vec<usize> {
+    match kind {
+        Kind::Cpu | Kind::Memory => crate::default_workers(cores),
+        Kind::Io => io_workers(io_max),
+    }
+}
+
+/// 1, 2, 4, ... up to `max`, plus `max` itself when it is not a power of two.
+pub fn io_workers(max: usize) -> Vec<usize> {
+    powers_up_to(2, max)
+}
+
+/// Quick mode's IO worker counts: 1, 4, 16, ... up to `max`, and `max`.
+pub fn quick_io_workers(max: usize) -> Vec<usize> {
+    powers_up_to(4, max)
+}
+
+/// 1, base, base^2, ... up to `max`, ending with `max` itself.
+fn powers_up_to(base: usize, max: usize) -> Vec<usize> {
+    let max = max.max(1);
+    let mut counts: Vec<usize> = std::iter::successors(Some(1usize), |w| w.checked_mul(base))
+        .take_while(|&w| w <= max)
+        .collect();
+    if counts.last() != Some(&max) {
+        counts.push(max);
+    }
+    counts
+}
+
+/// Parses an IO maximum worker count, from the CLI or the environment.
+pub fn parse_io_max_workers(text: &str) -> Result<usize> {
+    match text.trim().parse::<usize>() {
+        Ok(n) if (1..=IO_MAX_WORKERS_CAP).contains(&n) => Ok(n),
+        _ => Err(Error::InvalidJob(format!(
+            "`{text}` is not a valid IO maximum worker count: give a whole number from 1 to \
+             {IO_MAX_WORKERS_CAP} (in {IO_MAX_WORKERS_ENV} or --max-io-workers)"
+        ))),
+    }
+}
+
+/// The IO maximum from `TVP_IO_MAX_WORKERS`, else [`DEFAULT_IO_MAX_WORKERS`].
+pub fn io_max_workers_from_env() -> Result<usize> {
+    match std::env::var(IO_MAX_WORKERS_ENV) {
+        Ok(text) => parse_io_max_workers(&text),
+        Err(_) => Ok(DEFAULT_IO_MAX_WORKERS),
+    }
+}
+
+/// Whether quick mode was asked for: `cargo bench -- --quick` (criterion's
+/// own flag, seen in `args`) or `TVP_QUICK=1` in the environment (for bench
+/// targets that do not see criterion's flags).
+pub fn quick_requested(args: impl IntoIterator<Item = String>) -> bool {
+    let env = std::env::var("TVP_QUICK").is_ok_and(|v| !v.is_empty() && v != "0");
+    env || args.into_iter().any(|a| a == "--quick")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cpu_and_memory_follow_the_default_sweep() {
+        for cores in [1, 2, 6] {
+            assert_eq!(workers_for(Kind::Cpu, cores), crate::default_workers(cores));
+            assert_eq!(
+                workers_for(Kind::Memory, cores),
+                crate::default_workers(cores)
+            );
+        }
+    }
+
+    #[test]
+    fn io_sweeps_powers_of_two_past_the_cores() {
+        for cores in [1, 2, 6] {
+            assert_eq!(workers_for(Kind::Io, cores), vec![1, 2, 4, 8, 16, 32, 64]);
+        }
+        assert_eq!(workers_for_max(Kind::Io, 2, 8), vec![1, 2, 4, 8]);
+        assert_eq!(io_workers(48), vec![1, 2, 4, 8, 16, 32, 48]);
+        assert_eq!(io_workers(1), vec![1]);
+        assert_eq!(quick_io_workers(64), vec![1, 4, 16, 64]);
+        assert_eq!(quick_io_workers(32), vec![1, 4, 16, 32]);
+    }
+
+    #[test]
+    fn io_max_is_checked() {
+        assert_eq!(parse_io_max_workers(" 16 ").unwrap(), 16);
+        for bad in ["0", "-1", "many", "5000"] {
+            let err = parse_io_max_workers(bad).unwrap_err().to_string();
+            assert!(
+                err.contains(bad) && err.contains(IO_MAX_WORKERS_ENV),
+                "{err}"
+            );
+        }
+    }
+}

@@ -1,0 +1,274 @@
+//! Runs every concept example (examples/*.rs) and checks the behaviour it prints.
+//!
+//! The examples live next to the `tvp` binary, in `target/<profile>/examples/NAME`; the
+//! test builds them first (see `build_examples`). Each gets a time limit; past it, it is
+//! killed and the test fails with what it printed so far. Nothing here asserts on speed.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+const LIMIT: Duration = Duration::from_secs(60);
+
+/// Our examples. Only these are built, so another engineer's unfinished example elsewhere
+/// cannot break this test.
+const EXAMPLES: [&str; 8] = [
+    "process",
+    "pool",
+    "queue_lock",
+    "pipe",
+    "lock",
+    "rlock",
+    "gil",
+    "time_slicing",
+];
+
+/// `target/<profile>/examples/NAME`, built (once per test run) if needed.
+fn example_path(name: &str) -> PathBuf {
+    static BUILT: OnceLock<Result<(), String>> = OnceLock::new();
+    let bin = PathBuf::from(env!("CARGO_BIN_EXE_tvp"));
+    let dir = bin.parent().expect("binary has a parent dir");
+    if let Err(e) = BUILT.get_or_init(|| build_examples(dir)) {
+        panic!("building the examples failed:\n{e}");
+    }
+    let path = dir.join("examples").join(name);
+    assert!(
+        path.exists(),
+        "{} not found after building the examples",
+        path.display()
+    );
+    path
+}
+
+/// `cargo test` builds examples, but `cargo test --test examples` does not, and would run
+/// stale binaries. So build them here, for the profile this test was built with (cargo
+/// has released its build lock by the time tests run). A no-op when they are fresh.
+fn build_examples(profile_dir: &Path) -> Result<(), String> {
+    let mut cmd = Command::new(env!("CARGO"));
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["build", "--quiet"]);
+    match profile_dir.file_name().and_then(|n| n.to_str()) {
+        Some("debug") | None => {}
+        Some("release") => {
+            cmd.arg("--release");
+        }
+        Some(profile) => {
+            cmd.args(["--profile", profile]);
+        }
+    }
+    for e in EXAMPLES {
+        cmd.args(["--example", e]);
+    }
+    let out = cmd.output().map_err(|e| format!("cannot run cargo: {e}"))?;
+    match out.status.success() {
+        true => Ok(()),
+        false => Err(String::from_utf8_lossy(&out.stderr).into_owned()),
+    }
+}
+
+/// Runs an example to completion (or kills it after LIMIT); returns (stdout, stderr).
+fn run(name: &str, args: &[&str]) -> (String, String) {
+    let mut child = Command::new(example_path(name))
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start example {name}: {e}"));
+    // Drain both pipes on threads, so a chatty example never blocks on a full pipe.
+    let drain = |mut r: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut s = String::new();
+            let _ = r.read_to_string(&mut s);
+            s
+        })
+    };
+    let out = drain(Box::new(child.stdout.take().unwrap()));
+    let err = drain(Box::new(child.stderr.take().unwrap()));
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break Some(status);
+        }
+        if start.elapsed() > LIMIT {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    // A killed example's own children may still hold the pipes; they exit on their own
+    // (EOF or parent gone), so joining can wait for them.
+    let (out, err) = (out.join().unwrap(), err.join().unwrap());
+    match status {
+        None => panic!(
+            "example {name} ran over {LIMIT:?} and was killed\n--- stdout\n{out}\n--- stderr\n{err}"
+        ),
+        Some(s) if !s.success() => {
+            panic!("example {name} failed: {s}\n--- stdout\n{out}\n--- stderr\n{err}")
+        }
+        Some(_) => (out, err),
+    }
+}
+
+/// The last line starting with `prefix`, or a panic showing the whole output.
+fn line<'a>(out: &'a str, prefix: &str) -> &'a str {
+    out.lines()
+        .rfind(|l| l.starts_with(prefix))
+        .unwrap_or_else(|| panic!("no line starting with {prefix:?} in:\n{out}"))
+}
+
+/// The numbers in a line, in order ("6 of 6 tasks, codes [0, 0]" -> [6, 6, 0, 0]).
+fn numbers(line: &str) -> Vec<u64> {
+    line.split(|c: char| !c.is_ascii_digit())
+        .filter(|s| !s.is_empty())
+        .map(|s| s.parse().unwrap())
+        .collect()
+}
+
+#[test]
+fn process_reports_exit_code_and_signal() {
+    let (out, _) = run("process", &[]);
+    let exited = |l: &&str| l.starts_with("child ") && l.contains(" exited with code 3 ");
+    assert!(out.lines().any(|l| exited(&l)), "{out}");
+    assert!(
+        out.contains("was killed: code() = None, signal: 9"),
+        "{out}"
+    );
+    assert!(line(&out, "process:").ends_with("signal: 9"), "{out}");
+}
+
+#[test]
+fn pool_close_finishes_all_and_terminate_kills() {
+    let (out, _) = run("pool", &[]);
+    assert!(
+        line(&out, "close:").starts_with("close: 6 of 6 tasks finished"),
+        "{out}"
+    );
+    assert!(line(&out, "close:").ends_with("exit codes [0, 0]"), "{out}");
+    // 2-second tasks cannot finish in the 100 ms before terminate.
+    let term = line(&out, "terminate: ");
+    assert!(
+        term.starts_with("terminate: 0 of 4 tasks finished, returned in"),
+        "{out}"
+    );
+    assert_eq!(out.matches(" squared is ").count(), 6, "{out}");
+    assert!(out.contains("signal: 9"), "{out}");
+}
+
+#[test]
+fn queue_lock_reader_reads_every_message_then_is_terminated() {
+    let (out, _) = run("queue_lock", &[]);
+    let got: Vec<&str> = out
+        .lines()
+        .filter(|l| l.starts_with("reader ") && l.contains(": got "))
+        .collect();
+    assert_eq!(got.len(), 10, "{out}");
+    // The lock kept every line whole: "writer PID thread T: message I".
+    for l in &got {
+        assert!(
+            l.contains(" thread ") && l.contains(": message "),
+            "torn line {l:?} in:\n{out}"
+        );
+    }
+    // SIGTERM (15), or SIGKILL (9) if SIGTERM was ignored (inherited SIG_IGN).
+    assert!(out.contains("reader ended with signal: "), "{out}");
+    assert_eq!(
+        line(&out, "reader terminated"),
+        "reader terminated after reading 10 messages (of 10 written)"
+    );
+}
+
+#[test]
+fn pipe_child_answers_every_message() {
+    let (out, err) = run("pipe", &[]);
+    assert_eq!(
+        out.lines()
+            .filter(|l| l.contains("received \"pong"))
+            .count(),
+        3,
+        "{out}"
+    );
+    assert_eq!(
+        err.lines()
+            .filter(|l| l.contains("received \"ping"))
+            .count(),
+        3,
+        "{err}"
+    );
+    assert!(err.contains("end of file"), "{err}");
+    assert_eq!(
+        line(&out, "pipe:"),
+        "pipe: 3 messages sent, 3 replies received, child exited with code 0"
+    );
+}
+
+#[test]
+fn lock_totals_are_exact_with_a_lock() {
+    let (out, _) = run("lock", &[]);
+    // The race may, by chance, lose nothing: only check that it is reported.
+    let racy = numbers(line(&out, "without a lock:"));
+    assert!(racy[0] <= racy[1], "{out}");
+    for prefix in ["with a Mutex:", "with fetch_add:"] {
+        let n = numbers(line(&out, prefix));
+        assert_eq!((n[0], n[2]), (n[1], 0), "{prefix} must be exact:\n{out}");
+    }
+}
+
+#[test]
+fn rlock_reenters_and_plain_mutex_would_block() {
+    let (out, _) = run("rlock", &[]);
+    assert!(out.contains("depth 3: lock held 4 time(s)"), "{out}");
+    assert!(
+        out.contains("another thread: try_lock() got it? false"),
+        "{out}"
+    );
+    assert!(line(&out, "RLock:").contains("depth 3"), "{out}");
+    assert_eq!(
+        out.lines().last(),
+        Some("plain Mutex: try_lock failed (WouldBlock): a blocking lock() here would deadlock")
+    );
+}
+
+#[test]
+fn gil_runs_agree() {
+    let (out, _) = run("gil", &[]);
+    assert!(
+        out.contains("with the GIL:") && out.contains("without the GIL:"),
+        "{out}"
+    );
+    assert!(
+        line(&out, "gil:").starts_with("gil: done, checksums agree"),
+        "{out}"
+    );
+}
+
+#[test]
+fn time_slicing_runs_all_threads() {
+    let (out, _) = run("time_slicing", &[]);
+    let last = line(&out, "time slicing:");
+    let n = numbers(last);
+    let (threads, cores) = (n[0], n[1]);
+    assert_eq!(threads, 2 * cores + 1, "{out}");
+    assert_eq!(
+        out.lines().filter(|l| l.contains(": cpu ")).count() as u64,
+        threads,
+        "{out}"
+    );
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn time_slicing_on_one_core() {
+    let (out, _) = run("time_slicing", &["--cores", "1"]);
+    assert!(
+        out.starts_with("pinned with sched_setaffinity to CPUs ["),
+        "{out}"
+    );
+    assert!(
+        line(&out, "time slicing:").starts_with("time slicing: 3 threads on 1 core(s)"),
+        "{out}"
+    );
+}
