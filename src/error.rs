@@ -31,6 +31,10 @@ pub enum Error {
     PoolUnusable(&'static str),
     #[error("backend `{0}` was used before prepare(workers) was called")]
     NotPrepared(&'static str),
+    #[error("results data: {0}")]
+    Data(String),
+    #[error("drawing the chart `{chart}`: {message}")]
+    Chart { chart: String, message: String },
     #[error("{context}: {source}")]
     Io {
         context: String,

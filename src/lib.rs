@@ -16,11 +16,13 @@
 //!   protocol, a child seen from the parent, and a `multiprocessing.Pool`.
 //! - [`interrupt`]: SIGINT/SIGTERM stop a run, kill its children and clean up.
 //! - [`run`]: timing a sweep of backends and worker counts, as `tvp run` does;
-//!   [`sweep`]: which worker counts (IO goes far past the cores).
+//!   [`sweep`]: which worker counts (IO goes far past the cores), quick mode.
 //! - [`memory`]: peak memory of a run, parent plus children, per worker;
 //!   [`explain_io`]: the IO section's sentences, written from the numbers.
 //! - [`costs`]: the costs underneath (spawn, IPC, locks, context switches),
 //!   each beside its thread-side twin, and sentences written from them.
+//! - [`report`]: criterion's results -> charts and explanations -> `reports/`;
+//!   [`machine`]: the machine info it shows.
 
 pub mod backends;
 pub mod child;
@@ -29,8 +31,10 @@ pub mod costs;
 pub mod error;
 pub mod explain_io;
 pub mod interrupt;
+pub mod machine;
 pub mod memory;
 pub mod pool;
+pub mod report;
 pub mod run;
 pub mod sweep;
 pub mod worker;

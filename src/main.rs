@@ -37,6 +37,9 @@ enum Command {
     List,
     /// Time workloads on backends across worker counts and print a table.
     Run(RunArgs),
+    /// Write the HTML report under reports/ from the results `cargo bench`
+    /// saved. Exits with 3 when there are no results to report.
+    Report(ReportArgs),
     /// The child side of the process backends: reads tasks on stdin, one JSON
     /// line each, and answers on stdout. Exits at end of input.
     #[command(hide = true)]
@@ -130,6 +133,20 @@ fn parse_size(text: &str) -> Result<u64, String> {
     }
 }
 
+#[derive(Debug, clap::Args)]
+struct ReportArgs {
+    /// Where criterion saved its results [default: $CRITERION_HOME, else
+    /// $CARGO_TARGET_DIR/criterion, else target/criterion]
+    #[arg(long)]
+    criterion_dir: Option<std::path::PathBuf>,
+    /// Where to write the report
+    #[arg(long, default_value = "reports")]
+    out: std::path::PathBuf,
+}
+
+/// `tvp report` found no results: it wrote a page saying so.
+const EXIT_NO_RESULTS: u8 = 3;
+
 fn parse_workers(text: &str) -> Result<usize, String> {
     let n: usize = text
         .trim()
@@ -171,6 +188,11 @@ fn main() -> ExitCode {
             }
             result
         }
+        Command::Report(args) => match report(args) {
+            Ok(true) => Ok(true),
+            Ok(false) => return ExitCode::from(EXIT_NO_RESULTS),
+            Err(e) => Err(e),
+        },
         Command::Worker => tvp::worker::main()
             .map(|()| true)
             .context("worker: lost its pipes to the parent"),
@@ -194,6 +216,33 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Writes the report; `Ok(false)` when there were no results to show.
+fn report(args: ReportArgs) -> anyhow::Result<bool> {
+    let mut options = tvp::report::Options::for_project(std::path::Path::new("."));
+    options.out_dir = args.out;
+    if let Some(dir) = args.criterion_dir {
+        options.criterion_dir = dir;
+    }
+    let outcome = tvp::report::generate(&options).context("writing the report")?;
+    for note in &outcome.notes {
+        eprintln!("note: {note}");
+    }
+    let front = outcome.pages[0].display();
+    if outcome.pages_with_data == 0 {
+        eprintln!(
+            "no results to report in {}: run `cargo bench` (or `cargo bench -- --quick`) first; \
+             {front} says so",
+            options.criterion_dir.display()
+        );
+        return Ok(false);
+    }
+    println!("wrote {front} from {} benchmarks", outcome.benchmarks);
+    for page in &outcome.pages[1..] {
+        println!("wrote {}", page.display());
+    }
+    Ok(true)
 }
 
 fn list() {

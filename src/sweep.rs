@@ -76,6 +76,17 @@ pub fn io_max_workers_from_env() -> Result<usize> {
     }
 }
 
+/// Quick mode's worker counts: 1 and the core count (or 1 and 2 on one
+/// core), enough to see whether anything scales.
+pub fn quick_workers(cores: usize) -> Vec<usize> {
+    let mut counts = vec![1, cores.max(2)];
+    counts.dedup();
+    counts
+}
+
+/// How much smaller quick mode makes each workload.
+pub const QUICK_SIZE_DIVISOR: u64 = 4;
+
 /// Whether quick mode was asked for: `cargo bench -- --quick` (criterion's
 /// own flag, seen in `args`) or `TVP_QUICK=1` in the environment (for bench
 /// targets that do not see criterion's flags).
@@ -120,6 +131,22 @@ mod tests {
                 err.contains(bad) && err.contains(IO_MAX_WORKERS_ENV),
                 "{err}"
             );
+        }
+    }
+
+    #[test]
+    fn quick_sweep_has_one_and_the_cores() {
+        assert_eq!(quick_workers(1), vec![1, 2]);
+        assert_eq!(quick_workers(2), vec![1, 2]);
+        assert_eq!(quick_workers(8), vec![1, 8]);
+    }
+
+    #[test]
+    fn quick_flag_is_found_among_the_args() {
+        let args = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert!(quick_requested(args(&["bench", "--bench", "--quick"])));
+        if std::env::var_os("TVP_QUICK").is_none() {
+            assert!(!quick_requested(args(&["bench", "--bench"])));
         }
     }
 }

@@ -1,0 +1,311 @@
+//! `cargo bench --bench scaling`: every CPU- and memory-bound workload on
+//! every backend across worker counts, measured by criterion, then the
+//! report under `reports/`.
+//!
+//! One criterion group per workload, one benchmark per (backend, workers).
+//! Pool spawning, rayon's pool and the workload's fixture are made before
+//! timing; the `process` backend spawns its children inside the timed run,
+//! which is its lesson. Each benchmark's checksum is checked once against
+//! the sequential one, outside the timing, and a mismatch stops the run.
+//!
+//! Each timed run takes 100-300 ms, so samples are few: criterion's minimum
+//! of 10, flat sampling. On the 2-core machine (shared, lightly loaded) the
+//! 64 benchmarks took 148-155 s; `cargo bench --bench scaling -- --quick`
+//! (a quarter of each size, workers 1 and the core count; `TVP_QUICK=1`
+//! does the same) took 25 s.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use criterion::{BenchmarkId, Criterion, SamplingMode};
+use tvp::backends::{self, Backend, Config};
+use tvp::report::criterion::{RunInfo, default_dir};
+use tvp::workloads::{self, Fixture, Job, Kind, run_sequential};
+
+/// Criterion's minimum.
+const SAMPLES: usize = 10;
+/// One or two untimed runs before measuring.
+const WARM_UP: Duration = Duration::from_millis(100);
+/// With runs of 70-250 ms this is ten samples of one or two runs each.
+const MEASUREMENT: Duration = Duration::from_secs(1);
+const QUICK_MEASUREMENT: Duration = Duration::from_millis(300);
+/// Bootstrap resamples for the confidence intervals. Criterion's default,
+/// 100,000, made its analysis and plots take about 10 s per benchmark on the
+/// loaded 2-core machine, longer than the measuring itself; 10,000 is plenty
+/// for 10 samples.
+const RESAMPLES: usize = 10_000;
+/// Criterion's own analysis and plots per benchmark, measured on the 2-core
+/// machine; only used for the estimate printed before the run.
+const OVERHEAD_PER_BENCH: Duration = Duration::from_millis(600);
+
+/// One workload to sweep, with its reference checksum and time.
+struct Plan {
+    job: Job,
+    kind: Kind,
+    cells: Vec<(&'static str, usize)>,
+    expected: u64,
+    sequential: Duration,
+    /// The share of a core the reference run got: below 1, others competed.
+    cpu_share: Option<f64>,
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let quick = tvp::sweep::quick_requested(args.iter().cloned());
+    // `cargo bench -- --quick` switches on criterion's own quick mode.
+    let criterion_quick = args.iter().any(|a| a == "--quick");
+    // Without `--bench` (as under `cargo test --benches`) criterion runs each
+    // benchmark once as a test and saves nothing: leave the report alone.
+    let measuring = args.iter().any(|a| a == "--bench");
+    let config = Config::new(env!("CARGO_BIN_EXE_tvp"));
+    let cores = tvp::cores();
+    let project = Path::new(env!("CARGO_MANIFEST_DIR"));
+
+    let plans = plan(quick, cores);
+    let total: usize = plans.iter().map(|p| p.cells.len()).sum();
+    let estimate: Duration = plans
+        .iter()
+        .flat_map(|p| {
+            p.cells
+                .iter()
+                .map(move |&(b, w)| estimate(p, b, w, cores, quick, criterion_quick))
+        })
+        .sum();
+    println!(
+        "scaling: {} workloads x backends x workers = {total} benchmarks, about {:.0} s{} \
+         ({cores} cores, workers {:?})",
+        plans.len(),
+        estimate.as_secs_f64(),
+        if quick { ", quick mode" } else { "" },
+        plans
+            .first()
+            .map(|p| workers(p.kind, cores, quick))
+            .unwrap_or_default(),
+    );
+
+    let mut criterion = Criterion::default().configure_from_args();
+    let started = Instant::now();
+    let mut index = 0;
+    for plan in &plans {
+        let ran = bench_workload(&mut criterion, plan, &config, quick, &mut index, total);
+        if measuring {
+            record_run(project, plan, &ran, quick, cores);
+        }
+    }
+    criterion.final_summary();
+    println!(
+        "scaling: measured in {:.0} s",
+        started.elapsed().as_secs_f64()
+    );
+    if !measuring {
+        return;
+    }
+
+    match tvp::report::generate(&tvp::report::Options::for_project(project)) {
+        Ok(outcome) => {
+            println!(
+                "report: {} ({} benchmarks read)",
+                outcome.pages[0].display(),
+                outcome.benchmarks
+            );
+            for note in &outcome.notes {
+                println!("report note: {note}");
+            }
+        }
+        Err(e) => eprintln!("report: could not write it: {e}"),
+    }
+}
+
+fn workers(kind: Kind, cores: usize, quick: bool) -> Vec<usize> {
+    if quick {
+        tvp::sweep::quick_workers(cores)
+    } else {
+        tvp::sweep::workers_for(kind, cores)
+    }
+}
+
+/// The sweep, with each workload's reference checksum measured once.
+fn plan(quick: bool, cores: usize) -> Vec<Plan> {
+    workloads::REGISTRY
+        .iter()
+        .filter(|e| matches!(e.kind, Kind::Cpu | Kind::Memory))
+        .map(|entry| {
+            let mut job = Job::new(entry.name).expect("registered workload");
+            if quick {
+                let size = (job.size / tvp::sweep::QUICK_SIZE_DIVISOR).max(1);
+                job = job.with_size(size);
+            }
+            let start = Instant::now();
+            let (expected, cpu_share) = tvp::machine::with_cpu_share(|| run_sequential(&job));
+            let expected = expected
+                .unwrap_or_else(|e| panic!("{}: the sequential reference failed: {e}", entry.name));
+            let sequential = start.elapsed();
+            let counts = workers(entry.kind, cores, quick);
+            let cells = backends::names()
+                .into_iter()
+                .flat_map(|b| {
+                    // Sequential ignores the worker count: measure it once.
+                    let counts = if b == "sequential" {
+                        vec![1]
+                    } else {
+                        counts.clone()
+                    };
+                    counts.into_iter().map(move |w| (b, w))
+                })
+                .collect();
+            Plan {
+                job,
+                kind: entry.kind,
+                cells,
+                expected,
+                sequential,
+                cpu_share,
+            }
+        })
+        .collect()
+}
+
+/// About how long one benchmark takes: warm-up, checksum check, samples.
+fn estimate(
+    plan: &Plan,
+    backend: &str,
+    workers: usize,
+    cores: usize,
+    quick: bool,
+    criterion_quick: bool,
+) -> Duration {
+    let parallel = if matches!(backend, "sequential" | "gil") {
+        1
+    } else {
+        workers.min(cores).max(1)
+    };
+    let run = plan.sequential / parallel as u32;
+    let measuring = if criterion_quick {
+        // Criterion's quick mode: 1 + 2 (+ 4) runs.
+        (run * 7).min(QUICK_MEASUREMENT)
+    } else {
+        let window = if quick {
+            QUICK_MEASUREMENT
+        } else {
+            MEASUREMENT
+        };
+        (run * SAMPLES as u32).max(window)
+    };
+    run * 2 + measuring + OVERHEAD_PER_BENCH
+}
+
+/// The untimed state of one benchmark: its fixture and prepared backend.
+struct Ready {
+    fixture: Fixture,
+    backend: Box<dyn Backend>,
+}
+
+/// Prepares `backend` for `workers` and checks its checksum once.
+fn ready(plan: &Plan, config: &Config, backend: &str, workers: usize) -> Ready {
+    let id = format!("{}/{backend}/{workers}", plan.job.workload);
+    let fixture = plan
+        .job
+        .setup()
+        .unwrap_or_else(|e| panic!("{id}: setting up the workload failed: {e}"));
+    let mut b = backends::create(backend, config).expect("registered backend");
+    b.prepare(workers)
+        .unwrap_or_else(|e| panic!("{id}: prepare({workers}) failed: {e}"));
+    let got = b
+        .execute(&fixture.job)
+        .unwrap_or_else(|e| panic!("{id}: the run failed: {e}"));
+    assert_eq!(
+        got, plan.expected,
+        "{id}: checksum {got} differs from sequential's {}: this backend computed something else",
+        plan.expected
+    );
+    Ready {
+        fixture,
+        backend: b,
+    }
+}
+
+/// Benchmarks one workload; returns the (backend, workers) cells criterion
+/// actually ran (a filter on the command line may skip some).
+fn bench_workload(
+    criterion: &mut Criterion,
+    plan: &Plan,
+    config: &Config,
+    quick: bool,
+    index: &mut usize,
+    total: usize,
+) -> Vec<(String, String)> {
+    let name = plan.job.workload.as_str();
+    let mut group = criterion.benchmark_group(name);
+    group
+        .sampling_mode(SamplingMode::Flat)
+        .sample_size(SAMPLES)
+        .nresamples(RESAMPLES)
+        .warm_up_time(WARM_UP)
+        .measurement_time(if quick {
+            QUICK_MEASUREMENT
+        } else {
+            MEASUREMENT
+        });
+    let mut ran = Vec::new();
+    for &(backend, workers) in &plan.cells {
+        *index += 1;
+        let label = format!("[{index}/{total}] {name}/{backend}/{workers}");
+        let mut state: Option<Ready> = None;
+        let mut measured = false;
+        group.bench_function(BenchmarkId::new(backend, workers), |b| {
+            let ready = state.get_or_insert_with(|| {
+                println!("{label}");
+                ready(plan, config, backend, workers)
+            });
+            measured = true;
+            let job = &ready.fixture.job;
+            let backend = &mut ready.backend;
+            b.iter(|| {
+                backend
+                    .execute(job)
+                    .expect("the run failed after its checksum check")
+            });
+        });
+        // Drops the backend (a pool's children) and the fixture now.
+        drop(state);
+        if measured {
+            ran.push((backend.to_string(), workers.to_string()));
+        }
+    }
+    group.finish();
+    ran
+}
+
+/// Leaves a [`RunInfo`] next to the group's results for the report. Cells
+/// from an earlier run at the same size and mode stay valid; otherwise
+/// only this run's cells count.
+fn record_run(project: &Path, plan: &Plan, ran: &[(String, String)], quick: bool, cores: usize) {
+    if ran.is_empty() {
+        return;
+    }
+    let dir = default_dir(project);
+    let group = plan.job.workload.clone();
+    let mut ids = ran.to_vec();
+    let previous =
+        std::fs::read_to_string(dir.join(&group).join(tvp::report::criterion::RUN_INFO_FILE))
+            .ok()
+            .and_then(|t| serde_json::from_str::<RunInfo>(&t).ok());
+    if let Some(prev) =
+        previous.filter(|p| p.size == plan.job.size && p.quick == quick && p.cores == Some(cores))
+    {
+        ids.extend(prev.ids.into_iter().filter(|id| !ran.contains(id)));
+    }
+    let info = RunInfo {
+        group,
+        kind: plan.kind.to_string(),
+        size: plan.job.size,
+        quick,
+        ids,
+        date: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
+        cores: Some(cores),
+        cpu_share: plan.cpu_share,
+    };
+    if let Err(e) = info.write(&dir) {
+        eprintln!("scaling: {e} (the report will show every result found)");
+    }
+}

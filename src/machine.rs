@@ -1,0 +1,165 @@
+//! The machine a report was measured on: CPU, cores, memory, OS and kernel
+//! (from sysinfo), the Rust compiler, the git revision and the date.
+//!
+//! Every field is best effort: what cannot be found says "unknown" rather
+//! than failing the report.
+
+use serde::{Deserialize, Serialize};
+use sysinfo::{CpuRefreshKind, MemoryRefreshKind, RefreshKind, System};
+
+const UNKNOWN: &str = "unknown";
+
+/// What the report says about the machine.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MachineInfo {
+    pub cpu_brand: String,
+    /// Physical cores, when the OS says.
+    pub physical_cores: Option<usize>,
+    /// Logical cores (hardware threads) this process may use.
+    pub logical_cores: usize,
+    pub memory_bytes: u64,
+    pub os: String,
+    pub kernel: String,
+    /// `rustc -V`.
+    pub rustc: String,
+    /// `git rev-parse --short HEAD`, with `-dirty` when the tree has changes.
+    pub git_revision: String,
+    /// When the information was gathered, RFC 3339 in UTC.
+    pub date: String,
+}
+
+impl MachineInfo {
+    /// Gathers the information now.
+    pub fn detect() -> Self {
+        let refresh = RefreshKind::nothing()
+            .with_cpu(CpuRefreshKind::nothing())
+            .with_memory(MemoryRefreshKind::nothing().with_ram());
+        let system = System::new_with_specifics(refresh).ok();
+        let cpu_brand = system
+            .as_ref()
+            .and_then(|s| s.cpus().first())
+            .map(|c| c.brand().trim().to_string())
+            .filter(|b| !b.is_empty())
+            .unwrap_or_else(|| UNKNOWN.to_string());
+        let memory_bytes = system.as_ref().map_or(0, System::total_memory);
+        MachineInfo {
+            cpu_brand,
+            physical_cores: System::physical_core_count().ok(),
+            logical_cores: crate::cores(),
+            memory_bytes,
+            os: System::long_os_version().unwrap_or_else(|_| UNKNOWN.to_string()),
+            kernel: System::kernel_version().unwrap_or_else(|_| UNKNOWN.to_string()),
+            rustc: command_line("rustc", &["-V"]).unwrap_or_else(|| UNKNOWN.to_string()),
+            git_revision: git_revision().unwrap_or_else(|| UNKNOWN.to_string()),
+            date: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
+        }
+    }
+
+    /// Memory in GiB, for people.
+    pub fn memory_gib(&self) -> f64 {
+        self.memory_bytes as f64 / (1u64 << 30) as f64
+    }
+
+    /// (label, value) pairs in display order.
+    pub fn rows(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("CPU", self.cpu_brand.clone()),
+            (
+                "Cores",
+                format!(
+                    "{} physical, {} logical (usable by this process)",
+                    self.physical_cores
+                        .map_or_else(|| UNKNOWN.to_string(), |n| n.to_string()),
+                    self.logical_cores
+                ),
+            ),
+            ("Memory", format!("{:.1} GiB", self.memory_gib())),
+            ("OS", self.os.clone()),
+            ("Kernel", self.kernel.clone()),
+            ("Rust", self.rustc.clone()),
+            ("Git revision", self.git_revision.clone()),
+            ("Report date", self.date.clone()),
+        ]
+    }
+}
+
+/// CPU time the calling thread has used so far.
+pub fn thread_cpu_time() -> Option<std::time::Duration> {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable timespec for the call's duration.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    (rc == 0).then(|| {
+        std::time::Duration::new(
+            u64::try_from(ts.tv_sec).unwrap_or(0),
+            u32::try_from(ts.tv_nsec).unwrap_or(0),
+        )
+    })
+}
+
+/// Runs `f` on this thread and returns its result with the share of one
+/// core it got (CPU time / wall time). Well below 1.0, other programs were
+/// taking turns on the cores while it ran.
+pub fn with_cpu_share<T>(f: impl FnOnce() -> T) -> (T, Option<f64>) {
+    let cpu0 = thread_cpu_time();
+    let wall = std::time::Instant::now();
+    let out = f();
+    let elapsed = wall.elapsed().as_secs_f64();
+    let share = match (cpu0, thread_cpu_time()) {
+        (Some(a), Some(b)) if elapsed > 0.0 => Some((b - a).as_secs_f64() / elapsed),
+        _ => None,
+    };
+    (out, share)
+}
+
+/// The first line a command prints, or None if it cannot run or fails.
+fn command_line(program: &str, args: &[&str]) -> Option<String> {
+    let out = std::process::Command::new(program)
+        .args(args)
+        .output()
+        .ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.lines()
+        .next()
+        .map(|l| l.trim().to_string())
+        .filter(|l| !l.is_empty())
+}
+
+fn git_revision() -> Option<String> {
+    let rev = command_line("git", &["rev-parse", "--short", "HEAD"])?;
+    let dirty = std::process::Command::new("git")
+        .args(["status", "--porcelain", "--untracked-files=no"])
+        .output()
+        .ok()
+        .is_some_and(|o| o.status.success() && !o.stdout.is_empty());
+    Some(if dirty { format!("{rev}-dirty") } else { rev })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detect_fills_every_field() {
+        let m = MachineInfo::detect();
+        assert!(m.logical_cores >= 1);
+        assert!(!m.date.is_empty() && m.date.ends_with('Z'), "{}", m.date);
+        assert_eq!(m.rows().len(), 8);
+        assert!(m.rows().iter().all(|(_, v)| !v.is_empty()));
+    }
+
+    #[test]
+    fn a_busy_loop_gets_a_share_of_a_core() {
+        let (sum, share) =
+            with_cpu_share(|| (0..5_000_000u64).fold(0u64, |a, i| std::hint::black_box(a ^ i)));
+        std::hint::black_box(sum);
+        let share = share.unwrap();
+        // Not a speed assertion: only that the ratio is a sane fraction.
+        assert!(share > 0.0 && share <= 1.05, "{share}");
+    }
+}

@@ -1,0 +1,229 @@
+//! Reads what criterion saved: for every benchmark,
+//! `<criterion dir>/<group>/<function>/<value>/new/benchmark.json` (its id)
+//! and `new/estimates.json` (its statistics), as critcmp does. Only the
+//! fields used here are parsed, so a change in criterion's format shows up
+//! as a clear note (and a failing test), not as wrong numbers.
+//!
+//! The benches also leave a [`RunInfo`] next to each group's results
+//! (`<group>/tvp-run.json`): what was measured in the latest run, at which
+//! size, and whether it was quick.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// The name of the file a bench writes in each group's directory.
+pub const RUN_INFO_FILE: &str = "tvp-run.json";
+
+/// Where criterion writes: `$CRITERION_HOME`, else `$CARGO_TARGET_DIR/criterion`,
+/// else `<project>/target/criterion`, the order criterion itself uses.
+pub fn default_dir(project: &Path) -> PathBuf {
+    if let Some(home) = std::env::var_os("CRITERION_HOME") {
+        return PathBuf::from(home);
+    }
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(target) => project.join(target).join("criterion"),
+        None => project.join("target").join("criterion"),
+    }
+}
+
+/// One benchmark's id and timing, in nanoseconds per iteration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Benchmark {
+    /// The benchmark group: a workload name for the scaling bench.
+    pub group: String,
+    /// The function id: a backend name for the scaling bench.
+    pub function: Option<String>,
+    /// The parameter: a worker count for the scaling bench.
+    pub value: Option<String>,
+    pub median_ns: f64,
+    /// Bounds of the median's confidence interval.
+    pub ci_low_ns: f64,
+    pub ci_high_ns: f64,
+    /// For example 0.95.
+    pub confidence_level: f64,
+    pub mean_ns: f64,
+    /// The benchmark's `new/` directory.
+    pub dir: PathBuf,
+}
+
+/// Everything found under a criterion directory, with a note for each thing
+/// that could not be read.
+#[derive(Debug, Clone, Default)]
+pub struct Scan {
+    pub benchmarks: Vec<Benchmark>,
+    pub runs: Vec<RunInfo>,
+    pub notes: Vec<String>,
+}
+
+impl Scan {
+    /// The benchmarks of one group.
+    pub fn group<'a>(&'a self, group: &'a str) -> impl Iterator<Item = &'a Benchmark> + 'a {
+        self.benchmarks.iter().filter(move |b| b.group == group)
+    }
+
+    /// The latest run's description of a group, if a bench left one.
+    pub fn run(&self, group: &str) -> Option<&RunInfo> {
+        self.runs.iter().find(|r| r.group == group)
+    }
+}
+
+/// What a bench measured in its latest run of one group.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunInfo {
+    pub group: String,
+    /// `cpu`, `memory`, `io`, or a bench's own kind of group.
+    pub kind: String,
+    /// Items per run (the workload's size).
+    pub size: u64,
+    /// Measured in quick mode: fewer samples, smaller sizes.
+    pub quick: bool,
+    /// The (function, value) ids measured, e.g. ("rayon", "2"). Results
+    /// for other ids are left over from an earlier run.
+    pub ids: Vec<(String, String)>,
+    /// RFC 3339 date of the run.
+    pub date: String,
+    /// The machine's usable cores during the run.
+    #[serde(default)]
+    pub cores: Option<usize>,
+    /// The share of one core the sequential reference run got (CPU time /
+    /// wall time); well below 1.0, other programs were competing.
+    #[serde(default)]
+    pub cpu_share: Option<f64>,
+}
+
+impl RunInfo {
+    /// Writes this next to the group's criterion results.
+    pub fn write(&self, criterion_dir: &Path) -> Result<()> {
+        let dir = criterion_dir.join(&self.group);
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
+        let path = dir.join(RUN_INFO_FILE);
+        let text = serde_json::to_string_pretty(self).expect("a RunInfo always serialises");
+        std::fs::write(&path, text).map_err(|e| Error::io(format!("writing {}", path.display()), e))
+    }
+
+    /// Whether the latest run measured this benchmark.
+    pub fn measured(&self, b: &Benchmark) -> bool {
+        self.ids.iter().any(|(f, v)| {
+            b.function.as_deref() == Some(f.as_str()) && b.value.as_deref() == Some(v.as_str())
+        })
+    }
+}
+
+#[derive(Deserialize)]
+struct IdFile {
+    group_id: String,
+    function_id: Option<String>,
+    value_str: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct EstimatesFile {
+    mean: EstimateFile,
+    median: EstimateFile,
+}
+
+#[derive(Deserialize)]
+struct EstimateFile {
+    confidence_interval: IntervalFile,
+    point_estimate: f64,
+}
+
+#[derive(Deserialize)]
+struct IntervalFile {
+    confidence_level: f64,
+    lower_bound: f64,
+    upper_bound: f64,
+}
+
+/// Reads every benchmark under `dir`. Never fails: a missing directory or a
+/// file that cannot be read becomes a note saying what to do.
+pub fn scan(dir: &Path) -> Scan {
+    let mut scan = Scan::default();
+    if !dir.is_dir() {
+        scan.notes.push(format!(
+            "No criterion results in {}: run `cargo bench` (or `cargo bench -- --quick`) first.",
+            dir.display()
+        ));
+        return scan;
+    }
+    let entries = walkdir::WalkDir::new(dir)
+        .max_depth(5)
+        .sort_by_file_name()
+        .into_iter()
+        // criterion's own HTML report lives in `report/` directories.
+        .filter_entry(|e| e.file_name() != "report");
+    for entry in entries {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                scan.notes
+                    .push(format!("Could not read part of {}: {e}", dir.display()));
+                continue;
+            }
+        };
+        let path = entry.path();
+        if entry.file_type().is_dir() && entry.file_name() == "new" {
+            if path.join("benchmark.json").exists() {
+                match read_benchmark(path) {
+                    Ok(b) => scan.benchmarks.push(b),
+                    Err(e) => scan.notes.push(format!(
+                        "Skipped the results in {}: {e}. Run `cargo bench` again to re-measure it.",
+                        path.display()
+                    )),
+                }
+            }
+        } else if entry.file_type().is_file() && entry.file_name() == RUN_INFO_FILE {
+            match read_json::<RunInfo>(path) {
+                Ok(run) => scan.runs.push(run),
+                Err(e) => scan.notes.push(format!(
+                    "Ignored {}: {e}. All results found for that group are shown.",
+                    path.display()
+                )),
+            }
+        }
+    }
+    scan
+}
+
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read it ({e})"))?;
+    serde_json::from_str(&text).map_err(|e| {
+        let name = path.file_name().unwrap_or_default().to_string_lossy();
+        format!("{name} is not in the expected format ({e})")
+    })
+}
+
+fn read_benchmark(new_dir: &Path) -> Result<Benchmark, String> {
+    let id: IdFile = read_json(&new_dir.join("benchmark.json"))?;
+    let estimates_path = new_dir.join("estimates.json");
+    if !estimates_path.exists() {
+        return Err("estimates.json is missing (the run was interrupted?)".into());
+    }
+    let est: EstimatesFile = read_json(&estimates_path)?;
+    let median = est.median;
+    let finite = [
+        median.point_estimate,
+        median.confidence_interval.lower_bound,
+        median.confidence_interval.upper_bound,
+    ];
+    if finite.iter().any(|v| !v.is_finite() || *v <= 0.0) {
+        return Err(format!(
+            "estimates.json holds an unusable median {finite:?}"
+        ));
+    }
+    Ok(Benchmark {
+        group: id.group_id,
+        function: id.function_id,
+        value: id.value_str,
+        median_ns: median.point_estimate,
+        ci_low_ns: median.confidence_interval.lower_bound,
+        ci_high_ns: median.confidence_interval.upper_bound,
+        confidence_level: median.confidence_interval.confidence_level,
+        mean_ns: est.mean.point_estimate,
+        dir: new_dir.to_path_buf(),
+    })
+}

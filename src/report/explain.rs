@@ -1,0 +1,453 @@
+//! Sentences written from the measured numbers, one short paragraph per
+//! chart. Nothing here is fixed prose about results: change the numbers and
+//! the sentences change.
+
+/// One backend's measured curve: `(workers, value)` sorted by workers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Curve {
+    pub backend: String,
+    pub points: Vec<(usize, f64)>,
+}
+
+impl Curve {
+    pub fn new(backend: &str, points: Vec<(usize, f64)>) -> Self {
+        let mut points = points;
+        points.sort_by_key(|p| p.0);
+        Curve {
+            backend: backend.to_string(),
+            points,
+        }
+    }
+
+    /// The value at exactly `workers`.
+    pub fn at(&self, workers: usize) -> Option<f64> {
+        self.points.iter().find(|p| p.0 == workers).map(|p| p.1)
+    }
+
+    /// The highest value and its worker count.
+    pub fn max(&self) -> Option<(usize, f64)> {
+        self.points
+            .iter()
+            .copied()
+            .reduce(|a, b| if b.1 > a.1 { b } else { a })
+    }
+}
+
+/// Speedup that grows less than this factor from one measured worker count
+/// to the next counts as "scaling stopped".
+pub const STOP_GROWTH: f64 = 1.05;
+
+/// The worker count past which speedup grows less than 5%; None if it grows
+/// by more up to the last point.
+pub fn scaling_stops(points: &[(usize, f64)]) -> Option<usize> {
+    points
+        .windows(2)
+        .find(|w| w[1].1 < w[0].1 * STOP_GROWTH)
+        .map(|w| w[0].0)
+}
+
+/// The worker count to compare backends at: the core count if measured,
+/// else the largest measured count below it, else the smallest measured.
+pub fn comparison_point(curves: &[Curve], cores: usize) -> Option<usize> {
+    let all: Vec<usize> = curves
+        .iter()
+        .flat_map(|c| c.points.iter().map(|p| p.0))
+        .collect();
+    all.iter()
+        .copied()
+        .filter(|&w| w <= cores)
+        .max()
+        .or_else(|| all.iter().copied().min())
+}
+
+fn percent(x: f64) -> String {
+    format!("{:.0}%", 100.0 * x)
+}
+
+/// Milliseconds with sensible precision.
+pub fn ms(v: f64) -> String {
+    if v < 10.0 {
+        format!("{v:.2} ms")
+    } else if v < 100.0 {
+        format!("{v:.1} ms")
+    } else {
+        format!("{v:.0} ms")
+    }
+}
+
+/// "1 worker", "4 workers".
+pub fn workers_word(n: usize) -> String {
+    if n == 1 {
+        "1 worker".into()
+    } else {
+        format!("{n} workers")
+    }
+}
+
+/// The backend with the highest value at `workers`.
+fn best_at(curves: &[Curve], workers: usize) -> Option<(&Curve, f64)> {
+    curves
+        .iter()
+        .filter_map(|c| c.at(workers).map(|v| (c, v)))
+        .reduce(|a, b| if b.1 > a.1 { b } else { a })
+}
+
+/// The highest value at two or more workers (one worker says nothing about
+/// parallelism), or at any count if only one was measured.
+fn parallel_max(curve: &Curve) -> Option<(usize, f64)> {
+    let parallel = Curve {
+        backend: curve.backend.clone(),
+        points: curve.points.iter().copied().filter(|p| p.0 >= 2).collect(),
+    };
+    parallel.max().or_else(|| curve.max())
+}
+
+/// The speedup chart: the best backend at the core count and its
+/// efficiency, where it stops scaling, what the gil line shows, and the
+/// Amdahl fit. `curves` are speedups over sequential, without sequential.
+pub fn speedup(cores: usize, curves: &[Curve], fit: Option<(&str, f64)>) -> Vec<String> {
+    let mut out = Vec::new();
+    let Some(at) = comparison_point(curves, cores) else {
+        return vec!["No parallel backend was measured.".into()];
+    };
+    let where_ = if at == cores {
+        format!("At {}, this machine's core count,", workers_word(at))
+    } else {
+        format!(
+            "At {} (the most measured up to the {cores} cores),",
+            workers_word(at)
+        )
+    };
+    if let Some((best, s)) = best_at(curves, at) {
+        out.push(format!(
+            "{where_} {} is fastest: {s:.2}x the sequential speed, {} efficiency.",
+            best.backend,
+            percent(s / at as f64)
+        ));
+        match scaling_stops(&best.points) {
+            Some(1) => out.push(format!(
+                "{} does not scale: 2 workers or more are less than 5% faster than 1.",
+                best.backend
+            )),
+            Some(k) => out.push(format!(
+                "{} stops scaling at {}: past it, speedup grows less than 5% ({}).",
+                best.backend,
+                workers_word(k),
+                if k >= cores {
+                    "there are no more cores to use"
+                } else {
+                    "something other than cores limits it"
+                }
+            )),
+            None => {
+                if let Some(&(last, _)) = best.points.last() {
+                    out.push(format!(
+                        "{} still gains more than 5% at {}, the most measured.",
+                        best.backend,
+                        workers_word(last)
+                    ));
+                }
+            }
+        }
+    }
+    if let Some((w, s)) = curves
+        .iter()
+        .find(|c| c.backend == "gil")
+        .and_then(parallel_max)
+    {
+        if s < 1.2 {
+            out.push(format!(
+                "gil stayed at {s:.2}x or below: the lock lets one thread compute at a time, \
+                 as CPython's GIL does."
+            ));
+        } else {
+            out.push(format!(
+                "gil reached {s:.2}x at {}: this workload spends time outside the lock \
+                 (waiting), where a GIL lets other threads run.",
+                workers_word(w)
+            ));
+        }
+    }
+    if let Some((backend, f)) = fit {
+        if f > 0.9 {
+            out.push(format!(
+                "The Amdahl fit to {backend} finds almost nothing parallel ({:.0}% serial): \
+                 in this run more cores did not help it.",
+                100.0 * f
+            ));
+        } else if f < 0.005 {
+            out.push(format!(
+                "The Amdahl fit to {backend} finds no serial part: it scales as if fully \
+                 parallel, up to the cores."
+            ));
+        } else {
+            out.push(format!(
+                "The Amdahl fit to {backend} gives a serial fraction of {:.1}%: no number of \
+                 cores could take it past {}x.",
+                100.0 * f,
+                if f > 0.1 {
+                    format!("{:.1}", 1.0 / f)
+                } else {
+                    format!("{:.0}", 1.0 / f)
+                }
+            ));
+        }
+    }
+    out
+}
+
+/// The efficiency chart: the spread at the core count, the fall past the
+/// cores, and the overhead each backend shows at one worker. `curves` are
+/// efficiencies (speedup / workers), without sequential.
+pub fn efficiency(cores: usize, curves: &[Curve]) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(at) = comparison_point(curves, cores) {
+        let mut at_cores: Vec<(&str, f64)> = curves
+            .iter()
+            .filter_map(|c| c.at(at).map(|e| (c.backend.as_str(), e)))
+            .collect();
+        at_cores.sort_by(|a, b| a.1.total_cmp(&b.1));
+        if let (Some(lo), Some(hi)) = (at_cores.first(), at_cores.last()) {
+            out.push(format!(
+                "At {}, efficiency runs from {} ({}) to {} ({}).",
+                workers_word(at),
+                percent(lo.1),
+                lo.0,
+                percent(hi.1),
+                hi.0
+            ));
+        }
+    }
+    let most = curves
+        .iter()
+        .flat_map(|c| c.points.iter().map(|p| p.0))
+        .max();
+    if let Some(most) = most.filter(|&m| m > cores) {
+        if let Some((best, e)) = best_at(curves, most) {
+            out.push(format!(
+                "At {most} workers, more than the {cores} cores, the best is {} at {}: \
+                 the extra workers only take turns on the same cores.",
+                best.backend,
+                percent(e)
+            ));
+        }
+    }
+    let worst_at_one = curves
+        .iter()
+        .filter_map(|c| c.at(1).map(|e| (c.backend.as_str(), e)))
+        .min_by(|a, b| a.1.total_cmp(&b.1));
+    if let Some((backend, e)) = worst_at_one {
+        if e < 0.95 {
+            out.push(format!(
+                "With one worker, {backend} ran at {} of sequential speed: its machinery \
+                 (spawning, pipes or locking) cost the other {}.",
+                percent(e),
+                percent(1.0 - e)
+            ));
+        } else {
+            out.push(format!(
+                "With one worker every backend kept at least {} of sequential speed: \
+                 their machinery costs little next to this workload.",
+                percent(e)
+            ));
+        }
+    }
+    out
+}
+
+/// One bar or point of the absolute-time chart.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Timing {
+    pub backend: String,
+    pub workers: usize,
+    pub median_ms: f64,
+    pub low_ms: f64,
+    pub high_ms: f64,
+}
+
+impl Timing {
+    /// Half the confidence interval's width relative to the median.
+    pub fn relative_spread(&self) -> f64 {
+        (self.high_ms - self.low_ms) / 2.0 / self.median_ms
+    }
+}
+
+/// The absolute-time chart: the sequential time, the fastest cell, and how
+/// wide the confidence intervals are (the noise).
+pub fn times(timings: &[Timing]) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(seq) = timings.iter().find(|t| t.backend == "sequential") {
+        out.push(format!(
+            "Sequential took {} (confidence interval {} to {}).",
+            ms(seq.median_ms),
+            ms(seq.low_ms),
+            ms(seq.high_ms)
+        ));
+    }
+    if let Some(fast) = timings
+        .iter()
+        .min_by(|a, b| a.median_ms.total_cmp(&b.median_ms))
+    {
+        out.push(format!(
+            "The fastest was {} with {}: {}.",
+            fast.backend,
+            workers_word(fast.workers),
+            ms(fast.median_ms)
+        ));
+    }
+    if let Some(wide) = timings
+        .iter()
+        .max_by(|a, b| a.relative_spread().total_cmp(&b.relative_spread()))
+    {
+        let p = 100.0 * wide.relative_spread();
+        if p > 5.0 {
+            out.push(format!(
+                "The widest interval, ±{p:.0}% ({} with {}), shows noise: differences \
+                 smaller than that may not repeat.",
+                wide.backend,
+                workers_word(wide.workers)
+            ));
+        } else {
+            out.push(format!(
+                "Every interval is within ±{p:.1}%: larger differences are real on this machine."
+            ));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn curves() -> Vec<Curve> {
+        vec![
+            Curve::new("threads", vec![(1, 0.99), (2, 1.70), (4, 1.75)]),
+            Curve::new("rayon", vec![(1, 0.98), (2, 1.93), (4, 1.94)]),
+            Curve::new("gil", vec![(1, 0.99), (2, 0.98), (4, 0.97)]),
+            Curve::new("process", vec![(1, 0.90), (2, 1.60), (4, 1.70)]),
+        ]
+    }
+
+    #[test]
+    fn scaling_stop_is_the_last_count_that_gained_five_percent() {
+        assert_eq!(scaling_stops(&[(1, 1.0), (2, 1.9), (4, 1.92)]), Some(2));
+        assert_eq!(scaling_stops(&[(1, 1.0), (2, 1.02)]), Some(1));
+        assert_eq!(scaling_stops(&[(1, 1.0), (2, 1.9), (4, 3.5)]), None);
+        assert_eq!(scaling_stops(&[(1, 1.0)]), None);
+    }
+
+    #[test]
+    fn speedup_names_the_best_backend_its_stop_the_gil_and_the_fit() {
+        let text = speedup(2, &curves(), Some(("rayon", 0.036))).join(" ");
+        assert!(
+            text.contains("At 2 workers, this machine's core count, rayon is fastest: 1.93x"),
+            "{text}"
+        );
+        assert!(text.contains("96% efficiency"), "{text}");
+        assert!(text.contains("rayon stops scaling at 2 workers"), "{text}");
+        assert!(text.contains("no more cores"), "{text}");
+        assert!(text.contains("gil stayed at 0.98x"), "{text}");
+        assert!(
+            text.contains("serial fraction of 3.6%") && text.contains("past 28x"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn speedup_follows_the_numbers() {
+        let curves = vec![
+            Curve::new("pool", vec![(1, 0.97), (2, 1.96), (4, 3.9), (8, 7.5)]),
+            Curve::new("gil", vec![(1, 1.0), (2, 1.8), (4, 3.0), (8, 3.1)]),
+        ];
+        let text = speedup(4, &curves, Some(("pool", 0.001))).join(" ");
+        assert!(
+            text.contains("At 4 workers, this machine's core count, pool is fastest: 3.90x"),
+            "{text}"
+        );
+        assert!(
+            text.contains("pool still gains more than 5% at 8 workers"),
+            "{text}"
+        );
+        assert!(text.contains("gil reached 3.10x at 8 workers"), "{text}");
+        assert!(text.contains("no serial part"), "{text}");
+        // The core count was not measured: compare at the largest count below it.
+        let text = speedup(3, &curves, None).join(" ");
+        assert!(
+            text.contains("At 2 workers (the most measured up to the 3 cores), pool"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn gil_is_judged_at_two_workers_or_more_and_a_serial_fit_says_so() {
+        let curves = vec![Curve::new("gil", vec![(1, 1.33), (2, 0.9)])];
+        let text = speedup(2, &curves, Some(("gil", 1.0))).join(" ");
+        assert!(text.contains("gil stayed at 0.90x or below"), "{text}");
+        assert!(
+            text.contains("finds almost nothing parallel (100% serial)"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn efficiency_reports_spread_oversubscription_and_overhead() {
+        let effs: Vec<Curve> = curves()
+            .into_iter()
+            .map(|c| {
+                let pts = c.points.iter().map(|&(w, s)| (w, s / w as f64)).collect();
+                Curve::new(&c.backend, pts)
+            })
+            .collect();
+        let text = efficiency(2, &effs).join(" ");
+        assert!(
+            text.contains("At 2 workers, efficiency runs from 49% (gil) to 96% (rayon)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("At 4 workers, more than the 2 cores, the best is rayon at 48%"),
+            "{text}"
+        );
+        assert!(
+            text.contains("With one worker, process ran at 90%"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn times_give_sequential_fastest_and_noise() {
+        let t = |b: &str, w, m, lo, hi| Timing {
+            backend: b.into(),
+            workers: w,
+            median_ms: m,
+            low_ms: lo,
+            high_ms: hi,
+        };
+        let text = times(&[
+            t("sequential", 1, 240.0, 238.0, 243.0),
+            t("rayon", 2, 124.0, 120.0, 150.0),
+        ])
+        .join(" ");
+        assert!(
+            text.contains("Sequential took 240 ms (confidence interval 238 ms to 243 ms)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("The fastest was rayon with 2 workers: 124 ms"),
+            "{text}"
+        );
+        assert!(text.contains("±12% (rayon with 2 workers)"), "{text}");
+        let quiet = times(&[t("sequential", 1, 9.5, 9.4, 9.6)]).join(" ");
+        assert!(quiet.contains("within ±1.1%"), "{quiet}");
+    }
+
+    #[test]
+    fn nothing_measured_says_so() {
+        assert_eq!(
+            speedup(2, &[], None),
+            vec!["No parallel backend was measured."]
+        );
+        assert!(efficiency(2, &[]).is_empty());
+        assert!(times(&[]).is_empty());
+    }
+}

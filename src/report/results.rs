@@ -1,0 +1,150 @@
+//! The scaling results as rows: one per (workload, backend, workers), with
+//! the median time, its confidence interval, the speedup over `sequential`
+//! and the efficiency. Written to `results.json` and `results.csv` for
+//! anyone who wants the numbers without the page.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use super::criterion::Scan;
+use crate::error::{Error, Result};
+
+/// One measured cell of the scaling sweep.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResultRow {
+    pub workload: String,
+    /// `cpu`, `memory` or `io`.
+    pub kind: String,
+    pub backend: String,
+    pub workers: usize,
+    /// Items per run, when the bench recorded it.
+    pub size: Option<u64>,
+    /// Measured in quick mode.
+    pub quick: bool,
+    pub median_ms: f64,
+    pub ci_low_ms: f64,
+    pub ci_high_ms: f64,
+    /// Sequential median / this median; None without a sequential result.
+    pub speedup: Option<f64>,
+    /// Speedup / workers: 1.0 means every worker was fully used.
+    pub efficiency: Option<f64>,
+}
+
+/// Below this share of a core for a single-threaded run, the machine was busy.
+pub const BUSY_SHARE: f64 = 0.9;
+
+/// The rows of one workload's group, ordered by backend (registry order)
+/// then workers, and notes on what was left out.
+pub fn workload_rows(scan: &Scan, workload: &str, kind: &str) -> (Vec<ResultRow>, Vec<String>) {
+    let mut notes = Vec::new();
+    let run = scan.run(workload);
+    let mut rows = Vec::new();
+    let mut stale = 0;
+    for b in scan.group(workload) {
+        if run.is_some_and(|r| !r.measured(b)) {
+            stale += 1;
+            continue;
+        }
+        let (Some(backend), Some(workers)) = (&b.function, &b.value) else {
+            notes.push(format!(
+                "{workload}: skipped a result without a backend and worker count ({}).",
+                b.dir.display()
+            ));
+            continue;
+        };
+        let Ok(workers) = workers.parse::<usize>() else {
+            notes.push(format!(
+                "{workload}/{backend}: `{workers}` is not a worker count; skipped."
+            ));
+            continue;
+        };
+        rows.push(ResultRow {
+            workload: workload.to_string(),
+            kind: run.map_or_else(|| kind.to_string(), |r| r.kind.clone()),
+            backend: backend.clone(),
+            workers,
+            size: run.map(|r| r.size),
+            quick: run.is_some_and(|r| r.quick),
+            median_ms: b.median_ns / 1e6,
+            ci_low_ms: b.ci_low_ns / 1e6,
+            ci_high_ms: b.ci_high_ns / 1e6,
+            speedup: None,
+            efficiency: None,
+        });
+    }
+    if let Some(share) = run.and_then(|r| r.cpu_share).filter(|&s| s < BUSY_SHARE) {
+        notes.push(format!(
+            "{workload}: its sequential reference run got only {:.0}% of a core: other \
+             programs were using the CPU, so these numbers are noisy and understate the \
+             machine. Measure again on a quiet machine.",
+            100.0 * share
+        ));
+    }
+    if stale > 0 {
+        notes.push(format!(
+            "{workload}: left out {stale} older result(s) that its latest run did not measure."
+        ));
+    }
+    let order = |name: &str| {
+        crate::backends::REGISTRY
+            .iter()
+            .position(|e| e.name == name)
+            .unwrap_or(usize::MAX)
+    };
+    rows.sort_by(|a, b| {
+        (order(&a.backend), &a.backend, a.workers).cmp(&(order(&b.backend), &b.backend, b.workers))
+    });
+    let sequential = rows
+        .iter()
+        .find(|r| r.backend == "sequential")
+        .map(|r| r.median_ms);
+    match sequential {
+        Some(seq) => {
+            for r in &mut rows {
+                let s = seq / r.median_ms;
+                r.speedup = Some(s);
+                r.efficiency = Some(s / r.workers as f64);
+            }
+        }
+        None if !rows.is_empty() => notes.push(format!(
+            "{workload}: no sequential result, so no speedups. Run `cargo bench --bench scaling`."
+        )),
+        None => {}
+    }
+    (rows, notes)
+}
+
+/// Writes `rows` as pretty JSON.
+pub fn write_json(rows: &[ResultRow], path: &Path) -> Result<()> {
+    let text = serde_json::to_string_pretty(rows).expect("result rows always serialise");
+    std::fs::write(path, text).map_err(|e| Error::io(format!("writing {}", path.display()), e))
+}
+
+/// Reads rows written by [`write_json`].
+pub fn read_json(path: &Path) -> Result<Vec<ResultRow>> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
+    serde_json::from_str(&text).map_err(|e| Error::Data(format!("{}: {e}", path.display())))
+}
+
+/// Writes `rows` as CSV with a header line; a missing speedup is an empty field.
+pub fn write_csv(rows: &[ResultRow], path: &Path) -> Result<()> {
+    let data = |e: csv::Error| Error::Data(format!("writing {}: {e}", path.display()));
+    let mut out = csv::Writer::from_path(path).map_err(data)?;
+    for row in rows {
+        out.serialize(row).map_err(data)?;
+    }
+    out.flush()
+        .map_err(|e| Error::io(format!("writing {}", path.display()), e))
+}
+
+/// Reads rows written by [`write_csv`].
+pub fn read_csv(path: &Path) -> Result<Vec<ResultRow>> {
+    let data = |e: csv::Error| Error::Data(format!("reading {}: {e}", path.display()));
+    let mut input = csv::Reader::from_path(path).map_err(data)?;
+    input
+        .deserialize()
+        .collect::<std::result::Result<_, _>>()
+        .map_err(data)
+}
