@@ -9,6 +9,7 @@
 
 use std::hint::black_box;
 use std::path::Path;
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput};
@@ -18,6 +19,24 @@ use tvp::costs::locks::{self, Contention, LockKind};
 use tvp::costs::spawn::{self, LargeParent, ProcessPoolTask, ThreadPoolTask};
 use tvp::costs::switch::{self, PingPong};
 use tvp::costs::{Side, estimates, explain};
+use tvp::report::criterion::{RunInfo, default_dir};
+
+/// (group, function, value) of every benchmark this run measured.
+static RAN: Mutex<Vec<(String, String, String)>> = Mutex::new(Vec::new());
+
+/// Records that a benchmark ran (criterion only calls the closures of the
+/// benchmarks its filter selects).
+fn mark(group: &str, function: &str, value: Option<String>) {
+    let id = (
+        group.to_string(),
+        function.to_string(),
+        value.unwrap_or_default(),
+    );
+    let mut ran = RAN.lock().expect("no panics while recording");
+    if !ran.contains(&id) {
+        ran.push(id);
+    }
+}
 
 fn exe() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_tvp"))
@@ -42,11 +61,10 @@ const STEPS: usize = 5;
 
 impl Plan {
     fn new() -> Plan {
-        let quick = std::env::var("TVP_QUICK").is_ok_and(|v| !v.is_empty() && v != "0")
-            || std::env::args().any(|a| a == "--quick");
+        let quick = tvp::sweep::quick_requested(std::env::args());
         let cores = tvp::cores();
         let (sizes, contenders) = if quick {
-            (vec![64, 1 << 20], vec![1, cores.max(2)])
+            (vec![64, 1 << 20], tvp::sweep::quick_workers(cores))
         } else {
             (ipc::SIZES.to_vec(), tvp::default_workers(cores))
         };
@@ -121,36 +139,44 @@ fn bench_spawn(c: &mut Criterion, plan: &mut Plan) {
     let mut g = c.benchmark_group(spawn::GROUP);
     g.sampling_mode(SamplingMode::Flat);
     g.bench_function(spawn::THREAD, |b| {
+        mark(spawn::GROUP, spawn::THREAD, None);
         b.iter(|| spawn::thread_spawn_join(black_box(1)))
     });
     let mut pool = None;
     g.bench_function(spawn::RAYON_TASK, |b| {
+        mark(spawn::GROUP, spawn::RAYON_TASK, None);
         let pool = lazy(&mut pool, || ThreadPoolTask::new(tvp::cores()));
         b.iter(|| pool.spawn_task(black_box(1)))
     });
     g.bench_function(spawn::THREAD_POOL_TASK, |b| {
+        mark(spawn::GROUP, spawn::THREAD_POOL_TASK, None);
         let pool = lazy(&mut pool, || ThreadPoolTask::new(tvp::cores()));
         b.iter(|| pool.round_trip())
     });
     drop(pool);
     let mut procs = None;
     g.bench_function(spawn::PROCESS_POOL_TASK, |b| {
+        mark(spawn::GROUP, spawn::PROCESS_POOL_TASK, None);
         let procs = lazy(&mut procs, || ProcessPoolTask::new(exe()));
         b.iter(|| procs.round_trip().expect("process pool round trip"))
     });
     drop(procs);
     let truth = spawn::true_program().expect("the trivial program");
     g.bench_function(spawn::COMMAND_TRUE, |b| {
+        mark(spawn::GROUP, spawn::COMMAND_TRUE, None);
         b.iter(|| spawn::command_run(&truth).expect("spawn /bin/true"))
     });
     g.bench_function(spawn::COMMAND_WORKER, |b| {
+        mark(spawn::GROUP, spawn::COMMAND_WORKER, None);
         b.iter(|| spawn::worker_spawn_wait(exe()).expect("spawn tvp worker"))
     });
     g.bench_function(spawn::FORK, |b| {
+        mark(spawn::GROUP, spawn::FORK, None);
         b.iter(|| spawn::fork_wait().expect("fork"))
     });
     let mut big = None;
     g.bench_function(spawn::FORK_LARGE, |b| {
+        mark(spawn::GROUP, spawn::FORK_LARGE, None);
         lazy(&mut big, || LargeParent::new(1 << 30));
         b.iter(|| spawn::fork_wait().expect("fork"))
     });
@@ -164,6 +190,7 @@ fn bench_ipc(c: &mut Criterion, plan: &mut Plan) {
     for (m, side) in Plan::latency_links() {
         let mut link = None;
         g.bench_function(ipc::bench_id(m, side), |b| {
+            mark(ipc::LATENCY_GROUP, &ipc::bench_id(m, side), None);
             let link = lazy(&mut link, || Link::new(m, side, 1, Some(exe())));
             b.iter(|| link.round_trip(black_box(7)).expect("round trip"))
         });
@@ -180,6 +207,11 @@ fn bench_ipc(c: &mut Criterion, plan: &mut Plan) {
                 BenchmarkId::new(ipc::bench_id(m, side), size),
                 &size,
                 |b, &size| {
+                    mark(
+                        ipc::THROUGHPUT_GROUP,
+                        &ipc::bench_id(m, side),
+                        Some(size.to_string()),
+                    );
                     let link = lazy(&mut link, || Link::new(m, side, size, Some(exe())));
                     b.iter(|| link.round_trip(black_box(7)).expect("round trip"))
                 },
@@ -199,6 +231,7 @@ fn bench_locks(c: &mut Criterion, plan: &mut Plan) {
             g.throughput(Throughput::Elements(n as u64 * ops));
             let mut contention = None;
             g.bench_with_input(BenchmarkId::new(kind.name(), n), &n, |b, &n| {
+                mark(locks::GROUP, kind.name(), Some(n.to_string()));
                 let contention = lazy(&mut contention, || Contention::new(kind, n, Some(exe())));
                 b.iter(|| contention.batch(ops).expect("lock batch"))
             });
@@ -217,6 +250,7 @@ fn bench_switch(c: &mut Criterion, plan: &mut Plan) {
     for side in [Side::Thread, Side::Process] {
         let mut pp = None;
         g.bench_function(side.name(), |b| {
+            mark(switch::GROUP, side.name(), None);
             let pp = lazy(&mut pp, || PingPong::new(side, Some(exe())));
             // A round trip is two switches: report one.
             b.iter_custom(|iters| {
@@ -231,14 +265,52 @@ fn bench_switch(c: &mut Criterion, plan: &mut Plan) {
     g.finish();
 }
 
-/// Prints the sentences the report will show, from what criterion saved.
-fn print_explanations() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let dir = estimates::criterion_dir(root);
-    let Ok(e) = estimates::Estimates::read(&dir) else {
-        eprintln!("(could not read {} back)", dir.display());
-        return;
-    };
+/// Records which benchmarks of each group this run measured, so the report
+/// leaves out results from earlier runs of benchmarks no longer selected.
+fn record_runs(plan: &Plan, ran: &[(String, String, String)]) {
+    let dir = default_dir(Path::new(env!("CARGO_MANIFEST_DIR")));
+    let mut groups: Vec<&str> = ran.iter().map(|(g, ..)| g.as_str()).collect();
+    groups.sort_unstable();
+    groups.dedup();
+    for group in groups {
+        let mut ids: Vec<(String, String)> = ran
+            .iter()
+            .filter(|(g, ..)| g == group)
+            .map(|(_, f, v)| (f.clone(), v.clone()))
+            .collect();
+        let info_path = dir.join(group).join(tvp::report::criterion::RUN_INFO_FILE);
+        let previous = std::fs::read_to_string(info_path)
+            .ok()
+            .and_then(|t| serde_json::from_str::<RunInfo>(&t).ok());
+        // A filtered run adds to a previous run of the same kind.
+        if let Some(prev) =
+            previous.filter(|p| p.quick == plan.quick && p.cores == Some(tvp::cores()))
+        {
+            ids.extend(prev.ids);
+        }
+        ids.sort();
+        ids.dedup();
+        let info = RunInfo {
+            group: group.to_string(),
+            kind: "costs".into(),
+            size: 0,
+            quick: plan.quick,
+            ids,
+            date: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
+            cores: Some(tvp::cores()),
+            cpu_share: None,
+        };
+        if let Err(e) = info.write(&dir) {
+            eprintln!("costs: {e} (the report will show every result found)");
+        }
+    }
+}
+
+/// Prints the sentences the report shows, then regenerates the report.
+fn report() {
+    let project = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = default_dir(project);
+    let e = estimates::Estimates::read(&dir);
     let sections = [
         explain::explain_spawn(&explain::SpawnCosts::from_estimates(&e)),
         explain::explain_ipc(&explain::IpcCosts::from_estimates(&e)),
@@ -248,6 +320,14 @@ fn print_explanations() {
     eprintln!("\n== costs: what the numbers say ({})", dir.display());
     for line in sections.iter().flatten() {
         eprintln!("  - {line}");
+    }
+    match tvp::report::generate(&tvp::report::Options::for_project(project)) {
+        Ok(outcome) => eprintln!(
+            "report: {} ({} benchmarks read)",
+            outcome.pages[0].display(),
+            outcome.benchmarks
+        ),
+        Err(e) => eprintln!("report: could not write it: {e}"),
     }
 }
 
@@ -280,5 +360,10 @@ fn main() {
         "\ncosts: done in {:.0} s",
         plan.started.elapsed().as_secs_f64()
     );
-    print_explanations();
+    // Without `--bench` (as under `cargo test --benches`) criterion runs each
+    // benchmark once as a test and saves nothing: leave the report alone.
+    if std::env::args().any(|a| a == "--bench") {
+        record_runs(&plan, &RAN.lock().expect("no panics while recording"));
+        report();
+    }
 }

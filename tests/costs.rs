@@ -1,11 +1,11 @@
 //! The process side of tvp::costs: every operation runs and returns the right
 //! thing, peers are reaped and files removed on drop, the cross-process lock
-//! loses no update, and the criterion reader parses a real criterion run.
+//! loses no update, and a real criterion run reads back into the costs.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use tvp::costs::estimates::{Estimates, Throughput};
+use tvp::costs::estimates::Estimates;
 use tvp::costs::ipc::{Link, Mechanism};
 use tvp::costs::locks::{Contention, LockKind};
 use tvp::costs::spawn;
@@ -135,13 +135,14 @@ fn the_reader_parses_a_real_criterion_run() {
         );
         g.finish();
     }
-    let e = Estimates::read(dir.path()).unwrap();
+    let e = Estimates::read(dir.path());
     assert_eq!(e.0.len(), 2, "{e:?}");
     assert!(e.get("spawn", "thread", None).unwrap() > 0.0);
-    let pipe = e
-        .find("ipc-throughput", "pipe-process", Some("4096"))
-        .unwrap();
-    assert_eq!(pipe.throughput, Some(Throughput::Bytes(4096)));
+    assert!(
+        e.get("ipc-throughput", "pipe-process", Some("4096"))
+            .unwrap()
+            > 0.0
+    );
     let costs = explain::IpcCosts::from_estimates(&e);
     assert_eq!(costs.throughput.len(), 1);
     assert!(costs.peak("pipe-process").is_some());

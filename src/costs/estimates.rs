@@ -1,24 +1,11 @@
-//! Reads the numbers criterion saved, as critcmp does: for every benchmark,
-//! `<target>/criterion/<group>/<id>/new/benchmark.json` names it and
-//! `estimates.json` beside it holds `median.point_estimate` in nanoseconds.
-//! Directory names are mangled by criterion; the names are read from
-//! `benchmark.json`, so they come back as the bench wrote them.
+//! The measured costs, as criterion saved them: read through the report's
+//! reader ([`crate::report::criterion::scan`]), keeping only what the latest
+//! run of each group measured (its [`RunInfo`]), so a benchmark dropped from
+//! the bench does not linger in the explanations.
 
-use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use serde::Deserialize;
-
-use crate::error::{Error, Result};
-
-/// What one iteration processed, as the bench declared it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-pub enum Throughput {
-    Bits(u64),
-    Bytes(u64),
-    BytesDecimal(u64),
-    Elements(u64),
-}
+use crate::report::criterion::{self, Benchmark, RunInfo, Scan};
 
 /// One benchmark's median time per iteration.
 #[derive(Debug, Clone, PartialEq)]
@@ -27,71 +14,46 @@ pub struct Estimate {
     pub function: Option<String>,
     pub value: Option<String>,
     pub median_ns: f64,
-    pub throughput: Option<Throughput>,
 }
 
-impl Estimate {
-    /// Units (bytes or elements) per second, if a throughput was declared.
-    pub fn per_second(&self) -> Option<f64> {
-        let units = match self.throughput? {
-            Throughput::Bits(n) => n as f64 / 8.0,
-            Throughput::Bytes(n) | Throughput::BytesDecimal(n) | Throughput::Elements(n) => {
-                n as f64
-            }
-        };
-        (self.median_ns > 0.0).then(|| units / (self.median_ns * 1e-9))
-    }
-}
-
-#[derive(Deserialize)]
-struct BenchmarkJson {
-    group_id: String,
-    function_id: Option<String>,
-    value_str: Option<String>,
-    throughput: Option<Throughput>,
-}
-
-#[derive(Deserialize)]
-struct EstimatesJson {
-    median: PointEstimate,
-}
-
-#[derive(Deserialize)]
-struct PointEstimate {
-    point_estimate: f64,
-}
-
-/// Every benchmark criterion saved.
+/// The cost benchmarks found.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Estimates(pub Vec<Estimate>);
 
 impl Estimates {
-    /// Reads every `new/benchmark.json` under `dir` (a `criterion` folder).
-    /// A missing folder gives no estimates; a malformed file is an error
-    /// naming it, since that means criterion's format changed.
-    pub fn read(dir: &Path) -> Result<Estimates> {
-        let mut found = Vec::new();
-        if dir.is_dir() {
-            walk(dir, &mut found)?;
-        }
-        found.sort_by(|a: &Estimate, b| {
-            (&a.group, &a.function, &a.value).cmp(&(&b.group, &b.function, &b.value))
-        });
-        Ok(Estimates(found))
+    /// Reads the criterion folder `dir`.
+    pub fn read(dir: &Path) -> Estimates {
+        Estimates::from_scan(&criterion::scan(dir))
+    }
+
+    /// The benchmarks of `scan`, minus those the latest run of their group
+    /// did not measure.
+    pub fn from_scan(scan: &Scan) -> Estimates {
+        let latest = |b: &Benchmark| scan.run(&b.group).is_none_or(|run| ran(run, b));
+        Estimates(
+            scan.benchmarks
+                .iter()
+                .filter(|b| latest(b))
+                .map(|b| Estimate {
+                    group: b.group.clone(),
+                    function: b.function.clone(),
+                    value: b.value.clone(),
+                    median_ns: b.median_ns,
+                })
+                .collect(),
+        )
     }
 
     /// The median in ns of `group`/`function`[/`value`].
     pub fn get(&self, group: &str, function: &str, value: Option<&str>) -> Option<f64> {
-        self.find(group, function, value).map(|e| e.median_ns)
-    }
-
-    /// The estimate of `group`/`function`[/`value`].
-    pub fn find(&self, group: &str, function: &str, value: Option<&str>) -> Option<&Estimate> {
-        self.0.iter().find(|e| {
-            e.group == group
-                && e.function.as_deref() == Some(function)
-                && e.value.as_deref() == value
-        })
+        self.0
+            .iter()
+            .find(|e| {
+                e.group == group
+                    && e.function.as_deref() == Some(function)
+                    && e.value.as_deref() == value
+            })
+            .map(|e| e.median_ns)
     }
 
     /// The estimates of one group.
@@ -104,116 +66,67 @@ impl Estimates {
     }
 }
 
-/// `$CARGO_TARGET_DIR/criterion`, or `target/criterion` under `root`.
-pub fn criterion_dir(root: &Path) -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target"));
-    let target = if target.is_relative() {
-        root.join(target)
-    } else {
-        target
-    };
-    target.join("criterion")
+/// The (function, value) id a cost bench records for a benchmark; an id
+/// without a value is recorded with an empty value.
+pub fn run_id(function: &str, value: Option<&str>) -> (String, String) {
+    (function.to_string(), value.unwrap_or_default().to_string())
 }
 
-fn walk(dir: &Path, found: &mut Vec<Estimate>) -> Result<()> {
-    let entries =
-        fs::read_dir(dir).map_err(|e| Error::io(format!("cannot list {}", dir.display()), e))?;
-    for entry in entries {
-        let path = entry
-            .map_err(|e| Error::io(format!("cannot list {}", dir.display()), e))?
-            .path();
-        if !path.is_dir() {
-            continue;
-        }
-        let bench = path.join("benchmark.json");
-        if path.file_name().is_some_and(|n| n == "new") && bench.is_file() {
-            found.push(read_one(&bench, &path.join("estimates.json"))?);
-        } else if path.file_name().is_none_or(|n| n != "report") {
-            walk(&path, found)?;
-        }
-    }
-    Ok(())
-}
-
-fn read_one(bench: &Path, estimates: &Path) -> Result<Estimate> {
-    let parse_err = |path: &Path, e: serde_json::Error| {
-        Error::InvalidJob(format!(
-            "{} is not in the criterion 0.8 format ({e}); rerun `cargo bench` or update the reader",
-            path.display()
-        ))
+/// Whether `run` measured `b`, also for ids without a value.
+fn ran(run: &RunInfo, b: &Benchmark) -> bool {
+    let Some(function) = b.function.as_deref() else {
+        return true;
     };
-    let read = |path: &Path| {
-        fs::read_to_string(path)
-            .map_err(|e| Error::io(format!("cannot read {}", path.display()), e))
-    };
-    let b: BenchmarkJson = serde_json::from_str(&read(bench)?).map_err(|e| parse_err(bench, e))?;
-    let s: EstimatesJson =
-        serde_json::from_str(&read(estimates)?).map_err(|e| parse_err(estimates, e))?;
-    Ok(Estimate {
-        group: b.group_id,
-        function: b.function_id,
-        value: b.value_str,
-        median_ns: s.median.point_estimate,
-        throughput: b.throughput,
-    })
+    run.ids.contains(&run_id(function, b.value.as_deref()))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn write(dir: &Path, rel: &str, bench: &str, median: f64) {
-        let new = dir.join(rel).join("new");
-        fs::create_dir_all(&new).unwrap();
-        fs::write(new.join("benchmark.json"), bench).unwrap();
-        fs::write(
-            new.join("estimates.json"),
-            format!(r#"{{"mean":{{"point_estimate":1.0}},"median":{{"point_estimate":{median},"standard_error":0.1}}}}"#),
-        )
-        .unwrap();
+    fn bench(group: &str, function: &str, value: Option<&str>, median_ns: f64) -> Benchmark {
+        Benchmark {
+            group: group.into(),
+            function: Some(function.into()),
+            value: value.map(Into::into),
+            median_ns,
+            ci_low_ns: median_ns,
+            ci_high_ns: median_ns,
+            confidence_level: 0.95,
+            mean_ns: median_ns,
+            dir: Default::default(),
+        }
     }
 
     #[test]
-    fn reads_names_medians_and_throughput() {
-        let dir = tempfile::tempdir().unwrap();
-        write(
-            dir.path(),
-            "ipc-throughput/pipe-process/64",
-            r#"{"group_id":"ipc-throughput","function_id":"pipe-process","value_str":"64","throughput":{"Bytes":64},"full_id":"x","directory_name":"x","title":"x"}"#,
-            1000.0,
+    fn keeps_what_the_latest_run_measured() {
+        let scan = Scan {
+            benchmarks: vec![
+                bench("spawn", "thread", None, 20_000.0),
+                bench("spawn", "dropped-long-ago", None, 1.0),
+                bench("ipc-throughput", "pipe-process", Some("64"), 1_000.0),
+            ],
+            runs: vec![RunInfo {
+                group: "spawn".into(),
+                kind: "costs".into(),
+                size: 0,
+                quick: false,
+                ids: vec![run_id("thread", None)],
+                date: String::new(),
+                cores: Some(2),
+                cpu_share: None,
+            }],
+            notes: Vec::new(),
+        };
+        let e = Estimates::from_scan(&scan);
+        assert_eq!(e.get("spawn", "thread", None), Some(20_000.0));
+        assert_eq!(e.get("spawn", "dropped-long-ago", None), None);
+        // A group without run info keeps everything.
+        assert_eq!(
+            e.get("ipc-throughput", "pipe-process", Some("64")),
+            Some(1_000.0)
         );
-        write(
-            dir.path(),
-            "spawn/thread",
-            r#"{"group_id":"spawn","function_id":"thread","value_str":null,"throughput":null,"full_id":"x","directory_name":"x","title":"x"}"#,
-            20_000.0,
-        );
-        // criterion's own report folder and the base run are skipped.
-        fs::create_dir_all(dir.path().join("report")).unwrap();
-        fs::create_dir_all(dir.path().join("spawn/thread/base")).unwrap();
-        let est = Estimates::read(dir.path()).unwrap();
-        assert_eq!(est.0.len(), 2);
-        assert_eq!(est.get("spawn", "thread", None), Some(20_000.0));
-        let pipe = est
-            .find("ipc-throughput", "pipe-process", Some("64"))
-            .unwrap();
-        assert_eq!(pipe.throughput, Some(Throughput::Bytes(64)));
-        assert!((pipe.per_second().unwrap() - 64e6).abs() < 1.0);
-        assert_eq!(est.group("spawn").count(), 1);
-    }
-
-    #[test]
-    fn a_missing_dir_is_empty_and_a_bad_file_names_itself() {
-        assert!(
-            Estimates::read(Path::new("/nonexistent/criterion"))
-                .unwrap()
-                .is_empty()
-        );
-        let dir = tempfile::tempdir().unwrap();
-        write(dir.path(), "g/f", "{not json", 1.0);
-        let err = Estimates::read(dir.path()).unwrap_err().to_string();
-        assert!(err.contains("benchmark.json"), "{err}");
+        assert_eq!(e.group("spawn").count(), 1);
+        assert!(Estimates::read(Path::new("/nonexistent/criterion")).is_empty());
     }
 }

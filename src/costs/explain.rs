@@ -576,7 +576,6 @@ mod tests {
             function: Some("std-mutex".into()),
             value: Some("2".into()),
             median_ns: 2e6,
-            throughput: None,
         }]);
         let c = LockCosts::from_estimates(&e);
         let expected = 2.0 * locks::BATCH_OPS as f64 / 2e-3;

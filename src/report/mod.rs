@@ -32,17 +32,19 @@ use crate::machine::MachineInfo;
 
 pub mod amdahl;
 pub mod chart;
+mod costs;
 pub mod criterion;
 pub mod explain;
 pub mod html;
 pub mod results;
 mod scaling;
 
+pub use costs::Costs;
 pub use scaling::Scaling;
 
 /// Every page, in navigation order. The first page to claim `index.html`
 /// is the front page.
-pub const PAGES: &[&dyn Page] = &[&Scaling];
+pub const PAGES: &[&dyn Page] = &[&Scaling, &Costs];
 
 /// One page of the report.
 pub trait Page: Sync {
