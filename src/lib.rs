@@ -22,6 +22,8 @@
 //!   [`sweep`]: which worker counts (IO goes far past the cores), quick mode.
 //! - [`memory`]: peak memory of a run, parent plus children, per worker;
 //!   [`explain_io`]: the IO section's sentences, written from the numbers.
+//! - [`costs`]: the costs underneath (spawn, IPC, locks, context switches),
+//!   each beside its thread-side twin, and sentences written from them.
 //! - [`report`]: criterion's results -> charts and explanations -> `reports/`;
 //!   [`machine`]: the machine info it shows.
 //! - `mpi_worker` (feature `mpi`): the rank side of the `mpi` backends;
@@ -35,6 +37,7 @@ pub mod backends;
 pub mod child;
 pub mod context;
 pub mod core_sweep;
+pub mod costs;
 pub mod error;
 pub mod explain_io;
 pub mod interrupt;

@@ -53,6 +53,11 @@ enum Command {
     /// line each, and answers on stdout. Exits at end of input.
     #[command(hide = true)]
     Worker,
+    /// The process side of the cost benchmarks (benches/costs.rs): answers
+    /// over stdin/stdout, a socket or shared memory. Exits at end of input or
+    /// when its parent dies.
+    #[command(hide = true)]
+    Peer(PeerArgs),
     /// Measures the peak memory of one (backend, workers) run: reads one JSON
     /// request on stdin, prints one JSON line. `tvp run` starts it per cell.
     #[command(hide = true)]
@@ -68,6 +73,21 @@ enum Command {
         #[arg(long)]
         job: String,
     },
+}
+
+#[derive(Debug, clap::Args)]
+struct PeerArgs {
+    #[arg(value_parser = clap::builder::PossibleValuesParser::new(tvp::costs::PEER_MECHANISMS))]
+    mechanism: String,
+    /// Message size in bytes
+    #[arg(long, default_value_t = 1)]
+    size: usize,
+    /// Socket address or shared-memory file
+    #[arg(long)]
+    addr: Option<String>,
+    /// CPU to pin to
+    #[arg(long)]
+    cpu: Option<usize>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -262,6 +282,14 @@ fn main() -> ExitCode {
         Command::Worker => tvp::worker::main()
             .map(|()| true)
             .context("worker: lost its pipes to the parent"),
+        Command::Peer(args) => tvp::costs::peer_main(&tvp::costs::PeerArgs {
+            mechanism: args.mechanism,
+            size: args.size,
+            addr: args.addr,
+            cpu: args.cpu,
+        })
+        .map(|()| true)
+        .context("peer"),
         Command::MemoryCell => memory::serve_cell()
             .map(|()| true)
             .context("memory-cell: lost its pipes to the parent"),

@@ -33,6 +33,7 @@ use crate::machine::MachineInfo;
 pub mod amdahl;
 pub mod chart;
 mod cores;
+mod costs;
 pub mod criterion;
 pub mod explain;
 pub mod html;
@@ -41,12 +42,13 @@ pub mod results;
 mod scaling;
 
 pub use cores::Cores;
+pub use costs::Costs;
 pub use python::RustVsPython;
 pub use scaling::Scaling;
 
 /// Every page, in navigation order. The first page to claim `index.html`
 /// is the front page.
-pub const PAGES: &[&dyn Page] = &[&Scaling, &Cores, &RustVsPython];
+pub const PAGES: &[&dyn Page] = &[&Scaling, &Cores, &Costs, &RustVsPython];
 
 /// One page of the report.
 pub trait Page: Sync {
