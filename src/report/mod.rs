@@ -11,7 +11,8 @@
 //! - [`chart`]: line and bar charts as SVG, one colour per backend.
 //! - [`explain`]: sentences generated from numbers; [`amdahl`]: the fit.
 //! - [`html`]: the shared layout (navigation, notes, machine info) and helpers.
-//! - one file per page, e.g. `scaling.rs` (the index page).
+//! - one file per page: `scaling.rs` (the index page: CPU and memory
+//!   workloads), `io.rs` (IO workloads and memory per worker).
 //!
 //! # Adding a page
 //! 1. Write `src/report/NAME.rs` with a unit struct implementing [`Page`].
@@ -35,14 +36,16 @@ pub mod chart;
 pub mod criterion;
 pub mod explain;
 pub mod html;
+mod io;
 pub mod results;
 mod scaling;
 
+pub use io::Io;
 pub use scaling::Scaling;
 
 /// Every page, in navigation order. The first page to claim `index.html`
 /// is the front page.
-pub const PAGES: &[&dyn Page] = &[&Scaling];
+pub const PAGES: &[&dyn Page] = &[&Scaling, &Io];
 
 /// One page of the report.
 pub trait Page: Sync {
