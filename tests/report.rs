@@ -320,16 +320,7 @@ const IO_CELLS: &[(&str, usize, u64)] = &[
 /// A small memory report in `out/data/memory.json`: threads add 8 kB per
 /// worker, processes 3 MB.
 fn write_memory_report(out: &Path) {
-    let cell = |backend: &str, workers: usize, peak_kb: u64| CellMemory {
-        backend: backend.into(),
-        workers,
-        parent_kb: peak_kb,
-        children_kb: 0,
-        children: 0,
-        child_max_kb: 0,
-        peak_kb,
-        checksum: 7,
-    };
+    let cell = CellMemory::with_peak;
     MemoryReport {
         schema: SCHEMA,
         workload: "latency".into(),
