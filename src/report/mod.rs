@@ -11,7 +11,10 @@
 //! - [`chart`]: line and bar charts as SVG, one colour per backend.
 //! - [`explain`]: sentences generated from numbers; [`amdahl`]: the fit.
 //! - [`html`]: the shared layout (navigation, notes, machine info) and helpers.
-//! - one file per page, e.g. `scaling.rs` (the index page).
+//! - one file per page: `scaling.rs` (the index page: CPU and memory
+//!   workloads), `io.rs` (IO workloads and memory per worker), `cores.rs`
+//!   (the core sweep), `costs.rs` (spawn, IPC, locks), `python.rs` (Rust vs
+//!   Python).
 //!
 //! # Adding a page
 //! 1. Write `src/report/NAME.rs` with a unit struct implementing [`Page`].
@@ -37,18 +40,20 @@ mod costs;
 pub mod criterion;
 pub mod explain;
 pub mod html;
+mod io;
 mod python;
 pub mod results;
 mod scaling;
 
 pub use cores::Cores;
 pub use costs::Costs;
+pub use io::Io;
 pub use python::RustVsPython;
 pub use scaling::Scaling;
 
 /// Every page, in navigation order. The first page to claim `index.html`
 /// is the front page.
-pub const PAGES: &[&dyn Page] = &[&Scaling, &Cores, &Costs, &RustVsPython];
+pub const PAGES: &[&dyn Page] = &[&Scaling, &Io, &Cores, &Costs, &RustVsPython];
 
 /// One page of the report.
 pub trait Page: Sync {
