@@ -21,9 +21,35 @@
 //!    HTML built with [`html`] helpers. Return `Ok(None)` when your data is
 //!    absent: the page is then left out of the navigation.
 //! 2. Add `mod NAME;` below and one line to [`PAGES`].
+//! 3. Publish the figures other pages may reuse in [`PageOut::figures`]:
+//!    build each as a [`Figure`] and put `figure.html()` in the body, or,
+//!    for a page that already writes them with [`html::figure`], list them
+//!    in one line: `figures: figures_in(&body, &[("costs/locks",
+//!    "costs-locks.svg")])`.
 //!
-//! The framework wraps each body in the layout (navigation to every page,
-//! the page's notes, machine info) and writes `out/<file>`.
+//! The framework wraps each body in the layout (navigation to every page
+//! with a `nav` label, the page's notes, machine info) and writes
+//! `out/<file>`.
+//!
+//! # Figures and the lessons
+//! The data pages in [`PAGES`] are built first; every figure they publish
+//! is then in [`ReportInput::figures`] (look one up with
+//! [`ReportInput::figure`]) while the pages in [`LESSONS`] are built. A
+//! lesson shows a figure's chart and sentences by id, or says which bench
+//! produces it when it is absent. Figure files sit in the report directory
+//! next to every page, so a page links them by their `file` as is.
+//!
+//! Figure ids are `<topic>/<name>`, lower case, stable across runs (a
+//! lesson names them in its source); the per-workload ones end in the
+//! workload's registry name:
+//! - `speedup/<workload>`, `efficiency/<workload>`, `time/<workload>`: the
+//!   scaling page (this file's [`Scaling`]).
+//! - `costs/<name>` for `costs-<name>.svg`: `costs/spawn-processes`,
+//!   `costs/spawn-threads`, `costs/ipc-latency`, `costs/ipc-throughput`,
+//!   `costs/locks`, `costs/context-switch`.
+//! - `python/<workload>`: the Rust vs Python page; `cores/<workload>`: the
+//!   core sweep; `io/<workload>` and `memory/<workload>`: the IO page;
+//!   `mpi/<workload>`: MPI ranks.
 
 use std::path::{Path, PathBuf};
 
@@ -38,11 +64,16 @@ pub mod html;
 pub mod results;
 mod scaling;
 
+pub mod lessons;
 pub use scaling::Scaling;
 
-/// Every page, in navigation order. The first page to claim `index.html`
-/// is the front page.
+/// Every page built from results, in navigation order. The first page to
+/// claim `index.html` is the front page.
 pub const PAGES: &[&dyn Page] = &[&Scaling];
+
+/// The teaching pages, built after [`PAGES`] from the figures those
+/// published; they are written even when no result exists.
+pub const LESSONS: &[&dyn Page] = lessons::PAGES;
 
 /// One page of the report.
 pub trait Page: Sync {
@@ -54,17 +85,66 @@ pub trait Page: Sync {
 }
 
 /// What a page built.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct PageOut {
     /// The HTML file, relative to the report directory, e.g. `index.html`.
     pub file: String,
     pub title: String,
-    /// The label in the navigation bar.
+    /// The label in the navigation bar; empty leaves the page out of it
+    /// (the lessons link each other instead).
     pub nav: String,
     /// The page's HTML, without the layout.
     pub body: String,
     /// Notes shown at the top of the page.
     pub notes: Vec<String>,
+    /// Figures later pages (the lessons) may show, by id.
+    pub figures: Vec<Figure>,
+}
+
+/// A chart a page drew, with the sentences written from its numbers.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Figure {
+    /// A stable id such as `speedup/primes` (see the module docs).
+    pub id: String,
+    /// The SVG, relative to the report directory.
+    pub file: String,
+    pub alt: String,
+    pub sentences: Vec<String>,
+    /// The page that published it; [`generate`] fills it in.
+    pub page: String,
+}
+
+impl Figure {
+    pub fn new(id: impl Into<String>, file: impl Into<String>, alt: impl Into<String>) -> Self {
+        Figure {
+            id: id.into(),
+            file: file.into(),
+            alt: alt.into(),
+            ..Figure::default()
+        }
+    }
+
+    pub fn with_sentences(mut self, sentences: Vec<String>) -> Self {
+        self.sentences = sentences;
+        self
+    }
+
+    /// The chart and its sentences, as [`html::figure`] writes them.
+    pub fn html(&self) -> String {
+        html::figure(&self.file, &self.alt, &self.sentences)
+    }
+}
+
+/// The figures that [`html::figure`] wrote into `body`, as `(id, file)`
+/// pairs name them; a file not in the body is left out. For pages that
+/// write their figures as HTML straight away.
+pub fn figures_in(body: &str, ids: &[(&str, &str)]) -> Vec<Figure> {
+    ids.iter()
+        .filter_map(|&(id, file)| {
+            let (alt, sentences) = html::parse_figure(body, file)?;
+            Some(Figure::new(id, file, alt).with_sentences(sentences))
+        })
+        .collect()
 }
 
 /// Everything a page may use.
@@ -76,6 +156,16 @@ pub struct ReportInput {
     /// run info, else this machine's).
     pub cores: usize,
     pub criterion_dir: PathBuf,
+    /// The figures the pages in [`PAGES`] published: empty while those are
+    /// built, filled for the [`LESSONS`].
+    pub figures: Vec<Figure>,
+}
+
+impl ReportInput {
+    /// The published figure `id`, if a page drew it.
+    pub fn figure(&self, id: &str) -> Option<&Figure> {
+        self.figures.iter().find(|f| f.id == id)
+    }
 }
 
 /// Where to read and write.
@@ -127,24 +217,15 @@ pub fn generate(options: &Options) -> Result<Outcome> {
         .filter_map(|r| r.cores)
         .max()
         .unwrap_or_else(crate::cores);
-    let input = ReportInput {
+    let mut input = ReportInput {
         scan,
         machine: MachineInfo::detect(),
         cores,
         criterion_dir: options.criterion_dir.clone(),
+        figures: Vec::new(),
     };
     let mut notes = input.scan.notes.clone();
-    let mut built = Vec::new();
-    for page in PAGES {
-        match page.build(&input, out) {
-            Ok(Some(p)) => {
-                notes.extend(p.notes.iter().cloned());
-                built.push(p);
-            }
-            Ok(None) => {}
-            Err(e) => notes.push(format!("The {} page could not be built: {e}", page.name())),
-        }
-    }
+    let mut built = build_pages(PAGES, &input, out, &mut notes);
     let pages_with_data = built.len();
     if let Some(i) = built.iter().position(|p| p.file == "index.html") {
         let front = built.remove(i);
@@ -152,8 +233,19 @@ pub fn generate(options: &Options) -> Result<Outcome> {
     } else {
         built.insert(0, placeholder_front_page(&built));
     }
+    input.figures = built
+        .iter()
+        .flat_map(|p| {
+            p.figures.iter().map(|f| Figure {
+                page: p.file.clone(),
+                ..f.clone()
+            })
+        })
+        .collect();
+    built.extend(build_pages(LESSONS, &input, out, &mut notes));
     let mut nav: Vec<html::NavLink> = built
         .iter()
+        .filter(|p| !p.nav.is_empty())
         .map(|p| html::NavLink {
             href: p.file.clone(),
             label: p.nav.clone(),
@@ -183,6 +275,28 @@ pub fn generate(options: &Options) -> Result<Outcome> {
     })
 }
 
+/// Builds `pages` in order, keeping those with data; their notes and
+/// failures go to `notes`.
+fn build_pages(
+    pages: &[&dyn Page],
+    input: &ReportInput,
+    out: &Path,
+    notes: &mut Vec<String>,
+) -> Vec<PageOut> {
+    let mut built = Vec::new();
+    for page in pages {
+        match page.build(input, out) {
+            Ok(Some(p)) => {
+                notes.extend(p.notes.iter().cloned());
+                built.push(p);
+            }
+            Ok(None) => {}
+            Err(e) => notes.push(format!("The {} page could not be built: {e}", page.name())),
+        }
+    }
+    built
+}
+
 /// The front page when the scaling results are absent.
 fn placeholder_front_page(others: &[PageOut]) -> PageOut {
     let body = if others.is_empty() {
@@ -199,7 +313,7 @@ fn placeholder_front_page(others: &[PageOut]) -> PageOut {
         title: "threads-vs-processes: report".into(),
         nav: "Overview".into(),
         body,
-        notes: Vec::new(),
+        ..PageOut::default()
     }
 }
 

@@ -8,7 +8,7 @@ use std::path::Path;
 use super::chart::{self, LineChart, Point, Series};
 use super::explain::{self, Curve, Timing};
 use super::results::{self, ResultRow};
-use super::{Page, PageOut, ReportInput, amdahl, html};
+use super::{Figure, Page, PageOut, ReportInput, amdahl, html};
 use crate::error::Result;
 
 /// The scaling page (`index.html`).
@@ -28,6 +28,7 @@ impl Page for Scaling {
         let mut notes = Vec::new();
         let mut sections = String::new();
         let mut summary = Vec::new();
+        let mut figures = Vec::new();
         for entry in crate::workloads::REGISTRY {
             let (rows, workload_notes) =
                 results::workload_rows(&input.scan, entry.name, &entry.kind.to_string());
@@ -36,7 +37,7 @@ impl Page for Scaling {
                 continue;
             }
             let w = Workload::new(entry.name, &rows, input.cores);
-            sections.push_str(&w.section(entry.teaches, out)?);
+            sections.push_str(&w.section(entry.teaches, out, &mut figures)?);
             summary.push(w.summary_row());
             all_rows.extend(rows);
         }
@@ -87,6 +88,7 @@ impl Page for Scaling {
             nav: "Scaling".into(),
             body,
             notes,
+            figures,
         }))
     }
 }
@@ -165,7 +167,9 @@ impl<'a> Workload<'a> {
             .collect()
     }
 
-    fn section(&self, teaches: &str, out: &Path) -> Result<String> {
+    /// The workload's charts and table; publishes the charts as
+    /// `speedup/<workload>`, `efficiency/<workload>` and `time/<workload>`.
+    fn section(&self, teaches: &str, out: &Path, figures: &mut Vec<Figure>) -> Result<String> {
         let name = self.name;
         let speedups = self.curves(|r| r.speedup);
         let efficiencies = self.curves(|r| r.efficiency);
@@ -208,11 +212,14 @@ impl<'a> Workload<'a> {
             let file = format!("scaling-{name}-speedup.svg");
             self.chart(out, &file, "speedup over sequential", false, series)?;
             let fit_ref = fit.as_ref().map(|(b, f)| (b.as_str(), *f));
-            s.push_str(&html::figure(
-                &file,
-                &format!("{name}: speedup by workers"),
-                &explain::speedup(self.cores, &speedups, fit_ref),
-            ));
+            let figure = Figure::new(
+                format!("speedup/{name}"),
+                file,
+                format!("{name}: speedup by workers"),
+            )
+            .with_sentences(explain::speedup(self.cores, &speedups, fit_ref));
+            s.push_str(&figure.html());
+            figures.push(figure);
             // Efficiency.
             let mut series =
                 self.backend_series(|r| Point::new(r.workers as f64, r.efficiency.unwrap_or(0.0)));
@@ -220,11 +227,14 @@ impl<'a> Workload<'a> {
             series.push(Series::dashed("100%", chart::REFERENCE, full));
             let file = format!("scaling-{name}-efficiency.svg");
             self.chart(out, &file, "efficiency (speedup / workers)", true, series)?;
-            s.push_str(&html::figure(
-                &file,
-                &format!("{name}: efficiency by workers"),
-                &explain::efficiency(self.cores, &efficiencies),
-            ));
+            let figure = Figure::new(
+                format!("efficiency/{name}"),
+                file,
+                format!("{name}: efficiency by workers"),
+            )
+            .with_sentences(explain::efficiency(self.cores, &efficiencies));
+            s.push_str(&figure.html());
+            figures.push(figure);
         }
         // Absolute time with confidence intervals.
         let mut series = self.backend_series(|r| Point {
@@ -262,11 +272,14 @@ impl<'a> Workload<'a> {
                 high_ms: r.ci_high_ms,
             })
             .collect();
-        s.push_str(&html::figure(
-            &file,
-            &format!("{name}: time per run by workers"),
-            &explain::times(&timings),
-        ));
+        let figure = Figure::new(
+            format!("time/{name}"),
+            file,
+            format!("{name}: time per run by workers"),
+        )
+        .with_sentences(explain::times(&timings));
+        s.push_str(&figure.html());
+        figures.push(figure);
         s.push_str(&self.table(&counts));
         Ok(s)
     }
