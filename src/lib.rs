@@ -20,7 +20,9 @@
 //! - [`memory`]: peak memory of a run, parent plus children, per worker;
 //!   [`explain_io`]: the IO section's sentences, written from the numbers.
 //! - [`report`]: criterion's results -> charts and explanations -> `reports/`;
-//!   [`machine`]: the machine info it shows.
+//!   [`machine`]: the machine info it shows. [`report::lessons`]: the
+//!   lessons (`reports/lessons.html`), from a Python idiom to a Rust example
+//!   to this machine's chart, one concept each.
 
 pub mod backends;
 pub mod child;

@@ -69,7 +69,11 @@ pub fn parse_figure(body: &str, file: &str) -> Option<(String, Vec<String>)> {
     let start = format!("<figure><img src=\"{}\" alt=\"", escape(file));
     let rest = &body[body.find(&start)? + start.len()..];
     let alt = rest.split('"').next()?;
-    let caption = rest.split("<figcaption>").nth(1)?.split("</figcaption>").next()?;
+    let caption = rest
+        .split("<figcaption>")
+        .nth(1)?
+        .split("</figcaption>")
+        .next()?;
     let text = caption
         .strip_prefix("<p class=\"explain\">")
         .and_then(|t| t.trim_end().strip_suffix("</p>"))

@@ -110,8 +110,10 @@ pub struct Figure {
     pub file: String,
     pub alt: String,
     pub sentences: Vec<String>,
-    /// The page that published it; [`generate`] fills it in.
+    /// The page that published it, and that page's notes (how the numbers
+    /// were measured); [`generate`] fills both in.
     pub page: String,
+    pub page_notes: Vec<String>,
 }
 
 impl Figure {
@@ -226,6 +228,8 @@ pub fn generate(options: &Options) -> Result<Outcome> {
     };
     let mut notes = input.scan.notes.clone();
     let mut built = build_pages(PAGES, &input, out, &mut notes);
+    // The lessons repeat their charts' notes: only the data pages' count.
+    notes.extend(built.iter().flat_map(|p| p.notes.iter().cloned()));
     let pages_with_data = built.len();
     if let Some(i) = built.iter().position(|p| p.file == "index.html") {
         let front = built.remove(i);
@@ -238,6 +242,7 @@ pub fn generate(options: &Options) -> Result<Outcome> {
         .flat_map(|p| {
             p.figures.iter().map(|f| Figure {
                 page: p.file.clone(),
+                page_notes: p.notes.clone(),
                 ..f.clone()
             })
         })
@@ -275,8 +280,8 @@ pub fn generate(options: &Options) -> Result<Outcome> {
     })
 }
 
-/// Builds `pages` in order, keeping those with data; their notes and
-/// failures go to `notes`.
+/// Builds `pages` in order, keeping those with data; failures go to
+/// `notes`.
 fn build_pages(
     pages: &[&dyn Page],
     input: &ReportInput,
@@ -286,10 +291,7 @@ fn build_pages(
     let mut built = Vec::new();
     for page in pages {
         match page.build(input, out) {
-            Ok(Some(p)) => {
-                notes.extend(p.notes.iter().cloned());
-                built.push(p);
-            }
+            Ok(Some(p)) => built.push(p),
             Ok(None) => {}
             Err(e) => notes.push(format!("The {} page could not be built: {e}", page.name())),
         }

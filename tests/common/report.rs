@@ -63,7 +63,11 @@ fn references(html: &str) -> Vec<Reference> {
     let mut out = Vec::new();
     for tag in html.split('<').skip(1) {
         let tag = tag.split('>').next().unwrap_or_default();
-        let name = tag.split_whitespace().next().unwrap_or_default().to_lowercase();
+        let name = tag
+            .split_whitespace()
+            .next()
+            .unwrap_or_default()
+            .to_lowercase();
         for attr in ["src", "href", "data", "xlink:href"] {
             for part in tag.split(&format!(" {attr}=\"")).skip(1) {
                 out.push(Reference {
@@ -157,7 +161,10 @@ fn check_reference(page: &Path, html: &str, r: &Reference) -> Option<String> {
     }
     let target = page.parent().unwrap().join(path);
     if !target.is_file() {
-        return Some(format!("<{} {}=\"{}\"> points to a missing file", r.tag, r.attr, r.value));
+        return Some(format!(
+            "<{} {}=\"{}\"> points to a missing file",
+            r.tag, r.attr, r.value
+        ));
     }
     if let Some(f) = fragment.filter(|f| !f.is_empty()) {
         let text = std::fs::read_to_string(&target).unwrap_or_default();

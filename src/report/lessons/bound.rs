@@ -1,7 +1,7 @@
 //! Lesson 6: CPU-bound vs IO-bound vs memory-bound, three ways for scaling
 //! to stop.
 
-use super::{IO_BENCH, SCALING_BENCH, Example, Lesson, Wanted};
+use super::{Example, IO_BENCH, Lesson, SCALING_BENCH, Wanted};
 
 pub const LESSON: Lesson = Lesson {
     slug: "bound",

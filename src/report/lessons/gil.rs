@@ -1,7 +1,7 @@
 //! Lesson 2: the GIL. Why CPython threads do not speed up CPU-bound work,
 //! and what Rust threads do instead.
 
-use super::{PYTHON_BENCH, SCALING_BENCH, Example, Lesson, Wanted};
+use super::{Example, Lesson, PYTHON_BENCH, SCALING_BENCH, Wanted};
 
 pub const LESSON: Lesson = Lesson {
     slug: "gil",

@@ -173,7 +173,7 @@ impl Lesson {
 /// The first published figure of `wanted` with a link to its page, or a
 /// line saying what draws it.
 fn figure_or_missing(wanted: &Wanted, input: &ReportInput) -> String {
-    match wanted.ids.iter().find_map(|id| input.figure(id)) {
+    match shown(wanted, input) {
         Some(f) => with_source(f),
         None => format!(
             "<p class=\"missing\">Chart <code>{}</code> is not in this report yet. {}</p>\n",
@@ -195,12 +195,37 @@ fn with_source(f: &Figure) -> String {
         (page, _) => page.to_string(),
     };
     s.push_str(&format!(
-        "<p class=\"source\">Chart <code>{}</code>, from <a href=\"{}\">{}</a>.</p>\n",
+        "<p class=\"source\">Chart <code>{}</code>: <a href=\"{}\">its page</a> has the \
+         numbers.</p>\n",
         html::escape(&f.id),
         html::escape(&href),
-        html::escape(&f.page),
     ));
     s
+}
+
+/// The notes of the pages the lesson's charts come from, once each, without
+/// those about another workload ("mandelbrot: ..." under a primes chart).
+fn figure_notes(lesson: &Lesson, input: &ReportInput) -> Vec<String> {
+    let mut notes: Vec<String> = Vec::new();
+    for f in lesson.figures.iter().filter_map(|w| shown(w, input)) {
+        let workload = f.id.split_once('/').map_or("", |(_, w)| w);
+        let other_workload = |note: &str| {
+            crate::workloads::REGISTRY
+                .iter()
+                .any(|e| e.name != workload && note.starts_with(&format!("{}:", e.name)))
+        };
+        for n in &f.page_notes {
+            if !other_workload(n) && !notes.contains(n) {
+                notes.push(n.clone());
+            }
+        }
+    }
+    notes
+}
+
+/// The figure shown for `wanted`: the first of its ids published.
+fn shown<'a>(wanted: &Wanted, input: &'a ReportInput) -> Option<&'a Figure> {
+    wanted.ids.iter().find_map(|id| input.figure(id))
 }
 
 /// Previous / contents / next, for lesson `n` (from 1).
@@ -223,9 +248,7 @@ fn lesson_links(n: usize) -> String {
     } else {
         String::from("<span></span>")
     };
-    format!(
-        "<nav class=\"lessons\">{prev}<a href=\"{INTRO_FILE}\">All lessons</a>{next}</nav>\n"
-    )
+    format!("<nav class=\"lessons\">{prev}<a href=\"{INTRO_FILE}\">All lessons</a>{next}</nav>\n")
 }
 
 /// The page of lesson `self.0` (from 0).
@@ -243,6 +266,7 @@ impl Page for LessonPage {
             file: lesson.file(n),
             title: format!("Lesson {n}: {}", lesson.title),
             body: lesson.body(n, input),
+            notes: figure_notes(lesson, input),
             ..PageOut::default()
         }))
     }
@@ -275,7 +299,7 @@ impl Page for Intro {
             let have = l
                 .figures
                 .iter()
-                .filter(|w| w.ids.iter().any(|id| input.figure(id).is_some()))
+                .filter(|w| shown(w, input).is_some())
                 .count();
             body.push_str(&format!(
                 "<li><a href=\"{}\">{}</a>: {} <span class=\"have\">({have} of {} charts \
@@ -370,7 +394,10 @@ mod tests {
                 assert!(p.body.contains(e));
             }
             for e in lesson.examples {
-                assert!(p.body.contains(&html::escape(e.command.lines().last().unwrap())));
+                assert!(
+                    p.body
+                        .contains(&html::escape(e.command.lines().last().unwrap()))
+                );
             }
             // The answer comes after the charts.
             let (charts, answer) = (p.body.find("On this machine"), p.body.find("<details>"));
@@ -426,7 +453,29 @@ mod tests {
         let stand_in = Figure::new("speedup/latency", "scaling-latency-speedup.svg", "latency");
         let p = page(5, &input(vec![stand_in]));
         assert!(p.body.contains("scaling-latency-speedup.svg"));
-        assert!(p.body.contains("Chart <code>memory/latency</code> is not in this report yet"));
+        assert!(
+            p.body
+                .contains("Chart <code>memory/latency</code> is not in this report yet")
+        );
+    }
+
+    #[test]
+    fn notes_of_the_charts_page_come_along_except_other_workloads() {
+        let figure = Figure {
+            page: "index.html".into(),
+            page_notes: vec![
+                "Measured in quick mode.".into(),
+                "primes: a busy machine.".into(),
+                "mandelbrot: a busy machine.".into(),
+            ],
+            ..Figure::new("speedup/primes", "p.svg", "p")
+        };
+        let p = page(1, &input(vec![figure]));
+        assert_eq!(
+            p.notes,
+            ["Measured in quick mode.", "primes: a busy machine."]
+        );
+        assert!(p.body.contains("href=\"index.html#primes\""));
     }
 
     /// The source of `examples/<name>.rs`.
@@ -449,7 +498,11 @@ mod tests {
         for lesson in LESSONS {
             for e in lesson.examples {
                 let Some(name) = e.source else {
-                    assert!(e.excerpt.is_empty(), "{}: an excerpt needs a source", e.command);
+                    assert!(
+                        e.excerpt.is_empty(),
+                        "{}: an excerpt needs a source",
+                        e.command
+                    );
                     continue;
                 };
                 assert!(

@@ -1,6 +1,6 @@
 //! Lesson 3: processes. Spawn cost, the pool, close vs terminate.
 
-use super::{COSTS_BENCH, SCALING_BENCH, Example, Lesson, Wanted};
+use super::{COSTS_BENCH, Example, Lesson, SCALING_BENCH, Wanted};
 
 pub const LESSON: Lesson = Lesson {
     slug: "processes",

@@ -1,6 +1,6 @@
 //! Lesson 1: one core, many tasks. Time slicing, and what more cores change.
 
-use super::{COSTS_BENCH, CORES_BENCH, Example, Lesson, Wanted};
+use super::{CORES_BENCH, COSTS_BENCH, Example, Lesson, Wanted};
 
 pub const LESSON: Lesson = Lesson {
     slug: "time-slicing",
