@@ -230,21 +230,21 @@ fn shown<'a>(wanted: &Wanted, input: &'a ReportInput) -> Option<&'a Figure> {
 
 /// Previous / contents / next, for lesson `n` (from 1).
 fn lesson_links(n: usize) -> String {
-    let link = |i: usize, rel: &str| {
+    let link = |i: usize, before: &str, after: &str| {
         let l = LESSONS[i - 1];
         format!(
-            "<a href=\"{}\">{rel} {i}. {}</a>",
+            "<a href=\"{}\">{before}{i}. {}{after}</a>",
             l.file(i),
             html::escape(l.title)
         )
     };
     let prev = if n > 1 {
-        link(n - 1, "&larr;")
+        link(n - 1, "&larr; ", "")
     } else {
         String::from("<span></span>")
     };
     let next = if n < LESSONS.len() {
-        link(n + 1, "&rarr;")
+        link(n + 1, "", " &rarr;")
     } else {
         String::from("<span></span>")
     };
