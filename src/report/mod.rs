@@ -24,8 +24,8 @@
 //! 3. Publish the figures other pages may reuse in [`PageOut::figures`]:
 //!    build each as a [`Figure`] and put `figure.html()` in the body, or,
 //!    for a page that already writes them with [`html::figure`], list them
-//!    in one line: `figures: figures_in(&body, &[("costs/locks",
-//!    "costs-locks.svg")])`.
+//!    in one line before the `PageOut`: `let figures = figures_in(&body,
+//!    &[("costs/locks", "costs-locks.svg")]);` (see [`figures_in`]).
 //!
 //! The framework wraps each body in the layout (navigation to every page
 //! with a `nav` label, the page's notes, machine info) and writes
@@ -140,11 +140,11 @@ impl Figure {
 /// The figures that [`html::figure`] wrote into `body`, as `(id, file)`
 /// pairs name them; a file not in the body is left out. For pages that
 /// write their figures as HTML straight away.
-pub fn figures_in(body: &str, ids: &[(&str, &str)]) -> Vec<Figure> {
+pub fn figures_in<I: AsRef<str>, F: AsRef<str>>(body: &str, ids: &[(I, F)]) -> Vec<Figure> {
     ids.iter()
-        .filter_map(|&(id, file)| {
-            let (alt, sentences) = html::parse_figure(body, file)?;
-            Some(Figure::new(id, file, alt).with_sentences(sentences))
+        .filter_map(|(id, file)| {
+            let (alt, sentences) = html::parse_figure(body, file.as_ref())?;
+            Some(Figure::new(id.as_ref(), file.as_ref(), alt).with_sentences(sentences))
         })
         .collect()
 }
@@ -302,9 +302,12 @@ fn build_pages(
 /// The front page when the scaling results are absent.
 fn placeholder_front_page(others: &[PageOut]) -> PageOut {
     let body = if others.is_empty() {
-        "<p>No results to show yet. Run <code>cargo bench</code> or, for a first look, \
-         <code>cargo bench -- --quick</code>, then open this page again.</p>\n"
-            .to_string()
+        format!(
+            "<p>No results to show yet. Run <code>cargo bench</code> or, for a first look, \
+             <code>cargo bench -- --quick</code>, then open this page again. Meanwhile the \
+             <a href=\"{}\">lessons</a> say what the charts will show.</p>\n",
+            lessons::INTRO_FILE
+        )
     } else {
         "<p>The scaling results are missing: run <code>cargo bench --bench scaling</code>. \
          The other pages are in the navigation above.</p>\n"
@@ -330,4 +333,38 @@ fn criterion_report_link(criterion_dir: &Path, out: &Path) -> Option<String> {
     let out = std::path::absolute(out).ok()?;
     let rel = pathdiff::diff_paths(&report, &out)?;
     Some(rel.to_string_lossy().replace('\\', "/"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn figures_written_as_html_are_published_by_id() {
+        let body = format!(
+            "<h2>x</h2>{}{}",
+            html::figure("costs-locks.svg", "locks", &["Sentence one.".into()]),
+            html::figure("costs-spawn.svg", "spawn", &[])
+        );
+        let found = figures_in(
+            &body,
+            &[
+                ("costs/locks", "costs-locks.svg"),
+                ("costs/absent", "costs-absent.svg"),
+                ("costs/spawn", "costs-spawn.svg"),
+            ],
+        );
+        assert_eq!(
+            found,
+            vec![
+                Figure::new("costs/locks", "costs-locks.svg", "locks")
+                    .with_sentences(vec!["Sentence one.".into()]),
+                Figure::new("costs/spawn", "costs-spawn.svg", "spawn"),
+            ]
+        );
+        assert_eq!(
+            found[0].html(),
+            html::figure("costs-locks.svg", "locks", &["Sentence one.".into()])
+        );
+    }
 }
