@@ -50,6 +50,14 @@ struct Plan {
 }
 
 fn main() {
+    // `TVP_CORES=K` confines the whole bench, threads and children included;
+    // first, before anything starts a thread.
+    let confined = tvp::affinity::confine_from_env()
+        .unwrap_or_else(|e| {
+            eprintln!("error: {e}");
+            std::process::exit(2);
+        })
+        .map(|c| c.to_string());
     let args: Vec<String> = std::env::args().collect();
     let quick = tvp::sweep::quick_requested(args.iter().cloned());
     // `cargo bench -- --quick` switches on criterion's own quick mode.
@@ -89,7 +97,7 @@ fn main() {
     for plan in &plans {
         let ran = bench_workload(&mut criterion, plan, &config, quick, &mut index, total);
         if measuring {
-            record_run(project, plan, &ran, quick, cores);
+            record_run(project, plan, &ran, quick, cores, confined.as_deref());
         }
     }
     criterion.final_summary();
@@ -279,7 +287,14 @@ fn bench_workload(
 /// Leaves a [`RunInfo`] next to the group's results for the report. Cells
 /// from an earlier run at the same size and mode stay valid; otherwise
 /// only this run's cells count.
-fn record_run(project: &Path, plan: &Plan, ran: &[(String, String)], quick: bool, cores: usize) {
+fn record_run(
+    project: &Path,
+    plan: &Plan,
+    ran: &[(String, String)],
+    quick: bool,
+    cores: usize,
+    confined: Option<&str>,
+) {
     if ran.is_empty() {
         return;
     }
@@ -304,6 +319,7 @@ fn record_run(project: &Path, plan: &Plan, ran: &[(String, String)], quick: bool
         date: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
         cores: Some(cores),
         cpu_share: plan.cpu_share,
+        confined: confined.map(String::from),
     };
     if let Err(e) = info.write(&dir) {
         eprintln!("scaling: {e} (the report will show every result found)");

@@ -297,7 +297,7 @@ pub fn recv_each(children: &mut [WorkerChild], timeout: Option<Duration>) -> Res
 }
 
 /// Blocks until `pid` has exited, leaving it unreaped (waitid with WNOWAIT).
-fn wait_without_reaping(pid: u32) {
+pub(crate) fn wait_without_reaping(pid: u32) {
     #[cfg(target_os = "linux")]
     {
         let id: libc::id_t = pid;

@@ -31,10 +31,25 @@ pub enum Error {
     PoolUnusable(&'static str),
     #[error("backend `{0}` was used before prepare(workers) was called")]
     NotPrepared(&'static str),
+    #[error("Python comparison: {0}")]
+    Python(String),
+    #[error("{0}")]
+    Cores(String),
     #[error("results data: {0}")]
     Data(String),
     #[error("drawing the chart `{chart}`: {message}")]
     Chart { chart: String, message: String },
+    #[error(
+        "backend `{backend}` is not built into this tvp: rebuild with \
+         `cargo build --release --features {feature}` ({needs})"
+    )]
+    FeatureDisabled {
+        backend: String,
+        feature: &'static str,
+        needs: &'static str,
+    },
+    #[error("mpi: {0}")]
+    Mpi(String),
     #[error("{context}: {source}")]
     Io {
         context: String,

@@ -181,7 +181,7 @@ pub fn memory_per_worker(cells: &[CellMemory]) -> Vec<(String, usize, f64)> {
 }
 
 /// "8 kB" below 1 MB, "3.1 MB" above.
-fn size(mb: f64) -> String {
+pub(crate) fn size(mb: f64) -> String {
     if mb.abs() < 1.0 {
         format!("{:.0} kB", mb * 1024.0)
     } else {

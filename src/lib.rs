@@ -15,24 +15,41 @@
 //! - [`worker`], [`child`], [`pool`]: the process side: the `tvp worker`
 //!   protocol, a child seen from the parent, and a `multiprocessing.Pool`.
 //! - [`interrupt`]: SIGINT/SIGTERM stop a run, kill its children and clean up.
+//! - [`run`]: timing a sweep of backends and worker counts, as `tvp run` does.
+//! - [`python`]: the same workloads in CPython, measured beside Rust
+//!   (`tvp python`).
 //! - [`run`]: timing a sweep of backends and worker counts, as `tvp run` does;
 //!   [`sweep`]: which worker counts (IO goes far past the cores), quick mode.
 //! - [`memory`]: peak memory of a run, parent plus children, per worker;
 //!   [`explain_io`]: the IO section's sentences, written from the numbers.
+//! - [`costs`]: the costs underneath (spawn, IPC, locks, context switches),
+//!   each beside its thread-side twin, and sentences written from them.
 //! - [`report`]: criterion's results -> charts and explanations -> `reports/`;
 //!   [`machine`]: the machine info it shows. [`report::lessons`]: the
 //!   lessons (`reports/lessons.html`), from a Python idiom to a Rust example
 //!   to this machine's chart, one concept each.
+//! - `mpi_worker` (feature `mpi`): the rank side of the `mpi` backends;
+//!   [`mpi_report`]: their lesson written from the measured numbers.
+//! - [`affinity`], [`core_sweep`]: workers and cores are different knobs:
+//!   confine a run to K cores, and time every backend at 1, 2, ... N cores
+//!   for a fixed worker count, as `tvp cores` does.
 
+pub mod affinity;
 pub mod backends;
 pub mod child;
 pub mod context;
+pub mod core_sweep;
+pub mod costs;
 pub mod error;
 pub mod explain_io;
 pub mod interrupt;
 pub mod machine;
 pub mod memory;
+pub mod mpi_report;
+#[cfg(feature = "mpi")]
+pub mod mpi_worker;
 pub mod pool;
+pub mod python;
 pub mod report;
 pub mod run;
 pub mod sweep;

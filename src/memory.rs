@@ -90,9 +90,8 @@ impl CellMemory {
     }
 
     /// A cell with only a backend, a worker count and a peak, for tests of
-    /// what reads cells.
-    #[cfg(test)]
-    pub(crate) fn with_peak(backend: &str, workers: usize, peak_kb: u64) -> Self {
+    /// what reads cells (the report's tests too).
+    pub fn with_peak(backend: &str, workers: usize, peak_kb: u64) -> Self {
         CellMemory {
             backend: backend.into(),
             workers,

@@ -20,6 +20,11 @@ pub struct Measurement {
     pub workers: usize,
     /// Median of the timed repeats.
     pub median: Duration,
+    /// The launch cost included in `median`, for backends that measure it
+    /// apart from the computation (`mpi`): `median - launch` is the median
+    /// computing time.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub launch: Option<Duration>,
     pub checksum: u64,
     pub checksum_ok: bool,
 }
@@ -63,23 +68,49 @@ impl SweepResult {
     }
 }
 
+/// What [`time_backend`] measured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timed {
+    pub median: Duration,
+    /// For backends that report [`backends::Backend::last_launch_cost`]:
+    /// the median time minus the median computing time (time minus launch
+    /// cost) of the runs.
+    pub launch: Option<Duration>,
+    pub checksum: u64,
+}
+
+fn median(mut times: Vec<Duration>) -> Option<Duration> {
+    times.sort_unstable();
+    times.get(times.len() / 2).copied()
+}
+
 /// Times `repeat` runs (after one untimed warm-up that also checks the
-/// checksum) and returns the median and the checksum.
+/// checksum) and returns the medians and the checksum.
 pub fn time_backend(
     backend: &mut dyn backends::Backend,
     job: &Job,
     repeat: usize,
-) -> Result<(Duration, u64)> {
+) -> Result<Timed> {
     let checksum = backend.execute(job)?;
     let mut times = Vec::with_capacity(repeat.max(1));
+    let mut computing = Vec::new();
     for _ in 0..repeat.max(1) {
         let start = Instant::now();
         let sum = std::hint::black_box(backend.execute(job)?);
-        times.push(start.elapsed());
+        let time = start.elapsed();
+        times.push(time);
+        if let Some(launch) = backend.last_launch_cost() {
+            computing.push(time.saturating_sub(launch));
+        }
         debug_assert_eq!(sum, checksum);
     }
-    times.sort_unstable();
-    Ok((times[times.len() / 2], checksum))
+    let median_time = median(times).expect("at least one timed run");
+    Ok(Timed {
+        median: median_time,
+        // So that `median - launch` is the median computing time.
+        launch: median(computing).map(|c| median_time.saturating_sub(c)),
+        checksum,
+    })
 }
 
 /// Runs the sweep; `progress` is told about each cell as it finishes.
@@ -109,7 +140,8 @@ pub fn run_sweep_with(
     let job = &fixture.job;
     let mut sequential = backends::create("sequential", config)?;
     sequential.prepare(1)?;
-    let (seq_time, expected) = time_backend(sequential.as_mut(), job, sweep.repeat)?;
+    let reference = time_backend(sequential.as_mut(), job, sweep.repeat)?;
+    let expected = reference.checksum;
     let mut cells = Vec::new();
     for name in &sweep.backends {
         let mut backend = backends::create(name, config)?;
@@ -121,14 +153,15 @@ pub fn run_sweep_with(
         };
         for &workers in counts {
             backend.prepare(workers)?;
-            let (median, checksum) = time_backend(backend.as_mut(), job, sweep.repeat)?;
+            let timed = time_backend(backend.as_mut(), job, sweep.repeat)?;
             let m = Measurement {
                 workload: sweep.job.workload.clone(),
                 backend: name.clone(),
                 workers,
-                median,
-                checksum,
-                checksum_ok: checksum == expected,
+                median: timed.median,
+                launch: timed.launch,
+                checksum: timed.checksum,
+                checksum_ok: timed.checksum == expected,
             };
             after_cell(job, &m)?;
             cells.push(m);
@@ -137,7 +170,7 @@ pub fn run_sweep_with(
     Ok(SweepResult {
         job: sweep.job.clone(),
         expected_checksum: expected,
-        sequential: seq_time,
+        sequential: reference.median,
         cells,
     })
 }

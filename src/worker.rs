@@ -115,9 +115,15 @@ pub fn is_worker() -> bool {
     IN_WORKER.load(Ordering::Relaxed)
 }
 
+/// Marks this process as a worker child, for [`is_worker`]. An MPI rank
+/// (`tvp mpi-worker`) is one too.
+pub(crate) fn mark_as_worker() {
+    IN_WORKER.store(true, Ordering::Relaxed);
+}
+
 /// `tvp worker`: serve stdin until end of file.
 pub fn main() -> io::Result<()> {
-    IN_WORKER.store(true, Ordering::Relaxed);
+    mark_as_worker();
     die_with_parent();
     let stdin = io::stdin().lock();
     let stdout = io::stdout().lock();

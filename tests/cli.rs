@@ -45,6 +45,15 @@ fn unknown_backend() {
     assert_usage_error(&["run", "--backend", "threads,fork"], &["fork", "rayon"]);
 }
 
+#[cfg(not(feature = "mpi"))]
+#[test]
+fn a_backend_behind_a_feature_says_how_to_rebuild() {
+    assert_usage_error(
+        &["run", "--backend", "mpi"],
+        &["mpi", "not built", "--features mpi"],
+    );
+}
+
 #[test]
 fn zero_workers() {
     assert_usage_error(&["run", "--workers", "0"], &["at least 1"]);

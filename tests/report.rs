@@ -8,7 +8,8 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::report::{CELLS, check_report, criterion_run, options};
+use common::report::{CELLS, check_report, criterion_group, criterion_run, options};
+use tvp::memory::{CellMemory, MemoryReport, SCHEMA};
 use tvp::report::criterion::{RunInfo, scan};
 use tvp::report::{self, results};
 
@@ -64,6 +65,10 @@ fn report_from_a_real_criterion_run() {
         let svg = std::fs::read_to_string(out.join(format!("scaling-primes-{chart}.svg"))).unwrap();
         assert!(svg.starts_with("<svg"), "{chart}");
     }
+    assert!(
+        !out.join("io.html").exists() && !index.contains("io.html"),
+        "no IO data, no IO page"
+    );
     assert!(
         !index.contains("http://") && !index.contains("https://"),
         "the page must work offline"
@@ -178,6 +183,7 @@ fn results_the_latest_run_did_not_measure_are_left_out() {
         date: "2026-01-01T00:00:00Z".into(),
         cores: Some(2),
         cpu_share: Some(0.55),
+        confined: None,
     }
     .write(&crit)
     .unwrap();
@@ -233,4 +239,109 @@ fn cli_report_without_data_explains_and_exits_3() {
     );
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert!(out.join("index.html").exists());
+}
+
+/// IO cells, shaped like the io bench's: group `latency`, past the cores.
+const IO_CELLS: &[(&str, usize, u64)] = &[
+    ("sequential", 1, 8000),
+    ("threads", 1, 8100),
+    ("threads", 4, 2100),
+    ("threads", 16, 600),
+    ("process", 1, 9000),
+    ("process", 16, 3000),
+];
+
+/// A small memory report in `out/data/memory.json`: threads add 8 kB per
+/// worker, processes 3 MB.
+fn write_memory_report(out: &Path) {
+    let cell = CellMemory::with_peak;
+    MemoryReport {
+        schema: SCHEMA,
+        workload: "latency".into(),
+        size: 64,
+        cores: 2,
+        cells: vec![
+            cell("sequential", 1, 3000),
+            cell("threads", 1, 3000),
+            cell("threads", 16, 3000 + 15 * 8),
+            cell("process", 1, 6000),
+            cell("process", 16, 6000 + 15 * 3072),
+        ],
+    }
+    .write(&out.join("data").join("memory.json"))
+    .unwrap();
+}
+
+#[test]
+fn io_page_from_a_fixture_has_its_charts_and_sentences() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (crit, out) = (tmp.path().join("criterion"), tmp.path().join("reports"));
+    criterion_run(&crit);
+    criterion_group(&crit, "latency", IO_CELLS);
+    write_memory_report(&out);
+    let outcome = report::generate(&options(&crit, &out)).unwrap();
+    assert_eq!(outcome.pages_with_data, 2, "{:?}", outcome.notes);
+    let io = std::fs::read_to_string(out.join("io.html")).unwrap();
+    for text in [
+        "io-latency-speedup.svg",
+        "At 16 workers on",
+        "`latency` ran faster than sequential by: threads",
+        "io-memory-latency.svg",
+        "Memory per worker",
+        "threads 8 kB (from 1 to 16 workers)",
+        "process 3.0 MB",
+        "times as much",
+        "data/memory.json",
+    ] {
+        assert!(io.contains(text), "io.html lacks {text}");
+    }
+    for chart in ["io-latency-speedup.svg", "io-memory-latency.svg"] {
+        let svg = std::fs::read_to_string(out.join(chart)).unwrap();
+        assert!(svg.starts_with("<svg"), "{chart}");
+    }
+    // The ideal line is in the speedup chart.
+    let svg = std::fs::read_to_string(out.join("io-latency-speedup.svg")).unwrap();
+    assert!(svg.contains("ideal"));
+    // The index shows the CPU workload and links to the IO page instead.
+    let index = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(index.contains("id=\"primes\""));
+    assert!(
+        !index.contains("id=\"latency\""),
+        "IO workloads are not on the index"
+    );
+    assert!(index.contains("href=\"io.html\""));
+    assert!(!io.contains("http://") && !io.contains("https://"));
+    assert_links_exist(&out);
+}
+
+#[test]
+fn io_page_with_only_memory_or_broken_memory_data() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (crit, out) = (tmp.path().join("criterion"), tmp.path().join("reports"));
+    // Only the memory report: a page with the memory chart, no panic.
+    write_memory_report(&out);
+    let outcome = report::generate(&options(&crit, &out)).unwrap();
+    assert_eq!(outcome.pages_with_data, 1, "{:?}", outcome.notes);
+    let io = std::fs::read_to_string(out.join("io.html")).unwrap();
+    assert!(io.contains("io-memory-latency.svg"));
+    assert!(!io.contains("io-latency-speedup.svg"));
+    assert_links_exist(&out);
+    // A broken memory report: a note, not a panic, and no link to a chart.
+    let other = tmp.path().join("other");
+    std::fs::create_dir_all(other.join("data")).unwrap();
+    std::fs::write(other.join("data").join("memory.json"), "{\"schema\": ").unwrap();
+    criterion_group(&crit, "latency", IO_CELLS);
+    let outcome = report::generate(&options(&crit, &other)).unwrap();
+    assert!(
+        outcome
+            .notes
+            .iter()
+            .any(|n| n.contains("not a memory report")),
+        "{:?}",
+        outcome.notes
+    );
+    let io = std::fs::read_to_string(other.join("io.html")).unwrap();
+    assert!(io.contains("io-latency-speedup.svg"));
+    assert!(!io.contains("io-memory-latency.svg"));
+    assert_links_exist(&other);
 }

@@ -27,7 +27,7 @@ fn backend() -> impl Strategy<Value = &'static str> {
     let weighted: Vec<_> = backends::names()
         .into_iter()
         .map(|name| {
-            let weight = if matches!(name, "process" | "pool") {
+            let weight = if matches!(name, "process" | "pool" | "mpi" | "mpi-tcp") {
                 1
             } else {
                 2

@@ -15,6 +15,8 @@ use crate::error::{Error, Result};
 use crate::workloads::{Job, Workload, split};
 
 mod gil;
+#[cfg(feature = "mpi")]
+pub mod mpi;
 mod pool;
 mod process;
 mod rayon;
@@ -35,6 +37,11 @@ pub trait Backend: Send {
     fn prepare(&mut self, workers: usize) -> Result<()>;
     /// Timed: split the job, run the chunks, combine the partial checksums.
     fn execute(&mut self, job: &Job) -> Result<u64>;
+    /// The part of the last `execute` spent launching workers rather than
+    /// computing, for a backend that can tell them apart (`mpi`).
+    fn last_launch_cost(&self) -> Option<std::time::Duration> {
+        None
+    }
 }
 
 /// What backends need from the outside world.
@@ -95,14 +102,74 @@ pub const REGISTRY: &[Entry] = &[
     gil::ENTRY,
     process::ENTRY,
     pool::ENTRY,
+    #[cfg(feature = "mpi")]
+    mpi::ENTRY,
+    #[cfg(feature = "mpi")]
+    mpi::TCP_ENTRY,
+];
+
+/// A backend that exists only when a Cargo feature is on.
+#[derive(Debug, Clone, Copy)]
+pub struct Gated {
+    pub name: &'static str,
+    pub feature: &'static str,
+    /// What the feature needs on the machine, as a sentence.
+    pub needs: &'static str,
+}
+
+const MPI_NEEDS: &str = "it needs Open MPI and libclang; on Debian: apt-get install \
+     --no-install-recommends openmpi-bin libopenmpi-dev libclang-dev";
+
+/// Backends behind Cargo features. Asking for one that this binary was built
+/// without is an error that says how to rebuild, not "unknown backend".
+pub const GATED: &[Gated] = &[
+    Gated {
+        name: "mpi",
+        feature: "mpi",
+        needs: MPI_NEEDS,
+    },
+    Gated {
+        name: "mpi-tcp",
+        feature: "mpi",
+        needs: MPI_NEEDS,
+    },
 ];
 
 /// Finds a backend's registry entry by name.
 pub fn entry(name: &str) -> Result<&'static Entry> {
-    REGISTRY
+    if let Some(entry) = REGISTRY.iter().find(|e| e.name == name) {
+        return Ok(entry);
+    }
+    Err(match GATED.iter().find(|g| g.name == name) {
+        Some(g) => Error::FeatureDisabled {
+            backend: name.to_string(),
+            feature: g.feature,
+            needs: g.needs,
+        },
+        None => Error::UnknownBackend(name.to_string()),
+    })
+}
+
+/// Why a built-in backend cannot run on this machine right now (`mpi`
+/// without `mpirun` on the PATH), or `None` when it can. Sweeps over every
+/// backend skip these, with the reason.
+pub fn unavailable(name: &str) -> Option<String> {
+    #[cfg(feature = "mpi")]
+    if name == mpi::ENTRY.name || name == mpi::TCP_ENTRY.name {
+        return mpi::find_mpirun(std::path::Path::new(mpi::MPIRUN))
+            .err()
+            .map(|e| e.to_string());
+    }
+    let _ = name;
+    None
+}
+
+/// The backends built into this binary that are not, with the feature that
+/// adds each.
+pub fn not_built() -> impl Iterator<Item = &'static Gated> {
+    GATED
         .iter()
-        .find(|e| e.name == name)
-        .ok_or_else(|| Error::UnknownBackend(name.to_string()))
+        .filter(|g| !REGISTRY.iter().any(|e| e.name == g.name))
 }
 
 /// Creates a backend by name.

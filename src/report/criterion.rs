@@ -92,6 +92,10 @@ pub struct RunInfo {
     /// wall time); well below 1.0, other programs were competing.
     #[serde(default)]
     pub cpu_share: Option<f64>,
+    /// "confined to core 0 (TVP_CORES=1)" when `TVP_CORES` confined the
+    /// bench to fewer cores than the machine has.
+    #[serde(default)]
+    pub confined: Option<String>,
 }
 
 impl RunInfo {

@@ -11,7 +11,10 @@
 //! - [`chart`]: line and bar charts as SVG, one colour per backend.
 //! - [`explain`]: sentences generated from numbers; [`amdahl`]: the fit.
 //! - [`html`]: the shared layout (navigation, notes, machine info) and helpers.
-//! - one file per page, e.g. `scaling.rs` (the index page).
+//! - one file per page: `scaling.rs` (the index page: CPU and memory
+//!   workloads), `io.rs` (IO workloads and memory per worker), `cores.rs`
+//!   (the core sweep), `costs.rs` (spawn, IPC, locks), `python.rs` (Rust vs
+//!   Python).
 //!
 //! # Adding a page
 //! 1. Write `src/report/NAME.rs` with a unit struct implementing [`Page`].
@@ -22,10 +25,10 @@
 //!    absent: the page is then left out of the navigation.
 //! 2. Add `mod NAME;` below and one line to [`PAGES`].
 //! 3. Publish the figures other pages may reuse in [`PageOut::figures`]:
-//!    build each as a [`Figure`] and put `figure.html()` in the body, or,
-//!    for a page that already writes them with [`html::figure`], list them
-//!    in one line before the `PageOut`: `let figures = figures_in(&body,
-//!    &[("costs/locks", "costs-locks.svg")]);` (see [`figures_in`]).
+//!    list the charts the body drew with [`html::figure`] in one line,
+//!    `let figures = figures_in(&body, &[("costs/locks", "costs-locks.svg")]);`
+//!    or, per workload, [`workload_figures`]; or build each as a [`Figure`]
+//!    and put `figure.html()` in the body.
 //!
 //! The framework wraps each body in the layout (navigation to every page
 //! with a `nav` label, the page's notes, machine info) and writes
@@ -58,18 +61,26 @@ use crate::machine::MachineInfo;
 
 pub mod amdahl;
 pub mod chart;
+mod cores;
+mod costs;
 pub mod criterion;
 pub mod explain;
 pub mod html;
+mod io;
+mod python;
 pub mod results;
 mod scaling;
 
 pub mod lessons;
+pub use cores::Cores;
+pub use costs::Costs;
+pub use io::Io;
+pub use python::RustVsPython;
 pub use scaling::Scaling;
 
 /// Every page built from results, in navigation order. The first page to
 /// claim `index.html` is the front page.
-pub const PAGES: &[&dyn Page] = &[&Scaling];
+pub const PAGES: &[&dyn Page] = &[&Scaling, &Io, &Cores, &Costs, &RustVsPython];
 
 /// The teaching pages, built after [`PAGES`] from the figures those
 /// published; they are written even when no result exists.
@@ -147,6 +158,21 @@ pub fn figures_in<I: AsRef<str>, F: AsRef<str>>(body: &str, ids: &[(I, F)]) -> V
             Some(Figure::new(id.as_ref(), file.as_ref(), alt).with_sentences(sentences))
         })
         .collect()
+}
+
+/// [`figures_in`] for per-workload charts: for every registered workload
+/// `w` and every `(topic, file)` pair, the figure `topic/w` drawn in `file`
+/// with `{}` replaced by `w`, e.g. `("speedup", "scaling-{}-speedup.svg")`.
+pub fn workload_figures(body: &str, charts: &[(&str, &str)]) -> Vec<Figure> {
+    let ids: Vec<(String, String)> = crate::workloads::REGISTRY
+        .iter()
+        .flat_map(|e| {
+            charts
+                .iter()
+                .map(|(topic, file)| (format!("{topic}/{}", e.name), file.replace("{}", e.name)))
+        })
+        .collect();
+    figures_in(body, &ids)
 }
 
 /// Everything a page may use.
@@ -227,6 +253,14 @@ pub fn generate(options: &Options) -> Result<Outcome> {
         figures: Vec::new(),
     };
     let mut notes = input.scan.notes.clone();
+    for run in &input.scan.runs {
+        if let Some(confined) = &run.confined {
+            notes.push(format!(
+                "`{}` was measured with the whole bench {confined}.",
+                run.group
+            ));
+        }
+    }
     let mut built = build_pages(PAGES, &input, out, &mut notes);
     // The lessons repeat their charts' notes: only the data pages' count.
     notes.extend(built.iter().flat_map(|p| p.notes.iter().cloned()));

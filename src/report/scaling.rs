@@ -1,6 +1,8 @@
-//! The front page: for every workload the scaling bench measured, speedup,
-//! efficiency and absolute time against the worker count, each explained
-//! from its numbers; a summary table; `results.json` and `results.csv`.
+//! The front page: for every CPU- and memory-bound workload the scaling
+//! bench measured, speedup, efficiency and absolute time against the worker
+//! count, each explained from its numbers; a summary table; `results.json`
+//! and `results.csv`. IO-bound workloads have their own page (`io.rs`); the
+//! [`Workload`] helpers here serve both.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -8,8 +10,9 @@ use std::path::Path;
 use super::chart::{self, LineChart, Point, Series};
 use super::explain::{self, Curve, Timing};
 use super::results::{self, ResultRow};
-use super::{Figure, Page, PageOut, ReportInput, amdahl, html};
+use super::{Page, PageOut, ReportInput, amdahl, html, io};
 use crate::error::Result;
+use crate::workloads::Kind;
 
 /// The scaling page (`index.html`).
 #[derive(Debug, Clone, Copy)]
@@ -28,8 +31,10 @@ impl Page for Scaling {
         let mut notes = Vec::new();
         let mut sections = String::new();
         let mut summary = Vec::new();
-        let mut figures = Vec::new();
-        for entry in crate::workloads::REGISTRY {
+        for entry in crate::workloads::REGISTRY
+            .iter()
+            .filter(|e| e.kind != Kind::Io)
+        {
             let (rows, workload_notes) =
                 results::workload_rows(&input.scan, entry.name, &entry.kind.to_string());
             notes.extend(workload_notes);
@@ -37,7 +42,7 @@ impl Page for Scaling {
                 continue;
             }
             let w = Workload::new(entry.name, &rows, input.cores);
-            sections.push_str(&w.section(entry.teaches, out, &mut figures)?);
+            sections.push_str(&w.section(entry.teaches, out)?);
             summary.push(w.summary_row());
             all_rows.extend(rows);
         }
@@ -61,6 +66,13 @@ impl Page for Scaling {
              Every run's checksum matched the sequential one.</p>\n",
             input.cores
         );
+        if io::present(input, out) {
+            body.push_str(&format!(
+                "<p>IO-bound workloads, swept past the core count, are on the \
+                 <a href=\"{}\">IO-bound page</a>.</p>\n",
+                io::FILE
+            ));
+        }
         body.push_str("<h2>Summary</h2>\n");
         body.push_str(&html::table(
             &[
@@ -82,6 +94,14 @@ impl Page for Scaling {
              count; times in milliseconds).</p>\n"
         ));
         body.push_str(&sections);
+        let figures = super::workload_figures(
+            &body,
+            &[
+                ("speedup", "scaling-{}-speedup.svg"),
+                ("efficiency", "scaling-{}-efficiency.svg"),
+                ("time", "scaling-{}-time.svg"),
+            ],
+        );
         Ok(Some(PageOut {
             file: "index.html".into(),
             title: "Threads vs processes: scaling on this machine".into(),
@@ -93,8 +113,8 @@ impl Page for Scaling {
     }
 }
 
-/// One workload's rows, arranged for charts.
-struct Workload<'a> {
+/// One workload's rows, arranged for charts and tables.
+pub(crate) struct Workload<'a> {
     name: &'a str,
     rows: &'a [ResultRow],
     cores: usize,
@@ -104,7 +124,7 @@ struct Workload<'a> {
 }
 
 impl<'a> Workload<'a> {
-    fn new(name: &'a str, rows: &'a [ResultRow], cores: usize) -> Self {
+    pub(crate) fn new(name: &'a str, rows: &'a [ResultRow], cores: usize) -> Self {
         let mut backends: Vec<(&str, Vec<&ResultRow>)> = Vec::new();
         for r in rows.iter().filter(|r| r.backend != "sequential") {
             match backends.iter_mut().find(|(b, _)| *b == r.backend) {
@@ -136,8 +156,13 @@ impl<'a> Workload<'a> {
             .collect()
     }
 
+    /// Whether there is a sequential result, hence speedups.
+    pub(crate) fn has_sequential(&self) -> bool {
+        self.sequential.is_some()
+    }
+
     /// All measured worker counts, sorted.
-    fn worker_counts(&self) -> Vec<usize> {
+    pub(crate) fn worker_counts(&self) -> Vec<usize> {
         let mut counts: Vec<usize> = self.rows.iter().map(|r| r.workers).collect();
         counts.sort_unstable();
         counts.dedup();
@@ -154,7 +179,7 @@ impl<'a> Workload<'a> {
         amdahl::fit_serial_fraction(&best.points, self.cores).map(|f| (best.backend.clone(), f))
     }
 
-    fn backend_series(&self, value: impl Fn(&ResultRow) -> Point) -> Vec<Series> {
+    pub(crate) fn backend_series(&self, value: impl Fn(&ResultRow) -> Point) -> Vec<Series> {
         self.backends
             .iter()
             .map(|(b, rows)| {
@@ -167,28 +192,35 @@ impl<'a> Workload<'a> {
             .collect()
     }
 
-    /// The workload's charts and table; publishes the charts as
-    /// `speedup/<workload>`, `efficiency/<workload>` and `time/<workload>`.
-    fn section(&self, teaches: &str, out: &Path, figures: &mut Vec<Figure>) -> Result<String> {
-        let name = self.name;
-        let speedups = self.curves(|r| r.speedup);
-        let efficiencies = self.curves(|r| r.efficiency);
-        let fit = self.fit(&speedups);
-        let counts = self.worker_counts();
-        let mut s = format!("<h2 id=\"{0}\">{0}</h2>\n", html::escape(name));
+    /// The workload's heading and what it teaches.
+    pub(crate) fn intro(&self, teaches: &str) -> String {
         let first = &self.rows[0];
-        s.push_str(&format!(
-            "<p><strong>{}</strong> workload{}: {}.</p>\n",
+        format!(
+            "<h2 id=\"{0}\">{0}</h2>\n<p><strong>{1}</strong> workload{2}: {3}.</p>\n",
+            html::escape(self.name),
             html::escape(&first.kind),
             first
                 .size
                 .map_or(String::new(), |n| format!(", {} items", thousands(n))),
             html::escape(teaches)
-        ));
+        )
+    }
+
+    /// One speedup line per backend (0 where there is no speedup).
+    pub(crate) fn speedup_series(&self) -> Vec<Series> {
+        self.backend_series(|r| Point::new(r.workers as f64, r.speedup.unwrap_or(0.0)))
+    }
+
+    fn section(&self, teaches: &str, out: &Path) -> Result<String> {
+        let name = self.name;
+        let speedups = self.curves(|r| r.speedup);
+        let efficiencies = self.curves(|r| r.efficiency);
+        let fit = self.fit(&speedups);
+        let counts = self.worker_counts();
+        let mut s = self.intro(teaches);
         if self.sequential.is_some() {
             // Speedup.
-            let mut series =
-                self.backend_series(|r| Point::new(r.workers as f64, r.speedup.unwrap_or(0.0)));
+            let mut series = self.speedup_series();
             let ideal = counts
                 .iter()
                 .map(|&w| Point::new(w as f64, w.min(self.cores) as f64))
@@ -212,14 +244,11 @@ impl<'a> Workload<'a> {
             let file = format!("scaling-{name}-speedup.svg");
             self.chart(out, &file, "speedup over sequential", false, series)?;
             let fit_ref = fit.as_ref().map(|(b, f)| (b.as_str(), *f));
-            let figure = Figure::new(
-                format!("speedup/{name}"),
-                file,
-                format!("{name}: speedup by workers"),
-            )
-            .with_sentences(explain::speedup(self.cores, &speedups, fit_ref));
-            s.push_str(&figure.html());
-            figures.push(figure);
+            s.push_str(&html::figure(
+                &file,
+                &format!("{name}: speedup by workers"),
+                &explain::speedup(self.cores, &speedups, fit_ref),
+            ));
             // Efficiency.
             let mut series =
                 self.backend_series(|r| Point::new(r.workers as f64, r.efficiency.unwrap_or(0.0)));
@@ -227,14 +256,11 @@ impl<'a> Workload<'a> {
             series.push(Series::dashed("100%", chart::REFERENCE, full));
             let file = format!("scaling-{name}-efficiency.svg");
             self.chart(out, &file, "efficiency (speedup / workers)", true, series)?;
-            let figure = Figure::new(
-                format!("efficiency/{name}"),
-                file,
-                format!("{name}: efficiency by workers"),
-            )
-            .with_sentences(explain::efficiency(self.cores, &efficiencies));
-            s.push_str(&figure.html());
-            figures.push(figure);
+            s.push_str(&html::figure(
+                &file,
+                &format!("{name}: efficiency by workers"),
+                &explain::efficiency(self.cores, &efficiencies),
+            ));
         }
         // Absolute time with confidence intervals.
         let mut series = self.backend_series(|r| Point {
@@ -272,14 +298,11 @@ impl<'a> Workload<'a> {
                 high_ms: r.ci_high_ms,
             })
             .collect();
-        let figure = Figure::new(
-            format!("time/{name}"),
-            file,
-            format!("{name}: time per run by workers"),
-        )
-        .with_sentences(explain::times(&timings));
-        s.push_str(&figure.html());
-        figures.push(figure);
+        s.push_str(&html::figure(
+            &file,
+            &format!("{name}: time per run by workers"),
+            &explain::times(&timings),
+        ));
         s.push_str(&self.table(&counts));
         Ok(s)
     }
@@ -292,27 +315,11 @@ impl<'a> Workload<'a> {
         percent: bool,
         series: Vec<Series>,
     ) -> Result<()> {
-        let with_errors = series
-            .iter()
-            .any(|s| s.points.iter().any(|p| p.err.is_some()));
-        let svg = chart::line_chart(&LineChart {
-            title: format!(
-                "{}: {}",
-                self.name,
-                y_label.split(" (").next().unwrap_or(y_label)
-            ),
-            x_label: "workers".into(),
-            y_label: y_label.into(),
-            series,
-            y_percent: percent,
-            x_integer: true,
-            dodge: with_errors,
-        })?;
-        chart::write_svg(&out.join(file), &svg)
+        workers_chart(out, file, self.name, y_label, percent, series)
     }
 
     /// Backend x workers: "speedup (time)".
-    fn table(&self, counts: &[usize]) -> String {
+    pub(crate) fn table(&self, counts: &[usize]) -> String {
         let by_cell: BTreeMap<(&str, usize), &ResultRow> = self
             .rows
             .iter()
@@ -380,6 +387,31 @@ impl<'a> Workload<'a> {
             gil.map_or_else(|| "-".into(), |(_, s)| format!("{s:.2}x")),
         ]
     }
+}
+
+/// Writes `out/file`: `series` against workers, titled "`name`: `y_label`"
+/// (without the label's parenthesis).
+pub(crate) fn workers_chart(
+    out: &Path,
+    file: &str,
+    name: &str,
+    y_label: &str,
+    percent: bool,
+    series: Vec<Series>,
+) -> Result<()> {
+    let with_errors = series
+        .iter()
+        .any(|s| s.points.iter().any(|p| p.err.is_some()));
+    let svg = chart::line_chart(&LineChart {
+        title: format!("{name}: {}", y_label.split(" (").next().unwrap_or(y_label)),
+        x_label: "workers".into(),
+        y_label: y_label.into(),
+        series,
+        y_percent: percent,
+        x_integer: true,
+        dodge: with_errors,
+    })?;
+    chart::write_svg(&out.join(file), &svg)
 }
 
 /// 3000000 -> "3,000,000".

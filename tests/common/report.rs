@@ -25,6 +25,11 @@ fn spin(n: u64) -> u64 {
 /// A tiny real criterion run into `dir`, shaped like the scaling bench's:
 /// group `primes`, ids `backend/workers`.
 pub fn criterion_run(dir: &Path) {
+    criterion_group(dir, "primes", CELLS);
+}
+
+/// A tiny real criterion run of `cells` into `dir`, in group `group`.
+pub fn criterion_group(dir: &Path, group: &str, cells: &[(&str, usize, u64)]) {
     let mut c = Criterion::default()
         .output_directory(dir)
         .sample_size(10)
@@ -32,8 +37,8 @@ pub fn criterion_run(dir: &Path) {
         .measurement_time(Duration::from_millis(30))
         .nresamples(1000)
         .without_plots();
-    let mut group = c.benchmark_group("primes");
-    for &(backend, workers, work) in CELLS {
+    let mut group = c.benchmark_group(group);
+    for &(backend, workers, work) in cells {
         group.bench_function(BenchmarkId::new(backend, workers), |b| {
             b.iter(|| spin(work))
         });

@@ -71,8 +71,8 @@ let hs: Vec<_> = (0..threads)
     exercises: &[
         "Run the example with <code>--cores 1</code>, then without it. Compare the \
          \"waited for a core\" percentages and the final ratio with threads / cores.",
-        "Confine a whole sweep to one CPU with <code>taskset</code> (the children inherit \
-         it) and watch every backend's speedup vanish: <code>taskset -c 0 cargo run \
-         --release -- run -w primes -b threads,process -n 1,2,4</code>.",
+        "Confine a whole sweep to one core (threads and child processes inherit it) and \
+         watch every backend's speedup vanish: <code>cargo run --release -- run --cores 1 -w \
+         primes -b threads,process -n 1,2,4</code>.",
     ],
 };

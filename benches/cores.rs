@@ -1,0 +1,145 @@
+//! The core sweep under criterion: a fixed worker count (twice the usable
+//! cores), every backend at 1, 2, ... N cores.
+//!
+//! Group `cores-<workload>`, id `<backend>/<cores>`. Each core count
+//! confines this thread before the backend is created and prepared, so the
+//! backend's threads and `tvp worker` children inherit the mask, and
+//! restores it afterwards (see `tvp::core_sweep::confined`).
+//!
+//! Budget: about 1.5 minutes at default settings on a 2-core machine
+//! (24 benchmarks of 0.5 s warm-up and 2 s measurement, plus analysis).
+//! `cargo bench --bench cores -- --quick` or `TVP_QUICK=1` trims it to about
+//! 20 seconds: smaller jobs, shorter measurement, 1 and N cores only.
+//! `TVP_CORES=K` confines the whole bench first, so the sweep runs 1..K.
+
+use std::path::Path;
+use std::time::Duration;
+
+use criterion::{BenchmarkId, Criterion, SamplingMode};
+use tvp::affinity;
+use tvp::backends::{self, Config};
+use tvp::core_sweep::{self, confined};
+use tvp::report::criterion::{RunInfo, default_dir};
+use tvp::workloads::{self, Job};
+
+/// Items per workload here: about 40-60 ms per sequential run on the 2-core
+/// reference machine, so ten samples fit in the measurement time.
+fn bench_size(workload: &str) -> Option<u64> {
+    match workload {
+        "primes" => Some(600_000),
+        "monte_carlo" => Some(4_000_000),
+        _ => None,
+    }
+}
+
+fn main() {
+    let by_env = affinity::confine_from_env().unwrap_or_else(|e| {
+        eprintln!("error: {e}");
+        std::process::exit(2);
+    });
+    let args: Vec<String> = std::env::args().collect();
+    let quick = tvp::sweep::quick_requested(args.iter().cloned());
+    // Without `--bench` (as under `cargo test --benches`) criterion runs each
+    // benchmark once as a test and saves nothing: leave the report alone.
+    let measuring = args.iter().any(|a| a == "--bench");
+    let project = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let usable = affinity::usable().expect("read this process's CPU mask");
+    let mut counts = core_sweep::core_counts(usable.len());
+    if quick {
+        counts.retain(|&k| k == 1 || k == usable.len());
+    }
+    let workers = core_sweep::default_workers(usable.len());
+    let names = backends::names();
+    let config = Config::new(env!("CARGO_BIN_EXE_tvp"));
+    let (warm_up, measure) = if quick {
+        (Duration::from_millis(100), Duration::from_millis(400))
+    } else {
+        (Duration::from_millis(500), Duration::from_millis(2000))
+    };
+    // criterion's per-benchmark plots cost more than the measuring here
+    // (about 10 s each on the busy 2-core machine, 1 s without them); the
+    // report draws the cores charts from criterion's saved estimates.
+    let mut c = Criterion::default()
+        .without_plots()
+        .sample_size(10)
+        .warm_up_time(warm_up)
+        .measurement_time(measure)
+        .configure_from_args();
+
+    let total = core_sweep::DEFAULT_WORKLOADS.len() * counts.len() * names.len();
+    eprintln!(
+        "cores bench{}, {}: workloads {:?} x core counts {counts:?} x backends {names:?} \
+         = {total} benchmarks; {workers} workers each (sequential: 1)",
+        if quick { " (quick)" } else { "" },
+        affinity::describe(by_env.as_ref()).expect("read this process's CPU mask"),
+        core_sweep::DEFAULT_WORKLOADS,
+    );
+    let mut done = 0;
+    for &workload in core_sweep::DEFAULT_WORKLOADS {
+        let mut job = Job::new(workload).expect("a registered workload");
+        if let Some(size) = bench_size(workload) {
+            job = job.with_size(if quick {
+                size / tvp::sweep::QUICK_SIZE_DIVISOR
+            } else {
+                size
+            });
+        }
+        let fixture = job.setup().expect("set up the workload");
+        let job = &fixture.job;
+        let expected = workloads::run_sequential(job).expect("run the sequential reference");
+        let group_name = tvp::report::Cores::group(workload);
+        let mut group = c.benchmark_group(&group_name);
+        let mut ids = Vec::new();
+        group.sampling_mode(SamplingMode::Flat);
+        for &k in &counts {
+            confined(k, |cpus| {
+                for &name in &names {
+                    done += 1;
+                    let n = if name == "sequential" { 1 } else { workers };
+                    eprintln!("[{done}/{total}] {workload}: {name}, {n} workers on {cpus}");
+                    let mut backend = backends::create(name, &config)?;
+                    backend.prepare(n)?;
+                    let sum = backend.execute(job)?;
+                    assert_eq!(
+                        sum, expected,
+                        "{name} on {cpus} returned a checksum that differs from sequential"
+                    );
+                    group.bench_with_input(BenchmarkId::new(name, k), &k, |b, _| {
+                        b.iter(|| backend.execute(job).expect("run the job"));
+                    });
+                    ids.push((name.to_string(), k.to_string()));
+                }
+                Ok(())
+            })
+            .expect("confine and run");
+        }
+        group.finish();
+        if measuring {
+            let info = RunInfo {
+                group: group_name,
+                kind: "cores".into(),
+                size: job.size,
+                quick,
+                ids,
+                date: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
+                cores: Some(usable.len()),
+                cpu_share: None,
+                confined: by_env.as_ref().map(ToString::to_string),
+            };
+            if let Err(e) = info.write(&default_dir(project)) {
+                eprintln!("cores: {e} (the report will show every result found)");
+            }
+        }
+    }
+    c.final_summary();
+    if measuring {
+        match tvp::report::generate(&tvp::report::Options::for_project(project)) {
+            Ok(outcome) => println!(
+                "report: {} ({} benchmarks read)",
+                outcome.pages[0].display(),
+                outcome.benchmarks
+            ),
+            Err(e) => eprintln!("report: could not write it: {e}"),
+        }
+    }
+}

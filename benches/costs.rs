@@ -1,0 +1,370 @@
+//! The costs underneath, each beside its thread-side twin (tvp::costs):
+//! spawning, IPC latency and throughput, locks under contention, context
+//! switches. About 2 minutes on a 2-core machine; `cargo bench --bench costs
+//! -- --quick` or `TVP_QUICK=1` trims sizes, contender counts, timing
+//! windows and plots.
+//!
+//! Setup (peers, pools, mappings) happens once per benchmark, outside the
+//! timing, and only for benchmarks the command-line filter selects.
+
+use std::hint::black_box;
+use std::path::Path;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput};
+
+use tvp::costs::ipc::{self, Link, Mechanism};
+use tvp::costs::locks::{self, Contention, LockKind};
+use tvp::costs::spawn::{self, LargeParent, ProcessPoolTask, ThreadPoolTask};
+use tvp::costs::switch::{self, PingPong};
+use tvp::costs::{Side, estimates, explain};
+use tvp::report::criterion::{RunInfo, default_dir};
+
+/// (group, function, value) of every benchmark this run measured.
+static RAN: Mutex<Vec<(String, String, String)>> = Mutex::new(Vec::new());
+
+/// Records that a benchmark ran (criterion only calls the closures of the
+/// benchmarks its filter selects).
+fn mark(group: &str, function: &str, value: Option<String>) {
+    let id = (
+        group.to_string(),
+        function.to_string(),
+        value.unwrap_or_default(),
+    );
+    let mut ran = RAN.lock().expect("no panics while recording");
+    if !ran.contains(&id) {
+        ran.push(id);
+    }
+}
+
+fn exe() -> &'static Path {
+    Path::new(env!("CARGO_BIN_EXE_tvp"))
+}
+
+/// Builds the setup the first time the benchmark runs (criterion calls the
+/// closure once per sample), so unselected benchmarks cost nothing.
+fn lazy<T>(slot: &mut Option<T>, make: impl FnOnce() -> tvp::Result<T>) -> &mut T {
+    slot.get_or_insert_with(|| make().unwrap_or_else(|e| panic!("benchmark setup failed: {e}")))
+}
+
+struct Plan {
+    quick: bool,
+    sizes: Vec<usize>,
+    contenders: Vec<usize>,
+    throughput_links: Vec<(Mechanism, Side)>,
+    started: Instant,
+    step: usize,
+}
+
+const STEPS: usize = 5;
+
+impl Plan {
+    fn new() -> Plan {
+        let quick = tvp::sweep::quick_requested(std::env::args());
+        let cores = tvp::cores();
+        let (sizes, contenders) = if quick {
+            (vec![64, 1 << 20], tvp::sweep::quick_workers(cores))
+        } else {
+            (ipc::SIZES.to_vec(), tvp::default_workers(cores))
+        };
+        // Thread and process sides of pipes and sockets copy the same way;
+        // throughput is measured where the comparison teaches something.
+        let throughput_links = vec![
+            (Mechanism::Mpsc, Side::Thread),
+            (Mechanism::Crossbeam, Side::Thread),
+            (Mechanism::Pipe, Side::Process),
+            (Mechanism::Unix, Side::Process),
+            (Mechanism::Tcp, Side::Process),
+            (Mechanism::Shm, Side::Thread),
+            (Mechanism::Shm, Side::Process),
+        ];
+        Plan {
+            quick,
+            sizes,
+            contenders,
+            throughput_links,
+            started: Instant::now(),
+            step: 0,
+        }
+    }
+
+    fn latency_links() -> Vec<(Mechanism, Side)> {
+        Mechanism::ALL
+            .iter()
+            .flat_map(|&m| m.sides().iter().map(move |&s| (m, s)))
+            .collect()
+    }
+
+    fn print(&self) {
+        let counts = [
+            ("spawn", 8),
+            (ipc::LATENCY_GROUP, Self::latency_links().len()),
+            (
+                ipc::THROUGHPUT_GROUP,
+                self.throughput_links.len() * self.sizes.len(),
+            ),
+            (locks::GROUP, LockKind::ALL.len() * self.contenders.len()),
+            (switch::GROUP, 2),
+        ];
+        let total: usize = counts.iter().map(|c| c.1).sum();
+        eprintln!(
+            "costs plan ({} mode, {} cores): {total} benchmarks",
+            if self.quick { "quick" } else { "full" },
+            tvp::cores()
+        );
+        for (group, n) in counts {
+            eprintln!("  {group:<15} {n:>3}");
+        }
+        eprintln!(
+            "  sizes {:?} B; contenders {:?}; {} critical sections per contender per batch",
+            self.sizes,
+            self.contenders,
+            locks::BATCH_OPS
+        );
+    }
+
+    fn progress(&mut self, group: &str) {
+        self.step += 1;
+        eprintln!(
+            "\n== costs [{}/{STEPS}] {group} (started {:.0} s ago)",
+            self.step,
+            self.started.elapsed().as_secs_f64()
+        );
+    }
+}
+
+fn bench_spawn(c: &mut Criterion, plan: &mut Plan) {
+    plan.progress(spawn::GROUP);
+    let mut g = c.benchmark_group(spawn::GROUP);
+    g.sampling_mode(SamplingMode::Flat);
+    g.bench_function(spawn::THREAD, |b| {
+        mark(spawn::GROUP, spawn::THREAD, None);
+        b.iter(|| spawn::thread_spawn_join(black_box(1)))
+    });
+    let mut pool = None;
+    g.bench_function(spawn::RAYON_TASK, |b| {
+        mark(spawn::GROUP, spawn::RAYON_TASK, None);
+        let pool = lazy(&mut pool, || ThreadPoolTask::new(tvp::cores()));
+        b.iter(|| pool.spawn_task(black_box(1)))
+    });
+    g.bench_function(spawn::THREAD_POOL_TASK, |b| {
+        mark(spawn::GROUP, spawn::THREAD_POOL_TASK, None);
+        let pool = lazy(&mut pool, || ThreadPoolTask::new(tvp::cores()));
+        b.iter(|| pool.round_trip())
+    });
+    drop(pool);
+    let mut procs = None;
+    g.bench_function(spawn::PROCESS_POOL_TASK, |b| {
+        mark(spawn::GROUP, spawn::PROCESS_POOL_TASK, None);
+        let procs = lazy(&mut procs, || ProcessPoolTask::new(exe()));
+        b.iter(|| procs.round_trip().expect("process pool round trip"))
+    });
+    drop(procs);
+    let truth = spawn::true_program().expect("the trivial program");
+    g.bench_function(spawn::COMMAND_TRUE, |b| {
+        mark(spawn::GROUP, spawn::COMMAND_TRUE, None);
+        b.iter(|| spawn::command_run(&truth).expect("spawn /bin/true"))
+    });
+    g.bench_function(spawn::COMMAND_WORKER, |b| {
+        mark(spawn::GROUP, spawn::COMMAND_WORKER, None);
+        b.iter(|| spawn::worker_spawn_wait(exe()).expect("spawn tvp worker"))
+    });
+    g.bench_function(spawn::FORK, |b| {
+        mark(spawn::GROUP, spawn::FORK, None);
+        b.iter(|| spawn::fork_wait().expect("fork"))
+    });
+    let mut big = None;
+    g.bench_function(spawn::FORK_LARGE, |b| {
+        mark(spawn::GROUP, spawn::FORK_LARGE, None);
+        lazy(&mut big, || LargeParent::new(1 << 30));
+        b.iter(|| spawn::fork_wait().expect("fork"))
+    });
+    drop(big);
+    g.finish();
+}
+
+fn bench_ipc(c: &mut Criterion, plan: &mut Plan) {
+    plan.progress(ipc::LATENCY_GROUP);
+    let mut g = c.benchmark_group(ipc::LATENCY_GROUP);
+    for (m, side) in Plan::latency_links() {
+        let mut link = None;
+        g.bench_function(ipc::bench_id(m, side), |b| {
+            mark(ipc::LATENCY_GROUP, &ipc::bench_id(m, side), None);
+            let link = lazy(&mut link, || Link::new(m, side, 1, Some(exe())));
+            b.iter(|| link.round_trip(black_box(7)).expect("round trip"))
+        });
+    }
+    g.finish();
+
+    plan.progress(ipc::THROUGHPUT_GROUP);
+    let mut g = c.benchmark_group(ipc::THROUGHPUT_GROUP);
+    for &(m, side) in &plan.throughput_links {
+        for &size in &plan.sizes {
+            g.throughput(Throughput::Bytes(size as u64));
+            let mut link = None;
+            g.bench_with_input(
+                BenchmarkId::new(ipc::bench_id(m, side), size),
+                &size,
+                |b, &size| {
+                    mark(
+                        ipc::THROUGHPUT_GROUP,
+                        &ipc::bench_id(m, side),
+                        Some(size.to_string()),
+                    );
+                    let link = lazy(&mut link, || Link::new(m, side, size, Some(exe())));
+                    b.iter(|| link.round_trip(black_box(7)).expect("round trip"))
+                },
+            );
+        }
+    }
+    g.finish();
+}
+
+fn bench_locks(c: &mut Criterion, plan: &mut Plan) {
+    plan.progress(locks::GROUP);
+    let mut g = c.benchmark_group(locks::GROUP);
+    g.sampling_mode(SamplingMode::Flat);
+    let ops = locks::BATCH_OPS;
+    for kind in LockKind::ALL {
+        for &n in &plan.contenders {
+            g.throughput(Throughput::Elements(n as u64 * ops));
+            let mut contention = None;
+            g.bench_with_input(BenchmarkId::new(kind.name(), n), &n, |b, &n| {
+                mark(locks::GROUP, kind.name(), Some(n.to_string()));
+                let contention = lazy(&mut contention, || Contention::new(kind, n, Some(exe())));
+                b.iter(|| contention.batch(ops).expect("lock batch"))
+            });
+            if let Some(contention) = contention {
+                // Checked once, outside the timing.
+                contention.check().expect("no lost updates");
+            }
+        }
+    }
+    g.finish();
+}
+
+fn bench_switch(c: &mut Criterion, plan: &mut Plan) {
+    plan.progress(switch::GROUP);
+    let mut g = c.benchmark_group(switch::GROUP);
+    for side in [Side::Thread, Side::Process] {
+        let mut pp = None;
+        g.bench_function(side.name(), |b| {
+            mark(switch::GROUP, side.name(), None);
+            let pp = lazy(&mut pp, || PingPong::new(side, Some(exe())));
+            // A round trip is two switches: report one.
+            b.iter_custom(|iters| {
+                let start = Instant::now();
+                for _ in 0..iters {
+                    pp.round_trip().expect("ping-pong");
+                }
+                start.elapsed() / 2
+            })
+        });
+    }
+    g.finish();
+}
+
+/// Records which benchmarks of each group this run measured, so the report
+/// leaves out results from earlier runs of benchmarks no longer selected.
+fn record_runs(plan: &Plan, ran: &[(String, String, String)]) {
+    let dir = default_dir(Path::new(env!("CARGO_MANIFEST_DIR")));
+    let mut groups: Vec<&str> = ran.iter().map(|(g, ..)| g.as_str()).collect();
+    groups.sort_unstable();
+    groups.dedup();
+    for group in groups {
+        let mut ids: Vec<(String, String)> = ran
+            .iter()
+            .filter(|(g, ..)| g == group)
+            .map(|(_, f, v)| (f.clone(), v.clone()))
+            .collect();
+        let info_path = dir.join(group).join(tvp::report::criterion::RUN_INFO_FILE);
+        let previous = std::fs::read_to_string(info_path)
+            .ok()
+            .and_then(|t| serde_json::from_str::<RunInfo>(&t).ok());
+        // A filtered run adds to a previous run of the same kind.
+        if let Some(prev) =
+            previous.filter(|p| p.quick == plan.quick && p.cores == Some(tvp::cores()))
+        {
+            ids.extend(prev.ids);
+        }
+        ids.sort();
+        ids.dedup();
+        let info = RunInfo {
+            group: group.to_string(),
+            kind: "costs".into(),
+            size: 0,
+            quick: plan.quick,
+            ids,
+            date: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
+            cores: Some(tvp::cores()),
+            cpu_share: None,
+            confined: None,
+        };
+        if let Err(e) = info.write(&dir) {
+            eprintln!("costs: {e} (the report will show every result found)");
+        }
+    }
+}
+
+/// Prints the sentences the report shows, then regenerates the report.
+fn report() {
+    let project = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = default_dir(project);
+    let e = estimates::Estimates::read(&dir);
+    let sections = [
+        explain::explain_spawn(&explain::SpawnCosts::from_estimates(&e)),
+        explain::explain_ipc(&explain::IpcCosts::from_estimates(&e)),
+        explain::explain_locks(&explain::LockCosts::from_estimates(&e)),
+        explain::explain_switch(&explain::SwitchCosts::from_estimates(&e)),
+    ];
+    eprintln!("\n== costs: what the numbers say ({})", dir.display());
+    for line in sections.iter().flatten() {
+        eprintln!("  - {line}");
+    }
+    match tvp::report::generate(&tvp::report::Options::for_project(project)) {
+        Ok(outcome) => eprintln!(
+            "report: {} ({} benchmarks read)",
+            outcome.pages[0].display(),
+            outcome.benchmarks
+        ),
+        Err(e) => eprintln!("report: could not write it: {e}"),
+    }
+}
+
+fn main() {
+    let mut plan = Plan::new();
+    // Most operations take microseconds: even short windows hold thousands
+    // of iterations. Per benchmark, criterion's analysis and plots add
+    // about as much again, so quick mode also skips the plots.
+    let (warm, measure) = if plan.quick {
+        (Duration::from_millis(50), Duration::from_millis(150))
+    } else {
+        (Duration::from_millis(200), Duration::from_millis(600))
+    };
+    let mut c = Criterion::default()
+        .warm_up_time(warm)
+        .measurement_time(measure)
+        .sample_size(10)
+        .nresamples(10_000);
+    if plan.quick {
+        c = c.without_plots();
+    }
+    let mut c = c.configure_from_args();
+    plan.print();
+    bench_spawn(&mut c, &mut plan);
+    bench_ipc(&mut c, &mut plan);
+    bench_locks(&mut c, &mut plan);
+    bench_switch(&mut c, &mut plan);
+    c.final_summary();
+    eprintln!(
+        "\ncosts: done in {:.0} s",
+        plan.started.elapsed().as_secs_f64()
+    );
+    // Without `--bench` (as under `cargo test --benches`) criterion runs each
+    // benchmark once as a test and saves nothing: leave the report alone.
+    if std::env::args().any(|a| a == "--bench") {
+        record_runs(&plan, &RAN.lock().expect("no panics while recording"));
+        report();
+    }
+}

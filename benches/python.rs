@@ -1,0 +1,66 @@
+//! `cargo bench --bench python`: the same workloads in CPython (threads,
+//! multiprocessing.Pool, ProcessPoolExecutor) beside Rust at equal sizes.
+//!
+//! Runs `scripts/python/bench.py` (about a minute; stopped past 180 s) and
+//! the matching Rust sweep, writes `reports/data/python.json` and
+//! `reports/data/python_vs_rust.json`, prints the table, and regenerates the
+//! report, whose "Rust vs Python" page draws them. Without python3 on PATH
+//! (or `TVP_PYTHON`) it says so and skips. `cargo bench -- --quick` or
+//! `TVP_QUICK=1`: about 15 s.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use tvp::backends::Config;
+use tvp::python::{Options, Outcome, run_comparison, table};
+
+fn main() -> ExitCode {
+    // Without `--bench` (as under `cargo test --benches`) measure nothing:
+    // the checksums are tested in tests/python.rs.
+    if !std::env::args().any(|a| a == "--bench") {
+        println!("benches/python measures only under `cargo bench`");
+        return ExitCode::SUCCESS;
+    }
+    if let Err(e) = tvp::interrupt::install() {
+        eprintln!("python: {e}");
+    }
+    let quick = tvp::sweep::quick_requested(std::env::args());
+    let project = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let opts = Options {
+        data_dir: project.join("reports").join("data"),
+        ..Options::new(quick)
+    };
+    let config = Config::new(env!("CARGO_BIN_EXE_tvp"));
+    let outcome = run_comparison(&opts, &config, |line| eprintln!("python: {line}"));
+    let ok = match outcome {
+        Ok(Outcome::Skipped(missing)) => {
+            println!("{missing}");
+            return ExitCode::SUCCESS;
+        }
+        Ok(Outcome::Done(comparison)) => {
+            println!("{}", table(&comparison));
+            comparison.workloads.iter().all(|w| w.checksums_ok)
+        }
+        Err(e) => {
+            eprintln!("python: {e}");
+            false
+        }
+    };
+    if let Some(signal) = tvp::interrupt::signal() {
+        return ExitCode::from(tvp::interrupt::exit_code(signal));
+    }
+    match tvp::report::generate(&tvp::report::Options::for_project(project)) {
+        Ok(out) => println!(
+            "report: {}",
+            out.pages
+                .first()
+                .map_or_else(String::new, |p| p.display().to_string())
+        ),
+        Err(e) => eprintln!("report: could not write it: {e}"),
+    }
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}

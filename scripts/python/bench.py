@@ -1,0 +1,219 @@
+#!/usr/bin/env python3
+"""The suite's CPU workloads (and latency) in CPython: sequential, threads,
+multiprocessing.Pool and ProcessPoolExecutor, over the same worker counts as
+the Rust sweep. Standard library only.
+
+    python3 scripts/python/bench.py            # about 1-2 minutes on 2 cores
+    python3 scripts/python/bench.py --quick    # about 10 s (or TVP_QUICK=1)
+    python3 scripts/python/bench.py --check --workload primes --sizes 0,1,7
+
+Writes reports/data/python.json (schema in scripts/python/README.md); with
+--check, prints only checksums as JSON on stdout. Progress goes to stderr.
+"""
+
+import argparse
+import json
+import multiprocessing
+import os
+import platform
+import statistics
+import sys
+import time
+
+from backends import BACKENDS, die_with_parent, running
+from workloads import WORKLOADS
+
+SCHEMA = 1
+
+# CPython runs these loops about 50-100x slower than Rust, so the Rust
+# default sizes would take minutes per cell. On the 2-core reference machine
+# (quiet, timing workloads.run_chunk with python3 -c) primes 100,000 took
+# 57 ms, monte_carlo 200,000 171 ms, mandelbrot 100 39 ms and latency 100
+# 210 ms; the sizes below scale that to an estimated 0.25-0.35 s each, so the
+# sweep should take about a minute there, and should stay under the 180 s limit of
+# `tvp python` when other programs share the cores.
+SIZES = {"primes": 300_000, "mandelbrot": 250, "monte_carlo": 400_000, "latency": 150}
+QUICK_SIZES = {"primes": 100_000, "mandelbrot": 120, "monte_carlo": 120_000, "latency": 50}
+SIZE_REASON = (
+    "CPython runs these loops about 50-100x slower than Rust: sizes are reduced "
+    "so the whole script takes at most about 2 minutes on a 2-core machine. "
+    "Compare speedups, not absolute times."
+)
+
+
+def cores():
+    """Cores this process may use, as Rust's available_parallelism sees them."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def default_workers(n):
+    """1, 2, 4, ... up to twice the cores, plus the core count (as
+    tvp::default_workers)."""
+    n = max(n, 1)
+    counts, w = set(), 1
+    while w <= 2 * n:
+        counts.add(w)
+        w *= 2
+    counts.update((n, 2 * n))
+    return sorted(counts)
+
+
+def int_list(text):
+    try:
+        values = [int(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"`{text}` is not a comma-separated list of whole numbers")
+    if any(v < 0 for v in values):
+        raise argparse.ArgumentTypeError(f"`{text}` has a negative number")
+    return values
+
+
+def name_list(text):
+    names = [x.strip() for x in text.split(",") if x.strip()]
+    unknown = [n for n in names if n not in WORKLOADS]
+    if unknown:
+        raise argparse.ArgumentTypeError(
+            f"unknown workload {', '.join(unknown)}: choose from {', '.join(WORKLOADS)}"
+        )
+    return names
+
+
+def log(text):
+    print(text, file=sys.stderr, flush=True)
+
+
+def time_cell(backend, name, size, repeat):
+    """One untimed warm-up run (which also gives the checksum), then `repeat`
+    timed runs. Returns (times in seconds, checksum)."""
+    checksum = backend.run(name, size)
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        got = backend.run(name, size)
+        times.append(time.perf_counter() - start)
+        if got != checksum:
+            raise RuntimeError(f"{backend.name} gave {got} then {checksum} for {name}")
+    return times, checksum
+
+
+def sweep(names, sizes, workers, repeat):
+    results = []
+    for name in names:
+        size = sizes[name]
+        expected = None
+        for backend_name, cls in BACKENDS.items():
+            counts = [1] if backend_name == "python-seq" else workers
+            for w in counts:
+                with running(cls, w) as backend:
+                    times, checksum = time_cell(backend, name, size, repeat)
+                if expected is None:
+                    expected = checksum  # python-seq runs first
+                row = {
+                    "workload": name,
+                    "backend": backend_name,
+                    "workers": w,
+                    "size": size,
+                    "median_s": statistics.median(times),
+                    "times_s": times,
+                    "checksum": checksum,
+                    "checksum_ok": checksum == expected,
+                }
+                results.append(row)
+                log(
+                    f"  {name:<12} {backend_name:<16} {w:>3} workers "
+                    f"{row['median_s'] * 1e3:9.1f} ms  checksum {checksum}"
+                    + ("" if row["checksum_ok"] else f" WRONG (sequential {expected})")
+                )
+    return results
+
+
+def check(names, sizes, workers):
+    """Checksums of every backend at the given sizes, for the Rust tests."""
+    rows = []
+    for name in names:
+        for backend_name, cls in BACKENDS.items():
+            counts = [1] if backend_name == "python-seq" else workers
+            for w in counts:
+                with running(cls, w) as backend:
+                    for size in sizes:
+                        rows.append(
+                            {
+                                "workload": name,
+                                "backend": backend_name,
+                                "workers": w,
+                                "size": size,
+                                "checksum": backend.run(name, size),
+                            }
+                        )
+    return {"schema": SCHEMA, "checks": rows}
+
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    default_out = os.path.join(here, "..", "..", "reports", "data", "python.json")
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--quick", action="store_true", help="small sizes, one timed run (also TVP_QUICK=1)")
+    p.add_argument("--workload", type=name_list, default=list(WORKLOADS), help="comma-separated [default: all]")
+    p.add_argument("--workers", type=int_list, help="comma-separated [default: 1, 2, 4, ... up to twice the cores, plus the core count]")
+    p.add_argument("--repeat", type=int, help="timed runs per cell [default: 3, quick 1]")
+    p.add_argument("--out", default=default_out, help="where to write the JSON [default: reports/data/python.json]")
+    p.add_argument("--check", action="store_true", help="print checksums at --sizes as JSON and exit")
+    p.add_argument("--sizes", type=int_list, default=[0, 1, 7], help="sizes for --check [default: 0,1,7]")
+    args = p.parse_args()
+    die_with_parent()
+
+    n = cores()
+    workers = sorted(set(args.workers)) if args.workers else default_workers(n)
+    if not workers or min(workers) < 1:
+        p.error("workers must be at least 1")
+    if args.check:
+        json.dump(check(args.workload, args.sizes, workers), sys.stdout)
+        print()
+        return 0
+
+    quick = args.quick or os.environ.get("TVP_QUICK", "") not in ("", "0")
+    sizes = QUICK_SIZES if quick else SIZES
+    repeat = args.repeat or (1 if quick else 3)
+    if repeat < 1:
+        p.error("--repeat must be at least 1")
+    log(
+        f"CPython {platform.python_version()}, {n} cores usable, workers {workers}, "
+        f"median of {repeat} timed run(s){' (quick)' if quick else ''}; sizes reduced: {SIZE_REASON}"
+    )
+    started = time.perf_counter()
+    results = sweep(args.workload, sizes, workers, repeat)
+    report = {
+        "schema": SCHEMA,
+        "python": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "machine": {
+            "cores": n,
+            "cpu_count": os.cpu_count(),
+            "system": platform.system(),
+            "arch": platform.machine(),
+            "start_method": multiprocessing.get_start_method(),
+        },
+        "quick": quick,
+        "repeat": repeat,
+        "workers": workers,
+        "sizes": {name: sizes[name] for name in args.workload},
+        "kinds": {name: WORKLOADS[name][1] for name in args.workload},
+        "size_reason": SIZE_REASON,
+        "elapsed_s": time.perf_counter() - started,
+        "results": results,
+    }
+    out = os.path.abspath(args.out)
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    tmp = out + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(report, f, indent=1)
+        f.write("\n")
+    os.replace(tmp, out)  # readers never see half a file
+    log(f"wrote {out} in {report['elapsed_s']:.1f} s")
+    return 0 if all(r["checksum_ok"] for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,596 @@
+//! Sentences written from the measured costs, for the report and the
+//! terminal. Pure functions: numbers in, sentences out. A missing number
+//! drops the sentences that need it.
+
+use super::estimates::Estimates;
+use super::{ipc, locks, spawn, switch};
+
+/// Spawn costs in ns per operation.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SpawnCosts {
+    pub thread: Option<f64>,
+    pub rayon_task: Option<f64>,
+    pub command_true: Option<f64>,
+    pub command_worker: Option<f64>,
+    pub fork: Option<f64>,
+    pub fork_large: Option<f64>,
+    pub process_pool_task: Option<f64>,
+    pub thread_pool_task: Option<f64>,
+}
+
+impl SpawnCosts {
+    pub fn from_estimates(e: &Estimates) -> Self {
+        let get = |id| e.get(spawn::GROUP, id, None);
+        SpawnCosts {
+            thread: get(spawn::THREAD),
+            rayon_task: get(spawn::RAYON_TASK),
+            command_true: get(spawn::COMMAND_TRUE),
+            command_worker: get(spawn::COMMAND_WORKER),
+            fork: get(spawn::FORK),
+            fork_large: get(spawn::FORK_LARGE),
+            process_pool_task: get(spawn::PROCESS_POOL_TASK),
+            thread_pool_task: get(spawn::THREAD_POOL_TASK),
+        }
+    }
+}
+
+/// IPC costs: ns per round trip, by bench id (`pipe-process`) and size.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct IpcCosts {
+    /// (id, ns per 1-byte round trip)
+    pub latency: Vec<(String, f64)>,
+    /// (id, message bytes, ns per round trip)
+    pub throughput: Vec<(String, u64, f64)>,
+}
+
+impl IpcCosts {
+    pub fn from_estimates(e: &Estimates) -> Self {
+        let latency = e
+            .group(ipc::LATENCY_GROUP)
+            .filter_map(|x| Some((x.function.clone()?, x.median_ns)))
+            .collect();
+        let throughput = e
+            .group(ipc::THROUGHPUT_GROUP)
+            .filter_map(|x| {
+                let bytes = x.value.as_deref()?.parse().ok()?;
+                Some((x.function.clone()?, bytes, x.median_ns))
+            })
+            .collect();
+        IpcCosts {
+            latency,
+            throughput,
+        }
+    }
+
+    pub fn latency(&self, id: &str) -> Option<f64> {
+        self.latency
+            .iter()
+            .find(|(i, _)| i == id)
+            .map(|&(_, ns)| ns)
+    }
+
+    /// The highest bytes per second of `id`, and the message size it was at.
+    pub fn peak(&self, id: &str) -> Option<(u64, f64)> {
+        self.throughput
+            .iter()
+            .filter(|(i, _, ns)| i == id && *ns > 0.0)
+            .map(|&(_, bytes, ns)| (bytes, bytes as f64 / (ns * 1e-9)))
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+    }
+
+    /// Ids with throughput numbers, in first-seen order.
+    pub fn throughput_ids(&self) -> Vec<&str> {
+        first_seen(self.throughput.iter().map(|(id, ..)| id.as_str()))
+    }
+}
+
+/// Lock throughput: critical sections per second, all contenders together.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LockCosts {
+    /// (lock kind, contenders, ops per second)
+    pub rows: Vec<(String, usize, f64)>,
+}
+
+impl LockCosts {
+    pub fn from_estimates(e: &Estimates) -> Self {
+        let rows = e
+            .group(locks::GROUP)
+            .filter_map(|x| {
+                let n: usize = x.value.as_deref()?.parse().ok()?;
+                let ops = n as f64 * locks::BATCH_OPS as f64;
+                let function = x.function.clone()?;
+                (x.median_ns > 0.0).then(|| (function, n, ops / (x.median_ns * 1e-9)))
+            })
+            .collect();
+        LockCosts { rows }
+    }
+
+    pub fn ops_per_sec(&self, kind: &str, contenders: usize) -> Option<f64> {
+        self.rows
+            .iter()
+            .find(|(k, n, _)| k == kind && *n == contenders)
+            .map(|&(.., r)| r)
+    }
+
+    /// Kinds in first-seen order.
+    pub fn kinds(&self) -> Vec<&str> {
+        first_seen(self.rows.iter().map(|(k, ..)| k.as_str()))
+    }
+}
+
+/// The distinct names, in the order first seen.
+fn first_seen<'a>(names: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
+    let mut seen: Vec<&str> = Vec::new();
+    for name in names {
+        if !seen.contains(&name) {
+            seen.push(name);
+        }
+    }
+    seen
+}
+
+/// Context switch: ns per switch.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SwitchCosts {
+    pub thread: Option<f64>,
+    pub process: Option<f64>,
+}
+
+impl SwitchCosts {
+    pub fn from_estimates(e: &Estimates) -> Self {
+        SwitchCosts {
+            thread: e.get(switch::GROUP, "thread", None),
+            process: e.get(switch::GROUP, "process", None),
+        }
+    }
+}
+
+/// "850 ns", "12.3 µs", "4.56 ms", "1.20 s".
+pub fn fmt_ns(ns: f64) -> String {
+    let sig = |x: f64| {
+        if x >= 100.0 {
+            format!("{x:.0}")
+        } else if x >= 10.0 {
+            format!("{x:.1}")
+        } else {
+            format!("{x:.2}")
+        }
+    };
+    if ns < 1e3 {
+        format!("{} ns", sig(ns))
+    } else if ns < 1e6 {
+        format!("{} µs", sig(ns / 1e3))
+    } else if ns < 1e9 {
+        format!("{} ms", sig(ns / 1e6))
+    } else {
+        format!("{} s", sig(ns / 1e9))
+    }
+}
+
+/// "350 MB/s", "2.10 GB/s" (decimal units).
+pub fn fmt_bytes_per_sec(rate: f64) -> String {
+    if rate >= 1e9 {
+        format!("{:.2} GB/s", rate / 1e9)
+    } else if rate >= 1e6 {
+        format!("{:.0} MB/s", rate / 1e6)
+    } else {
+        format!("{:.0} kB/s", rate / 1e3)
+    }
+}
+
+/// "64 B", "4 KiB", "1 MiB".
+pub fn fmt_size(bytes: u64) -> String {
+    if bytes >= 1 << 20 && bytes % (1 << 20) == 0 {
+        format!("{} MiB", bytes >> 20)
+    } else if bytes >= 1 << 10 && bytes % (1 << 10) == 0 {
+        format!("{} KiB", bytes >> 10)
+    } else {
+        format!("{bytes} B")
+    }
+}
+
+/// "12.3 M ops/s".
+pub fn fmt_ops(rate: f64) -> String {
+    if rate >= 1e6 {
+        format!("{:.1} M ops/s", rate / 1e6)
+    } else {
+        format!("{:.0} k ops/s", rate / 1e3)
+    }
+}
+
+/// Compares the time `a` with the time `b`: "5.0x quicker than", "1.5x
+/// slower than", "about as quick as" (within 10%).
+pub fn vs(a: f64, b: f64) -> String {
+    if a <= 0.0 || b <= 0.0 {
+        return "not comparable with".into();
+    }
+    let r = if a <= b { b / a } else { a / b };
+    if r < 1.1 {
+        "about as quick as".into()
+    } else if a < b {
+        format!("{r:.1}x quicker than")
+    } else {
+        format!("{r:.1}x slower than")
+    }
+}
+
+pub fn explain_spawn(c: &SpawnCosts) -> Vec<String> {
+    let mut out = Vec::new();
+    if let (Some(p), Some(t)) = (c.command_worker, c.thread) {
+        out.push(format!(
+            "On this machine a process spawn (`tvp worker`: spawn, exit, wait) costs {}, as much \
+             as {:.0} thread spawns ({} each).",
+            fmt_ns(p),
+            p / t,
+            fmt_ns(t)
+        ));
+    }
+    match (c.command_true, c.command_worker) {
+        (Some(t), Some(w)) if t >= 0.5 * w => out.push(format!(
+            "Even a trivial program ({}) takes {}, {} the tvp worker: most of the cost is \
+             creating and tearing down a process, not the program.",
+            spawn::TRUE_PROGRAM,
+            fmt_ns(t),
+            vs(t, w)
+        )),
+        (Some(t), Some(w)) => out.push(format!(
+            "A trivial program ({}) takes {}; the larger tvp binary adds {} to load and \
+             start.",
+            spawn::TRUE_PROGRAM,
+            fmt_ns(t),
+            fmt_ns(w - t)
+        )),
+        (Some(t), None) => out.push(format!(
+            "Spawning a trivial program ({}) takes {}.",
+            spawn::TRUE_PROGRAM,
+            fmt_ns(t)
+        )),
+        _ => {}
+    }
+    if let (Some(r), Some(t)) = (c.rayon_task, c.thread) {
+        out.push(format!(
+            "A task handed to a running rayon pool costs {}, {} a new thread.",
+            fmt_ns(r),
+            vs(r, t)
+        ));
+    }
+    if let (Some(small), Some(large)) = (c.fork, c.fork_large) {
+        out.push(format!(
+            "fork without exec takes {} from a small parent and {} from a parent with 1 GiB \
+             touched ({:.1}x): fork copies the page tables, so it grows with the parent's memory.",
+            fmt_ns(small),
+            fmt_ns(large),
+            large / small
+        ));
+    }
+    match (c.process_pool_task, c.thread_pool_task) {
+        (Some(p), Some(t)) => out.push(format!(
+            "A pool round trip costs {} through the process pool, {} a thread pool ({}): the \
+             process pool pays the spawn once, then each task crosses two pipes as JSON.",
+            fmt_ns(p),
+            vs(p, t),
+            fmt_ns(t)
+        )),
+        (Some(p), None) => out.push(format!("A process-pool round trip costs {}.", fmt_ns(p))),
+        _ => {}
+    }
+    if let (Some(p), Some(task)) = (c.command_worker, c.process_pool_task) {
+        out.push(format!(
+            "So give a new process at least ~{} of work (100x its spawn), and a pool task at \
+             least ~{}, or the overhead dominates.",
+            fmt_ns(100.0 * p),
+            fmt_ns(100.0 * task)
+        ));
+    }
+    out
+}
+
+pub fn explain_ipc(c: &IpcCosts) -> Vec<String> {
+    let mut out = Vec::new();
+    let fastest = c.latency.iter().min_by(|a, b| a.1.total_cmp(&b.1));
+    let slowest = c.latency.iter().max_by(|a, b| a.1.total_cmp(&b.1));
+    if let (Some(f), Some(s)) = (fastest, slowest)
+        && f.0 != s.0
+    {
+        out.push(format!(
+            "The quickest 1-byte round trip is {} at {}; the slowest is {} at {} ({:.1}x).",
+            f.0,
+            fmt_ns(f.1),
+            s.0,
+            fmt_ns(s.1),
+            s.1 / f.1
+        ));
+    }
+    for m in ipc::Mechanism::ALL {
+        let t = c.latency(&format!("{}-thread", m.name()));
+        let p = c.latency(&format!("{}-process", m.name()));
+        if let (Some(t), Some(p)) = (t, p) {
+            out.push(format!(
+                "{}: {} between threads, {} between processes.",
+                m.name(),
+                fmt_ns(t),
+                fmt_ns(p)
+            ));
+        }
+    }
+    let channel = c
+        .latency("crossbeam-thread")
+        .or_else(|| c.latency("mpsc-thread"));
+    if let (Some(ch), Some(pipe)) = (channel, c.latency("pipe-process")) {
+        out.push(format!(
+            "A channel between threads answers in {}, {} a pipe to another process ({}), the \
+             floor under multiprocessing.Queue before any pickling.",
+            fmt_ns(ch),
+            vs(ch, pipe),
+            fmt_ns(pipe)
+        ));
+    }
+    let peaks: Vec<String> = c
+        .throughput_ids()
+        .into_iter()
+        .filter_map(|id| {
+            let (size, rate) = c.peak(id)?;
+            Some(format!(
+                "{id} {} (at {})",
+                fmt_bytes_per_sec(rate),
+                fmt_size(size)
+            ))
+        })
+        .collect();
+    if !peaks.is_empty() {
+        out.push(format!("Peak throughput: {}.", peaks.join(", ")));
+    }
+    if c.throughput_ids()
+        .iter()
+        .any(|id| id.starts_with("mpsc") || id.starts_with("crossbeam"))
+    {
+        out.push(
+            "Channels move a pointer, not the bytes, so their throughput grows with the message \
+             size; pipes and sockets copy every byte twice."
+                .into(),
+        );
+    }
+    out
+}
+
+pub fn explain_locks(c: &LockCosts) -> Vec<String> {
+    let mut out = Vec::new();
+    let most = c.rows.iter().map(|&(_, n, _)| n).max().unwrap_or(0);
+    let mut fell = 0;
+    let mut compared = 0;
+    for kind in c.kinds() {
+        let Some(one) = c.ops_per_sec(kind, 1) else {
+            continue;
+        };
+        if most > 1
+            && let Some(many) = c.ops_per_sec(kind, most)
+        {
+            compared += 1;
+            if many < one {
+                fell += 1;
+            }
+            out.push(format!(
+                "{kind}: {} alone, {} with {most} contenders ({:.2}x).",
+                fmt_ops(one),
+                fmt_ops(many),
+                many / one
+            ));
+        } else {
+            out.push(format!("{kind}: {} alone.", fmt_ops(one)));
+        }
+    }
+    if compared > 0 && fell * 2 > compared {
+        out.push(format!(
+            "For {fell} of {compared} kinds, more contenders got less done in total: a lock \
+             makes its critical section serial, and the lock's cache line moves between cores."
+        ));
+    }
+    let re = c.ops_per_sec(locks::LockKind::Reentrant.name(), 1);
+    let pl = c.ops_per_sec(locks::LockKind::ParkingLotMutex.name(), 1);
+    if let (Some(re), Some(pl)) = (re, pl) {
+        let why = if re < 0.9 * pl {
+            ": it also records which thread holds it and how many times"
+        } else {
+            ""
+        };
+        out.push(format!(
+            "Uncontended, an RLock (ReentrantMutex, {}) is {} a plain parking_lot Mutex ({}){why}.",
+            fmt_ops(re),
+            vs(1.0 / re, 1.0 / pl),
+            fmt_ops(pl)
+        ));
+    }
+    let pm = c.ops_per_sec(locks::LockKind::ProcessMutex.name(), 1);
+    let sm = c.ops_per_sec(locks::LockKind::StdMutex.name(), 1);
+    if let (Some(pm), Some(sm)) = (pm, sm) {
+        out.push(format!(
+            "Alone, a mutex shared between processes ({}) is {} std Mutex between threads \
+             ({}).",
+            fmt_ops(pm),
+            vs(1.0 / pm, 1.0 / sm),
+            fmt_ops(sm)
+        ));
+    }
+    out
+}
+
+pub fn explain_switch(c: &SwitchCosts) -> Vec<String> {
+    match (c.thread, c.process) {
+        (Some(t), Some(p)) => vec![format!(
+            "A context switch costs {} between two threads and {} between two processes \
+             ({:.2}x) on one core: the kernel schedules both alike; processes also switch \
+             address spaces.",
+            fmt_ns(t),
+            fmt_ns(p),
+            p / t
+        )],
+        (Some(t), None) => vec![format!(
+            "A context switch between threads costs {}.",
+            fmt_ns(t)
+        )],
+        (None, Some(p)) => vec![format!(
+            "A context switch between processes costs {}.",
+            fmt_ns(p)
+        )],
+        (None, None) => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_times_rates_and_sizes() {
+        assert_eq!(fmt_ns(850.0), "850 ns");
+        assert_eq!(fmt_ns(12_345.0), "12.3 µs");
+        assert_eq!(fmt_ns(4_560_000.0), "4.56 ms");
+        assert_eq!(fmt_bytes_per_sec(2.1e9), "2.10 GB/s");
+        assert_eq!(fmt_bytes_per_sec(3.5e8), "350 MB/s");
+        assert_eq!(fmt_size(64), "64 B");
+        assert_eq!(fmt_size(4096), "4 KiB");
+        assert_eq!(fmt_size(1 << 20), "1 MiB");
+        assert_eq!(fmt_ops(12.34e6), "12.3 M ops/s");
+    }
+
+    #[test]
+    fn comparisons_read_both_ways() {
+        assert_eq!(vs(1.0, 5.0), "5.0x quicker than");
+        assert_eq!(vs(3.0, 2.0), "1.5x slower than");
+        assert_eq!(vs(1.0, 1.05), "about as quick as");
+    }
+
+    #[test]
+    fn spawn_sentences_come_from_the_numbers() {
+        let c = SpawnCosts {
+            thread: Some(20_000.0),
+            rayon_task: Some(2_000.0),
+            command_true: Some(500_000.0),
+            command_worker: Some(1_000_000.0),
+            fork: Some(100_000.0),
+            fork_large: Some(400_000.0),
+            process_pool_task: Some(50_000.0),
+            thread_pool_task: Some(5_000.0),
+        };
+        let s = explain_spawn(&c);
+        assert!(
+            s[0].contains("costs 1.00 ms, as much as 50 thread spawns (20.0 µs each)"),
+            "{}",
+            s[0]
+        );
+        assert!(
+            s[1].contains("takes 500 µs, 2.0x quicker than the tvp worker"),
+            "{}",
+            s[1]
+        );
+        let slim = SpawnCosts {
+            command_true: Some(100_000.0),
+            ..c.clone()
+        };
+        assert!(explain_spawn(&slim)[1].contains("adds 900 µs"));
+        assert!(
+            s[2].contains("2.00 µs, 10.0x quicker than a new thread"),
+            "{}",
+            s[2]
+        );
+        assert!(s[3].contains("100 µs from a small parent and 400 µs") && s[3].contains("(4.0x)"));
+        assert!(
+            s[4].contains(
+                "50.0 µs through the process pool, 10.0x slower than a thread pool (5.00 µs)"
+            ),
+            "{}",
+            s[4]
+        );
+        assert!(s[5].contains("~100 ms") && s[5].contains("~5.00 ms"));
+        assert!(explain_spawn(&SpawnCosts::default()).is_empty());
+    }
+
+    #[test]
+    fn ipc_sentences_compare_sides_and_peaks() {
+        let c = IpcCosts {
+            latency: vec![
+                ("crossbeam-thread".into(), 1_000.0),
+                ("pipe-thread".into(), 8_000.0),
+                ("pipe-process".into(), 10_000.0),
+            ],
+            throughput: vec![
+                ("pipe-process".into(), 64, 10_000.0),
+                ("pipe-process".into(), 1 << 20, 500_000.0),
+                ("crossbeam-thread".into(), 1 << 20, 1_000.0),
+            ],
+        };
+        let s = explain_ipc(&c);
+        assert!(
+            s[0].contains("crossbeam-thread at 1.00 µs")
+                && s[0].contains("pipe-process at 10.0 µs (10.0x)"),
+            "{}",
+            s[0]
+        );
+        assert!(s[1].contains("pipe: 8.00 µs between threads, 10.0 µs between processes"));
+        assert!(
+            s[2].contains("1.00 µs, 10.0x quicker than a pipe"),
+            "{}",
+            s[2]
+        );
+        assert!(
+            s[3].contains("pipe-process 2.10 GB/s (at 1 MiB)"),
+            "{}",
+            s[3]
+        );
+        assert!(s[4].contains("move a pointer"));
+    }
+
+    #[test]
+    fn lock_sentences_report_scaling() {
+        let c = LockCosts {
+            rows: vec![
+                ("std-mutex".into(), 1, 50e6),
+                ("std-mutex".into(), 4, 10e6),
+                ("parking_lot-mutex".into(), 1, 40e6),
+                ("parking_lot-mutex".into(), 4, 20e6),
+                ("parking_lot-reentrant".into(), 1, 30e6),
+                ("process-mutex".into(), 1, 25e6),
+            ],
+        };
+        let s = explain_locks(&c);
+        assert_eq!(
+            s[0],
+            "std-mutex: 50.0 M ops/s alone, 10.0 M ops/s with 4 contenders (0.20x)."
+        );
+        assert!(s[2].contains("parking_lot-reentrant: 30.0 M ops/s alone"));
+        assert!(s.iter().any(|l| l.contains("For 2 of 2 kinds")));
+        assert!(s.iter().any(|l| l.contains(
+            "(ReentrantMutex, 30.0 M ops/s) is 1.3x slower than a plain parking_lot Mutex \
+             (40.0 M ops/s): it also records"
+        )));
+        assert!(s.iter().any(|l| l.contains(
+            "(25.0 M ops/s) is 2.0x slower than std Mutex between threads (50.0 M ops/s)"
+        )));
+    }
+
+    #[test]
+    fn lock_rates_come_from_the_batch_size() {
+        use crate::costs::estimates::{Estimate, Estimates};
+        let e = Estimates(vec![Estimate {
+            group: locks::GROUP.into(),
+            function: Some("std-mutex".into()),
+            value: Some("2".into()),
+            median_ns: 2e6,
+        }]);
+        let c = LockCosts::from_estimates(&e);
+        let expected = 2.0 * locks::BATCH_OPS as f64 / 2e-3;
+        assert!((c.ops_per_sec("std-mutex", 2).unwrap() - expected).abs() < 1.0);
+    }
+
+    #[test]
+    fn switch_sentence_gives_the_ratio() {
+        let s = explain_switch(&SwitchCosts {
+            thread: Some(2_000.0),
+            process: Some(2_500.0),
+        });
+        assert!(
+            s[0].contains("2.00 µs between two threads and 2.50 µs between two processes (1.25x)")
+        );
+        assert!(explain_switch(&SwitchCosts::default()).is_empty());
+    }
+}

@@ -1,0 +1,171 @@
+//! The costs underneath: what each Python concurrency concept costs on this
+//! machine, each beside its thread-side twin.
+//!
+//! | Python | process side | thread side | module |
+//! |---|---|---|---|
+//! | `multiprocessing.Process` | spawn + wait (`Command`, fork) | thread spawn + join | [`spawn`] |
+//! | `multiprocessing.Pool` | a task through [`crate::pool::Pool`] | a task through a rayon pool | [`spawn`] |
+//! | `multiprocessing.Queue` / `Pipe` | pipe, Unix socket, TCP, shared memory | mpsc, crossbeam channel | [`ipc`] |
+//! | `multiprocessing.Lock` | a process-shared mutex in shared memory | std / parking_lot Mutex, RwLock, atomics | [`locks`] |
+//! | `threading.RLock` | - | parking_lot `ReentrantMutex` | [`locks`] |
+//! | (the scheduler) | two processes handing over a token | two threads handing over a token | [`switch`] |
+//!
+//! Every type here does its setup (spawned peers, pools, mappings) in its
+//! constructor, outside any timing, and offers one method that performs ONE
+//! operation (one spawn, one round trip, one batch) for criterion to time
+//! (`benches/costs.rs`). Dropping it kills and reaps its peers and removes its
+//! files. Process peers are the `tvp` binary run as `tvp peer <mechanism>`
+//! ([`peer_main`]); they die with their parent and exit at end of input.
+//!
+//! [`estimates`] reads criterion's numbers back; [`explain`] turns them into
+//! sentences for the report.
+
+pub mod estimates;
+pub mod explain;
+pub mod ipc;
+pub mod locks;
+pub mod shared;
+pub mod spawn;
+pub mod switch;
+
+use std::path::Path;
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::time::Duration;
+
+use crate::error::{Error, Result};
+
+/// How long a parent waits for a peer before it calls the peer hung.
+pub const PEER_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The mechanisms `tvp peer` serves.
+pub const PEER_MECHANISMS: &[&str] = &["pipe", "unix", "tcp", "shm", "switch", "lock"];
+
+/// Arguments of `tvp peer`.
+#[derive(Debug, Clone, Default)]
+pub struct PeerArgs {
+    /// One of [`PEER_MECHANISMS`].
+    pub mechanism: String,
+    /// Message size in bytes (IPC peers).
+    pub size: usize,
+    /// Socket address or shared-memory file.
+    pub addr: Option<String>,
+    /// CPU to pin to (context-switch peer).
+    pub cpu: Option<usize>,
+}
+
+/// `tvp peer`: the process side of a cost measurement. Dies with its parent.
+pub fn peer_main(args: &PeerArgs) -> Result<()> {
+    crate::worker::die_with_parent();
+    let addr = || {
+        args.addr
+            .as_deref()
+            .ok_or_else(|| Error::InvalidJob(format!("`tvp peer {}` needs --addr", args.mechanism)))
+    };
+    match args.mechanism.as_str() {
+        "pipe" => ipc::serve_stdio(args.size),
+        "unix" | "tcp" | "shm" => ipc::serve(&args.mechanism, addr()?, args.size),
+        "switch" => switch::serve(Path::new(addr()?), args.cpu),
+        "lock" => locks::serve(Path::new(addr()?)),
+        other => Err(Error::InvalidJob(format!(
+            "unknown peer mechanism `{other}`: use one of {PEER_MECHANISMS:?}"
+        ))),
+    }
+}
+
+/// A `tvp peer` child with pipes to its stdin and stdout. Dropping it kills
+/// and reaps it.
+#[derive(Debug)]
+pub struct PeerProcess {
+    child: Child,
+}
+
+impl PeerProcess {
+    /// Starts `exe peer <mechanism> <args...>` with piped stdin and stdout.
+    pub fn spawn(exe: &Path, mechanism: &str, args: &[String]) -> Result<Self> {
+        let child = Command::new(exe)
+            .arg("peer")
+            .arg(mechanism)
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .map_err(|e| {
+                Error::io(
+                    format!(
+                        "cannot start `{} peer {mechanism}` (is the tvp binary built?)",
+                        exe.display()
+                    ),
+                    e,
+                )
+            })?;
+        Ok(PeerProcess { child })
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Takes the pipes to the child's stdin and stdout.
+    pub fn take_stdio(&mut self) -> (ChildStdin, ChildStdout) {
+        let stdin = self.child.stdin.take().expect("stdin taken once");
+        let stdout = self.child.stdout.take().expect("stdout taken once");
+        (stdin, stdout)
+    }
+
+    /// Fails if the child already exited (it could not set up its side).
+    pub fn check_running(&mut self) -> Result<()> {
+        match self.child.try_wait() {
+            Ok(None) => Ok(()),
+            Ok(Some(status)) => Err(self.error("exited early", crate::child::describe(status))),
+            Err(e) => Err(self.error("unreadable status", e.to_string())),
+        }
+    }
+
+    /// An error about this peer.
+    pub fn error(&self, what: &'static str, message: String) -> Error {
+        Error::Child {
+            pid: self.pid(),
+            what,
+            message,
+        }
+    }
+}
+
+impl Drop for PeerProcess {
+    fn drop(&mut self) {
+        self.child.stdin = None;
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The side a peer runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    Thread,
+    Process,
+}
+
+impl Side {
+    pub fn name(self) -> &'static str {
+        match self {
+            Side::Thread => "thread",
+            Side::Process => "process",
+        }
+    }
+}
+
+/// The `tvp` binary, required for process peers.
+fn need_exe(exe: Option<&Path>) -> Result<&Path> {
+    exe.ok_or_else(|| {
+        Error::InvalidJob(
+            "a process peer needs the path of the tvp binary (CARGO_BIN_EXE_tvp in benches)".into(),
+        )
+    })
+}
+
+/// Maps an IO error to a library error with context.
+fn io_err(context: &str) -> impl FnOnce(std::io::Error) -> Error + '_ {
+    move |e| Error::io(context.to_string(), e)
+}

@@ -1,0 +1,211 @@
+//! The lesson of the `mpi` backends, written from measured numbers: how much
+//! of a run was launching the MPI runtime and ranks, how that compares with
+//! the process backends' spawning, and what TCP instead of shared memory
+//! cost. Pure: numbers in, text out; `tvp run` prints it under its table.
+
+use std::time::Duration;
+
+use crate::run::{Measurement, SweepResult};
+
+fn ms(d: Duration) -> String {
+    let ms = d.as_secs_f64() * 1e3;
+    if ms < 10.0 {
+        format!("{ms:.1} ms")
+    } else {
+        format!("{ms:.0} ms")
+    }
+}
+
+/// The part of an mpi cell that was computing: its time minus its launch.
+fn compute(m: &Measurement) -> Option<Duration> {
+    m.launch.map(|launch| m.median.saturating_sub(launch))
+}
+
+/// "+4%" or "-3%": how much `b` is above `a`.
+fn percent_more(a: Duration, b: Duration) -> String {
+    let pct = 100.0 * (b.as_secs_f64() / a.as_secs_f64().max(1e-12) - 1.0);
+    format!("{pct:+.0}%")
+}
+
+/// Explains the `mpi` cells of `result` at the largest rank count that does
+/// not exceed `cores` (or the smallest measured). `None` when there is no
+/// `mpi` cell with a launch cost.
+pub fn explain_mpi(result: &SweepResult, cores: usize) -> Option<String> {
+    let mpi_cells = || {
+        result
+            .cells
+            .iter()
+            .filter(|m| m.backend == "mpi" && m.launch.is_some())
+    };
+    let ranks = mpi_cells()
+        .map(|m| m.workers)
+        .filter(|&w| w <= cores)
+        .max()
+        .or_else(|| mpi_cells().map(|m| m.workers).min())?;
+    let mpi = result.cell("mpi", ranks)?;
+    let (launch, computing) = (mpi.launch?, compute(mpi)?);
+    let mut text = vec![format!(
+        "At {ranks} rank{s}, an mpi run took {total}: {launch} ({share:.0}%) launching mpirun \
+         and the ranks, {computing} computing ({speedup:.2}x the sequential {seq}).",
+        s = if ranks == 1 { "" } else { "s" },
+        total = ms(mpi.median),
+        launch = ms(launch),
+        share = 100.0 * launch.as_secs_f64() / mpi.median.as_secs_f64().max(1e-12),
+        computing = ms(computing),
+        speedup = result.sequential.as_secs_f64() / computing.as_secs_f64().max(1e-12),
+        seq = ms(result.sequential),
+    )];
+
+    let mut beside = Vec::new();
+    if let Some(process) = result.cell("process", ranks) {
+        let versus_threads = match result.cell("threads", ranks) {
+            Some(threads) if process.median > threads.median => format!(
+                " (about {} more than threads)",
+                ms(process.median - threads.median)
+            ),
+            Some(_) => " (no slower than threads: its spawning is lost in the noise)".to_string(),
+            None => String::new(),
+        };
+        beside.push(format!(
+            "process took {} with its spawning included{versus_threads}",
+            ms(process.median)
+        ));
+    }
+    if let Some(pool) = result.cell("pool", ranks) {
+        beside.push(format!(
+            "pool took {}, its children started once, outside the timing",
+            ms(pool.median)
+        ));
+    }
+    if !beside.is_empty() {
+        text.push(format!(
+            "At the same worker count {}: starting an MPI runtime costs far more than a \
+             fork+exec, so MPI pays off only for jobs that run much longer than its launch, \
+             or that need more than one machine.",
+            beside.join("; ")
+        ));
+    } else if launch > computing {
+        text.push(
+            "The launch outweighed the computation: MPI pays off only for jobs that run much \
+             longer than its launch, or that need more than one machine."
+                .to_string(),
+        );
+    }
+
+    let tcp = result.cell("mpi-tcp", ranks);
+    if let Some((tcp_launch, tcp_computing)) = tcp.and_then(|t| Some((t.launch?, compute(t)?))) {
+        // Judged on the rounded percentage the text shows.
+        let gap = 100.0 * (tcp_computing.as_secs_f64() / computing.as_secs_f64().max(1e-12) - 1.0);
+        let close = gap.round().abs() <= 10.0;
+        text.push(format!(
+            "Over TCP (loopback) instead of shared memory the ranks computed in {} ({} against \
+             {}) and launched in {} ({}). {}",
+            ms(tcp_computing),
+            percent_more(computing, tcp_computing),
+            ms(computing),
+            ms(tcp_launch),
+            percent_more(launch, tcp_launch),
+            if close {
+                "Each rank sends one checksum, so the transport hardly shows here; it does when \
+                 ranks exchange data."
+            } else {
+                "Each rank sends only one checksum, so a gap this size is mostly noise or \
+                 connection setup; time it again before reading much into it."
+            }
+        ));
+    }
+    Some(text.join(" "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workloads::Job;
+
+    fn cell(backend: &str, workers: usize, median_ms: u64, launch_ms: Option<u64>) -> Measurement {
+        Measurement {
+            workload: "primes".into(),
+            backend: backend.into(),
+            workers,
+            median: Duration::from_millis(median_ms),
+            launch: launch_ms.map(Duration::from_millis),
+            checksum: 1,
+            checksum_ok: true,
+        }
+    }
+
+    fn sweep(cells: Vec<Measurement>) -> SweepResult {
+        SweepResult {
+            job: Job::new("primes").unwrap(),
+            expected_checksum: 1,
+            sequential: Duration::from_millis(240),
+            cells,
+        }
+    }
+
+    #[test]
+    fn no_mpi_cells_no_explanation() {
+        let result = sweep(vec![cell("threads", 2, 130, None)]);
+        assert_eq!(explain_mpi(&result, 2), None);
+    }
+
+    #[test]
+    fn splits_launch_from_compute_and_compares_with_processes_and_tcp() {
+        let result = sweep(vec![
+            cell("threads", 2, 125, None),
+            cell("process", 2, 130, None),
+            cell("pool", 2, 127, None),
+            cell("mpi", 1, 560, Some(320)),
+            cell("mpi", 2, 445, Some(320)),
+            cell("mpi", 4, 600, Some(350)),
+            cell("mpi-tcp", 2, 480, Some(352)),
+        ]);
+        let text = explain_mpi(&result, 2).unwrap();
+        for expected in [
+            "At 2 ranks, an mpi run took 445 ms: 320 ms (72%) launching",
+            "125 ms computing (1.92x the sequential 240 ms)",
+            "process took 130 ms with its spawning included (about 5.0 ms more than threads)",
+            "pool took 127 ms",
+            "Over TCP (loopback) instead of shared memory the ranks computed in 128 ms (+2% \
+             against 125 ms) and launched in 352 ms (+10%)",
+            "hardly shows",
+        ] {
+            assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+        }
+    }
+
+    #[test]
+    fn a_process_backend_faster_than_threads_is_called_noise() {
+        let result = sweep(vec![
+            cell("threads", 2, 130, None),
+            cell("process", 2, 128, None),
+            cell("mpi", 2, 445, Some(320)),
+        ]);
+        let text = explain_mpi(&result, 2).unwrap();
+        assert!(text.contains("lost in the noise"), "{text}");
+    }
+
+    #[test]
+    fn picks_the_smallest_rank_count_when_all_exceed_the_cores() {
+        let result = sweep(vec![
+            cell("mpi", 4, 600, Some(400)),
+            cell("mpi", 8, 700, Some(450)),
+        ]);
+        let text = explain_mpi(&result, 2).unwrap();
+        assert!(text.starts_with("At 4 ranks"), "{text}");
+        assert!(text.contains("launch outweighed"), "{text}");
+    }
+
+    #[test]
+    fn a_large_transport_gap_is_flagged_as_suspect() {
+        let result = sweep(vec![
+            cell("mpi", 2, 400, Some(300)),
+            cell("mpi-tcp", 2, 460, Some(300)),
+        ]);
+        let text = explain_mpi(&result, 2).unwrap();
+        assert!(
+            text.contains("+60%") && text.contains("time it again"),
+            "{text}"
+        );
+    }
+}

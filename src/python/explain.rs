@@ -1,0 +1,272 @@
+//! Sentences written from the measured numbers, for the table, the JSON and
+//! the report. Pure functions of a [`WorkloadComparison`].
+
+use super::compare::WorkloadComparison;
+
+/// A speedup at least this large counts as "sped up"; below it, noise and
+/// overheads can explain the difference from 1x.
+pub const SPED_UP: f64 = 1.3;
+
+/// Rust processes this far behind Rust threads are said to lag.
+const LAG: f64 = 0.75;
+
+/// Below this much sequential work, overheads can explain a missing speedup:
+/// handing tasks to Python worker processes, starting Rust threads (tens of
+/// microseconds each) and starting Rust child processes (about a millisecond
+/// each). Above it, a missing speedup means the cores were busy.
+const SMALL_FOR_PYTHON_PROCESSES: f64 = 0.05;
+const SMALL_FOR_RUST_THREADS: f64 = 0.005;
+const SMALL_FOR_RUST_PROCESSES: f64 = 0.05;
+
+const BUSY: &str = "the cores were probably busy with other programs; rerun on a quiet machine.";
+
+fn x(speedup: Option<f64>) -> String {
+    speedup.map_or_else(|| "n/a".into(), |s| format!("{s:.2}x"))
+}
+
+fn ms(seconds: f64) -> String {
+    if seconds >= 0.01 {
+        format!("{:.0} ms", seconds * 1e3)
+    } else {
+        format!("{:.2} ms", seconds * 1e3)
+    }
+}
+
+/// What the numbers of `w` at `at` workers say, in a few sentences.
+pub fn explain(w: &WorkloadComparison, at: usize) -> String {
+    let s = |backend: &str| w.speedup(backend, at);
+    let threads = s("python-threads");
+    let processes = [s("python-pool"), s("python-executor")]
+        .into_iter()
+        .flatten()
+        .reduce(f64::max);
+    let has_rust = w.rust_sequential_s.is_some();
+    let mut out = format!(
+        "At {at} workers, Python threads reached {}; Python processes {} \
+         (multiprocessing.Pool) and {} (ProcessPoolExecutor)",
+        x(threads),
+        x(s("python-pool")),
+        x(s("python-executor")),
+    );
+    if has_rust {
+        out += &format!(
+            "; Rust threads {}, Rust processes {}, the Rust process pool {}, the Rust gil model {}.",
+            x(s("threads")),
+            x(s("process")),
+            x(s("pool")),
+            x(s("gil")),
+        );
+    } else {
+        out += &format!(
+            ". This build of tvp has no `{}` workload, so there is no Rust side.",
+            w.workload
+        );
+    }
+    let sped_up = |v: Option<f64>| v.is_some_and(|v| v >= SPED_UP);
+    if at < 2 {
+        out += " This process may use only one core, so nothing runs in parallel: more \
+                workers only add overhead (or overlap waits).";
+        return out;
+    }
+    if w.kind == "io" {
+        out += if sped_up(threads) {
+            " Waiting releases the GIL, so Python threads overlap the waits as well as \
+             processes do, without starting a second interpreter."
+        } else {
+            " Waiting releases the GIL, yet Python threads did not overlap the waits here: \
+             the machine may have been busy."
+        };
+        if has_rust && sped_up(s("gil")) {
+            out += " The Rust gil model overlaps them too: it releases its lock around \
+                    each wait, as CPython does.";
+        }
+        return out;
+    }
+    out += if sped_up(threads) {
+        " Python threads sped up CPU work, which the GIL should prevent: is this a \
+         free-threaded build (python3.13t), or was the sequential run disturbed?"
+    } else if has_rust && !sped_up(s("gil")) {
+        " Python threads gain nothing on CPU work: the GIL lets one thread run bytecode \
+         at a time, as the Rust gil model shows."
+    } else {
+        " Python threads gain nothing on CPU work: the GIL lets one thread run bytecode \
+         at a time."
+    };
+    out += &if sped_up(processes) {
+        " Each Python process has its own interpreter and GIL, so processes do run in \
+         parallel."
+            .to_string()
+    } else if w.python_sequential_s < SMALL_FOR_PYTHON_PROCESSES {
+        format!(
+            " Python processes did not speed up either: one run was only {} of work, \
+             close to the cost of handing tasks to worker processes.",
+            ms(w.python_sequential_s)
+        )
+    } else {
+        format!(" Python processes did not speed up either: {BUSY}")
+    };
+    if let Some(rust_seq) = w.rust_sequential_s {
+        out += &format!(
+            " Rust threads need neither: CPython took {:.0}x as long as Rust for the same \
+             sequential work ({} vs {}).",
+            w.python_sequential_s / rust_seq,
+            ms(w.python_sequential_s),
+            ms(rust_seq),
+        );
+        if !sped_up(s("threads")) {
+            out += &if rust_seq < SMALL_FOR_RUST_THREADS {
+                format!(
+                    " Rust threads did not speed up here: one Rust run is only {} of work \
+                     at this size, so starting threads takes a visible share; at Rust's own \
+                     sizes (`tvp run`) they scale.",
+                    ms(rust_seq)
+                )
+            } else {
+                format!(" Rust threads did not speed up here: {BUSY}")
+            };
+        } else if let (Some(rt), Some(rp)) = (s("threads"), s("process")) {
+            if rp < LAG * rt && rust_seq < SMALL_FOR_RUST_PROCESSES {
+                out += &format!(
+                    " Rust processes lag Rust threads because they start a child per chunk \
+                     on every run, and one run is only {} of work.",
+                    ms(rust_seq)
+                );
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::compare::{Language, Point, Series, WorkloadComparison, label};
+    use super::*;
+
+    fn series(backend: &str, language: Language, at2: f64) -> Series {
+        Series {
+            backend: backend.into(),
+            label: label(backend).into(),
+            language,
+            points: vec![
+                Point {
+                    workers: 1,
+                    median_s: 1.0,
+                    speedup: 1.0,
+                },
+                Point {
+                    workers: 2,
+                    median_s: 1.0 / at2,
+                    speedup: at2,
+                },
+            ],
+        }
+    }
+
+    fn cpu(threads: f64, pool: f64, rust: Option<[f64; 4]>) -> WorkloadComparison {
+        let mut all = vec![
+            series("python-threads", Language::Python, threads),
+            series("python-pool", Language::Python, pool),
+            series("python-executor", Language::Python, pool - 0.05),
+        ];
+        if let Some([t, p, pl, g]) = rust {
+            all.push(series("threads", Language::Rust, t));
+            all.push(series("process", Language::Rust, p));
+            all.push(series("pool", Language::Rust, pl));
+            all.push(series("gil", Language::Rust, g));
+        }
+        WorkloadComparison {
+            workload: "primes".into(),
+            kind: "cpu".into(),
+            size: 1000,
+            python_sequential_s: 0.4,
+            rust_sequential_s: rust.map(|_| 0.008),
+            python_checksum: 1,
+            rust_checksum: rust.map(|_| 1),
+            rust_size: None,
+            checksums_ok: true,
+            series: all,
+            explanation: String::new(),
+        }
+    }
+
+    #[test]
+    fn the_gil_case_quotes_every_number_and_names_the_gil() {
+        let w = cpu(0.97, 1.85, Some([1.98, 1.2, 1.9, 0.99]));
+        let text = explain(&w, 2);
+        for part in [
+            "At 2 workers",
+            "Python threads reached 0.97x",
+            "Python processes 1.85x",
+            "1.80x (ProcessPoolExecutor)",
+            "Rust threads 1.98x",
+            "Rust processes 1.20x",
+            "gil model 0.99x",
+            "one thread run bytecode at a time",
+            "own interpreter and GIL",
+            "CPython took 50x as long as Rust",
+            "Rust processes lag",
+        ] {
+            assert!(text.contains(part), "missing {part:?} in: {text}");
+        }
+    }
+
+    #[test]
+    fn processes_that_did_not_scale_are_not_praised() {
+        let text = explain(&cpu(1.0, 1.02, Some([1.9, 1.8, 1.9, 1.0])), 2);
+        assert!(text.contains("did not speed up either"), "{text}");
+        assert!(text.contains("busy"), "{text}");
+        let mut tiny = cpu(1.0, 1.02, Some([1.9, 1.8, 1.9, 1.0]));
+        tiny.python_sequential_s = 0.02;
+        let text = explain(&tiny, 2);
+        assert!(text.contains("only 20 ms of work"), "{text}");
+        assert!(!text.contains("own interpreter"), "{text}");
+        assert!(!text.contains("lag"), "{text}");
+    }
+
+    #[test]
+    fn threads_speeding_up_cpu_work_is_flagged() {
+        let text = explain(&cpu(1.9, 1.9, None), 2);
+        assert!(text.contains("free-threaded"), "{text}");
+        assert!(text.contains("no `primes` workload"), "{text}");
+    }
+
+    #[test]
+    fn rust_threads_on_tiny_work_are_explained() {
+        let text = explain(&cpu(1.0, 1.9, Some([0.7, 0.4, 0.9, 0.7])), 2);
+        assert!(
+            text.contains("Rust threads did not speed up here"),
+            "{text}"
+        );
+        assert!(text.contains("8.00 ms"), "{text}");
+    }
+
+    #[test]
+    fn waiting_work_overlaps_in_threads() {
+        let mut w = cpu(1.95, 1.9, None);
+        w.kind = "io".into();
+        let text = explain(&w, 2);
+        assert!(text.contains("Python threads reached 1.95x"), "{text}");
+        assert!(text.contains("overlap the waits as well as"), "{text}");
+        let mut with_rust = cpu(1.95, 1.9, Some([1.9, 1.5, 1.9, 1.9]));
+        with_rust.kind = "io".into();
+        let text = explain(&with_rust, 2);
+        assert!(text.contains("gil model 1.90x"), "{text}");
+        assert!(
+            text.contains("releases its lock around each wait"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn one_core_is_said_plainly() {
+        let text = explain(&cpu(1.0, 1.0, Some([1.0, 1.0, 1.0, 1.0])), 1);
+        assert!(text.contains("only one core"), "{text}");
+        assert!(!text.contains("did not speed up"), "{text}");
+    }
+
+    #[test]
+    fn a_missing_worker_count_reads_n_a() {
+        let text = explain(&cpu(1.0, 1.9, None), 4);
+        assert!(text.contains("Python threads reached n/a"), "{text}");
+    }
+}

@@ -1,0 +1,158 @@
+//! Rust vs Python: the same workloads in CPython, measured beside Rust.
+//!
+//! `scripts/python/bench.py` runs primes, mandelbrot, monte_carlo and
+//! latency in CPython, sequentially, with threads (ThreadPoolExecutor) and
+//! with processes (multiprocessing.Pool, ProcessPoolExecutor). CPython is
+//! 50-100x slower, so the script uses smaller sizes; the Rust backends are
+//! swept at their default sizes, so each side's sequential run takes a few
+//! hundred ms, and speedups (not times) are compared. Expect
+//! Python threads near 1x on CPU work (the GIL), Python processes near the
+//! core count, and the Rust `gil` model to track Python threads.
+//!
+//! - [`interpreter`]: find `python3` (or `TVP_PYTHON`); run with a time limit.
+//! - [`script`]: call the script; `python.json` as typed structs.
+//! - [`compare`]: the Rust sweep at its default sizes; speedup series per workload.
+//! - [`explain`]: sentences written from the numbers.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::backends::Config;
+use crate::error::{Error, Result};
+
+pub mod compare;
+pub mod explain;
+pub mod interpreter;
+pub mod script;
+
+pub use compare::{Comparison, WorkloadComparison, compare, rust_sweeps, table};
+pub use interpreter::{Missing, find_python};
+pub use script::{PythonReport, Script};
+
+/// The script's own results, in [`Options::data_dir`].
+pub const PYTHON_FILE: &str = "python.json";
+/// The side-by-side results, in [`Options::data_dir`].
+pub const COMBINED_FILE: &str = "python_vs_rust.json";
+
+/// The full script took 42 s on the 2-core reference machine with other
+/// programs running (load average 4); sizes 30% larger took 120 s at load
+/// average 12. Past this it is stopped.
+pub const TIME_LIMIT: Duration = Duration::from_secs(180);
+/// The quick script took 5-10 s on the 2-core reference machine.
+pub const QUICK_TIME_LIMIT: Duration = Duration::from_secs(60);
+
+/// How to run the comparison.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Smaller sizes, one timed run per cell.
+    pub quick: bool,
+    /// Where `python.json` and `python_vs_rust.json` are written.
+    pub data_dir: PathBuf,
+    /// The script is stopped past this.
+    pub time_limit: Duration,
+    /// Timed runs per Rust cell; Rust runs at these sizes take milliseconds.
+    pub rust_repeat: usize,
+    /// Timed runs per Rust cell of an IO workload, whose runs wait as long
+    /// as Python's (about 0.3 s sequentially for latency).
+    pub rust_repeat_io: usize,
+}
+
+impl Options {
+    /// Defaults: `reports/data` under the current directory.
+    pub fn new(quick: bool) -> Self {
+        Options {
+            quick,
+            data_dir: PathBuf::from("reports/data"),
+            time_limit: if quick { QUICK_TIME_LIMIT } else { TIME_LIMIT },
+            rust_repeat: if quick { 7 } else { 15 },
+            rust_repeat_io: if quick { 1 } else { 3 },
+        }
+    }
+}
+
+/// How a comparison ended.
+#[derive(Debug)]
+pub enum Outcome {
+    /// No interpreter: the message says so and what to do.
+    Skipped(Missing),
+    /// Measured, and written to `python_vs_rust.json`.
+    Done(Comparison),
+}
+
+/// Runs the script and the matching Rust sweep, writes both JSON files in
+/// `opts.data_dir`, and returns the comparison. `progress` gets one line per
+/// step. Without python3 it returns [`Outcome::Skipped`] and writes nothing.
+pub fn run_comparison(
+    opts: &Options,
+    config: &Config,
+    mut progress: impl FnMut(&str),
+) -> Result<Outcome> {
+    let script = match Script::locate() {
+        Ok(script) => script,
+        Err(missing) => return Ok(Outcome::Skipped(missing)),
+    };
+    std::fs::create_dir_all(&opts.data_dir)
+        .map_err(|e| Error::io(format!("creating {}", opts.data_dir.display()), e))?;
+    let workers = crate::default_workers(crate::cores());
+    progress(&format!(
+        "running {} {} (at most {} s)",
+        script.python.display(),
+        script.script.display(),
+        opts.time_limit.as_secs()
+    ));
+    let python_json = opts.data_dir.join(PYTHON_FILE);
+    let report = script.bench(opts.quick, &workers, &python_json, opts.time_limit)?;
+    progress("sweeping the Rust backends at their default sizes");
+    let rust = rust_sweeps(
+        &report,
+        config,
+        opts.rust_repeat,
+        opts.rust_repeat_io,
+        |m| {
+            progress(&format!(
+                "  {:<12} {:<8} {:>3} workers {:>9.2} ms",
+                m.workload,
+                m.backend,
+                m.workers,
+                m.median.as_secs_f64() * 1e3
+            ));
+        },
+    )?;
+    let comparison = compare(&report, &rust);
+    write_json(&opts.data_dir.join(COMBINED_FILE), &comparison)?;
+    Ok(Outcome::Done(comparison))
+}
+
+/// Reads a `python_vs_rust.json`, as the report does.
+pub fn load_comparison(path: &Path) -> Result<Comparison> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
+    let c: Comparison = serde_json::from_str(&text).map_err(|e| {
+        Error::Python(format!(
+            "{} is not a comparison of this version ({e}): rerun `tvp python`",
+            path.display()
+        ))
+    })?;
+    if c.schema != compare::SCHEMA {
+        return Err(Error::Python(format!(
+            "{} has schema {}, not {}: rerun `tvp python`",
+            path.display(),
+            c.schema,
+            compare::SCHEMA
+        )));
+    }
+    Ok(c)
+}
+
+/// Writes `value` as JSON through a temp file, so readers never see half.
+fn write_json(path: &Path, value: &impl serde::Serialize) -> Result<()> {
+    let text = serde_json::to_string_pretty(value)
+        .map_err(|e| Error::Python(format!("cannot encode {}: {e}", path.display())))?;
+    let tmp = path.with_extension("json.tmp");
+    std::fs::write(&tmp, text + "\n")
+        .and_then(|()| std::fs::rename(&tmp, path))
+        .map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            Error::io(format!("writing {}", path.display()), e)
+        })
+}

@@ -1,0 +1,223 @@
+//! `scripts/python/bench.py` seen from Rust: how to call it, and the JSON it
+//! writes, as typed structs (schema in `scripts/python/README.md`).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::interpreter::{Missing, find_python, run_with_limit};
+use crate::error::{Error, Result};
+
+/// The version of `python.json` this code reads.
+pub const SCHEMA: u32 = 1;
+
+/// The script, relative to the package root.
+pub const SCRIPT: &str = "scripts/python/bench.py";
+
+/// A Python interpreter and the script it runs.
+#[derive(Debug, Clone)]
+pub struct Script {
+    pub python: PathBuf,
+    pub script: PathBuf,
+}
+
+impl Script {
+    /// The interpreter from [`find_python`] and the script in this package's
+    /// source tree. `Err` means skip, with the message to print.
+    pub fn locate() -> std::result::Result<Self, Missing> {
+        let python = find_python()?;
+        Ok(Script {
+            python,
+            script: Path::new(env!("CARGO_MANIFEST_DIR")).join(SCRIPT),
+        })
+    }
+
+    fn command(&self) -> Result<Command> {
+        if !self.script.is_file() {
+            return Err(Error::Python(format!(
+                "the script {} is missing: run from a checkout of threads-vs-processes",
+                self.script.display()
+            )));
+        }
+        let mut cmd = Command::new(&self.python);
+        // -u: progress lines appear as they are written.
+        cmd.arg("-u").arg(&self.script);
+        Ok(cmd)
+    }
+
+    fn run(&self, cmd: Command, limit: Duration) -> Result<Vec<u8>> {
+        let done = run_with_limit(cmd, limit)?;
+        if !done.status.success() {
+            return Err(Error::Python(format!(
+                "{} {} failed: {} (its messages are above)",
+                self.python.display(),
+                self.script.display(),
+                crate::child::describe(done.status)
+            )));
+        }
+        Ok(done.stdout)
+    }
+
+    /// Runs the timed sweep, writing `out`, and reads it back.
+    pub fn bench(
+        &self,
+        quick: bool,
+        workers: &[usize],
+        out: &Path,
+        limit: Duration,
+    ) -> Result<PythonReport> {
+        let mut cmd = self.command()?;
+        cmd.arg("--workers")
+            .arg(join(workers))
+            .arg("--out")
+            .arg(out);
+        if quick {
+            cmd.arg("--quick");
+        }
+        self.run(cmd, limit)?;
+        PythonReport::load(out)
+    }
+
+    /// Checksums of every Python backend for `workloads` at `sizes` and
+    /// `workers`.
+    pub fn check(
+        &self,
+        workloads: &[&str],
+        sizes: &[u64],
+        workers: &[usize],
+        limit: Duration,
+    ) -> Result<Vec<CheckRow>> {
+        let mut cmd = self.command()?;
+        cmd.args(["--check", "--workload", &workloads.join(",")])
+            .arg("--sizes")
+            .arg(join(sizes))
+            .arg("--workers")
+            .arg(join(workers));
+        let stdout = self.run(cmd, limit)?;
+        let checks: Checks = serde_json::from_slice(&stdout).map_err(|e| {
+            Error::Python(format!("the --check output is not the expected JSON: {e}"))
+        })?;
+        Ok(checks.checks)
+    }
+}
+
+fn join<T: ToString>(items: &[T]) -> String {
+    items
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// The whole of `python.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PythonReport {
+    pub schema: u32,
+    /// `platform.python_version()`, e.g. "3.11.7".
+    pub python: String,
+    /// "CPython", "PyPy", ...
+    pub implementation: String,
+    pub machine: PythonMachine,
+    pub quick: bool,
+    /// Timed runs per cell (after one untimed warm-up).
+    pub repeat: usize,
+    pub workers: Vec<usize>,
+    /// Items per workload, reduced from Rust's defaults.
+    pub sizes: BTreeMap<String, u64>,
+    /// "cpu" or "io" per workload.
+    pub kinds: BTreeMap<String, String>,
+    /// Why the sizes are reduced.
+    pub size_reason: String,
+    pub elapsed_s: f64,
+    pub results: Vec<PythonResult>,
+}
+
+/// The machine as the script saw it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PythonMachine {
+    /// Cores this process may use (`sched_getaffinity`).
+    pub cores: usize,
+    pub cpu_count: Option<usize>,
+    pub system: String,
+    pub arch: String,
+    /// multiprocessing's start method: "fork", "spawn" or "forkserver".
+    pub start_method: String,
+}
+
+/// One (workload, backend, workers) cell.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PythonResult {
+    pub workload: String,
+    /// python-seq, python-threads, python-pool or python-executor.
+    pub backend: String,
+    pub workers: usize,
+    pub size: u64,
+    pub median_s: f64,
+    pub times_s: Vec<f64>,
+    pub checksum: u64,
+    /// Whether the checksum equals python-seq's.
+    pub checksum_ok: bool,
+}
+
+impl PythonReport {
+    /// Reads and checks a `python.json`.
+    pub fn load(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
+        Self::parse(&text).map_err(|e| Error::Python(format!("{}: {e}", path.display())))
+    }
+
+    /// Parses `python.json` text; the error says what to do.
+    pub fn parse(text: &str) -> std::result::Result<Self, String> {
+        #[derive(Deserialize)]
+        struct Version {
+            schema: u32,
+        }
+        let version: Version = serde_json::from_str(text)
+            .map_err(|e| format!("not a python.json file ({e}): rerun the script"))?;
+        if version.schema != SCHEMA {
+            return Err(format!(
+                "schema {} where {SCHEMA} was expected: rerun the script of this version",
+                version.schema
+            ));
+        }
+        serde_json::from_str(text).map_err(|e| format!("does not match schema {SCHEMA}: {e}"))
+    }
+
+    /// Workload names in the order the script ran them.
+    pub fn workload_order(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = Vec::new();
+        for r in &self.results {
+            if !names.contains(&r.workload.as_str()) {
+                names.push(&r.workload);
+            }
+        }
+        names
+    }
+
+    /// The cell for `workload`, `backend`, `workers`.
+    pub fn cell(&self, workload: &str, backend: &str, workers: usize) -> Option<&PythonResult> {
+        self.results
+            .iter()
+            .find(|r| r.workload == workload && r.backend == backend && r.workers == workers)
+    }
+}
+
+/// What `--check` prints.
+#[derive(Debug, Clone, Deserialize)]
+struct Checks {
+    checks: Vec<CheckRow>,
+}
+
+/// One checksum from `--check`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckRow {
+    pub workload: String,
+    pub backend: String,
+    pub workers: usize,
+    pub size: u64,
+    pub checksum: u64,
+}

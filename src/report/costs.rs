@@ -1,0 +1,397 @@
+//! The costs page: what spawning, IPC, locks and context switches cost on
+//! this machine, each beside its thread-side twin (`cargo bench --bench
+//! costs`), with sentences from [`crate::costs::explain`].
+
+use std::path::Path;
+
+use super::chart::{self, Bar, BarChart, LineChart, Point, Series};
+use super::{Page, PageOut, ReportInput, html};
+use crate::costs::estimates::Estimates;
+use crate::costs::explain::{self, IpcCosts, LockCosts, SpawnCosts, SwitchCosts, fmt_ns};
+use crate::costs::{Side, ipc, locks, spawn, switch};
+use crate::error::Result;
+
+/// The costs page (`costs.html`).
+#[derive(Debug, Clone, Copy)]
+pub struct Costs;
+
+const GROUPS: [&str; 5] = [
+    spawn::GROUP,
+    ipc::LATENCY_GROUP,
+    ipc::THROUGHPUT_GROUP,
+    locks::GROUP,
+    switch::GROUP,
+];
+
+impl Page for Costs {
+    fn name(&self) -> &'static str {
+        "costs"
+    }
+
+    fn build(&self, input: &ReportInput, out: &Path) -> Result<Option<PageOut>> {
+        let e = Estimates::from_scan(&input.scan);
+        if !GROUPS.iter().any(|g| e.group(g).next().is_some()) {
+            return Ok(None);
+        }
+        let mut notes = Vec::new();
+        if GROUPS
+            .iter()
+            .filter_map(|g| input.scan.run(g))
+            .any(|r| r.quick)
+        {
+            notes.push(
+                "Costs measured in quick mode (short windows): a first look. Run `cargo bench \
+                 --bench costs` for the full measurement."
+                    .into(),
+            );
+        }
+        let mut body = format!(
+            "<p>What each Python concept costs underneath, on this machine's {} cores, each \
+             beside its thread-side twin (<code>cargo bench --bench costs</code>). Process \
+             peers are <code>tvp peer</code> children; every time is a median.</p>\n",
+            input.cores
+        );
+        body.push_str(&spawn_section(&SpawnCosts::from_estimates(&e), out)?);
+        body.push_str(&ipc_section(&IpcCosts::from_estimates(&e), out)?);
+        body.push_str(&locks_section(&LockCosts::from_estimates(&e), out)?);
+        body.push_str(&switch_section(&SwitchCosts::from_estimates(&e), out)?);
+        body.push_str("<h2>All numbers</h2>\n");
+        let rows: Vec<Vec<String>> = GROUPS
+            .iter()
+            .flat_map(|g| e.group(g))
+            .map(|x| {
+                vec![
+                    x.group.clone(),
+                    x.function.clone().unwrap_or_default(),
+                    x.value.clone().unwrap_or_default(),
+                    fmt_ns(x.median_ns),
+                ]
+            })
+            .collect();
+        body.push_str(&html::table(
+            &["group", "benchmark", "parameter", "median per iteration"],
+            &rows,
+        ));
+        let figures = super::figures_in(
+            &body,
+            &[
+                ("costs/spawn-threads", "costs-spawn-threads.svg"),
+                ("costs/spawn-processes", "costs-spawn-processes.svg"),
+                ("costs/ipc-latency", "costs-ipc-latency.svg"),
+                ("costs/ipc-throughput", "costs-ipc-throughput.svg"),
+                ("costs/locks", "costs-locks.svg"),
+                ("costs/context-switch", "costs-context-switch.svg"),
+            ],
+        );
+        Ok(Some(PageOut {
+            file: "costs.html".into(),
+            title: "The costs underneath: spawning, IPC, locks, context switches".into(),
+            nav: "Costs".into(),
+            body,
+            notes,
+            figures,
+        }))
+    }
+}
+
+/// Bars in µs for the (label, ns) pairs present.
+fn bars(values: &[(&str, Option<f64>)], scale: f64) -> Vec<Bar> {
+    values
+        .iter()
+        .filter_map(|&(label, ns)| Some((label, ns?)))
+        .enumerate()
+        .map(|(i, (label, ns))| Bar {
+            label: label.to_string(),
+            value: ns / scale,
+            err: None,
+            color: chart::color(i),
+        })
+        .collect()
+}
+
+/// Writes a bar chart and returns its figure, or nothing without bars.
+fn bar_figure(
+    out: &Path,
+    file: &str,
+    title: &str,
+    y_label: &str,
+    bars: Vec<Bar>,
+    sentences: &[String],
+) -> Result<String> {
+    if bars.is_empty() {
+        return Ok(html::explanation(sentences));
+    }
+    let svg = chart::bar_chart(&BarChart {
+        title: title.into(),
+        y_label: y_label.into(),
+        bars,
+    })?;
+    chart::write_svg(&out.join(file), &svg)?;
+    Ok(html::figure(file, title, sentences))
+}
+
+/// Writes a line chart and returns its figure, or nothing without points.
+fn line_figure(out: &Path, chart: LineChart, file: &str, sentences: &[String]) -> Result<String> {
+    if chart.series.iter().all(|s| s.points.is_empty()) {
+        return Ok(html::explanation(sentences));
+    }
+    let svg = chart::line_chart(&chart)?;
+    chart::write_svg(&out.join(file), &svg)?;
+    Ok(html::figure(file, &chart.title, sentences))
+}
+
+fn spawn_section(c: &SpawnCosts, out: &Path) -> Result<String> {
+    let mut s = String::from(
+        "<h2 id=\"spawn\">Spawning: Process and Pool</h2>\n<p>Starting a thread or a \
+         process, and a task through a pool of each. A pool pays the start once.</p>\n",
+    );
+    let quick = bars(
+        &[
+            (spawn::THREAD, c.thread),
+            (spawn::RAYON_TASK, c.rayon_task),
+            (spawn::THREAD_POOL_TASK, c.thread_pool_task),
+            (spawn::PROCESS_POOL_TASK, c.process_pool_task),
+        ],
+        1e3,
+    );
+    s.push_str(&bar_figure(
+        out,
+        "costs-spawn-threads.svg",
+        "threads and pool tasks",
+        "µs per operation",
+        quick,
+        &[],
+    )?);
+    let slow = bars(
+        &[
+            (spawn::COMMAND_TRUE, c.command_true),
+            (spawn::COMMAND_WORKER, c.command_worker),
+            (spawn::FORK, c.fork),
+            (spawn::FORK_LARGE, c.fork_large),
+        ],
+        1e6,
+    );
+    s.push_str(&bar_figure(
+        out,
+        "costs-spawn-processes.svg",
+        "starting a process",
+        "ms per operation",
+        slow,
+        &explain::explain_spawn(c),
+    )?);
+    Ok(s)
+}
+
+fn ipc_section(c: &IpcCosts, out: &Path) -> Result<String> {
+    let mut s = String::from(
+        "<h2 id=\"ipc\">IPC: Queue and Pipe</h2>\n<p>A message to a peer and a one-byte \
+         answer back. Latency with 1-byte messages; throughput with 64 B to 1 MiB. In the \
+         bars, T is a thread peer and P a process peer.</p>\n",
+    );
+    let ids: Vec<String> = ipc::Mechanism::ALL
+        .iter()
+        .flat_map(|&m| m.sides().iter().map(move |&side| ipc::bench_id(m, side)))
+        .collect();
+    let labels: Vec<String> = ids.iter().map(|id| short_label(id)).collect();
+    let latency: Vec<(&str, Option<f64>)> = ids
+        .iter()
+        .zip(&labels)
+        .map(|(id, label)| (label.as_str(), c.latency(id)))
+        .collect();
+    s.push_str(&bar_figure(
+        out,
+        "costs-ipc-latency.svg",
+        "1-byte round trip",
+        "µs per round trip",
+        bars(&latency, 1e3),
+        &[],
+    )?);
+    // Channels move a pointer: their "throughput" would flatten every other
+    // line, so the chart leaves them out (the sentences and table have them).
+    let series: Vec<Series> = c
+        .throughput_ids()
+        .into_iter()
+        .filter(|id| !id.starts_with("mpsc") && !id.starts_with("crossbeam"))
+        .enumerate()
+        .map(|(i, id)| {
+            let mut points: Vec<Point> = c
+                .throughput
+                .iter()
+                .filter(|(x, _, ns)| x == id && *ns > 0.0)
+                .map(|&(_, bytes, ns)| {
+                    Point::new((bytes as f64).log2(), bytes as f64 / ns) // bytes/ns = GB/s
+                })
+                .collect();
+            points.sort_by(|a, b| a.x.total_cmp(&b.x));
+            Series::solid(id, chart::color(i), points)
+        })
+        .collect();
+    let chart = LineChart {
+        title: "throughput by message size".into(),
+        x_label: "message size, log2 bytes (6 = 64 B, 12 = 4 KiB, 16 = 64 KiB, 20 = 1 MiB)".into(),
+        y_label: "GB/s".into(),
+        series,
+        y_percent: false,
+        x_integer: true,
+        dodge: false,
+    };
+    s.push_str(&line_figure(
+        out,
+        chart,
+        "costs-ipc-throughput.svg",
+        &explain::explain_ipc(c),
+    )?);
+    Ok(s)
+}
+
+/// "pipe-process" -> "pipe P", "mpsc-thread" -> "mpsc" (channels have
+/// only thread peers): short enough for ten bars.
+fn short_label(id: &str) -> String {
+    if id.starts_with("mpsc") || id.starts_with("crossbeam") {
+        return id.trim_end_matches("-thread").to_string();
+    }
+    id.replace("-thread", " T").replace("-process", " P")
+}
+
+fn locks_section(c: &LockCosts, out: &Path) -> Result<String> {
+    let mut s = format!(
+        "<h2 id=\"locks\">Locks: Lock and RLock</h2>\n<p>N contenders each run {} critical \
+         sections (bump a shared counter, add it into a shared slot) per batch; the count is \
+         checked afterwards. Higher is better.</p>\n",
+        locks::BATCH_OPS
+    );
+    let series = c
+        .kinds()
+        .into_iter()
+        .enumerate()
+        .map(|(i, kind)| {
+            let mut points: Vec<Point> = c
+                .rows
+                .iter()
+                .filter(|(k, ..)| k == kind)
+                .map(|&(_, n, rate)| Point::new(n as f64, rate / 1e6))
+                .collect();
+            points.sort_by(|a, b| a.x.total_cmp(&b.x));
+            Series::solid(kind, chart::color(i), points)
+        })
+        .collect();
+    let chart = LineChart {
+        title: "critical sections per second".into(),
+        x_label: "contenders (threads, or processes for process-mutex)".into(),
+        y_label: "million per second, all contenders".into(),
+        series,
+        y_percent: false,
+        x_integer: true,
+        dodge: false,
+    };
+    s.push_str(&line_figure(
+        out,
+        chart,
+        "costs-locks.svg",
+        &explain::explain_locks(c),
+    )?);
+    Ok(s)
+}
+
+fn switch_section(c: &SwitchCosts, out: &Path) -> Result<String> {
+    let mut s = String::from(
+        "<h2 id=\"switch\">Context switches</h2>\n<p>Two threads, or two processes, on one \
+         core hand a token back and forth through a futex; time per switch.</p>\n",
+    );
+    s.push_str(&bar_figure(
+        out,
+        "costs-context-switch.svg",
+        "one context switch",
+        "µs per switch",
+        bars(
+            &[
+                (Side::Thread.name(), c.thread),
+                (Side::Process.name(), c.process),
+            ],
+            1e3,
+        ),
+        &explain::explain_switch(c),
+    )?);
+    Ok(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::criterion::{Benchmark, Scan};
+
+    fn bench(group: &str, function: &str, value: Option<&str>, median_ns: f64) -> Benchmark {
+        Benchmark {
+            group: group.into(),
+            function: Some(function.into()),
+            value: value.map(Into::into),
+            median_ns,
+            ci_low_ns: median_ns,
+            ci_high_ns: median_ns,
+            confidence_level: 0.95,
+            mean_ns: median_ns,
+            dir: Default::default(),
+        }
+    }
+
+    fn input(benchmarks: Vec<Benchmark>) -> ReportInput {
+        ReportInput {
+            scan: Scan {
+                benchmarks,
+                runs: Vec::new(),
+                notes: Vec::new(),
+            },
+            machine: crate::machine::MachineInfo::detect(),
+            cores: 2,
+            criterion_dir: Default::default(),
+            figures: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_page_draws_every_family_with_its_sentences() {
+        let dir = tempfile::tempdir().unwrap();
+        let page = Costs
+            .build(
+                &input(vec![
+                    bench("spawn", "thread", None, 20_000.0),
+                    bench("spawn", "command-tvp-worker", None, 1_000_000.0),
+                    bench("ipc-latency", "pipe-process", None, 10_000.0),
+                    bench("ipc-latency", "crossbeam-thread", None, 1_000.0),
+                    bench("ipc-throughput", "pipe-process", Some("64"), 10_000.0),
+                    bench("ipc-throughput", "pipe-process", Some("1048576"), 500_000.0),
+                    bench("locks", "std-mutex", Some("1"), 1e6),
+                    bench("locks", "std-mutex", Some("2"), 4e6),
+                    bench("context-switch", "thread", None, 2_000.0),
+                    bench("context-switch", "process", None, 2_500.0),
+                ]),
+                dir.path(),
+            )
+            .unwrap()
+            .unwrap();
+        assert_eq!(page.file, "costs.html");
+        for svg in [
+            "costs-spawn-threads.svg",
+            "costs-spawn-processes.svg",
+            "costs-ipc-latency.svg",
+            "costs-ipc-throughput.svg",
+            "costs-locks.svg",
+            "costs-context-switch.svg",
+        ] {
+            assert!(dir.path().join(svg).is_file(), "{svg} missing");
+            assert!(page.body.contains(svg));
+        }
+        assert!(page.body.contains("as much as 50 thread spawns"));
+        assert!(page.body.contains("2.00 µs between two threads"));
+        assert!(page.body.contains("40.0 M ops/s alone"));
+        assert_eq!(short_label("pipe-process"), "pipe P");
+        assert_eq!(short_label("crossbeam-thread"), "crossbeam");
+    }
+
+    #[test]
+    fn no_cost_results_means_no_page() {
+        let dir = tempfile::tempdir().unwrap();
+        let other = vec![bench("primes", "rayon", Some("2"), 1e6)];
+        assert!(Costs.build(&input(other), dir.path()).unwrap().is_none());
+    }
+}

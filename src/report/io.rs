@@ -1,0 +1,182 @@
+//! The IO-bound page (`io.html`): for every IO workload `cargo bench --bench
+//! io` measured, the speedup over sequential at 1 to 64 workers per backend,
+//! explained by [`crate::explain_io`]; then the peak memory of a run against
+//! workers, from `data/memory.json` under the report directory (where the
+//! bench writes it), with what each added worker cost. Present when either
+//! kind of data is.
+
+use std::path::Path;
+
+use super::chart::{self, Point, Series};
+use super::results::{self, ResultRow};
+use super::scaling::{Workload, workers_chart};
+use super::{Page, PageOut, ReportInput, html};
+use crate::error::Result;
+use crate::explain_io;
+use crate::memory::MemoryReport;
+use crate::workloads::{self, Entry, Kind};
+
+/// The IO page (`io.html`).
+#[derive(Debug, Clone, Copy)]
+pub struct Io;
+
+pub const FILE: &str = "io.html";
+/// The memory sweep's results, relative to the report directory.
+pub const MEMORY_FILE: &str = "data/memory.json";
+
+fn io_workloads() -> impl Iterator<Item = &'static Entry> {
+    workloads::REGISTRY.iter().filter(|e| e.kind == Kind::Io)
+}
+
+/// Whether the page has anything to show: results of an IO workload in the
+/// scan, or a memory report in `out`.
+pub(crate) fn present(input: &ReportInput, out: &Path) -> bool {
+    io_workloads().any(|e| input.scan.group(e.name).next().is_some())
+        || out.join(MEMORY_FILE).is_file()
+}
+
+impl Page for Io {
+    fn name(&self) -> &'static str {
+        "IO"
+    }
+
+    fn build(&self, input: &ReportInput, out: &Path) -> Result<Option<PageOut>> {
+        if !present(input, out) {
+            return Ok(None);
+        }
+        let mut notes = Vec::new();
+        let mut body = format!(
+            "<p>Each IO-bound workload was run by every backend at 1 to 64 workers on this \
+             machine's {} cores (<code>cargo bench --bench io</code>). A worker that waits \
+             needs no core, so work that mostly waits can use far more workers than cores; \
+             work that keeps the CPU busy between waits cannot. Speedup is the sequential \
+             time divided by the backend's time.</p>\n",
+            input.cores
+        );
+        for entry in io_workloads() {
+            let (rows, workload_notes) =
+                results::workload_rows(&input.scan, entry.name, &entry.kind.to_string());
+            notes.extend(workload_notes);
+            if !rows.is_empty() {
+                body.push_str(&section(entry, &rows, input.cores, out)?);
+            }
+        }
+        let path = out.join(MEMORY_FILE);
+        if path.is_file() {
+            match MemoryReport::read(&path) {
+                Ok(report) => body.push_str(&memory_section(&report, out)?),
+                Err(e) => notes.push(format!("No memory chart: {e}")),
+            }
+        } else {
+            notes.push(
+                "No memory measurements: run `cargo bench --bench io` (it writes \
+                 reports/data/memory.json)."
+                    .into(),
+            );
+        }
+        let figures = super::workload_figures(
+            &body,
+            &[("io", "io-{}-speedup.svg"), ("memory", "io-memory-{}.svg")],
+        );
+        Ok(Some(PageOut {
+            file: FILE.into(),
+            title: "IO-bound work: more workers than cores".into(),
+            nav: "IO-bound".into(),
+            body,
+            notes,
+            figures,
+        }))
+    }
+}
+
+/// One IO workload: its speedup chart and explanation, and its table.
+fn section(entry: &Entry, rows: &[ResultRow], cores: usize, out: &Path) -> Result<String> {
+    let name = entry.name;
+    let w = Workload::new(name, rows, cores);
+    let mut s = w.intro(entry.teaches);
+    if w.has_sequential() {
+        let mut series = w.speedup_series();
+        if name == "latency" {
+            // Pure waiting: n workers overlap n waits, whatever the cores.
+            let ideal = w
+                .worker_counts()
+                .iter()
+                .map(|&n| Point::new(n as f64, n as f64))
+                .collect();
+            series.push(Series::dashed(
+                "ideal (one wait per worker)",
+                chart::REFERENCE,
+                ideal,
+            ));
+        }
+        let file = format!("io-{name}-speedup.svg");
+        workers_chart(out, &file, name, "speedup over sequential", false, series)?;
+        s.push_str(&html::figure(
+            &file,
+            &format!("{name}: speedup by workers"),
+            &[explain_io::explain_io_scaling(
+                name,
+                cores,
+                &io_speedups(rows),
+            )],
+        ));
+    }
+    s.push_str(&w.table(&w.worker_counts()));
+    Ok(s)
+}
+
+/// The rows' speedups as [`explain_io`] takes them.
+fn io_speedups(rows: &[ResultRow]) -> Vec<explain_io::Series> {
+    let Some(seq) = rows.iter().find(|r| r.backend == "sequential") else {
+        return Vec::new();
+    };
+    let mut times: Vec<explain_io::Series> = Vec::new();
+    for r in rows.iter().filter(|r| r.backend != "sequential") {
+        let point = (r.workers, r.median_ms / 1e3);
+        match times.iter_mut().find(|s| s.backend == r.backend) {
+            Some(s) => s.points.push(point),
+            None => times.push(explain_io::Series::new(&r.backend, vec![point])),
+        }
+    }
+    explain_io::speedups(seq.median_ms / 1e3, &times)
+}
+
+/// Peak memory against workers per backend, and what each worker cost.
+fn memory_section(report: &MemoryReport, out: &Path) -> Result<String> {
+    let name = report.workload.as_str();
+    let series = explain_io::memory_series(&report.cells)
+        .into_iter()
+        .map(|s| {
+            let points = s
+                .points
+                .iter()
+                .map(|&(n, mb)| Point::new(n as f64, mb))
+                .collect();
+            Series::solid(&s.backend, chart::backend_color(&s.backend), points)
+        })
+        .collect();
+    let file = format!("io-memory-{name}.svg");
+    workers_chart(out, &file, name, "peak memory (MB)", false, series)?;
+    let mut s = format!(
+        "<h2 id=\"memory\">Memory per worker</h2>\n<p>The peak resident memory of one run of \
+         <code>{}</code> ({} items), parent plus children, each backend and worker count \
+         measured in a fresh process. All numbers: <a href=\"{MEMORY_FILE}\">{MEMORY_FILE}</a> \
+         (sizes in kB, 1024 bytes).</p>\n",
+        html::escape(name),
+        report.size
+    );
+    s.push_str(&html::figure(
+        &file,
+        &format!("{name}: peak memory by workers"),
+        &[explain_io::explain_memory(&report.cells)],
+    ));
+    let rows: Vec<Vec<String>> = explain_io::memory_per_worker(&report.cells)
+        .into_iter()
+        .map(|(b, n, mb)| vec![b, format!("1 to {n}"), explain_io::size(mb)])
+        .collect();
+    s.push_str(&html::table(
+        &["backend", "workers", "memory per added worker"],
+        &rows,
+    ));
+    Ok(s)
+}

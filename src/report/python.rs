@@ -1,0 +1,273 @@
+//! The "Rust vs Python" page: for each workload, speedup against workers for
+//! CPython threads and processes beside Rust threads, processes, the process
+//! pool and the gil model (Python at smaller sizes), with an explanation written
+//! from the numbers. Reads `data/python_vs_rust.json` in the report
+//! directory, written by `cargo bench --bench python` or `tvp python`; the
+//! page is left out when that file is absent (no python3).
+
+use std::path::Path;
+
+use super::chart::{self, LineChart, Point, Series};
+use super::{Page, PageOut, ReportInput, html};
+use crate::error::Result;
+use crate::python::compare::{Comparison, Language, WorkloadComparison, label};
+
+/// The comparison, relative to the report directory.
+pub const DATA_FILE: &str = "data/python_vs_rust.json";
+
+/// The Rust vs Python page (`python.html`).
+#[derive(Debug, Clone, Copy)]
+pub struct RustVsPython;
+
+impl Page for RustVsPython {
+    fn name(&self) -> &'static str {
+        "Rust vs Python"
+    }
+
+    fn build(&self, input: &ReportInput, out: &Path) -> Result<Option<PageOut>> {
+        let path = out.join(DATA_FILE);
+        if !path.is_file() {
+            return Ok(None);
+        }
+        let c = crate::python::load_comparison(&path)?;
+        let mut notes = Vec::new();
+        if c.quick {
+            notes.push(
+                "The Python comparison was measured in quick mode (smaller sizes, one timed \
+                 run): a first look, not figures to quote."
+                    .to_string(),
+            );
+        }
+        if c.cores != input.cores {
+            notes.push(format!(
+                "The Python comparison saw {} cores; the other pages {}.",
+                c.cores, input.cores
+            ));
+        }
+        if let Some(w) = c.workloads.iter().find(|w| !w.checksums_ok) {
+            notes.push(format!(
+                "A checksum disagreed for {}: see {DATA_FILE}.",
+                w.workload
+            ));
+        }
+        let mut body = format!(
+            "<p>{} ran the same workloads as Rust, item for item with the same checksums \
+             (<code>scripts/python</code>), sequentially, with threads \
+             (<code>ThreadPoolExecutor</code>) and with processes \
+             (<code>multiprocessing.Pool</code>, <code>ProcessPoolExecutor</code>). Rust ran \
+             at its default sizes, so both sides' sequential runs take a few hundred ms. {} Speedup is the same language's sequential time divided by \
+             the backend's; dashed lines are Python, solid lines Rust. All numbers: \
+             <a href=\"{DATA_FILE}\">{DATA_FILE}</a>.</p>\n",
+            html::escape(&c.python),
+            html::escape(&c.size_reason),
+        );
+        body.push_str(&format!("<h2>Speedup at {} workers</h2>\n", c.explained_at));
+        body.push_str(&summary(&c));
+        for w in &c.workloads {
+            let file = format!("python-{}.svg", w.workload);
+            chart::write_svg(&out.join(&file), &chart::line_chart(&speedup_chart(&c, w))?)?;
+            body.push_str(&format!("<h2>{}</h2>\n", html::escape(&w.workload)));
+            body.push_str(&html::figure(
+                &file,
+                &format!("{}: speedup against workers, Python and Rust", w.workload),
+                std::slice::from_ref(&w.explanation),
+            ));
+        }
+        let figures = super::workload_figures(&body, &[("python", "python-{}.svg")]);
+        Ok(Some(PageOut {
+            file: "python.html".into(),
+            title: "Rust vs Python: the same workloads in CPython".into(),
+            nav: "Rust vs Python".into(),
+            body,
+            notes,
+            figures,
+        }))
+    }
+}
+
+/// The backends in the table, in order.
+const COLUMNS: &[&str] = &[
+    "python-threads",
+    "python-pool",
+    "python-executor",
+    "threads",
+    "process",
+    "gil",
+];
+
+fn summary(c: &Comparison) -> String {
+    let mut headers = vec!["workload", "size", "Python sequential", "Rust sequential"];
+    headers.extend(COLUMNS.iter().map(|b| label(b)));
+    let rows: Vec<Vec<String>> = c
+        .workloads
+        .iter()
+        .map(|w| {
+            let mut row = vec![
+                w.workload.clone(),
+                w.size.to_string(),
+                format!("{:.1} ms", w.python_sequential_s * 1e3),
+                w.rust_sequential_s
+                    .map_or_else(|| "-".into(), |s| format!("{:.2} ms", s * 1e3)),
+            ];
+            row.extend(COLUMNS.iter().map(|b| {
+                w.speedup(b, c.explained_at)
+                    .map_or_else(|| "-".into(), |s| format!("{s:.2}x"))
+            }));
+            row
+        })
+        .collect();
+    html::table(&headers, &rows)
+}
+
+/// Python lines take the colour of the Rust backend they correspond to.
+fn color_of(backend: &str) -> &str {
+    match backend {
+        "python-threads" => "threads",
+        "python-pool" => "pool",
+        "python-executor" => "process",
+        rust => rust,
+    }
+}
+
+fn speedup_chart(c: &Comparison, w: &WorkloadComparison) -> LineChart {
+    let mut series: Vec<Series> = w
+        .series
+        .iter()
+        .map(|s| {
+            let points = s
+                .points
+                .iter()
+                .map(|p| Point::new(p.workers as f64, p.speedup))
+                .collect();
+            let color = chart::backend_color(color_of(&s.backend));
+            match s.language {
+                Language::Python => Series::dashed(s.label.clone(), color, points),
+                Language::Rust => Series::solid(s.label.clone(), color, points),
+            }
+        })
+        .collect();
+    let ideal = c
+        .workers
+        .iter()
+        .map(|&n| Point::new(n as f64, n.min(c.cores) as f64))
+        .collect();
+    series.push(Series::dashed("ideal", chart::REFERENCE, ideal));
+    LineChart {
+        title: format!("{} (size {}): speedup, CPython vs Rust", w.workload, w.size),
+        x_label: "workers".into(),
+        y_label: "speedup vs the same language's sequential run".into(),
+        series,
+        y_percent: false,
+        x_integer: true,
+        dodge: false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::python::compare::{self, Point as PyPoint, Series as PySeries};
+    use crate::report::criterion::Scan;
+
+    fn comparison() -> Comparison {
+        let series = |backend: &str, language, speedup: f64| PySeries {
+            backend: backend.into(),
+            label: label(backend).into(),
+            language,
+            points: vec![PyPoint {
+                workers: 2,
+                median_s: 0.5,
+                speedup,
+            }],
+        };
+        let mut w = WorkloadComparison {
+            workload: "primes".into(),
+            kind: "cpu".into(),
+            size: 1000,
+            python_sequential_s: 0.4,
+            rust_sequential_s: Some(0.01),
+            python_checksum: 168,
+            rust_checksum: Some(168),
+            rust_size: None,
+            checksums_ok: true,
+            series: vec![
+                series("python-threads", Language::Python, 0.97),
+                series("python-pool", Language::Python, 1.85),
+                series("threads", Language::Rust, 1.98),
+            ],
+            explanation: String::new(),
+        };
+        w.explanation = crate::python::explain::explain(&w, 2);
+        Comparison {
+            schema: compare::SCHEMA,
+            python: "CPython 3.11.7".into(),
+            cores: 2,
+            quick: true,
+            workers: vec![1, 2],
+            explained_at: 2,
+            size_reason: "CPython is slower.".into(),
+            workloads: vec![w],
+        }
+    }
+
+    fn input(dir: &Path) -> ReportInput {
+        ReportInput {
+            scan: Scan::default(),
+            machine: crate::machine::MachineInfo::detect(),
+            cores: 2,
+            criterion_dir: dir.join("criterion"),
+            figures: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn python_lines_are_dashed_in_their_rust_twin_colour() {
+        let c = comparison();
+        let chart = speedup_chart(&c, &c.workloads[0]);
+        let threads = chart
+            .series
+            .iter()
+            .find(|s| s.label == "Python threads")
+            .unwrap();
+        assert!(threads.dashed);
+        assert_eq!(threads.color, chart::backend_color("threads"));
+        let rust = chart
+            .series
+            .iter()
+            .find(|s| s.label == "Rust threads")
+            .unwrap();
+        assert!(!rust.dashed);
+        assert!(chart.series.iter().any(|s| s.label == "ideal"));
+    }
+
+    #[test]
+    fn the_page_draws_each_workload_with_its_explanation() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("data")).unwrap();
+        let json = serde_json::to_string(&comparison()).unwrap();
+        std::fs::write(dir.path().join(DATA_FILE), json).unwrap();
+        let page = RustVsPython
+            .build(&input(dir.path()), dir.path())
+            .unwrap()
+            .unwrap();
+        assert_eq!(page.file, "python.html");
+        assert!(dir.path().join("python-primes.svg").is_file());
+        assert!(
+            page.body.contains("Python threads reached 0.97x"),
+            "{}",
+            page.body
+        );
+        assert!(page.notes.iter().any(|n| n.contains("quick mode")));
+    }
+
+    #[test]
+    fn without_data_the_page_is_left_out() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(
+            RustVsPython
+                .build(&input(dir.path()), dir.path())
+                .unwrap()
+                .is_none()
+        );
+    }
+}
