@@ -39,6 +39,7 @@ fn every_page_of_a_generated_report_resolves_offline() {
         date: "2026-01-01T00:00:00Z".into(),
         cores: Some(2),
         cpu_share: Some(0.9),
+        confined: None,
     }
     .write(&crit)
     .unwrap();
