@@ -63,7 +63,7 @@ with ProcessPoolExecutor() as ex:                   # CPU-bound: one process per
             from: SCALING_BENCH,
         },
         Wanted {
-            ids: &["io/latency", "speedup/latency"],
+            ids: &["io/latency"],
             from: IO_BENCH,
         },
         Wanted {

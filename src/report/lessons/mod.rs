@@ -450,13 +450,18 @@ mod tests {
 
     #[test]
     fn a_later_id_stands_in_for_an_absent_one() {
+        let wanted = Wanted {
+            ids: &["io/latency", "speedup/latency"],
+            from: "Run it.",
+        };
         let stand_in = Figure::new("speedup/latency", "scaling-latency-speedup.svg", "latency");
-        let p = page(5, &input(vec![stand_in]));
-        assert!(p.body.contains("scaling-latency-speedup.svg"));
+        let html = figure_or_missing(&wanted, &input(vec![stand_in]));
         assert!(
-            p.body
-                .contains("Chart <code>memory/latency</code> is not in this report yet")
+            html.contains("<img src=\"scaling-latency-speedup.svg\""),
+            "{html}"
         );
+        let html = figure_or_missing(&wanted, &input(Vec::new()));
+        assert!(html.contains("Chart <code>io/latency</code> is not in this report yet. Run it."));
     }
 
     #[test]
