@@ -70,8 +70,8 @@ return (lo..hi).map(step).fold(0, u64::wrapping_add); // free threading",
             from: PYTHON_BENCH,
         },
     ],
-    answer: "<p>The <code>gil</code> line stays near 1x at every worker count: one lock, one \
-             thread computing at a time, whatever the cores. <code>threads</code> and \
+    answer: "<p>The <code>gil</code> line stays at or below about 1x at every worker count: \
+             one lock, one thread computing at a time, whatever the cores. <code>threads</code> and \
              <code>rayon</code> climb towards the ideal line until the workers reach the core \
              count, then flatten (lesson 1: extra workers only take turns). The gap between \
              them and the ideal line is the serial part and the start-up; the Amdahl fit in the \

@@ -76,13 +76,15 @@ let held = Flock::new(&lock, libc::LOCK_EX)?; // `with lock:`",
             from: COSTS_BENCH,
         },
     ],
-    answer: "<p>In the latency bars, T is a thread peer and P a process peer. Channels move a \
-             pointer between threads and need no system call when the peer is awake. Pipes, \
-             Unix sockets and TCP each cost system calls and a wake-up per message, whether the \
-             peer is a thread or a process. Shared memory avoids the system calls while both \
-             sides are awake, so it is the fast way between processes. For large messages the \
-             bytes-per-second lines take over: the kernel copies each message in and out, and \
-             the sentences say which mechanism moved the most per second here.</p>",
+    answer: "<p>In the latency bars, T is a thread peer and P a process peer. For a 1-byte \
+             message the fixed part is everything: system calls and waking the peer. A channel \
+             copies nothing, but a peer that went to sleep must still be woken through the \
+             kernel, so its round trip need not beat a pipe's: compare the bars. Shared memory \
+             skips the system calls while both sides are awake (it spins briefly before \
+             sleeping). Pipes, Unix sockets and TCP pay system calls every time, whether the \
+             peer is a thread or a process. For large messages the bytes-per-second lines take \
+             over: the kernel copies each message in and out, and the sentences say which \
+             mechanism moved the most per second here.</p>",
     exercises: &[
         "In <code>examples/pipe.rs</code>, send 1000 messages instead of 3 \
          (<code>MESSAGES</code>) and time the run; then send them all first and read the \
