@@ -71,14 +71,16 @@ let guard = VISITED.lock(); // the same thread takes it again: no deadlock",
         from: COSTS_BENCH,
     }],
     answer: "<p>One contender is fast with every lock: an uncontended lock is a couple of \
-             atomic instructions. With more contenders the lines fall, not rise: the critical \
-             section runs one at a time by design, and every hand-over moves the lock between \
-             cores. The atomic counter has nothing to wait for and should fall least. \
-             <code>process-mutex</code> is a lock in shared memory between processes (the role \
-             of <code>multiprocessing.Lock</code>); <code>std-rwlock-read90</code> lets readers \
-             in together, so compare it with <code>write90</code>. The cure for \
-             contention is to share less: give each thread its own counter and add them up at \
-             the end, as the workloads here combine partial checksums.</p>",
+             atomic instructions. More contenders cannot raise a lock's total much, because \
+             the critical section runs one at a time by design: at best the line stays flat, \
+             and it falls when handing the lock between cores costs more than the section \
+             itself. The atomic counter has no lock to wait for, so it holds up best and may \
+             even gain. <code>process-mutex</code> is a lock in shared memory between processes \
+             (the role of <code>multiprocessing.Lock</code>); <code>std-rwlock-read90</code> \
+             lets readers in together, so compare it with <code>write90</code>. The sentences \
+             say which way each line went here. The cure for contention is to share less: give \
+             each thread its own counter and add them up at the end, as the workloads here \
+             combine partial checksums.</p>",
     exercises: &[
         "In <code>examples/lock.rs</code>, set <code>THREADS</code> to 1. How many updates \
          does the version without a lock lose now, and why?",
