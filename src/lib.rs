@@ -25,7 +25,9 @@
 //! - [`costs`]: the costs underneath (spawn, IPC, locks, context switches),
 //!   each beside its thread-side twin, and sentences written from them.
 //! - [`report`]: criterion's results -> charts and explanations -> `reports/`;
-//!   [`machine`]: the machine info it shows.
+//!   [`machine`]: the machine info it shows. [`report::lessons`]: the
+//!   lessons (`reports/lessons.html`), from a Python idiom to a Rust example
+//!   to this machine's chart, one concept each.
 //! - `mpi_worker` (feature `mpi`): the rank side of the `mpi` backends;
 //!   [`mpi_report`]: their lesson written from the measured numbers.
 //! - [`affinity`], [`core_sweep`]: workers and cores are different knobs:

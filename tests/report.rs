@@ -3,86 +3,19 @@
 //! corrupt data (a note, never a panic). No timing is asserted: the fixture
 //! only has to exist.
 
+mod common;
+
 use std::path::Path;
 use std::process::Command;
-use std::time::Duration;
 
-use criterion::{BenchmarkId, Criterion};
+use common::report::{CELLS, check_report, criterion_group, criterion_run, options};
 use tvp::memory::{CellMemory, MemoryReport, SCHEMA};
 use tvp::report::criterion::{RunInfo, scan};
-use tvp::report::{self, Options, results};
+use tvp::report::{self, results};
 
-/// The cells of the fixture: (backend, workers, work per iteration).
-const CELLS: &[(&str, usize, u64)] = &[
-    ("sequential", 1, 4000),
-    ("threads", 1, 4100),
-    ("threads", 2, 2100),
-    ("threads", 4, 2050),
-    ("gil", 2, 4000),
-];
-
-fn spin(n: u64) -> u64 {
-    (0..n).fold(0u64, |a, i| {
-        std::hint::black_box(a.wrapping_mul(31).wrapping_add(i))
-    })
-}
-
-/// A tiny real criterion run into `dir`, shaped like the scaling bench's:
-/// group `primes`, ids `backend/workers`.
-fn criterion_run(dir: &Path) {
-    criterion_group(dir, "primes", CELLS);
-}
-
-/// A tiny real criterion run of `cells` into `dir`, in group `group`.
-fn criterion_group(dir: &Path, group: &str, cells: &[(&str, usize, u64)]) {
-    let mut c = Criterion::default()
-        .output_directory(dir)
-        .sample_size(10)
-        .warm_up_time(Duration::from_millis(5))
-        .measurement_time(Duration::from_millis(30))
-        .nresamples(1000)
-        .without_plots();
-    let mut group = c.benchmark_group(group);
-    for &(backend, workers, work) in cells {
-        group.bench_function(BenchmarkId::new(backend, workers), |b| {
-            b.iter(|| spin(work))
-        });
-    }
-    group.finish();
-}
-
-fn options(criterion_dir: &Path, out: &Path) -> Options {
-    Options {
-        criterion_dir: criterion_dir.to_path_buf(),
-        out_dir: out.to_path_buf(),
-    }
-}
-
-/// Every `src="..."` and `href="..."` in `html` that points at a file.
-fn local_links(html: &str) -> Vec<String> {
-    let mut links = Vec::new();
-    for attr in ["src=\"", "href=\""] {
-        for part in html.split(attr).skip(1) {
-            let link = part.split('"').next().unwrap_or_default();
-            if !link.starts_with("http") && !link.starts_with('#') {
-                links.push(link.split('#').next().unwrap_or_default().to_string());
-            }
-        }
-    }
-    links
-}
-
-fn assert_links_exist(outcome: &report::Outcome, out: &Path) {
-    for page in &outcome.pages {
-        let html = std::fs::read_to_string(page).unwrap();
-        for link in local_links(&html) {
-            assert!(
-                out.join(&link).exists(),
-                "{} links to missing {link}",
-                page.display()
-            );
-        }
-    }
+fn assert_links_exist(out: &Path) {
+    let problems = check_report(out);
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
 #[test]
@@ -140,7 +73,7 @@ fn report_from_a_real_criterion_run() {
         !index.contains("http://") && !index.contains("https://"),
         "the page must work offline"
     );
-    assert_links_exist(&outcome, &out);
+    assert_links_exist(&out);
 }
 
 #[test]
@@ -179,7 +112,7 @@ fn missing_data_gives_a_page_that_says_so() {
     );
     let index = std::fs::read_to_string(out.join("index.html")).unwrap();
     assert!(index.contains("No results to show yet"));
-    assert_links_exist(&outcome, &out);
+    assert_links_exist(&out);
 }
 
 #[test]
@@ -215,7 +148,7 @@ fn partial_and_corrupt_data_give_notes_and_the_rest_of_the_report() {
         index.contains("estimates.json is missing"),
         "the page shows the notes"
     );
-    assert_links_exist(&outcome, &out);
+    assert_links_exist(&out);
 
     // Without the sequential baseline there are no speedups, and a note says why.
     std::fs::remove_dir_all(crit.join("primes").join("sequential")).unwrap();
@@ -228,7 +161,7 @@ fn partial_and_corrupt_data_give_notes_and_the_rest_of_the_report() {
         "{:?}",
         outcome.notes
     );
-    assert_links_exist(&outcome, &out);
+    assert_links_exist(&out);
 }
 
 #[test]
@@ -378,7 +311,7 @@ fn io_page_from_a_fixture_has_its_charts_and_sentences() {
     );
     assert!(index.contains("href=\"io.html\""));
     assert!(!io.contains("http://") && !io.contains("https://"));
-    assert_links_exist(&outcome, &out);
+    assert_links_exist(&out);
 }
 
 #[test]
@@ -392,7 +325,7 @@ fn io_page_with_only_memory_or_broken_memory_data() {
     let io = std::fs::read_to_string(out.join("io.html")).unwrap();
     assert!(io.contains("io-memory-latency.svg"));
     assert!(!io.contains("io-latency-speedup.svg"));
-    assert_links_exist(&outcome, &out);
+    assert_links_exist(&out);
     // A broken memory report: a note, not a panic, and no link to a chart.
     let other = tmp.path().join("other");
     std::fs::create_dir_all(other.join("data")).unwrap();
@@ -410,5 +343,5 @@ fn io_page_with_only_memory_or_broken_memory_data() {
     let io = std::fs::read_to_string(other.join("io.html")).unwrap();
     assert!(io.contains("io-latency-speedup.svg"));
     assert!(!io.contains("io-memory-latency.svg"));
-    assert_links_exist(&outcome, &other);
+    assert_links_exist(&other);
 }

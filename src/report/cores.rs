@@ -62,12 +62,14 @@ impl Page for Cores {
              <code>tvp cores</code> prints the same sweep). Speedup is each backend's time \
              on 1 core divided by its time on more.</p>\n{sections}"
         );
+        let figures = super::workload_figures(&body, &[("cores", "cores-{}-speedup.svg")]);
         Ok(Some(PageOut {
             file: "cores.html".into(),
             title: "Workers vs cores: 1 to N cores, and one core time-slicing".into(),
             nav: "Cores".into(),
             body,
             notes,
+            figures,
         }))
     }
 }

@@ -72,12 +72,24 @@ impl Page for Costs {
             &["group", "benchmark", "parameter", "median per iteration"],
             &rows,
         ));
+        let figures = super::figures_in(
+            &body,
+            &[
+                ("costs/spawn-threads", "costs-spawn-threads.svg"),
+                ("costs/spawn-processes", "costs-spawn-processes.svg"),
+                ("costs/ipc-latency", "costs-ipc-latency.svg"),
+                ("costs/ipc-throughput", "costs-ipc-throughput.svg"),
+                ("costs/locks", "costs-locks.svg"),
+                ("costs/context-switch", "costs-context-switch.svg"),
+            ],
+        );
         Ok(Some(PageOut {
             file: "costs.html".into(),
             title: "The costs underneath: spawning, IPC, locks, context switches".into(),
             nav: "Costs".into(),
             body,
             notes,
+            figures,
         }))
     }
 }
@@ -332,6 +344,7 @@ mod tests {
             machine: crate::machine::MachineInfo::detect(),
             cores: 2,
             criterion_dir: Default::default(),
+            figures: Vec::new(),
         }
     }
 

@@ -63,6 +63,42 @@ pub fn figure(file: &str, alt: &str, sentences: &[String]) -> String {
     )
 }
 
+/// The alt text and sentences of the figure [`figure`] wrote for `file`
+/// into `body` (the reverse of [`figure`]; the sentences come back as one).
+pub fn parse_figure(body: &str, file: &str) -> Option<(String, Vec<String>)> {
+    let start = format!("<figure><img src=\"{}\" alt=\"", escape(file));
+    let rest = &body[body.find(&start)? + start.len()..];
+    let alt = rest.split('"').next()?;
+    let caption = rest
+        .split("<figcaption>")
+        .nth(1)?
+        .split("</figcaption>")
+        .next()?;
+    let text = caption
+        .strip_prefix("<p class=\"explain\">")
+        .and_then(|t| t.trim_end().strip_suffix("</p>"))
+        .map(unescape);
+    Some((unescape(alt), text.into_iter().collect()))
+}
+
+/// The reverse of [`escape`].
+pub fn unescape(text: &str) -> String {
+    text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}
+
+/// Code as a `<pre>` block, escaped.
+pub fn code_block(code: &str, language: &str) -> String {
+    format!(
+        "<pre class=\"{}\"><code>{}</code></pre>\n",
+        escape(language),
+        escape(code.trim_matches('\n'))
+    )
+}
+
 /// A list of notes (problems with the data, or how it was measured).
 pub fn notes(notes: &[String]) -> String {
     if notes.is_empty() {
@@ -109,6 +145,15 @@ td { font-variant-numeric: tabular-nums; } thead { background: #f4f4f4; }
 .notes { background: #fff8e1; border: 1px solid #f0d58c; padding: .6rem 1rem; margin: 1rem 0; }
 .machine table td:first-child { font-weight: bold; }
 footer { margin-top: 3rem; color: #666; font-size: .85rem; }
+pre { background: #f6f8fa; border: 1px solid #e4e4e4; padding: .6rem .8rem; overflow-x: auto; font-size: .88rem; line-height: 1.35; }
+code { font-family: ui-monospace, Menlo, Consolas, monospace; }
+.question { font-size: 1.08rem; }
+.predict { background: #eef6ff; border-left: 4px solid #0a5ea8; padding: .4rem 1rem; }
+.missing { background: #fff8e1; border: 1px solid #f0d58c; padding: .5rem 1rem; }
+.source { font-size: .88rem; color: #555; margin-top: -.6rem; }
+details { border: 1px solid #ddd; padding: .5rem 1rem; margin: 1.2rem 0; }
+summary { cursor: pointer; font-weight: bold; }
+nav.lessons { justify-content: space-between; border-top: 1px solid #ddd; border-bottom: none; margin-top: 2rem; }
 ";
 
 /// A whole page: navigation (the current page marked), title, notes, body
@@ -161,5 +206,20 @@ mod tests {
             "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
         );
         assert!(table(&["<h>"], &[vec!["<c>".into()]]).contains("&lt;c&gt;"));
+    }
+
+    #[test]
+    fn a_figure_is_read_back_from_the_html() {
+        let sentences = vec!["A <b> & 'c'.".to_string(), "Second \"one\".".to_string()];
+        let body = format!(
+            "<p>x</p>{}{}",
+            figure("a.svg", "alt & <t>", &sentences),
+            figure("b.svg", "b", &[])
+        );
+        let (alt, text) = parse_figure(&body, "a.svg").unwrap();
+        assert_eq!(alt, "alt & <t>");
+        assert_eq!(text, vec![sentences.join(" ")]);
+        assert_eq!(parse_figure(&body, "b.svg").unwrap(), ("b".into(), vec![]));
+        assert_eq!(parse_figure(&body, "c.svg"), None);
     }
 }

@@ -74,12 +74,17 @@ impl Page for Io {
                     .into(),
             );
         }
+        let figures = super::workload_figures(
+            &body,
+            &[("io", "io-{}-speedup.svg"), ("memory", "io-memory-{}.svg")],
+        );
         Ok(Some(PageOut {
             file: FILE.into(),
             title: "IO-bound work: more workers than cores".into(),
             nav: "IO-bound".into(),
             body,
             notes,
+            figures,
         }))
     }
 }

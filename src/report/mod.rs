@@ -24,9 +24,35 @@
 //!    HTML built with [`html`] helpers. Return `Ok(None)` when your data is
 //!    absent: the page is then left out of the navigation.
 //! 2. Add `mod NAME;` below and one line to [`PAGES`].
+//! 3. Publish the figures other pages may reuse in [`PageOut::figures`]:
+//!    list the charts the body drew with [`html::figure`] in one line,
+//!    `let figures = figures_in(&body, &[("costs/locks", "costs-locks.svg")]);`
+//!    or, per workload, [`workload_figures`]; or build each as a [`Figure`]
+//!    and put `figure.html()` in the body.
 //!
-//! The framework wraps each body in the layout (navigation to every page,
-//! the page's notes, machine info) and writes `out/<file>`.
+//! The framework wraps each body in the layout (navigation to every page
+//! with a `nav` label, the page's notes, machine info) and writes
+//! `out/<file>`.
+//!
+//! # Figures and the lessons
+//! The data pages in [`PAGES`] are built first; every figure they publish
+//! is then in [`ReportInput::figures`] (look one up with
+//! [`ReportInput::figure`]) while the pages in [`LESSONS`] are built. A
+//! lesson shows a figure's chart and sentences by id, or says which bench
+//! produces it when it is absent. Figure files sit in the report directory
+//! next to every page, so a page links them by their `file` as is.
+//!
+//! Figure ids are `<topic>/<name>`, lower case, stable across runs (a
+//! lesson names them in its source); the per-workload ones end in the
+//! workload's registry name:
+//! - `speedup/<workload>`, `efficiency/<workload>`, `time/<workload>`: the
+//!   scaling page (this file's [`Scaling`]).
+//! - `costs/<name>` for `costs-<name>.svg`: `costs/spawn-processes`,
+//!   `costs/spawn-threads`, `costs/ipc-latency`, `costs/ipc-throughput`,
+//!   `costs/locks`, `costs/context-switch`.
+//! - `python/<workload>`: the Rust vs Python page; `cores/<workload>`: the
+//!   core sweep; `io/<workload>` and `memory/<workload>`: the IO page;
+//!   `mpi/<workload>`: MPI ranks.
 
 use std::path::{Path, PathBuf};
 
@@ -45,15 +71,20 @@ mod python;
 pub mod results;
 mod scaling;
 
+pub mod lessons;
 pub use cores::Cores;
 pub use costs::Costs;
 pub use io::Io;
 pub use python::RustVsPython;
 pub use scaling::Scaling;
 
-/// Every page, in navigation order. The first page to claim `index.html`
-/// is the front page.
+/// Every page built from results, in navigation order. The first page to
+/// claim `index.html` is the front page.
 pub const PAGES: &[&dyn Page] = &[&Scaling, &Io, &Cores, &Costs, &RustVsPython];
+
+/// The teaching pages, built after [`PAGES`] from the figures those
+/// published; they are written even when no result exists.
+pub const LESSONS: &[&dyn Page] = lessons::PAGES;
 
 /// One page of the report.
 pub trait Page: Sync {
@@ -65,17 +96,83 @@ pub trait Page: Sync {
 }
 
 /// What a page built.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct PageOut {
     /// The HTML file, relative to the report directory, e.g. `index.html`.
     pub file: String,
     pub title: String,
-    /// The label in the navigation bar.
+    /// The label in the navigation bar; empty leaves the page out of it
+    /// (the lessons link each other instead).
     pub nav: String,
     /// The page's HTML, without the layout.
     pub body: String,
     /// Notes shown at the top of the page.
     pub notes: Vec<String>,
+    /// Figures later pages (the lessons) may show, by id.
+    pub figures: Vec<Figure>,
+}
+
+/// A chart a page drew, with the sentences written from its numbers.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Figure {
+    /// A stable id such as `speedup/primes` (see the module docs).
+    pub id: String,
+    /// The SVG, relative to the report directory.
+    pub file: String,
+    pub alt: String,
+    pub sentences: Vec<String>,
+    /// The page that published it, and that page's notes (how the numbers
+    /// were measured); [`generate`] fills both in.
+    pub page: String,
+    pub page_notes: Vec<String>,
+}
+
+impl Figure {
+    pub fn new(id: impl Into<String>, file: impl Into<String>, alt: impl Into<String>) -> Self {
+        Figure {
+            id: id.into(),
+            file: file.into(),
+            alt: alt.into(),
+            ..Figure::default()
+        }
+    }
+
+    pub fn with_sentences(mut self, sentences: Vec<String>) -> Self {
+        self.sentences = sentences;
+        self
+    }
+
+    /// The chart and its sentences, as [`html::figure`] writes them.
+    pub fn html(&self) -> String {
+        html::figure(&self.file, &self.alt, &self.sentences)
+    }
+}
+
+/// The figures that [`html::figure`] wrote into `body`, as `(id, file)`
+/// pairs name them; a file not in the body is left out. For pages that
+/// write their figures as HTML straight away.
+pub fn figures_in<I: AsRef<str>, F: AsRef<str>>(body: &str, ids: &[(I, F)]) -> Vec<Figure> {
+    ids.iter()
+        .filter_map(|(id, file)| {
+            let (alt, sentences) = html::parse_figure(body, file.as_ref())?;
+            Some(Figure::new(id.as_ref(), file.as_ref(), alt).with_sentences(sentences))
+        })
+        .collect()
+}
+
+/// [`figures_in`] for per-workload charts: for every registered workload
+/// `w` and every `(topic, file)` pair, the figure `topic/w` drawn in `file`
+/// with `{}` replaced by `w`, e.g. `("speedup", "scaling-{}-speedup.svg")`.
+pub fn workload_figures(body: &str, charts: &[(&str, &str)]) -> Vec<Figure> {
+    let ids: Vec<(String, String)> = crate::workloads::REGISTRY
+        .iter()
+        .flat_map(|e| {
+            charts
+                .iter()
+                .map(|(topic, file)| (format!("{topic}/{}", e.name), file.replace("{}", e.name)))
+        })
+        .collect();
+    figures_in(body, &ids)
 }
 
 /// Everything a page may use.
@@ -87,6 +184,16 @@ pub struct ReportInput {
     /// run info, else this machine's).
     pub cores: usize,
     pub criterion_dir: PathBuf,
+    /// The figures the pages in [`PAGES`] published: empty while those are
+    /// built, filled for the [`LESSONS`].
+    pub figures: Vec<Figure>,
+}
+
+impl ReportInput {
+    /// The published figure `id`, if a page drew it.
+    pub fn figure(&self, id: &str) -> Option<&Figure> {
+        self.figures.iter().find(|f| f.id == id)
+    }
 }
 
 /// Where to read and write.
@@ -138,11 +245,12 @@ pub fn generate(options: &Options) -> Result<Outcome> {
         .filter_map(|r| r.cores)
         .max()
         .unwrap_or_else(crate::cores);
-    let input = ReportInput {
+    let mut input = ReportInput {
         scan,
         machine: MachineInfo::detect(),
         cores,
         criterion_dir: options.criterion_dir.clone(),
+        figures: Vec::new(),
     };
     let mut notes = input.scan.notes.clone();
     for run in &input.scan.runs {
@@ -153,17 +261,9 @@ pub fn generate(options: &Options) -> Result<Outcome> {
             ));
         }
     }
-    let mut built = Vec::new();
-    for page in PAGES {
-        match page.build(&input, out) {
-            Ok(Some(p)) => {
-                notes.extend(p.notes.iter().cloned());
-                built.push(p);
-            }
-            Ok(None) => {}
-            Err(e) => notes.push(format!("The {} page could not be built: {e}", page.name())),
-        }
-    }
+    let mut built = build_pages(PAGES, &input, out, &mut notes);
+    // The lessons repeat their charts' notes: only the data pages' count.
+    notes.extend(built.iter().flat_map(|p| p.notes.iter().cloned()));
     let pages_with_data = built.len();
     if let Some(i) = built.iter().position(|p| p.file == "index.html") {
         let front = built.remove(i);
@@ -171,8 +271,20 @@ pub fn generate(options: &Options) -> Result<Outcome> {
     } else {
         built.insert(0, placeholder_front_page(&built));
     }
+    input.figures = built
+        .iter()
+        .flat_map(|p| {
+            p.figures.iter().map(|f| Figure {
+                page: p.file.clone(),
+                page_notes: p.notes.clone(),
+                ..f.clone()
+            })
+        })
+        .collect();
+    built.extend(build_pages(LESSONS, &input, out, &mut notes));
     let mut nav: Vec<html::NavLink> = built
         .iter()
+        .filter(|p| !p.nav.is_empty())
         .map(|p| html::NavLink {
             href: p.file.clone(),
             label: p.nav.clone(),
@@ -202,12 +314,34 @@ pub fn generate(options: &Options) -> Result<Outcome> {
     })
 }
 
+/// Builds `pages` in order, keeping those with data; failures go to
+/// `notes`.
+fn build_pages(
+    pages: &[&dyn Page],
+    input: &ReportInput,
+    out: &Path,
+    notes: &mut Vec<String>,
+) -> Vec<PageOut> {
+    let mut built = Vec::new();
+    for page in pages {
+        match page.build(input, out) {
+            Ok(Some(p)) => built.push(p),
+            Ok(None) => {}
+            Err(e) => notes.push(format!("The {} page could not be built: {e}", page.name())),
+        }
+    }
+    built
+}
+
 /// The front page when the scaling results are absent.
 fn placeholder_front_page(others: &[PageOut]) -> PageOut {
     let body = if others.is_empty() {
-        "<p>No results to show yet. Run <code>cargo bench</code> or, for a first look, \
-         <code>cargo bench -- --quick</code>, then open this page again.</p>\n"
-            .to_string()
+        format!(
+            "<p>No results to show yet. Run <code>cargo bench</code> or, for a first look, \
+             <code>cargo bench -- --quick</code>, then open this page again. Meanwhile the \
+             <a href=\"{}\">lessons</a> say what the charts will show.</p>\n",
+            lessons::INTRO_FILE
+        )
     } else {
         "<p>The scaling results are missing: run <code>cargo bench --bench scaling</code>. \
          The other pages are in the navigation above.</p>\n"
@@ -218,7 +352,7 @@ fn placeholder_front_page(others: &[PageOut]) -> PageOut {
         title: "threads-vs-processes: report".into(),
         nav: "Overview".into(),
         body,
-        notes: Vec::new(),
+        ..PageOut::default()
     }
 }
 
@@ -233,4 +367,38 @@ fn criterion_report_link(criterion_dir: &Path, out: &Path) -> Option<String> {
     let out = std::path::absolute(out).ok()?;
     let rel = pathdiff::diff_paths(&report, &out)?;
     Some(rel.to_string_lossy().replace('\\', "/"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn figures_written_as_html_are_published_by_id() {
+        let body = format!(
+            "<h2>x</h2>{}{}",
+            html::figure("costs-locks.svg", "locks", &["Sentence one.".into()]),
+            html::figure("costs-spawn.svg", "spawn", &[])
+        );
+        let found = figures_in(
+            &body,
+            &[
+                ("costs/locks", "costs-locks.svg"),
+                ("costs/absent", "costs-absent.svg"),
+                ("costs/spawn", "costs-spawn.svg"),
+            ],
+        );
+        assert_eq!(
+            found,
+            vec![
+                Figure::new("costs/locks", "costs-locks.svg", "locks")
+                    .with_sentences(vec!["Sentence one.".into()]),
+                Figure::new("costs/spawn", "costs-spawn.svg", "spawn"),
+            ]
+        );
+        assert_eq!(
+            found[0].html(),
+            html::figure("costs-locks.svg", "locks", &["Sentence one.".into()])
+        );
+    }
 }

@@ -73,12 +73,14 @@ impl Page for RustVsPython {
                 std::slice::from_ref(&w.explanation),
             ));
         }
+        let figures = super::workload_figures(&body, &[("python", "python-{}.svg")]);
         Ok(Some(PageOut {
             file: "python.html".into(),
             title: "Rust vs Python: the same workloads in CPython".into(),
             nav: "Rust vs Python".into(),
             body,
             notes,
+            figures,
         }))
     }
 }
@@ -214,6 +216,7 @@ mod tests {
             machine: crate::machine::MachineInfo::detect(),
             cores: 2,
             criterion_dir: dir.join("criterion"),
+            figures: Vec::new(),
         }
     }
 

@@ -94,12 +94,21 @@ impl Page for Scaling {
              count; times in milliseconds).</p>\n"
         ));
         body.push_str(&sections);
+        let figures = super::workload_figures(
+            &body,
+            &[
+                ("speedup", "scaling-{}-speedup.svg"),
+                ("efficiency", "scaling-{}-efficiency.svg"),
+                ("time", "scaling-{}-time.svg"),
+            ],
+        );
         Ok(Some(PageOut {
             file: "index.html".into(),
             title: "Threads vs processes: scaling on this machine".into(),
             nav: "Scaling".into(),
             body,
             notes,
+            figures,
         }))
     }
 }

@@ -1,7 +1,10 @@
 //! Helpers shared by the fault, pool and interrupt tests: jobs for the
-//! test-only `fault` workload, and checks that no process is left behind.
+//! test-only `fault` workload, and checks that no process is left behind;
+//! [`report`]: the report tests' fixture and link checker.
 
 #![allow(dead_code)]
+
+pub mod report;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
