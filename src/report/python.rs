@@ -153,7 +153,13 @@ fn speedup_chart(c: &Comparison, w: &WorkloadComparison) -> LineChart {
         .collect();
     series.push(Series::dashed("ideal", chart::REFERENCE, ideal));
     LineChart {
-        title: format!("{} (size {}): speedup, CPython vs Rust", w.workload, w.size),
+        title: match w.rust_size {
+            Some(rust) if rust != w.size => format!(
+                "{}: speedup, CPython (size {}) vs Rust (size {rust})",
+                w.workload, w.size
+            ),
+            _ => format!("{} (size {}): speedup, CPython vs Rust", w.workload, w.size),
+        },
         x_label: "workers".into(),
         y_label: "speedup vs the same language's sequential run".into(),
         series,
