@@ -23,7 +23,6 @@ mod rayon;
 mod sequential;
 mod threads;
 
-pub use gil::GilThreads;
 pub use pool::PoolBackend;
 pub use process::ProcessPerChunk;
 pub use rayon::RayonPool;
