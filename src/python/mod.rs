@@ -127,7 +127,7 @@ pub fn run_comparison(
 pub fn load_comparison(path: &Path) -> Result<Comparison> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
-    let c: Comparison = serde_json::from_str(&text).map_err(|e| {
+    let mut c: Comparison = serde_json::from_str(&text).map_err(|e| {
         Error::Python(format!(
             "{} is not a comparison of this version ({e}): rerun `tvp python`",
             path.display()
@@ -140,6 +140,10 @@ pub fn load_comparison(path: &Path) -> Result<Comparison> {
             c.schema,
             compare::SCHEMA
         )));
+    }
+    // Sentences come from the numbers with this version's wording.
+    for w in &mut c.workloads {
+        w.explanation = explain::explain(w, c.explained_at);
     }
     Ok(c)
 }
