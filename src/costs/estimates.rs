@@ -85,17 +85,7 @@ mod tests {
     use super::*;
 
     fn bench(group: &str, function: &str, value: Option<&str>, median_ns: f64) -> Benchmark {
-        Benchmark {
-            group: group.into(),
-            function: Some(function.into()),
-            value: value.map(Into::into),
-            median_ns,
-            ci_low_ns: median_ns,
-            ci_high_ns: median_ns,
-            confidence_level: 0.95,
-            mean_ns: median_ns,
-            dir: Default::default(),
-        }
+        Benchmark::exact(group, function, value, median_ns)
     }
 
     #[test]

@@ -200,17 +200,7 @@ mod tests {
     use super::*;
 
     fn bench(backend: &str, cores: &str, ms: f64) -> Benchmark {
-        Benchmark {
-            group: Cores::group("primes"),
-            function: Some(backend.into()),
-            value: Some(cores.into()),
-            median_ns: ms * 1e6,
-            ci_low_ns: ms * 1e6,
-            ci_high_ns: ms * 1e6,
-            confidence_level: 0.95,
-            mean_ns: ms * 1e6,
-            dir: std::path::PathBuf::new(),
-        }
+        Benchmark::exact(&Cores::group("primes"), backend, Some(cores), ms * 1e6)
     }
 
     #[test]

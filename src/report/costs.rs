@@ -214,16 +214,13 @@ fn ipc_section(c: &IpcCosts, out: &Path) -> Result<String> {
         .filter(|id| !id.starts_with("mpsc") && !id.starts_with("crossbeam"))
         .enumerate()
         .map(|(i, id)| {
-            let mut points: Vec<Point> = c
+            let points = c
                 .throughput
                 .iter()
                 .filter(|(x, _, ns)| x == id && *ns > 0.0)
-                .map(|&(_, bytes, ns)| {
-                    Point::new((bytes as f64).log2(), bytes as f64 / ns) // bytes/ns = GB/s
-                })
-                .collect();
-            points.sort_by(|a, b| a.x.total_cmp(&b.x));
-            Series::solid(id, chart::color(i), points)
+                // bytes/ns = GB/s
+                .map(|&(_, bytes, ns)| Point::new((bytes as f64).log2(), bytes as f64 / ns));
+            sorted_series(id, i, points)
         })
         .collect();
     let chart = LineChart {
@@ -242,6 +239,13 @@ fn ipc_section(c: &IpcCosts, out: &Path) -> Result<String> {
         &explain::explain_ipc(c),
     )?);
     Ok(s)
+}
+
+/// One solid line in the `index`-th colour, its points in x order.
+fn sorted_series(label: &str, index: usize, points: impl Iterator<Item = Point>) -> Series {
+    let mut points: Vec<Point> = points.collect();
+    points.sort_by(|a, b| a.x.total_cmp(&b.x));
+    Series::solid(label, chart::color(index), points)
 }
 
 /// "pipe-process" -> "pipe P", "mpsc-thread" -> "mpsc" (channels have
@@ -265,14 +269,12 @@ fn locks_section(c: &LockCosts, out: &Path) -> Result<String> {
         .into_iter()
         .enumerate()
         .map(|(i, kind)| {
-            let mut points: Vec<Point> = c
+            let points = c
                 .rows
                 .iter()
                 .filter(|(k, ..)| k == kind)
-                .map(|&(_, n, rate)| Point::new(n as f64, rate / 1e6))
-                .collect();
-            points.sort_by(|a, b| a.x.total_cmp(&b.x));
-            Series::solid(kind, chart::color(i), points)
+                .map(|&(_, n, rate)| Point::new(n as f64, rate / 1e6));
+            sorted_series(kind, i, points)
         })
         .collect();
     let chart = LineChart {
@@ -321,17 +323,7 @@ mod tests {
     use crate::report::criterion::{Benchmark, Scan};
 
     fn bench(group: &str, function: &str, value: Option<&str>, median_ns: f64) -> Benchmark {
-        Benchmark {
-            group: group.into(),
-            function: Some(function.into()),
-            value: value.map(Into::into),
-            median_ns,
-            ci_low_ns: median_ns,
-            ci_high_ns: median_ns,
-            confidence_level: 0.95,
-            mean_ns: median_ns,
-            dir: Default::default(),
-        }
+        Benchmark::exact(group, function, value, median_ns)
     }
 
     fn input(benchmarks: Vec<Benchmark>) -> ReportInput {

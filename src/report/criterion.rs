@@ -49,6 +49,24 @@ pub struct Benchmark {
     pub dir: PathBuf,
 }
 
+#[cfg(test)]
+impl Benchmark {
+    /// A made-up result whose median, interval and mean are all `median_ns`.
+    pub(crate) fn exact(group: &str, function: &str, value: Option<&str>, median_ns: f64) -> Self {
+        Benchmark {
+            group: group.into(),
+            function: Some(function.into()),
+            value: value.map(Into::into),
+            median_ns,
+            ci_low_ns: median_ns,
+            ci_high_ns: median_ns,
+            confidence_level: 0.95,
+            mean_ns: median_ns,
+            dir: std::path::PathBuf::new(),
+        }
+    }
+}
+
 /// Everything found under a criterion directory, with a note for each thing
 /// that could not be read.
 #[derive(Debug, Clone, Default)]
