@@ -18,27 +18,31 @@ const LEGEND_WIDTH: u32 = 240;
 const FONT: &str = "sans-serif";
 
 /// Okabe-Ito colours: distinguishable with the common colour blindnesses.
-const PALETTE: [RGBColor; 7] = [
+const PALETTE: [RGBColor; 8] = [
     RGBColor(0, 114, 178),   // blue
     RGBColor(213, 94, 0),    // vermillion
     RGBColor(0, 158, 115),   // bluish green
     RGBColor(204, 121, 167), // reddish purple
     RGBColor(230, 159, 0),   // orange
     RGBColor(86, 180, 233),  // sky blue
+    RGBColor(0, 0, 0),       // black
     RGBColor(120, 120, 120), // grey
 ];
 
 /// Grey for reference lines (the ideal speedup).
 pub const REFERENCE: RGBColor = RGBColor(150, 150, 150);
 
-/// A colour per backend, the same in every chart: its place in the backend
-/// registry (unknown names get the last colour).
+/// A colour per backend, the same in every chart and in every build: its
+/// place in the backend registry, then among the backends behind features
+/// this build lacks (so `mpi` keeps its colour in a report written by a
+/// `tvp` built without the feature). Unknown names are grey.
 pub fn backend_color(name: &str) -> RGBColor {
-    let i = crate::backends::REGISTRY
-        .iter()
-        .position(|e| e.name == name)
-        .unwrap_or(PALETTE.len() - 1);
-    PALETTE[i % PALETTE.len()]
+    let built = crate::backends::REGISTRY.iter().map(|e| e.name);
+    let gated = crate::backends::not_built().map(|g| g.name);
+    match built.chain(gated).position(|n| n == name) {
+        Some(i) => PALETTE[i % PALETTE.len()],
+        None => PALETTE[PALETTE.len() - 1],
+    }
 }
 
 /// A colour by index, for charts that are not about backends.
@@ -402,6 +406,27 @@ pub fn write_svg(path: &Path, svg: &str) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_backend_has_its_own_colour_built_or_not() {
+        let mut names: Vec<&str> = crate::backends::REGISTRY
+            .iter()
+            .map(|e| e.name)
+            .chain(crate::backends::GATED.iter().map(|g| g.name))
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        let mut colours: Vec<(u8, u8, u8)> = names
+            .iter()
+            .map(|n| {
+                let c = backend_color(n);
+                (c.0, c.1, c.2)
+            })
+            .collect();
+        colours.sort_unstable();
+        colours.dedup();
+        assert_eq!(colours.len(), names.len(), "{names:?}");
+    }
 
     #[test]
     fn line_chart_has_its_title_labels_and_legend() {
