@@ -49,7 +49,7 @@ fn main() {
         counts.retain(|&k| k == 1 || k == usable.len());
     }
     let workers = core_sweep::default_workers(usable.len());
-    let names = backends::names();
+    let names = backends::swept();
     let config = Config::new(env!("CARGO_BIN_EXE_tvp"));
     let (warm_up, measure) = if quick {
         (Duration::from_millis(100), Duration::from_millis(400))
@@ -97,13 +97,7 @@ fn main() {
                     done += 1;
                     let n = if name == "sequential" { 1 } else { workers };
                     eprintln!("[{done}/{total}] {workload}: {name}, {n} workers on {cpus}");
-                    let mut backend = backends::create(name, &config)?;
-                    backend.prepare(n)?;
-                    let sum = backend.execute(job)?;
-                    assert_eq!(
-                        sum, expected,
-                        "{name} on {cpus} returned a checksum that differs from sequential"
-                    );
+                    let mut backend = backends::checked(name, &config, n, job, expected)?;
                     group.bench_with_input(BenchmarkId::new(name, k), &k, |b, _| {
                         b.iter(|| backend.execute(job).expect("run the job"));
                     });
@@ -116,15 +110,9 @@ fn main() {
         group.finish();
         if measuring {
             let info = RunInfo {
-                group: group_name,
-                kind: "cores".into(),
-                size: job.size,
-                quick,
-                ids,
-                date: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
                 cores: Some(usable.len()),
-                cpu_share: None,
                 confined: by_env.as_ref().map(ToString::to_string),
+                ..RunInfo::now(group_name, "cores", job.size, quick, ids)
             };
             if let Err(e) = info.write(&default_dir(project)) {
                 eprintln!("cores: {e} (the report will show every result found)");

@@ -273,35 +273,14 @@ fn record_runs(plan: &Plan, ran: &[(String, String, String)]) {
     groups.sort_unstable();
     groups.dedup();
     for group in groups {
-        let mut ids: Vec<(String, String)> = ran
+        let ids = ran
             .iter()
             .filter(|(g, ..)| g == group)
             .map(|(_, f, v)| (f.clone(), v.clone()))
             .collect();
-        let info_path = dir.join(group).join(tvp::report::criterion::RUN_INFO_FILE);
-        let previous = std::fs::read_to_string(info_path)
-            .ok()
-            .and_then(|t| serde_json::from_str::<RunInfo>(&t).ok());
         // A filtered run adds to a previous run of the same kind.
-        if let Some(prev) =
-            previous.filter(|p| p.quick == plan.quick && p.cores == Some(tvp::cores()))
-        {
-            ids.extend(prev.ids);
-        }
-        ids.sort();
-        ids.dedup();
-        let info = RunInfo {
-            group: group.to_string(),
-            kind: "costs".into(),
-            size: 0,
-            quick: plan.quick,
-            ids,
-            date: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
-            cores: Some(tvp::cores()),
-            cpu_share: None,
-            confined: None,
-        };
-        if let Err(e) = info.write(&dir) {
+        let info = RunInfo::now(group, "costs", 0, plan.quick, ids);
+        if let Err(e) = info.write_merged(&dir) {
             eprintln!("costs: {e} (the report will show every result found)");
         }
     }

@@ -74,7 +74,7 @@ fn main() {
         .collect();
     let mut cells: Vec<(&str, u64, &str, usize)> = Vec::new();
     for &(w, size) in &plan {
-        for b in backends::names() {
+        for b in backends::swept() {
             let counts = if b == "sequential" {
                 &[1][..]
             } else {
@@ -188,7 +188,7 @@ fn bench_cell(
 fn memory_sweep(config: &Config, size: u64, workers: &[usize]) {
     let job = Job::new(MEMORY_WORKLOAD).unwrap().with_size(size);
     let mut cells = Vec::new();
-    for backend in backends::names() {
+    for backend in backends::swept() {
         let counts = if backend == "sequential" {
             &[1][..]
         } else {

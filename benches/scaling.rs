@@ -149,7 +149,7 @@ fn plan(quick: bool, cores: usize) -> Vec<Plan> {
                 .unwrap_or_else(|e| panic!("{}: the sequential reference failed: {e}", entry.name));
             let sequential = start.elapsed();
             let counts = workers(entry.kind, cores, quick);
-            let cells = backends::names()
+            let cells = backends::swept()
                 .into_iter()
                 .flat_map(|b| {
                     // Sequential ignores the worker count: measure it once.
@@ -215,21 +215,9 @@ fn ready(plan: &Plan, config: &Config, backend: &str, workers: usize) -> Ready {
         .job
         .setup()
         .unwrap_or_else(|e| panic!("{id}: setting up the workload failed: {e}"));
-    let mut b = backends::create(backend, config).expect("registered backend");
-    b.prepare(workers)
-        .unwrap_or_else(|e| panic!("{id}: prepare({workers}) failed: {e}"));
-    let got = b
-        .execute(&fixture.job)
-        .unwrap_or_else(|e| panic!("{id}: the run failed: {e}"));
-    assert_eq!(
-        got, plan.expected,
-        "{id}: checksum {got} differs from sequential's {}: this backend computed something else",
-        plan.expected
-    );
-    Ready {
-        fixture,
-        backend: b,
-    }
+    let backend = backends::checked(backend, config, workers, &fixture.job, plan.expected)
+        .unwrap_or_else(|e| panic!("{id}: {e}"));
+    Ready { fixture, backend }
 }
 
 /// Benchmarks one workload; returns the (backend, workers) cells criterion
@@ -298,30 +286,19 @@ fn record_run(
     if ran.is_empty() {
         return;
     }
-    let dir = default_dir(project);
-    let group = plan.job.workload.clone();
-    let mut ids = ran.to_vec();
-    let previous =
-        std::fs::read_to_string(dir.join(&group).join(tvp::report::criterion::RUN_INFO_FILE))
-            .ok()
-            .and_then(|t| serde_json::from_str::<RunInfo>(&t).ok());
-    if let Some(prev) =
-        previous.filter(|p| p.size == plan.job.size && p.quick == quick && p.cores == Some(cores))
-    {
-        ids.extend(prev.ids.into_iter().filter(|id| !ran.contains(id)));
-    }
     let info = RunInfo {
-        group,
-        kind: plan.kind.to_string(),
-        size: plan.job.size,
-        quick,
-        ids,
-        date: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
         cores: Some(cores),
         cpu_share: plan.cpu_share,
         confined: confined.map(String::from),
+        ..RunInfo::now(
+            &plan.job.workload,
+            plan.kind.to_string(),
+            plan.job.size,
+            quick,
+            ran.to_vec(),
+        )
     };
-    if let Err(e) = info.write(&dir) {
+    if let Err(e) = info.write_merged(&default_dir(project)) {
         eprintln!("scaling: {e} (the report will show every result found)");
     }
 }

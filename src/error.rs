@@ -48,6 +48,16 @@ pub enum Error {
         feature: &'static str,
         needs: &'static str,
     },
+    #[error(
+        "backend `{backend}` at {workers} workers returned checksum {got}, sequential \
+         {expected}: it computed something else (a bug in the backend or workload)"
+    )]
+    WrongChecksum {
+        backend: String,
+        workers: usize,
+        got: u64,
+        expected: u64,
+    },
     #[error("mpi: {0}")]
     Mpi(String),
     #[error("{context}: {source}")]

@@ -29,7 +29,8 @@
 //!   lessons (`reports/lessons.html`), from a Python idiom to a Rust example
 //!   to this machine's chart, one concept each.
 //! - `mpi_worker` (feature `mpi`): the rank side of the `mpi` backends;
-//!   [`mpi_report`]: their lesson written from the measured numbers.
+//!   [`mpi_report`]: their lesson written from the measured numbers;
+//!   [`mpi_launch`]: the launch costs the `mpi` bench keeps beside criterion.
 //! - [`affinity`], [`core_sweep`]: workers and cores are different knobs:
 //!   confine a run to K cores, and time every backend at 1, 2, ... N cores
 //!   for a fixed worker count, as `tvp cores` does.
@@ -45,6 +46,7 @@ pub mod explain_io;
 pub mod interrupt;
 pub mod machine;
 pub mod memory;
+pub mod mpi_launch;
 pub mod mpi_report;
 #[cfg(feature = "mpi")]
 pub mod mpi_worker;

@@ -135,7 +135,7 @@ struct CoresArgs {
     #[arg(long, short = 'w', value_delimiter = ',', value_parser = clap::builder::PossibleValuesParser::new(workloads::names()))]
     workload: Vec<String>,
     /// Backends to compare, comma-separated; sequential is always timed as
-    /// the 1-worker reference [default: all]
+    /// the 1-worker reference [default: all but those behind a feature (mpi)]
     #[arg(long, short = 'b', value_delimiter = ',', value_parser = clap::builder::PossibleValuesParser::new(backends::names()))]
     backend: Vec<String>,
     /// Workers for every backend but sequential [default: twice the usable
@@ -587,7 +587,7 @@ fn cores(args: CoresArgs, confined: Option<&Confined>) -> anyhow::Result<bool> {
     } else {
         args.workload
     };
-    let backends = or_all(args.backend, backends::names());
+    let backends = or_all(args.backend, backends::swept());
     let workers = args
         .workers
         .unwrap_or_else(|| core_sweep::default_workers(usable.len()));

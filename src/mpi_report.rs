@@ -117,6 +117,20 @@ pub fn explain_mpi(result: &SweepResult, cores: usize) -> Option<String> {
     Some(text.join(" "))
 }
 
+/// The MPI launch against the `process` backend's cost per child: one
+/// spawn of a `tvp worker` (the costs bench's `spawn` group).
+pub fn launch_vs_spawn(ranks: usize, launch: Duration, worker_spawn: Duration) -> String {
+    format!(
+        "Launching mpirun and {ranks} rank{s} cost {launch}, as much as {times:.0} spawns of \
+         a tvp worker child ({spawn} each on the costs page), which is what the process \
+         backend pays per chunk.",
+        s = if ranks == 1 { "" } else { "s" },
+        launch = ms(launch),
+        times = launch.as_secs_f64() / worker_spawn.as_secs_f64().max(1e-12),
+        spawn = ms(worker_spawn),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -207,5 +221,13 @@ mod tests {
             text.contains("+60%") && text.contains("time it again"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn launch_is_put_in_worker_spawns() {
+        let text = launch_vs_spawn(2, Duration::from_millis(160), Duration::from_micros(1600));
+        assert!(text.contains("2 ranks cost 160 ms"), "{text}");
+        assert!(text.contains("100 spawns"), "{text}");
+        assert!(text.contains("1.6 ms each"), "{text}");
     }
 }

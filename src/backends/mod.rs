@@ -176,9 +176,43 @@ pub fn create(name: &str, config: &Config) -> Result<Box<dyn Backend>> {
     Ok((entry(name)?.create)(config))
 }
 
+/// Creates backend `name`, prepares it for `workers` and runs `job` once,
+/// checking that it returns `expected`: what a bench does, untimed, before
+/// it times a backend.
+pub fn checked(
+    name: &str,
+    config: &Config,
+    workers: usize,
+    job: &Job,
+    expected: u64,
+) -> Result<Box<dyn Backend>> {
+    let mut backend = create(name, config)?;
+    backend.prepare(workers)?;
+    let got = backend.execute(job)?;
+    if got != expected {
+        return Err(Error::WrongChecksum {
+            backend: name.to_string(),
+            workers,
+            got,
+            expected,
+        });
+    }
+    Ok(backend)
+}
+
 /// All backend names.
 pub fn names() -> Vec<&'static str> {
     REGISTRY.iter().map(|e| e.name).collect()
+}
+
+/// The backends the scaling, IO and cores benches sweep: every built-in one
+/// except those behind a feature. Those (the MPI ranks) pay a launch on
+/// every run and have their own bench, which times the launch apart.
+pub fn swept() -> Vec<&'static str> {
+    names()
+        .into_iter()
+        .filter(|n| !GATED.iter().any(|g| g.name == *n))
+        .collect()
 }
 
 /// Tasks per worker for the backends that balance load dynamically (rayon and
@@ -292,4 +326,39 @@ pub(crate) fn combine_all(
         Some(t) => t,
         None => workload.run(0..0, &Context::free()),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn checked_returns_the_prepared_backend_or_says_the_checksum_is_wrong() {
+        let config = Config::new("tvp-not-needed-by-in-process-backends");
+        let job = Job::new("primes").unwrap().with_size(1_000);
+        let expected = crate::workloads::run_sequential(&job).unwrap();
+        let mut rayon = checked("rayon", &config, 2, &job, expected).unwrap();
+        assert_eq!(rayon.execute(&job).unwrap(), expected);
+        let err = checked("threads", &config, 3, &job, expected + 1)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            err.contains("`threads` at 3 workers") && err.contains("computed something else"),
+            "{err}"
+        );
+        assert!(checked("nope", &config, 1, &job, expected).is_err());
+    }
+
+    #[test]
+    fn benches_sweep_every_backend_but_those_behind_a_feature() {
+        let swept = swept();
+        assert!(swept.contains(&"sequential") && swept.contains(&"pool"));
+        assert!(GATED.iter().all(|g| !swept.contains(&g.name)));
+        let gated_built = names()
+            .iter()
+            .filter(|n| GATED.iter().any(|g| g.name == **n))
+            .count();
+        assert_eq!(swept.len() + gated_built, names().len());
+    }
 }

@@ -320,24 +320,14 @@ fn switch_section(c: &SwitchCosts, out: &Path) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::criterion::{Benchmark, Scan};
+    use crate::report::criterion::Benchmark;
 
     fn bench(group: &str, function: &str, value: Option<&str>, median_ns: f64) -> Benchmark {
         Benchmark::exact(group, function, value, median_ns)
     }
 
     fn input(benchmarks: Vec<Benchmark>) -> ReportInput {
-        ReportInput {
-            scan: Scan {
-                benchmarks,
-                runs: Vec::new(),
-                notes: Vec::new(),
-            },
-            machine: crate::machine::MachineInfo::detect(),
-            cores: 2,
-            criterion_dir: Default::default(),
-            figures: Vec::new(),
-        }
+        ReportInput::made_up(benchmarks, Vec::new())
     }
 
     #[test]

@@ -117,6 +117,44 @@ pub struct RunInfo {
 }
 
 impl RunInfo {
+    /// A run of `group` measured now on all of this machine's cores.
+    pub fn now(
+        group: impl Into<String>,
+        kind: impl Into<String>,
+        size: u64,
+        quick: bool,
+        ids: Vec<(String, String)>,
+    ) -> Self {
+        RunInfo {
+            group: group.into(),
+            kind: kind.into(),
+            size,
+            quick,
+            ids,
+            date: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
+            cores: Some(crate::cores()),
+            cpu_share: None,
+            confined: None,
+        }
+    }
+
+    /// Writes this, first adding the ids that the group's previous run
+    /// measured at the same size, mode and core count: a run filtered to a
+    /// few benchmarks adds to the results instead of hiding the rest.
+    pub fn write_merged(mut self, criterion_dir: &Path) -> Result<()> {
+        let path = criterion_dir.join(&self.group).join(RUN_INFO_FILE);
+        let previous = std::fs::read_to_string(path)
+            .ok()
+            .and_then(|t| serde_json::from_str::<RunInfo>(&t).ok())
+            .filter(|p| (p.size, p.quick, p.cores) == (self.size, self.quick, self.cores));
+        for id in previous.into_iter().flat_map(|p| p.ids) {
+            if !self.ids.contains(&id) {
+                self.ids.push(id);
+            }
+        }
+        self.write(criterion_dir)
+    }
+
     /// Writes this next to the group's criterion results.
     pub fn write(&self, criterion_dir: &Path) -> Result<()> {
         let dir = criterion_dir.join(&self.group);

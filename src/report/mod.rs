@@ -14,7 +14,7 @@
 //! - one file per page: `scaling.rs` (the index page: CPU and memory
 //!   workloads), `io.rs` (IO workloads and memory per worker), `cores.rs`
 //!   (the core sweep), `costs.rs` (spawn, IPC, locks), `python.rs` (Rust vs
-//!   Python).
+//!   Python), `mpi.rs` (MPI ranks, feature `mpi`).
 //!
 //! # Adding a page
 //! 1. Write `src/report/NAME.rs` with a unit struct implementing [`Page`].
@@ -52,7 +52,7 @@
 //!   `costs/locks`, `costs/context-switch`.
 //! - `python/<workload>`: the Rust vs Python page; `cores/<workload>`: the
 //!   core sweep; `io/<workload>` and `memory/<workload>`: the IO page;
-//!   `mpi/<workload>`: MPI ranks.
+//!   `mpi/<workload>`: the MPI page's time chart (computing and launch).
 
 use std::path::{Path, PathBuf};
 
@@ -67,6 +67,7 @@ pub mod criterion;
 pub mod explain;
 pub mod html;
 mod io;
+mod mpi;
 mod python;
 pub mod results;
 mod scaling;
@@ -75,12 +76,13 @@ pub mod lessons;
 pub use cores::Cores;
 pub use costs::Costs;
 pub use io::Io;
+pub use mpi::Mpi;
 pub use python::RustVsPython;
 pub use scaling::Scaling;
 
 /// Every page built from results, in navigation order. The first page to
 /// claim `index.html` is the front page.
-pub const PAGES: &[&dyn Page] = &[&Scaling, &Io, &Cores, &Costs, &RustVsPython];
+pub const PAGES: &[&dyn Page] = &[&Scaling, &Io, &Cores, &Costs, &RustVsPython, &Mpi];
 
 /// The teaching pages, built after [`PAGES`] from the figures those
 /// published; they are written even when no result exists.
@@ -193,6 +195,27 @@ impl ReportInput {
     /// The published figure `id`, if a page drew it.
     pub fn figure(&self, id: &str) -> Option<&Figure> {
         self.figures.iter().find(|f| f.id == id)
+    }
+}
+
+#[cfg(test)]
+impl ReportInput {
+    /// An input of made-up `benchmarks` and `runs` on a 2-core machine.
+    pub(crate) fn made_up(
+        benchmarks: Vec<criterion::Benchmark>,
+        runs: Vec<criterion::RunInfo>,
+    ) -> Self {
+        ReportInput {
+            scan: criterion::Scan {
+                benchmarks,
+                runs,
+                notes: Vec::new(),
+            },
+            machine: MachineInfo::detect(),
+            cores: 2,
+            criterion_dir: PathBuf::new(),
+            figures: Vec::new(),
+        }
     }
 }
 

@@ -415,7 +415,7 @@ pub(crate) fn workers_chart(
 }
 
 /// 3000000 -> "3,000,000".
-fn thousands(n: u64) -> String {
+pub(crate) fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {

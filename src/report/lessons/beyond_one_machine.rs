@@ -28,12 +28,14 @@ total = comm.reduce(part, op=MPI.SUM, root=0)     # rank 0 gets the sum",
     examples: &[Example {
         command: "\
 sudo apt-get install --no-install-recommends openmpi-bin libopenmpi-dev libclang-dev
-cargo run --release --features mpi -- run -w primes -b process,pool,mpi,mpi-tcp -n 1,2",
+cargo run --release --features mpi -- run -w primes -b process,pool,mpi,mpi-tcp -n 1,2
+cargo bench --features mpi --bench mpi",
         source: None,
         shows: "<p>Builds the MPI backends (<code>libclang-dev</code> is for the build only) \
                 and compares them with the process backends. <code>tvp run</code> shows each \
                 MPI run's launch cost, starting <code>mpirun</code> and the ranks, in its own \
-                column and explains it under the table.</p>",
+                column and explains it under the table; the bench measures the chart below \
+                and the report's MPI page.</p>",
         excerpt: "",
     }],
     predict: "<p>The <code>mpi</code> backend starts <code>mpirun</code> and its ranks for \
@@ -43,16 +45,19 @@ cargo run --release --features mpi -- run -w primes -b process,pool,mpi,mpi-tcp 
               rank sends one number back?</p>",
     figures: &[Wanted {
         ids: &["mpi/primes"],
-        from: "The report has no MPI page yet: build with <code>--features mpi</code> and \
-               run the command above; its table is the result.",
+        from: "No MPI results yet: install Open MPI as above, then run <code>cargo bench \
+               --features mpi</code> (or just its MPI part, <code>cargo bench --features mpi \
+               --bench mpi</code>) and open this page again.",
     }],
-    answer: "<p>Starting <code>mpirun</code> and the ranks costs more than spawning plain \
-             children, and it is paid every run, so <code>mpi</code> lines up with \
-             <code>process</code>, not <code>pool</code>, unless the job is long enough to \
-             hide the launch. For primes each rank sends back a single number, so the transport \
-             hardly matters: <code>mpi</code> and <code>mpi-tcp</code> should be close. The \
-             transport counts when ranks exchange a lot of data, which is when an MPI program \
-             is designed to send little and compute much.</p>",
+    answer: "<p>Starting <code>mpirun</code> and the ranks costs far more than spawning plain \
+             children (the dashed lines sit a whole launch above the solid ones), and it is \
+             paid every run, so at these sizes <code>mpi</code> is slower than both \
+             <code>process</code> and <code>pool</code>; only its computing part scales like \
+             theirs. MPI pays off when a job runs much longer than its launch, or needs more \
+             than one machine. For primes each rank sends back a single number, so the \
+             transport hardly matters: <code>mpi</code> and <code>mpi-tcp</code> should be \
+             close. The transport counts when ranks exchange a lot of data, which is why an \
+             MPI program is designed to send little and compute much.</p>",
     exercises: &[
         "Run the comparison at a larger size (<code>-s</code>) until the MPI launch cost is \
          small next to the work. How large must the job be?",

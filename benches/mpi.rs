@@ -1,0 +1,229 @@
+//! `cargo bench --features mpi --bench mpi`: the CPU-bound workloads as MPI
+//! ranks (`mpi`: shared memory, `mpi-tcp`: TCP over loopback) at the same
+//! worker counts as the scaling bench, beside a sequential reference.
+//!
+//! Criterion times the ranks computing: each run's time minus its launch
+//! (starting `mpirun` and the ranks, `MPI_Init`, shutting down), which the
+//! backend measures apart. The launch costs go to
+//! `reports/data/mpi_launch.json` (schema in `tvp::mpi_launch`), and the
+//! report's MPI page puts both beside the `process` and `pool` results of
+//! the scaling bench. Groups are `mpi-<workload>`, ids `backend/ranks`.
+//!
+//! Built only with the `mpi` feature; without `mpirun` on the PATH it says
+//! so and measures nothing. Each run pays the launch (0.14-0.20 s on the
+//! 2-core machine), so a cell takes a few seconds: the 21 benchmarks
+//! measured in 68 s there; quick mode (`-- --quick` or `TVP_QUICK=1`: a
+//! quarter of each size, ranks 1 and the core count) in 10 s.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use criterion::{BenchmarkId, Criterion, SamplingMode};
+use tvp::backends::{self, Backend, Config};
+use tvp::mpi_launch::{self, LaunchCell, LaunchCosts};
+use tvp::report::criterion::{RunInfo, default_dir};
+use tvp::workloads::{self, Job, Kind, run_sequential};
+
+const BACKENDS: &[&str] = &["mpi", "mpi-tcp"];
+const SAMPLES: usize = 10;
+const WARM_UP: Duration = Duration::from_millis(100);
+const MEASUREMENT: Duration = Duration::from_secs(1);
+/// Launch plus computing per run, for the estimate printed before the run:
+/// the launch measured on the 2-core machine, rounded up.
+const LAUNCH_ESTIMATE: Duration = Duration::from_millis(200);
+/// Runs per benchmark: the checksum check, warm-up and samples.
+const RUNS_ESTIMATE: u32 = SAMPLES as u32 + 3;
+
+/// One workload's group: its job, reference checksum and cells.
+struct Plan {
+    job: Job,
+    expected: u64,
+    sequential: Duration,
+    cells: Vec<(&'static str, usize)>,
+}
+
+impl Plan {
+    fn group(&self) -> String {
+        format!("mpi-{}", self.job.workload)
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let quick = tvp::sweep::quick_requested(args.iter().cloned());
+    // Without `--bench` (as under `cargo test --benches`) criterion runs each
+    // benchmark once as a test and saves nothing: leave the report alone.
+    let measuring = args.iter().any(|a| a == "--bench");
+    if let Some(why) = backends::unavailable("mpi") {
+        println!("mpi: skipped, nothing measured: {why}");
+        return;
+    }
+    let config = Config::new(env!("CARGO_BIN_EXE_tvp"));
+    let cores = tvp::cores();
+    let project = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let ranks = if quick {
+        tvp::sweep::quick_workers(cores)
+    } else {
+        tvp::sweep::workers_for(Kind::Cpu, cores)
+    };
+    let plans = plan(quick, &ranks);
+    let total: usize = plans.iter().map(|p| p.cells.len()).sum();
+    let estimate: Duration = plans
+        .iter()
+        .flat_map(|p| {
+            p.cells.iter().map(|&(backend, n)| {
+                let run = if backend == "sequential" {
+                    p.sequential
+                } else {
+                    LAUNCH_ESTIMATE + p.sequential / n.min(cores) as u32
+                };
+                run * RUNS_ESTIMATE
+            })
+        })
+        .sum();
+    println!(
+        "mpi: {} workloads x {{sequential, mpi, mpi-tcp}} = {total} benchmarks, about {:.0} s{} \
+         ({cores} cores, ranks {ranks:?})",
+        plans.len(),
+        estimate.as_secs_f64(),
+        if quick { ", quick mode" } else { "" },
+    );
+
+    let mut criterion = Criterion::default()
+        .without_plots()
+        .nresamples(10_000)
+        .configure_from_args();
+    let launch_path = project.join("reports").join(mpi_launch::FILE);
+    let mut launches = LaunchCosts::read(&launch_path).unwrap_or_else(|e| {
+        eprintln!("mpi: {e}; starting a new file");
+        LaunchCosts::default()
+    });
+    let started = Instant::now();
+    let mut index = 0;
+    for plan in &plans {
+        let measured = bench_workload(&mut criterion, plan, &config, &mut index, total);
+        if !measuring || measured.is_empty() {
+            continue;
+        }
+        let ids = measured
+            .iter()
+            .map(|(b, n, _)| (b.to_string(), n.to_string()))
+            .collect();
+        let info = RunInfo::now(plan.group(), "mpi", plan.job.size, quick, ids);
+        if let Err(e) = info.write_merged(&default_dir(project)) {
+            eprintln!("mpi: {e} (the report will show every result found)");
+        }
+        for (backend, n, runs) in measured {
+            if let Some(cell) = LaunchCell::from_runs(&plan.job.workload, backend, n, &runs) {
+                println!(
+                    "mpi: {}/{backend}/{n}: launch {:.1} ms per run (median of {})",
+                    plan.job.workload, cell.median_ms, cell.runs
+                );
+                launches.insert(LaunchCell {
+                    size: plan.job.size,
+                    quick,
+                    ..cell
+                });
+            }
+        }
+    }
+    criterion.final_summary();
+    println!("mpi: measured in {:.0} s", started.elapsed().as_secs_f64());
+    if !measuring {
+        return;
+    }
+    if let Err(e) = launches.write(&launch_path) {
+        eprintln!("mpi: {e}: the report will lack the launch costs");
+    }
+    match tvp::report::generate(&tvp::report::Options::for_project(project)) {
+        Ok(outcome) => println!("report: {}", outcome.pages[0].display()),
+        Err(e) => eprintln!("report: could not write it: {e}"),
+    }
+}
+
+/// Every CPU-bound workload, with its reference checksum measured once.
+fn plan(quick: bool, ranks: &[usize]) -> Vec<Plan> {
+    workloads::REGISTRY
+        .iter()
+        .filter(|e| e.kind == Kind::Cpu)
+        .map(|entry| {
+            let mut job = Job::new(entry.name).expect("registered workload");
+            if quick {
+                let size = (job.size / tvp::sweep::QUICK_SIZE_DIVISOR).max(1);
+                job = job.with_size(size);
+            }
+            let start = Instant::now();
+            let expected = run_sequential(&job)
+                .unwrap_or_else(|e| panic!("{}: the sequential reference failed: {e}", entry.name));
+            let sequential = start.elapsed();
+            let mut cells = vec![("sequential", 1)];
+            cells.extend(
+                BACKENDS
+                    .iter()
+                    .flat_map(|&b| ranks.iter().map(move |&n| (b, n))),
+            );
+            Plan {
+                job,
+                expected,
+                sequential,
+                cells,
+            }
+        })
+        .collect()
+}
+
+/// Benchmarks one workload's cells; returns those criterion ran (a filter
+/// may skip some), each with the launch cost of every timed run.
+fn bench_workload(
+    criterion: &mut Criterion,
+    plan: &Plan,
+    config: &Config,
+    index: &mut usize,
+    total: usize,
+) -> Vec<(&'static str, usize, Vec<Duration>)> {
+    let group_name = plan.group();
+    let mut group = criterion.benchmark_group(&group_name);
+    group
+        .sampling_mode(SamplingMode::Flat)
+        .sample_size(SAMPLES)
+        .warm_up_time(WARM_UP)
+        .measurement_time(MEASUREMENT);
+    let mut measured = Vec::new();
+    for &(name, workers) in &plan.cells {
+        *index += 1;
+        let label = format!("[{index}/{total}] {group_name}/{name}/{workers}");
+        let mut backend: Option<Box<dyn Backend>> = None;
+        let mut launches = Vec::new();
+        let mut ran = false;
+        group.bench_function(BenchmarkId::new(name, workers), |b| {
+            let backend = backend.get_or_insert_with(|| {
+                println!("{label}");
+                backends::checked(name, config, workers, &plan.job, plan.expected)
+                    .unwrap_or_else(|e| panic!("{label}: {e}"))
+            });
+            ran = true;
+            let job = &plan.job;
+            // The time criterion records: the run minus the launch, when the
+            // backend tells them apart (sequential has no launch).
+            b.iter_custom(|iters| {
+                let mut computing = Duration::ZERO;
+                for _ in 0..iters {
+                    let start = Instant::now();
+                    backend
+                        .execute(job)
+                        .expect("the run failed after its checksum check");
+                    let elapsed = start.elapsed();
+                    let launch = backend.last_launch_cost();
+                    launches.extend(launch);
+                    computing += elapsed.saturating_sub(launch.unwrap_or_default());
+                }
+                computing
+            });
+        });
+        if ran {
+            measured.push((name, workers, launches));
+        }
+    }
+    group.finish();
+    measured
+}
