@@ -31,8 +31,10 @@ const MEASUREMENT: Duration = Duration::from_secs(1);
 /// Launch plus computing per run, for the estimate printed before the run:
 /// the launch measured on the 2-core machine, rounded up.
 const LAUNCH_ESTIMATE: Duration = Duration::from_millis(200);
-/// Runs per benchmark: the checksum check, warm-up and samples.
+/// Runs per benchmark: the checksum check, warm-up and samples; with
+/// criterion's own `--quick`, about 4.
 const RUNS_ESTIMATE: u32 = SAMPLES as u32 + 3;
+const QUICK_RUNS_ESTIMATE: u32 = 4;
 
 /// One workload's group: its job, reference checksum and cells.
 struct Plan {
@@ -54,6 +56,11 @@ fn main() {
     // Without `--bench` (as under `cargo test --benches`) criterion runs each
     // benchmark once as a test and saves nothing: leave the report alone.
     let measuring = args.iter().any(|a| a == "--bench");
+    let runs = if args.iter().any(|a| a == "--quick") {
+        QUICK_RUNS_ESTIMATE
+    } else {
+        RUNS_ESTIMATE
+    };
     if let Some(why) = backends::unavailable("mpi") {
         println!("mpi: skipped, nothing measured: {why}");
         return;
@@ -77,7 +84,7 @@ fn main() {
                 } else {
                     LAUNCH_ESTIMATE + p.sequential / n.min(cores) as u32
                 };
-                run * RUNS_ESTIMATE
+                run * runs
             })
         })
         .sum();
