@@ -75,15 +75,25 @@ impl LaunchCell {
         Duration::from_secs_f64(self.median_ms.max(0.0) / 1e3)
     }
 
+    /// Same workload, backend, ranks, size and mode: one criterion result.
     fn same_cell(&self, other: &LaunchCell) -> bool {
-        (&self.workload, &self.backend, self.ranks)
-            == (&other.workload, &other.backend, other.ranks)
+        let key = |c: &LaunchCell| {
+            (
+                c.workload.clone(),
+                c.backend.clone(),
+                c.ranks,
+                c.size,
+                c.quick,
+            )
+        };
+        key(self) == key(other)
     }
 }
 
 impl LaunchCosts {
     /// Adds `cell`, replacing any earlier figure for the same workload,
-    /// backend and rank count.
+    /// backend, rank count, size and mode (a quick run keeps the full run's
+    /// figures, as the report may still show those).
     pub fn insert(&mut self, cell: LaunchCell) {
         self.cells.retain(|c| !c.same_cell(&cell));
         self.cells.push(cell);
@@ -164,10 +174,23 @@ mod tests {
         costs.insert(LaunchCell::from_runs("primes", "mpi-tcp", 2, &ms(&[210])).unwrap());
         costs.insert(LaunchCell::from_runs("primes", "mpi", 2, &ms(&[150])).unwrap());
         assert_eq!(costs.cells.len(), 2);
+        let quick = LaunchCell::from_runs("primes", "mpi", 2, &ms(&[140])).unwrap();
+        costs.insert(LaunchCell {
+            quick: true,
+            ..quick
+        });
+        assert_eq!(
+            costs.cells.len(),
+            3,
+            "a quick run keeps the full run's figure"
+        );
         let cell = costs.get("primes", "mpi", 2, 0, false).unwrap();
         assert_eq!(cell.median_ms, 150.0);
         assert!(costs.get("primes", "mpi", 2, 1000, false).is_none());
-        assert!(costs.get("primes", "mpi", 2, 0, true).is_none());
+        assert_eq!(
+            costs.get("primes", "mpi", 2, 0, true).unwrap().median_ms,
+            140.0
+        );
 
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(FILE);
