@@ -101,7 +101,9 @@ pub struct LineChart {
     pub series: Vec<Series>,
     /// Show y as a percentage (0.5 -> "50%").
     pub y_percent: bool,
-    /// Label x ticks only at whole numbers (worker counts).
+    /// Label x ticks only at whole numbers (worker counts). Whole numbers
+    /// from 1 spanning 16x or more (1 to 64 workers) are drawn on a log2
+    /// scale, so that 1, 2 and 4 do not crowd into the left edge.
     pub x_integer: bool,
     /// Shift each solid series a little sideways so that error bars at the
     /// same x do not hide each other.
@@ -218,10 +220,12 @@ pub fn line_chart(chart: &LineChart) -> Result<String> {
         let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
         try_draw!(title, root.fill(&WHITE));
         let (plot, legend) = root.split_horizontally(SIZE.0 - LEGEND_WIDTH);
+        let log2 = chart.x_integer && wide_range(&chart.series);
+        let tx = move |x: f64| if log2 { x.log2() } else { x };
         let xs = chart
             .series
             .iter()
-            .flat_map(|s| s.points.iter().map(|p| p.x));
+            .flat_map(|s| s.points.iter().map(|p| tx(p.x)));
         let (x_min, x_max) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| {
             (lo.min(x), hi.max(x))
         });
@@ -250,11 +254,18 @@ pub fn line_chart(chart: &LineChart) -> Result<String> {
         let x_fmt = move |x: &f64| {
             if !integer {
                 format!("{x}")
-            } else if (x - x.round()).abs() < 1e-9 {
-                format!("{}", x.round())
-            } else {
+            } else if (x - x.round()).abs() >= 1e-9 {
                 String::new()
+            } else if log2 {
+                format!("{}", x.round().exp2())
+            } else {
+                format!("{}", x.round())
             }
+        };
+        let x_desc = if log2 {
+            format!("{} (log scale)", chart.x_label)
+        } else {
+            chart.x_label.clone()
         };
         let x_ticks = if integer {
             ((x_max - x_min).round() as usize + 1).min(12)
@@ -264,7 +275,7 @@ pub fn line_chart(chart: &LineChart) -> Result<String> {
         try_draw!(
             title,
             ctx.configure_mesh()
-                .x_desc(chart.x_label.as_str())
+                .x_desc(x_desc.as_str())
                 .y_desc(chart.y_label.as_str())
                 .x_labels(x_ticks)
                 .y_labels(8)
@@ -291,7 +302,7 @@ pub fn line_chart(chart: &LineChart) -> Result<String> {
                 solid_index += 1;
                 step * (solid_index as f64 - (solid as f64 + 1.0) / 2.0)
             };
-            let line: Vec<(f64, f64)> = s.points.iter().map(|p| (p.x + shift, p.y)).collect();
+            let line: Vec<(f64, f64)> = s.points.iter().map(|p| (tx(p.x) + shift, p.y)).collect();
             if s.dashed {
                 try_draw!(
                     title,
@@ -308,7 +319,14 @@ pub fn line_chart(chart: &LineChart) -> Result<String> {
                 title,
                 ctx.draw_series(s.points.iter().filter_map(|p| {
                     p.err.map(|(lo, hi)| {
-                        ErrorBar::new_vertical(p.x + shift, lo, p.y, hi, style.stroke_width(2), 10)
+                        ErrorBar::new_vertical(
+                            tx(p.x) + shift,
+                            lo,
+                            p.y,
+                            hi,
+                            style.stroke_width(2),
+                            10,
+                        )
                     })
                 }))
             );
@@ -322,6 +340,17 @@ pub fn line_chart(chart: &LineChart) -> Result<String> {
         try_draw!(title, root.present());
     }
     Ok(svg)
+}
+
+/// Whether every x is at least 1 and the largest is 16 or more times the
+/// smallest: a range a linear axis would crowd at its left.
+fn wide_range(series: &[Series]) -> bool {
+    let mut xs = series.iter().flat_map(|s| s.points.iter().map(|p| p.x));
+    let Some(first) = xs.next() else {
+        return false;
+    };
+    let (lo, hi) = xs.fold((first, first), |(lo, hi), x| (lo.min(x), hi.max(x)));
+    lo >= 1.0 && hi >= 16.0 * lo
 }
 
 /// Renders a bar chart to SVG text.
@@ -461,6 +490,37 @@ mod tests {
         for text in ["primes: speedup", "workers", "rayon", "Amdahl fit", "<svg"] {
             assert!(svg.contains(text), "missing {text}");
         }
+    }
+
+    #[test]
+    fn worker_counts_from_1_to_64_get_a_log_scale_labelled_with_the_counts() {
+        let points = |xs: &[f64]| xs.iter().map(|&x| Point::new(x, x)).collect();
+        let chart = |xs: &[f64]| LineChart {
+            title: "latency: speedup".into(),
+            x_label: "workers".into(),
+            y_label: "speedup".into(),
+            series: vec![Series::solid(
+                "threads",
+                backend_color("threads"),
+                points(xs),
+            )],
+            y_percent: false,
+            x_integer: true,
+            dodge: false,
+        };
+        // The texts of an SVG, trimmed.
+        let texts = |svg: String| -> Vec<String> {
+            svg.split("</text>")
+                .filter_map(|t| Some(t.rsplit_once('>')?.1.trim().to_string()))
+                .collect()
+        };
+        let wide = texts(line_chart(&chart(&[1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0])).unwrap());
+        for label in ["workers (log scale)", "1", "2", "4", "8", "16", "32", "64"] {
+            assert!(wide.iter().any(|t| t == label), "no {label} in {wide:?}");
+        }
+        let narrow = texts(line_chart(&chart(&[1.0, 2.0, 3.0, 4.0])).unwrap());
+        assert!(narrow.iter().any(|t| t == "workers"), "{narrow:?}");
+        assert!(narrow.iter().any(|t| t == "3"), "{narrow:?}");
     }
 
     #[test]
