@@ -4,6 +4,7 @@
 //! them made-up ones.
 
 use crate::memory::{CellMemory, mb_per_worker};
+use crate::report::explain::workers_word;
 
 /// One backend's measurements: `(workers, value)` sorted by workers.
 #[derive(Debug, Clone, PartialEq)]
@@ -70,7 +71,7 @@ pub fn explain_io_scaling(workload: &str, cores: usize, speedups: &[Series]) -> 
         .map(|(s, x)| format!("{} {x:.1}x", s.backend))
         .collect();
     let mut text = format!(
-        "At {top} workers on {cores} cores, `{workload}` ran faster than sequential by: {}.",
+        "At {top} workers on {cores} cores, {workload}'s speedups over sequential were: {}.",
         at_top.join(", ")
     );
     let best = curves
@@ -80,15 +81,17 @@ pub fn explain_io_scaling(workload: &str, cores: usize, speedups: &[Series]) -> 
     if let Some((backend, (workers, x))) = best {
         if x > PAST_CORES * cores as f64 {
             text += &format!(
-                " The best, {backend}, reached {x:.1}x with {workers} workers, far past the \
+                " The best, {backend}, reached {x:.1}x with {}, far past the \
                  {cores} cores: the workers spend their time waiting, and a waiting worker \
-                 needs no core."
+                 needs no core.",
+                workers_word(workers)
             );
         } else {
             text += &format!(
-                " The best, {backend}, reached only {x:.1}x (with {workers} workers), near or \
+                " The best, {backend}, reached only {x:.1}x (with {}), near or \
                  below the {cores} cores: this work needs a core for each step (system calls, \
-                 the kernel's copies, a server on the same cores), so it scales like CPU work."
+                 the kernel's copies, a server on the same cores), so it scales like CPU work.",
+                workers_word(workers)
             );
         }
     }
@@ -96,9 +99,9 @@ pub fn explain_io_scaling(workload: &str, cores: usize, speedups: &[Series]) -> 
         if let (Some((peak_w, peak)), Some((last_w, last))) = (s.max(), s.last()) {
             if last_w > peak_w && last < 0.8 * peak {
                 text += &format!(
-                    " {} peaked at {peak:.1}x with {peak_w} workers and fell to {last:.1}x at \
-                     {last_w}{}.",
+                    " {} peaked at {peak:.1}x with {} and fell to {last:.1}x at {last_w}{}.",
                     s.backend,
+                    workers_word(peak_w),
                     if s.backend == "process" {
                         ": it spawns a process per chunk in every run, and the spawns cost more \
                          than the waits they overlap"
@@ -122,7 +125,8 @@ pub fn explain_io_scaling(workload: &str, cores: usize, speedups: &[Series]) -> 
         if gil >= 0.75 * threads {
             text += &format!(
                 " The GIL model reached {:.0}% of the threads' speedup: the lock is released \
-                 around each wait, as CPython releases it around IO.",
+                 around each blocking call (a sleep, a file or socket operation), as CPython \
+                 releases it around IO.",
                 100.0 * gil / threads
             );
         } else {

@@ -285,7 +285,7 @@ fn io_page_from_a_fixture_has_its_charts_and_sentences() {
     for text in [
         "io-latency-speedup.svg",
         "At 16 workers on",
-        "`latency` ran faster than sequential by: threads",
+        "speedups over sequential were: threads",
         "io-memory-latency.svg",
         "Memory per worker",
         "threads 8 kB (from 1 to 16 workers)",
