@@ -207,6 +207,24 @@ struct ReportArgs {
 /// `tvp report` found no results: it wrote a page saying so.
 const EXIT_NO_RESULTS: u8 = 3;
 
+/// `println!` panics when stdout is gone: `tvp list | head` closed the
+/// pipe, or `> /dev/full` has no room. Say that in one line (nothing for a
+/// closed pipe, as Unix tools do) instead of a panic message and backtrace;
+/// the panic still unwinds, so workers and temp files are cleaned up.
+fn quiet_output_errors() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        match info.payload_as_str() {
+            Some(m) if m.starts_with("failed printing to stdout") => {
+                if !m.contains("Broken pipe") {
+                    eprintln!("error: could not write the output: {m}");
+                }
+            }
+            _ => default(info),
+        }
+    }));
+}
+
 /// A backend name; one built only with a Cargo feature says how to rebuild.
 fn parse_backend(text: &str) -> Result<String, String> {
     match backends::entry(text.trim()) {
@@ -239,6 +257,7 @@ fn parse_io_max(text: &str) -> Result<usize, String> {
 }
 
 fn main() -> ExitCode {
+    quiet_output_errors();
     let cli = Cli::parse();
     // Confine before anything else starts a thread or a child: the mask
     // belongs to this thread, and only what it starts later inherits it.

@@ -203,3 +203,32 @@ fn help_explains_the_defaults() {
     assert!(out.status.success());
     assert!(text.contains("twice the"), "{text}");
 }
+
+#[test]
+fn output_with_nowhere_to_go_is_one_line_not_a_panic() {
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("open /dev/full");
+    let out = Command::new(env!("CARGO_BIN_EXE_tvp"))
+        .arg("list")
+        .env("RUST_BACKTRACE", "1")
+        .stdout(full)
+        .output()
+        .expect("run tvp");
+    let err = stderr(&out);
+    assert!(!out.status.success());
+    assert!(err.contains("could not write the output"), "{err}");
+    assert!(!err.contains("panicked") && !err.contains("backtrace"), "{err}");
+
+    // A reader that stops early (`tvp list | head -1`): nothing on stderr.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tvp"))
+        .arg("list")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run tvp");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("wait for tvp");
+    assert_eq!(stderr(&out), "");
+}
