@@ -214,7 +214,10 @@ const EXIT_NO_RESULTS: u8 = 3;
 fn quiet_output_errors() {
     let default = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        match info.payload_as_str() {
+        let payload = info.payload();
+        let message = (payload.downcast_ref::<String>().map(String::as_str))
+            .or_else(|| payload.downcast_ref::<&str>().copied());
+        match message {
             Some(m) if m.starts_with("failed printing to stdout") => {
                 if !m.contains("Broken pipe") {
                     eprintln!("error: could not write the output: {m}");
