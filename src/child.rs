@@ -35,26 +35,7 @@ impl WorkerChild {
     /// Starts `exe SUBCOMMAND` with the same pipes and the same clean-up on
     /// drop (`tvp memory-cell` uses it).
     pub fn spawn_subcommand(exe: &Path, subcommand: &str) -> Result<Self> {
-        if let Some(e) = crate::interrupt::error() {
-            return Err(e);
-        }
-        let mut child = Command::new(exe)
-            .arg(subcommand)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .map_err(|e| {
-                Error::io(
-                    format!(
-                        "cannot start the worker process `{} {subcommand}` (is the tvp binary \
-                         built?)",
-                        exe.display()
-                    ),
-                    e,
-                )
-            })?;
-        crate::interrupt::track(child.id());
+        let mut child = spawn_tracked(exe, &[subcommand])?;
         let child = WorkerChild {
             stdin: child.stdin.take(),
             stdout: child.stdout.take(),
@@ -175,9 +156,7 @@ impl WorkerChild {
     /// Waits for the child to exit, takes it off the interrupt registry, and
     /// only then reaps it, so its pid cannot be reused while registered.
     fn reap(&mut self) -> io::Result<ExitStatus> {
-        wait_without_reaping(self.pid());
-        crate::interrupt::forget(self.pid());
-        let status = self.child.wait()?;
+        let status = reap_tracked(&mut self.child)?;
         self.reaped = true;
         Ok(status)
     }
@@ -214,6 +193,42 @@ impl Drop for WorkerChild {
             self.kill_and_reap();
         }
     }
+}
+
+/// Starts `exe ARGS...` with piped stdin and stdout (stderr shared) and puts
+/// it on the interrupt registry, so that Ctrl-C kills it; its owner must
+/// take it off with [`reap_tracked`]. Fails once `tvp` is interrupted.
+pub(crate) fn spawn_tracked(exe: &Path, args: &[&str]) -> Result<Child> {
+    if let Some(e) = crate::interrupt::error() {
+        return Err(e);
+    }
+    let child = Command::new(exe)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .map_err(|e| {
+            Error::io(
+                format!(
+                    "cannot start the process `{} {}` (is the tvp binary built?)",
+                    exe.display(),
+                    args.join(" ")
+                ),
+                e,
+            )
+        })?;
+    crate::interrupt::track(child.id());
+    Ok(child)
+}
+
+/// Waits for a child of [`spawn_tracked`] to exit, takes it off the
+/// interrupt registry, and only then reaps it, so that its pid cannot be
+/// reused while registered.
+pub(crate) fn reap_tracked(child: &mut Child) -> io::Result<ExitStatus> {
+    wait_without_reaping(child.id());
+    crate::interrupt::forget(child.id());
+    child.wait()
 }
 
 /// Reads one reply from each child, in whatever order they come, all within

@@ -219,7 +219,10 @@ fn output_with_nowhere_to_go_is_one_line_not_a_panic() {
     let err = stderr(&out);
     assert!(!out.status.success());
     assert!(err.contains("could not write the output"), "{err}");
-    assert!(!err.contains("panicked") && !err.contains("backtrace"), "{err}");
+    assert!(
+        !err.contains("panicked") && !err.contains("backtrace"),
+        "{err}"
+    );
 
     // A reader that stops early (`tvp list | head -1`): nothing on stderr.
     let mut child = Command::new(env!("CARGO_BIN_EXE_tvp"))

@@ -29,7 +29,7 @@ pub mod spawn;
 pub mod switch;
 
 use std::path::Path;
-use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::process::{Child, ChildStdin, ChildStdout};
 use std::time::Duration;
 
 use crate::error::{Error, Result};
@@ -80,25 +80,12 @@ pub struct PeerProcess {
 }
 
 impl PeerProcess {
-    /// Starts `exe peer <mechanism> <args...>` with piped stdin and stdout.
+    /// Starts `exe peer <mechanism> <args...>` with piped stdin and stdout,
+    /// on the interrupt registry like the workers.
     pub fn spawn(exe: &Path, mechanism: &str, args: &[String]) -> Result<Self> {
-        let child = Command::new(exe)
-            .arg("peer")
-            .arg(mechanism)
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .map_err(|e| {
-                Error::io(
-                    format!(
-                        "cannot start `{} peer {mechanism}` (is the tvp binary built?)",
-                        exe.display()
-                    ),
-                    e,
-                )
-            })?;
+        let mut all = vec!["peer", mechanism];
+        all.extend(args.iter().map(String::as_str));
+        let child = crate::child::spawn_tracked(exe, &all)?;
         Ok(PeerProcess { child })
     }
 
@@ -117,7 +104,10 @@ impl PeerProcess {
     pub fn check_running(&mut self) -> Result<()> {
         match self.child.try_wait() {
             Ok(None) => Ok(()),
-            Ok(Some(status)) => Err(self.error("exited early", crate::child::describe(status))),
+            Ok(Some(status)) => {
+                crate::interrupt::forget(self.pid());
+                Err(self.error("exited early", crate::child::describe(status)))
+            }
             Err(e) => Err(self.error("unreadable status", e.to_string())),
         }
     }
@@ -135,8 +125,9 @@ impl PeerProcess {
 impl Drop for PeerProcess {
     fn drop(&mut self) {
         self.child.stdin = None;
+        // Harmless when it has exited: std then neither signals nor waits.
         let _ = self.child.kill();
-        let _ = self.child.wait();
+        let _ = crate::child::reap_tracked(&mut self.child);
     }
 }
 
