@@ -37,6 +37,8 @@ fn main() {
         eprintln!("error: {e}");
         std::process::exit(2);
     });
+    // After confining: the handler runs on a thread of its own.
+    tvp::interrupt::install_for_bench("cores");
     let args: Vec<String> = std::env::args().collect();
     let quick = tvp::sweep::quick_requested(args.iter().cloned());
     // Without `--bench` (as under `cargo test --benches`) criterion runs each
@@ -99,7 +101,7 @@ fn main() {
                     eprintln!("[{done}/{total}] {workload}: {name}, {n} workers on {cpus}");
                     let mut backend = backends::checked(name, &config, n, job, expected)?;
                     group.bench_with_input(BenchmarkId::new(name, k), &k, |b, _| {
-                        b.iter(|| backend.execute(job).expect("run the job"));
+                        b.iter(|| backend.execute(job).unwrap_or_else(|e| panic!("{e}")));
                     });
                     ids.push((name.to_string(), k.to_string()));
                 }

@@ -312,6 +312,7 @@ fn report() {
 }
 
 fn main() {
+    tvp::interrupt::install_for_bench("costs");
     let mut plan = Plan::new();
     // Most operations take microseconds: even short windows hold thousands
     // of iterations. Per benchmark, criterion's analysis and plots add

@@ -37,6 +37,7 @@ const PLAN: &[(&str, u64)] = &[
 const MEMORY_WORKLOAD: &str = "latency";
 
 fn main() {
+    tvp::interrupt::install_for_bench("io");
     let args: Vec<String> = std::env::args().collect();
     let quick = sweep::quick_requested(args.iter().cloned());
     let listing_or_testing = args.iter().any(|a| a == "--list" || a == "--test");
@@ -178,7 +179,7 @@ fn bench_cell(
         .warm_up_time(Duration::from_millis(if quick { 10 } else { 20 }))
         .measurement_time(Duration::from_millis(if quick { 100 } else { 200 }));
     group.bench_with_input(BenchmarkId::new(backend_name, workers), &workers, |b, _| {
-        b.iter(|| std::hint::black_box(backend.execute(job).unwrap()))
+        b.iter(|| std::hint::black_box(backend.execute(job).unwrap_or_else(|e| panic!("{e}"))))
     });
     group.finish();
 }

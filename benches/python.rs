@@ -21,9 +21,7 @@ fn main() -> ExitCode {
         println!("benches/python measures only under `cargo bench`");
         return ExitCode::SUCCESS;
     }
-    if let Err(e) = tvp::interrupt::install() {
-        eprintln!("python: {e}");
-    }
+    tvp::interrupt::install_for_bench("python");
     let quick = tvp::sweep::quick_requested(std::env::args());
     let project = Path::new(env!("CARGO_MANIFEST_DIR"));
     let opts = Options {

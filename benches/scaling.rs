@@ -58,6 +58,8 @@ fn main() {
             std::process::exit(2);
         })
         .map(|c| c.to_string());
+    // After confining: the handler runs on a thread of its own.
+    tvp::interrupt::install_for_bench("scaling");
     let args: Vec<String> = std::env::args().collect();
     let quick = tvp::sweep::quick_requested(args.iter().cloned());
     // `cargo bench -- --quick` switches on criterion's own quick mode.
@@ -256,11 +258,7 @@ fn bench_workload(
             measured = true;
             let job = &ready.fixture.job;
             let backend = &mut ready.backend;
-            b.iter(|| {
-                backend
-                    .execute(job)
-                    .expect("the run failed after its checksum check")
-            });
+            b.iter(|| backend.execute(job).unwrap_or_else(|e| panic!("{e}")));
         });
         // Drops the backend (a pool's children) and the fixture now.
         drop(state);

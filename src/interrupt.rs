@@ -87,6 +87,15 @@ fn kill_live() {
     }
 }
 
+/// [`install`] for a bench: Ctrl-C then stops the run at its next check
+/// and unwinds (a panic that says so), so fixtures delete their temp dirs
+/// and servers. If the handler cannot be installed, says so and goes on.
+pub fn install_for_bench(bench: &str) {
+    if let Err(e) = install() {
+        eprintln!("{bench}: {e}; Ctrl-C will stop the bench without cleaning up");
+    }
+}
+
 /// Handles SIGINT and SIGTERM as described in the module docs. Call it once,
 /// early in `main`.
 pub fn install() -> Result<()> {
