@@ -18,12 +18,16 @@
 //! server ran on one core, and up to 100 us or more when each wake-up had to
 //! reach the other virtual core; more clients spread the pairs over both
 //! cores and made the whole run slower, not faster. Across a real network the
-//! wait is the wire, and workers overlap it as in `latency`.
+//! wait is the wire, and workers overlap it as in `latency`. Which of the two
+//! happens varies by run: in `cargo bench --bench io` (2,000 requests) the
+//! sequential run took 11.6 ms at 14:47 and 76 ms at 16:02 UTC the same day,
+//! so the tcp chart's speedups swing with it (from 1.5x to 17x at 2 workers).
 //!
 //! Checksum: the wrapping sum of `splitmix64(i)`. Default 50,000 requests:
 //! one sequential run took 205-230 ms on the 2-core reference machine
-//! (`tvp run -w tcp -b sequential`), and ten times that in unlucky runs. The server stops when the fixture drops:
-//! its threads are joined and its sockets closed.
+//! (`tvp run -w tcp -b sequential`), and ten times that in unlucky runs. The
+//! server stops when the fixture drops: its threads are joined and its
+//! sockets closed.
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
