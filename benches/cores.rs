@@ -22,12 +22,16 @@ use tvp::core_sweep::{self, confined};
 use tvp::report::criterion::{RunInfo, default_dir};
 use tvp::workloads::{self, Job};
 
-/// Items per workload here: about 40-60 ms per sequential run on the 2-core
-/// reference machine, so ten samples fit in the measurement time.
+/// Items per workload here: tens of milliseconds per sequential run, so ten
+/// samples fit in the measurement time while spawning 4 children (about
+/// 6 ms) stays a small part of a run. At 600,000 and 4,000,000 items the
+/// runs took 26 and 10 ms on the 2-core reference machine, and monte_carlo's
+/// speedups were mostly spawn and noise; at these sizes, 69 and 40 ms (the
+/// whole bench: 75 s).
 fn bench_size(workload: &str) -> Option<u64> {
     match workload {
-        "primes" => Some(600_000),
-        "monte_carlo" => Some(4_000_000),
+        "primes" => Some(1_200_000),
+        "monte_carlo" => Some(16_000_000),
         _ => None,
     }
 }
