@@ -19,7 +19,7 @@
 //!
 //! A round trip that sleeps also pays for waking the peer's CPU, and on a
 //! virtual machine an idle virtual CPU wakes slowly. On the 2-core reference
-//! VM, `cargo bench --bench costs -- 'ipc-latency/(tcp|pipe)'` at 16:15 UTC
+//! VM, `cargo bench --bench costs -- 'ipc-latency/(tcp|pipe)'` at 16:12 UTC
 //! measured a TCP round trip between processes at 70.2 us with the machine
 //! idle and 4.5 us with two `yes > /dev/null` keeping both CPUs busy (pipe
 //! between threads: 45.3 us and 8.6 us). So these figures depend on what
