@@ -84,11 +84,7 @@ fn main() {
     for &workload in core_sweep::DEFAULT_WORKLOADS {
         let mut job = Job::new(workload).expect("a registered workload");
         if let Some(size) = bench_size(workload) {
-            job = job.with_size(if quick {
-                size / tvp::sweep::QUICK_SIZE_DIVISOR
-            } else {
-                size
-            });
+            job = job.with_size(tvp::sweep::size_for(size, quick));
         }
         let fixture = job.setup().expect("set up the workload");
         let job = &fixture.job;

@@ -155,11 +155,9 @@ fn plan(quick: bool, ranks: &[usize]) -> Vec<Plan> {
         .iter()
         .filter(|e| e.kind == Kind::Cpu)
         .map(|entry| {
-            let mut job = Job::new(entry.name).expect("registered workload");
-            if quick {
-                let size = (job.size / tvp::sweep::QUICK_SIZE_DIVISOR).max(1);
-                job = job.with_size(size);
-            }
+            let job = Job::new(entry.name).expect("registered workload");
+            let size = tvp::sweep::size_for(job.size, quick);
+            let job = job.with_size(size);
             let start = Instant::now();
             let expected = run_sequential(&job)
                 .unwrap_or_else(|e| panic!("{}: the sequential reference failed: {e}", entry.name));

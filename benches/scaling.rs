@@ -140,11 +140,9 @@ fn plan(quick: bool, cores: usize) -> Vec<Plan> {
         .iter()
         .filter(|e| matches!(e.kind, Kind::Cpu | Kind::Memory))
         .map(|entry| {
-            let mut job = Job::new(entry.name).expect("registered workload");
-            if quick {
-                let size = (job.size / tvp::sweep::QUICK_SIZE_DIVISOR).max(1);
-                job = job.with_size(size);
-            }
+            let job = Job::new(entry.name).expect("registered workload");
+            let size = tvp::sweep::size_for(job.size, quick);
+            let job = job.with_size(size);
             let start = Instant::now();
             let (expected, cpu_share) = tvp::machine::with_cpu_share(|| run_sequential(&job));
             let expected = expected

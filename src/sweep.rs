@@ -87,6 +87,15 @@ pub fn quick_workers(cores: usize) -> Vec<usize> {
 /// How much smaller quick mode makes each workload.
 pub const QUICK_SIZE_DIVISOR: u64 = 4;
 
+/// `size` items, or in quick mode a quarter of them (at least one).
+pub fn size_for(size: u64, quick: bool) -> u64 {
+    if quick {
+        (size / QUICK_SIZE_DIVISOR).max(1)
+    } else {
+        size
+    }
+}
+
 /// Whether quick mode was asked for: `cargo bench -- --quick` (criterion's
 /// own flag, seen in `args`) or `TVP_QUICK=1` in the environment (for bench
 /// targets that do not see criterion's flags).
@@ -98,6 +107,13 @@ pub fn quick_requested(args: impl IntoIterator<Item = String>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quick_sizes_are_a_quarter_and_never_zero() {
+        assert_eq!(size_for(1000, false), 1000);
+        assert_eq!(size_for(1000, true), 250);
+        assert_eq!(size_for(3, true), 1);
+    }
 
     #[test]
     fn cpu_and_memory_follow_the_default_sweep() {
