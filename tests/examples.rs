@@ -14,7 +14,7 @@ const LIMIT: Duration = Duration::from_secs(60);
 
 /// Our examples. Only these are built, so another engineer's unfinished example elsewhere
 /// cannot break this test.
-const EXAMPLES: [&str; 8] = [
+const EXAMPLES: [&str; 9] = [
     "process",
     "pool",
     "queue_lock",
@@ -23,6 +23,7 @@ const EXAMPLES: [&str; 8] = [
     "rlock",
     "gil",
     "time_slicing",
+    "wakeup",
 ];
 
 /// `target/<profile>/examples/NAME`, built (once per test run) if needed.
@@ -271,4 +272,29 @@ fn time_slicing_on_one_core() {
         line(&out, "time slicing:").starts_with("time slicing: 3 threads on 1 core(s)"),
         "{out}"
     );
+}
+
+#[test]
+fn wakeup_times_every_placement_each_round_and_compares_them() {
+    let (out, _) = run("wakeup", &[]);
+    let two_cpus = std::thread::available_parallelism().map_or(1, |n| n.get()) > 1;
+    let kinds: &[&str] = if two_cpus {
+        &["any CPU", "one CPU", "two CPUs"]
+    } else {
+        &["any CPU", "one CPU"]
+    };
+    for round in 1..=3 {
+        let l = line(&out, &format!("round {round}:"));
+        for kind in kinds {
+            assert!(l.contains(&format!("{kind} ")), "{l}");
+        }
+    }
+    let median = line(&out, "median:");
+    assert!(kinds.iter().all(|k| median.contains(k)), "{out}");
+    let last = out.lines().last().unwrap_or_default();
+    if two_cpus {
+        assert!(last.starts_with("A wake-up on the other CPU cost"), "{out}");
+    } else {
+        assert!(last.starts_with("Only one CPU"), "{out}");
+    }
 }

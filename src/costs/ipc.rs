@@ -17,15 +17,19 @@
 //! Expect channel round trips of a few microseconds, kernel mechanisms of
 //! ten to a few tens, and shared memory the fastest across processes.
 //!
-//! A round trip that sleeps also pays for waking the peer's CPU, and on a
-//! virtual machine an idle virtual CPU wakes slowly. On the 2-core reference
-//! VM, `cargo bench --bench costs -- 'ipc-latency/(tcp|pipe)'` at 16:12 UTC
-//! measured a TCP round trip between processes at 70.2 us with the machine
-//! idle and 4.5 us with two `yes > /dev/null` keeping both CPUs busy (pipe
-//! between threads: 45.3 us and 8.6 us). So these figures depend on what
-//! else runs: an earlier full `cargo bench`, with a build running beside
-//! it, measured 4.9 us for the same TCP link. `shm` spins before it sleeps
-//! and stayed under 1 us either way.
+//! A round trip that sleeps also pays for waking the peer, and where. When
+//! another CPU is idle the scheduler wakes the peer there, and the waker must
+//! interrupt that CPU: on a virtual machine that goes through the hypervisor
+//! and costs tens of microseconds. When every CPU is busy the peer wakes on
+//! the waker's own CPU, a plain switch. On the 2-core reference VM,
+//! `cargo run --release --example wakeup` (16:31 UTC) timed a channel round
+//! trip at 2.8 us with both threads pinned to one CPU and 56 us pinned to
+//! two; `cargo bench --bench costs -- 'ipc-latency/(tcp|pipe)'` (16:12) timed
+//! a TCP round trip between processes at 70.2 us on the idle machine and
+//! 4.5 us with two `yes > /dev/null` keeping both CPUs busy (pipe between
+//! threads: 45.3 us and 8.6 us). So these figures depend on what else runs:
+//! an earlier full `cargo bench`, with a build beside it, measured 4.9 us for
+//! the same TCP link. `shm` spins before it sleeps and stayed under 1 us.
 
 use std::fs::File;
 use std::io::{self, Read, Write};

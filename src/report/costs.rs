@@ -187,10 +187,12 @@ fn ipc_section(c: &IpcCosts, out: &Path) -> Result<String> {
         "<h2 id=\"ipc\">IPC: Queue and Pipe</h2>\n<p>A message to a peer and a one-byte \
          answer back. Latency with 1-byte messages; throughput with 64 B to 1 MiB. In the \
          bars, T is a thread peer and P a process peer. A peer that sleeps while it waits \
-         must be woken, and on a virtual machine an idle CPU wakes slowly: there these \
-         round trips can be ten times longer when the machine is otherwise idle than when \
-         something keeps its CPUs busy. Shared memory spins a little before it sleeps, \
-         and so avoids most of that.</p>\n",
+         must be woken, and where matters: on another, idle CPU the wake-up interrupts that \
+         CPU, which on a virtual machine costs tens of microseconds; when every CPU is busy \
+         the peer wakes on the sender's own CPU, a plain switch. So these round trips can \
+         be ten times longer on an idle machine than on a busy one \
+         (<code>cargo run --release --example wakeup</code> shows the two cases). Shared \
+         memory spins a little before it sleeps, and so avoids most of that.</p>\n",
     );
     let ids: Vec<String> = ipc::Mechanism::ALL
         .iter()

@@ -19,12 +19,13 @@
 //! reach the other virtual core; more clients spread the pairs over both
 //! cores and made the whole run slower, not faster. Across a real network the
 //! wait is the wire, and workers overlap it as in `latency`. How slow a lone
-//! client is depends on whether the machine's CPUs sit idle between
-//! messages: waking an idle virtual CPU costs tens of microseconds (measured
-//! in `crate::costs::ipc`). In `cargo bench --bench io` (2,000 requests) the
+//! client is depends on whether the machine's other CPU sits idle: the
+//! scheduler then wakes the server there, which costs tens of microseconds
+//! on a VM (measured in `crate::costs::ipc` and `examples/wakeup.rs`). In
+//! `cargo bench --bench io` (2,000 requests) the
 //! sequential run took 11.6 ms at 14:47, with a build running beside it, and
 //! 76 ms at 16:02 UTC on the idle machine, so the tcp chart's speedups swing
-//! with it (from 1.5x to 17x at 2 workers: two clients keep both CPUs awake).
+//! with it (from 1.5x to 17x at 2 workers: two clients keep both CPUs busy).
 //!
 //! Checksum: the wrapping sum of `splitmix64(i)`. Default 50,000 requests:
 //! one sequential run took 205-230 ms on the 2-core reference machine

@@ -85,11 +85,14 @@ let held = Flock::new(&lock, libc::LOCK_EX)?; // `with lock:`",
              peer is a thread or a process. For large messages the bytes-per-second lines take \
              over: the kernel copies each message in and out, and the sentences say which \
              mechanism moved the most per second here.</p>\n\
-             <p>Waking a sleeping peer costs more when its CPU is idle, and much more on a \
-             virtual machine: on the 2-core VM behind the reference report, a TCP round trip \
-             between processes took 70 µs with the machine idle and 4.5 µs with two \
-             <code>yes &gt; /dev/null</code> keeping both CPUs busy (<code>src/costs/ipc.rs</code> \
-             has the run). Try it on yours.</p>",
+             <p>Where the peer wakes matters too. With another CPU idle, the scheduler wakes \
+             the peer there, and the sender must interrupt that CPU; with every CPU busy, the \
+             peer runs on the sender's CPU, a plain switch. On the 2-core VM behind the \
+             reference report a TCP round trip between processes took 70 µs on the idle \
+             machine and 4.5 µs with two <code>yes &gt; /dev/null</code> keeping both CPUs \
+             busy (<code>src/costs/ipc.rs</code> has the runs). \
+             <code>cargo run --release --example wakeup</code> times a ping-pong on one CPU \
+             and on two on yours.</p>",
     exercises: &[
         "In <code>examples/pipe.rs</code>, send 1000 messages instead of 3 \
          (<code>MESSAGES</code>) and time the run; then send them all first and read the \
