@@ -39,9 +39,9 @@ enum Command {
     List,
     /// Time workloads on backends across worker counts and print a table.
     Run(RunArgs),
-    /// Run the same workloads in CPython (threads, multiprocessing) and Rust at
-    /// equal sizes, and compare speedups. Needs python3 on PATH (or
-    /// TVP_PYTHON); skips with a message otherwise.
+    /// Run the same workloads in CPython (threads, multiprocessing) and in Rust,
+    /// each at sizes that take it a few hundred ms, and compare speedups. Needs
+    /// python3 on PATH (or TVP_PYTHON); skips with a message otherwise.
     Python(PythonArgs),
     /// Time every backend at 1, 2, ... N cores with a fixed worker count:
     /// workers and cores are different knobs.
@@ -185,7 +185,8 @@ fn parse_size(text: &str) -> Result<u64, String> {
 
 #[derive(Debug, clap::Args)]
 struct PythonArgs {
-    /// Smaller sizes and one timed run per cell: about 10 s [also TVP_QUICK=1]
+    /// Smaller sizes, workers 1 and the core count, fewer timed runs: about
+    /// 10 s [also TVP_QUICK=1]
     #[arg(long)]
     quick: bool,
     /// Where python.json and python_vs_rust.json are written

@@ -118,15 +118,15 @@ pub fn label(backend: &str) -> &'static str {
     }
 }
 
-/// Sweeps the Rust backends at the sizes and worker counts the script used,
-/// for each workload this build has, with `repeat` timed runs per cell
-/// (`io_repeat` for IO workloads, whose runs wait as long as Python's).
-/// `progress` sees each cell.
+/// Sweeps the Rust backends at the worker counts the script used, each
+/// workload this build has at its default size (a quarter in `quick` mode),
+/// with `repeat` timed runs per cell (`io_repeat` for IO workloads, whose
+/// runs wait as long as Python's). `progress` sees each cell.
 pub fn rust_sweeps(
     report: &PythonReport,
     config: &Config,
-    repeat: usize,
-    io_repeat: usize,
+    (repeat, io_repeat): (usize, usize),
+    quick: bool,
     mut progress: impl FnMut(&Measurement),
 ) -> Result<Vec<SweepResult>> {
     let mut out = Vec::new();
@@ -137,8 +137,10 @@ pub fn rust_sweeps(
         let Ok(entry) = workloads::entry(name) else {
             continue;
         };
+        let job = Job::new(name)?;
+        let size = crate::sweep::size_for(job.size, quick);
         let sweep = Sweep {
-            job: Job::new(name)?,
+            job: job.with_size(size),
             backends: RUST_BACKENDS.iter().map(|b| (*b).to_string()).collect(),
             workers: report.workers.clone(),
             repeat: if entry.kind == workloads::Kind::Io {

@@ -44,7 +44,7 @@ pub const QUICK_TIME_LIMIT: Duration = Duration::from_secs(60);
 /// How to run the comparison.
 #[derive(Debug, Clone)]
 pub struct Options {
-    /// Smaller sizes, one timed run per cell.
+    /// Smaller sizes, workers 1 and the core count, fewer timed runs.
     pub quick: bool,
     /// Where `python.json` and `python_vs_rust.json` are written.
     pub data_dir: PathBuf,
@@ -64,7 +64,7 @@ impl Options {
             quick,
             data_dir: PathBuf::from("reports/data"),
             time_limit: if quick { QUICK_TIME_LIMIT } else { TIME_LIMIT },
-            rust_repeat: if quick { 7 } else { 15 },
+            rust_repeat: if quick { 3 } else { 15 },
             rust_repeat_io: if quick { 1 } else { 3 },
         }
     }
@@ -93,7 +93,11 @@ pub fn run_comparison(
     };
     std::fs::create_dir_all(&opts.data_dir)
         .map_err(|e| Error::io(format!("creating {}", opts.data_dir.display()), e))?;
-    let workers = crate::default_workers(crate::cores());
+    let workers = if opts.quick {
+        crate::sweep::quick_workers(crate::cores())
+    } else {
+        crate::default_workers(crate::cores())
+    };
     progress(&format!(
         "running {} {} (at most {} s)",
         script.python.display(),
@@ -102,12 +106,16 @@ pub fn run_comparison(
     ));
     let python_json = opts.data_dir.join(PYTHON_FILE);
     let report = script.bench(opts.quick, &workers, &python_json, opts.time_limit)?;
-    progress("sweeping the Rust backends at their default sizes");
+    progress(if opts.quick {
+        "sweeping the Rust backends at a quarter of their default sizes (quick)"
+    } else {
+        "sweeping the Rust backends at their default sizes"
+    });
     let rust = rust_sweeps(
         &report,
         config,
-        opts.rust_repeat,
-        opts.rust_repeat_io,
+        (opts.rust_repeat, opts.rust_repeat_io),
+        opts.quick,
         |m| {
             progress(&format!(
                 "  {:<12} {:<8} {:>3} workers {:>9.2} ms",
