@@ -44,7 +44,7 @@ impl Estimates {
         )
     }
 
-    /// The median in ns of `group`/`function`[/`value`].
+    /// The median in ns of `group`/`function`, or of `group`/`function`/`value`.
     pub fn get(&self, group: &str, function: &str, value: Option<&str>) -> Option<f64> {
         self.0
             .iter()

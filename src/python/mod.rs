@@ -11,7 +11,7 @@
 //!
 //! - [`interpreter`]: find `python3` (or `TVP_PYTHON`); run with a time limit.
 //! - [`script`]: call the script; `python.json` as typed structs.
-//! - [`compare`]: the Rust sweep at its default sizes; speedup series per workload.
+//! - [`compare`](mod@compare): the Rust sweep at its default sizes; speedup series per workload.
 //! - [`explain`]: sentences written from the numbers.
 
 use std::path::{Path, PathBuf};
