@@ -17,7 +17,7 @@ use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput};
 use tvp::costs::ipc::{self, Link, Mechanism};
 use tvp::costs::locks::{self, Contention, LockKind};
 use tvp::costs::spawn::{self, LargeParent, ProcessPoolTask, ThreadPoolTask};
-use tvp::costs::switch::{self, PingPong};
+use tvp::costs::switch::{self, PingPong, Placement};
 use tvp::costs::{Side, estimates, explain};
 use tvp::report::criterion::{RunInfo, default_dir};
 
@@ -105,7 +105,7 @@ impl Plan {
                 self.throughput_links.len() * self.sizes.len(),
             ),
             (locks::GROUP, LockKind::ALL.len() * self.contenders.len()),
-            (switch::GROUP, 2),
+            (switch::GROUP, 2 * switch_placements().len()),
         ];
         let total: usize = counts.iter().map(|c| c.1).sum();
         eprintln!(
@@ -244,23 +244,35 @@ fn bench_locks(c: &mut Criterion, plan: &mut Plan) {
     g.finish();
 }
 
+/// The switch placements this machine can measure: across cores needs two.
+fn switch_placements() -> &'static [Placement] {
+    if tvp::cores() >= 2 {
+        &Placement::ALL
+    } else {
+        &Placement::ALL[..1]
+    }
+}
+
 fn bench_switch(c: &mut Criterion, plan: &mut Plan) {
     plan.progress(switch::GROUP);
     let mut g = c.benchmark_group(switch::GROUP);
-    for side in [Side::Thread, Side::Process] {
-        let mut pp = None;
-        g.bench_function(side.name(), |b| {
-            mark(switch::GROUP, side.name(), None);
-            let pp = lazy(&mut pp, || PingPong::new(side, Some(exe())));
-            // A round trip is two switches: report one.
-            b.iter_custom(|iters| {
-                let start = Instant::now();
-                for _ in 0..iters {
-                    pp.round_trip().expect("ping-pong");
-                }
-                start.elapsed() / 2
-            })
-        });
+    for &placement in switch_placements() {
+        for side in [Side::Thread, Side::Process] {
+            let id = placement.bench_id(side);
+            let mut pp = None;
+            g.bench_function(&id, |b| {
+                mark(switch::GROUP, &id, None);
+                let pp = lazy(&mut pp, || PingPong::placed(side, Some(exe()), placement));
+                // A round trip is two hand-offs: report one.
+                b.iter_custom(|iters| {
+                    let start = Instant::now();
+                    for _ in 0..iters {
+                        pp.round_trip().expect("ping-pong");
+                    }
+                    start.elapsed() / 2
+                })
+            });
+        }
     }
     g.finish();
 }

@@ -9,7 +9,7 @@ use tvp::costs::estimates::Estimates;
 use tvp::costs::ipc::{Link, Mechanism};
 use tvp::costs::locks::{Contention, LockKind};
 use tvp::costs::spawn;
-use tvp::costs::switch::PingPong;
+use tvp::costs::switch::{PingPong, Placement};
 use tvp::costs::{Side, explain};
 
 fn exe() -> &'static Path {
@@ -76,16 +76,23 @@ fn the_process_mutex_loses_no_update_across_processes() {
 }
 
 #[test]
-fn processes_ping_pong_a_token() {
-    let mut pp = PingPong::new(Side::Process, Some(exe())).unwrap();
-    for i in 1..=20 {
-        assert_eq!(pp.round_trip().unwrap(), i);
+fn processes_ping_pong_a_token_on_one_core_and_across_two() {
+    for placement in Placement::ALL {
+        if placement == Placement::OtherCore && tvp::cores() < 2 {
+            continue;
+        }
+        let mut pp = PingPong::placed(Side::Process, Some(exe()), placement).unwrap();
+        for i in 1..=20 {
+            assert_eq!(pp.round_trip().unwrap(), i);
+        }
+        let (cpu, peer_cpu) = pp.cpus();
+        assert_eq!(cpu == peer_cpu, placement == Placement::SameCore, "{pp:?}");
+        let pid = pp.peer_pid().unwrap();
+        let file = pp.region_path().to_path_buf();
+        drop(pp);
+        assert!(gone(pid));
+        assert!(!file.exists());
     }
-    let pid = pp.peer_pid().unwrap();
-    let file = pp.region_path().to_path_buf();
-    drop(pp);
-    assert!(gone(pid));
-    assert!(!file.exists());
 }
 
 #[test]

@@ -3,7 +3,7 @@
 //! drops the sentences that need it.
 
 use super::estimates::Estimates;
-use super::{ipc, locks, spawn, switch};
+use super::{Side, ipc, locks, spawn, switch};
 
 /// Spawn costs in ns per operation.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -129,18 +129,27 @@ fn first_seen<'a>(names: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
     seen
 }
 
-/// Context switch: ns per switch.
+/// Context switch: ns per switch on one core, and per hand-off to a peer on
+/// another core.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SwitchCosts {
     pub thread: Option<f64>,
     pub process: Option<f64>,
+    pub thread_other_core: Option<f64>,
+    pub process_other_core: Option<f64>,
 }
 
 impl SwitchCosts {
     pub fn from_estimates(e: &Estimates) -> Self {
+        let get = |placement: switch::Placement, side: Side| {
+            e.get(switch::GROUP, &placement.bench_id(side), None)
+        };
+        use switch::Placement::{OtherCore, SameCore};
         SwitchCosts {
-            thread: e.get(switch::GROUP, "thread", None),
-            process: e.get(switch::GROUP, "process", None),
+            thread: get(SameCore, Side::Thread),
+            process: get(SameCore, Side::Process),
+            thread_other_core: get(OtherCore, Side::Thread),
+            process_other_core: get(OtherCore, Side::Process),
         }
     }
 }
@@ -415,6 +424,22 @@ pub fn explain_locks(c: &LockCosts) -> Vec<String> {
 }
 
 pub fn explain_switch(c: &SwitchCosts) -> Vec<String> {
+    let mut out = explain_same_core(c);
+    if let (Some(one), Some(other)) = (c.thread, c.thread_other_core) {
+        out.push(format!(
+            "Handing the token to a thread on another core costs {} per hand-off, {:.1}x a \
+             switch on one core: that core sleeps while it waits, and the waker must \
+             interrupt it, on a virtual machine through the hypervisor. The scheduler wakes \
+             a sleeping peer on an idle core whenever one is free, so on an idle machine \
+             messages pay this, not the switch.",
+            fmt_ns(other),
+            other / one,
+        ));
+    }
+    out
+}
+
+fn explain_same_core(c: &SwitchCosts) -> Vec<String> {
     match (c.thread, c.process) {
         (Some(t), Some(p)) => vec![format!(
             "A context switch costs {} between two threads and {} between two processes \
@@ -583,10 +608,26 @@ mod tests {
     }
 
     #[test]
+    fn other_core_hand_offs_are_put_against_a_switch() {
+        let s = explain_switch(&SwitchCosts {
+            thread: Some(1_000.0),
+            thread_other_core: Some(28_000.0),
+            ..SwitchCosts::default()
+        });
+        assert!(s[0].contains("between threads costs 1.00 µs"), "{s:?}");
+        assert!(
+            s[1].contains("28.0 µs per hand-off, 28.0x a switch"),
+            "{s:?}"
+        );
+        assert!(s[1].contains("through the hypervisor"), "{s:?}");
+    }
+
+    #[test]
     fn switch_sentence_gives_the_ratio() {
         let s = explain_switch(&SwitchCosts {
             thread: Some(2_000.0),
             process: Some(2_500.0),
+            ..SwitchCosts::default()
         });
         assert!(
             s[0].contains("2.00 µs between two threads and 2.50 µs between two processes (1.25x)")

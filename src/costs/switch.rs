@@ -7,6 +7,16 @@
 //! processes with the same code. A process switch also changes the address
 //! space (page-table root, and TLB entries not tagged by PCID), which
 //! usually shows as a small extra cost.
+//!
+//! [`Placement::OtherCore`] puts the peer on another core instead: each
+//! hand-off then wakes a thread whose core sleeps, and the waker must
+//! interrupt that core. That is what a message to an idle peer costs when
+//! the scheduler wakes it elsewhere, as it does whenever a core is idle. On
+//! a virtual machine the interrupt goes through the hypervisor: on the 2-core
+//! reference VM `cargo bench --bench costs -- context-switch` measured 31 us
+//! per hand-off across cores against 0.87 us on one (17:02 UTC), and
+//! `examples/wakeup.rs` 56 us a channel round trip across two cores against
+//! 2.8 us on one.
 
 use std::path::Path;
 use std::sync::atomic::Ordering::SeqCst;
@@ -23,6 +33,25 @@ const PONG: usize = 64;
 const CLOSED: usize = 128;
 const REGION: usize = 4096;
 
+/// Where the peer runs: on the parent's core, or on another one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Placement {
+    SameCore,
+    OtherCore,
+}
+
+impl Placement {
+    pub const ALL: [Placement; 2] = [Placement::SameCore, Placement::OtherCore];
+
+    /// The benchmark id: `thread`, `process`, `thread-other-core`, ...
+    pub fn bench_id(self, side: Side) -> String {
+        match self {
+            Placement::SameCore => side.name().to_string(),
+            Placement::OtherCore => format!("{}-other-core", side.name()),
+        }
+    }
+}
+
 /// The parent's side of a token ping-pong with a peer on the same core.
 /// Pins the calling thread while it lives and restores its affinity on drop.
 pub struct PingPong {
@@ -32,6 +61,7 @@ pub struct PingPong {
     process: Option<PeerProcess>,
     saved: Option<libc::cpu_set_t>,
     cpu: Option<usize>,
+    peer_cpu: Option<usize>,
 }
 
 impl std::fmt::Debug for PingPong {
@@ -41,6 +71,7 @@ impl std::fmt::Debug for PingPong {
             .field("region", &self.region)
             .field("process", &self.process)
             .field("cpu", &self.cpu)
+            .field("peer_cpu", &self.peer_cpu)
             .finish_non_exhaustive()
     }
 }
@@ -49,15 +80,36 @@ impl PingPong {
     /// Starts the peer (`exe` is needed for a process peer) and pins both
     /// sides to one core.
     pub fn new(side: Side, exe: Option<&Path>) -> Result<Self> {
-        let region = SharedRegion::create(REGION)?;
+        Self::placed(side, exe, Placement::SameCore)
+    }
+
+    /// [`PingPong::new`] with the peer on the parent's core or another one.
+    /// [`Placement::OtherCore`] needs two usable cores.
+    pub fn placed(side: Side, exe: Option<&Path>, placement: Placement) -> Result<Self> {
         let saved = current_affinity();
-        // The last core we may use: away from core 0, where interrupts gather.
-        let cpu = saved.as_ref().and_then(|set| {
-            (0..libc::CPU_SETSIZE as usize)
-                .rev()
-                // SAFETY: reading a bit of a valid cpu_set_t.
-                .find(|&c| unsafe { libc::CPU_ISSET(c, set) })
-        });
+        // Usable cores from the last: away from core 0, where interrupts gather.
+        let usable: Vec<usize> = saved
+            .as_ref()
+            .map(|set| {
+                (0..libc::CPU_SETSIZE as usize)
+                    .rev()
+                    // SAFETY: reading a bit of a valid cpu_set_t.
+                    .filter(|&c| unsafe { libc::CPU_ISSET(c, set) })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let cpu = usable.first().copied();
+        let peer_cpu = match placement {
+            Placement::SameCore => cpu,
+            Placement::OtherCore => Some(*usable.get(1).ok_or_else(|| {
+                Error::Cores(format!(
+                    "a ping-pong across cores needs two usable cores; this process may use \
+                     {}",
+                    usable.len()
+                ))
+            })?),
+        };
+        let region = SharedRegion::create(REGION)?;
         let mut pp = PingPong {
             side,
             region,
@@ -65,6 +117,7 @@ impl PingPong {
             process: None,
             saved,
             cpu,
+            peer_cpu,
         };
         let path = pp.region.path().to_path_buf();
         match side {
@@ -72,14 +125,14 @@ impl PingPong {
                 pp.thread = Some(
                     std::thread::Builder::new()
                         .name("tvp-switch-peer".into())
-                        .spawn(move || serve(&path, cpu))
+                        .spawn(move || serve(&path, peer_cpu))
                         .map_err(io_err("cannot start the ping-pong thread"))?,
                 );
             }
             Side::Process => {
                 let mut args = vec!["--addr".to_string(), path.to_string_lossy().into_owned()];
-                if let Some(cpu) = cpu {
-                    args.extend(["--cpu".to_string(), cpu.to_string()]);
+                if let Some(peer_cpu) = peer_cpu {
+                    args.extend(["--cpu".to_string(), peer_cpu.to_string()]);
                 }
                 pp.process = Some(PeerProcess::spawn(need_exe(exe)?, "switch", &args)?);
             }
@@ -94,9 +147,9 @@ impl PingPong {
         self.side
     }
 
-    /// The core both sides run on, if pinning worked.
-    pub fn cpu(&self) -> Option<usize> {
-        self.cpu
+    /// The parent's core and the peer's, if pinning worked.
+    pub fn cpus(&self) -> (Option<usize>, Option<usize>) {
+        (self.cpu, self.peer_cpu)
     }
 
     pub fn peer_pid(&self) -> Option<u32> {
@@ -193,5 +246,28 @@ mod tests {
         assert!(!path.exists());
         let after = current_affinity().map(|s| unsafe { libc::CPU_COUNT(&s) });
         assert_eq!(before, after);
+    }
+
+    #[test]
+    fn across_cores_the_peer_gets_another_core_or_a_clear_error() {
+        let cores = current_affinity().map_or(0, |s| unsafe { libc::CPU_COUNT(&s) });
+        match PingPong::placed(Side::Thread, None, Placement::OtherCore) {
+            Ok(mut pp) => {
+                let (cpu, peer) = pp.cpus();
+                assert!(cpu.is_some() && peer.is_some() && cpu != peer, "{pp:?}");
+                for i in 1..=5 {
+                    assert_eq!(pp.round_trip().unwrap(), i);
+                }
+            }
+            Err(e) => {
+                assert!(cores < 2, "{e}");
+                assert!(e.to_string().contains("two usable cores"), "{e}");
+            }
+        }
+        assert_eq!(
+            Placement::OtherCore.bench_id(Side::Process),
+            "process-other-core"
+        );
+        assert_eq!(Placement::SameCore.bench_id(Side::Thread), "thread");
     }
 }

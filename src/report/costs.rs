@@ -304,17 +304,21 @@ fn locks_section(c: &LockCosts, out: &Path) -> Result<String> {
 fn switch_section(c: &SwitchCosts, out: &Path) -> Result<String> {
     let mut s = String::from(
         "<h2 id=\"switch\">Context switches</h2>\n<p>Two threads, or two processes, on one \
-         core hand a token back and forth through a futex; time per switch.</p>\n",
+         core hand a token back and forth through a futex; time per switch. Then the same \
+         with the peer on another core (\"other core\"): time per hand-off, which now \
+         includes waking that core.</p>\n",
     );
     s.push_str(&bar_figure(
         out,
         "costs-context-switch.svg",
-        "one context switch",
-        "µs per switch",
+        "one context switch, one hand-off across cores",
+        "µs per switch or hand-off",
         bars(
             &[
                 (Side::Thread.name(), c.thread),
                 (Side::Process.name(), c.process),
+                ("thread, other core", c.thread_other_core),
+                ("process, other core", c.process_other_core),
             ],
             1e3,
         ),
