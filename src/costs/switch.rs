@@ -14,7 +14,7 @@
 //! the scheduler wakes it elsewhere, as it does whenever a core is idle. On
 //! a virtual machine the interrupt goes through the hypervisor: on the 2-core
 //! reference VM `cargo bench --bench costs -- context-switch` measured 31 us
-//! per hand-off across cores against 0.87 us on one (17:02 UTC), and
+//! per hand-off across cores against 0.87 us on one (16:52 UTC), and
 //! `examples/wakeup.rs` 56 us a channel round trip across two cores against
 //! 2.8 us on one.
 
