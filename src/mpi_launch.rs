@@ -75,18 +75,15 @@ impl LaunchCell {
         Duration::from_secs_f64(self.median_ms.max(0.0) / 1e3)
     }
 
-    /// Same workload, backend, ranks, size and mode: one criterion result.
-    fn same_cell(&self, other: &LaunchCell) -> bool {
-        let key = |c: &LaunchCell| {
-            (
-                c.workload.clone(),
-                c.backend.clone(),
-                c.ranks,
-                c.size,
-                c.quick,
-            )
-        };
-        key(self) == key(other)
+    /// Workload, backend, ranks, size and mode: one criterion result.
+    fn key(&self) -> (&str, &str, usize, u64, bool) {
+        (
+            &self.workload,
+            &self.backend,
+            self.ranks,
+            self.size,
+            self.quick,
+        )
     }
 }
 
@@ -95,7 +92,7 @@ impl LaunchCosts {
     /// backend, rank count, size and mode (a quick run keeps the full run's
     /// figures, as the report may still show those).
     pub fn insert(&mut self, cell: LaunchCell) {
-        self.cells.retain(|c| !c.same_cell(&cell));
+        self.cells.retain(|c| c.key() != cell.key());
         self.cells.push(cell);
     }
 
@@ -109,15 +106,8 @@ impl LaunchCosts {
         size: u64,
         quick: bool,
     ) -> Option<&LaunchCell> {
-        self.cells.iter().find(|c| {
-            (
-                c.workload.as_str(),
-                c.backend.as_str(),
-                c.ranks,
-                c.size,
-                c.quick,
-            ) == (workload, backend, ranks, size, quick)
-        })
+        let key = (workload, backend, ranks, size, quick);
+        self.cells.iter().find(|c| c.key() == key)
     }
 
     /// Reads the file; a missing file is an empty set.
