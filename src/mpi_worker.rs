@@ -16,10 +16,15 @@
 //! either way `mpirun` then ends every other rank (otherwise they would wait
 //! forever at the gather). The textbook call is `MPI_Abort`, but Open MPI
 //! 4.1.4's `mpirun` hung or crashed after it in 2 of 4 tries on the 2-core
-//! reference machine, while a process abort ended the job cleanly 12 times
-//! of 12. A rank that finds the MPI world is not the N ranks it was told to
-//! expect stops at once, so a launch without a working MPI never becomes N
-//! silent serial copies.
+//! reference machine. A process abort hangs it less often, but still does:
+//! `mpirun` hung in its own shutdown after 6 of 40 jobs with a panicking
+//! rank, every rank already dead, ignoring its `--timeout`. So the parent
+//! kills an `mpirun` that has not exited a few seconds after its stderr
+//! showed the failure
+//! ([`EXIT_AFTER_FAILURE`](crate::backends::mpi::EXIT_AFTER_FAILURE)).
+//! A rank that finds the MPI world is not the N ranks it was told to expect
+//! stops at once, so a launch without a working MPI never becomes N silent
+//! serial copies.
 
 use std::io::Write;
 

@@ -169,6 +169,38 @@ fn an_mpirun_that_ignores_its_timeout_is_killed_by_the_outer_deadline() {
 }
 
 #[test]
+fn an_mpirun_that_hangs_after_a_rank_failed_is_killed_soon_after() {
+    // Open MPI 4.1.4 (Debian 12) sometimes hangs in its shutdown after a
+    // rank died, ignoring its --timeout: killed well before the deadline.
+    let dir = tempfile::tempdir().unwrap();
+    let pid_file = dir.path().join("pid");
+    let stuck = script(
+        dir.path(),
+        "mpirun",
+        &format!(
+            "echo $$ > '{}'\n\
+             echo 'tvp mpi-worker: rank 1 panicked at src/x.rs:1: boom; aborting' >&2\n\
+             exec sleep 600",
+            pid_file.display()
+        ),
+    );
+    let mut mpi = backend(Transport::SharedMemory).with_mpirun(&stuck);
+    mpi.prepare(2).unwrap();
+    let err = mpi
+        .execute(&Job::new("primes").unwrap().with_size(10))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("a rank failed"), "{err}");
+    assert!(err.contains("so tvp killed it"), "{err}");
+    assert!(err.contains("rank 1 panicked at src/x.rs:1: boom"), "{err}");
+    let pid = std::fs::read_to_string(&pid_file).unwrap();
+    assert!(
+        !Path::new(&format!("/proc/{}", pid.trim())).exists(),
+        "the stuck mpirun {pid} is still there"
+    );
+}
+
+#[test]
 fn a_missing_mpirun_is_a_clear_error() {
     let mut mpi = backend(Transport::SharedMemory).with_mpirun("/nonexistent/bin/mpirun");
     let err = mpi.prepare(2).unwrap_err().to_string();

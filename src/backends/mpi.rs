@@ -18,7 +18,7 @@
 //!
 //! Built only with `--features mpi`; needs Open MPI's `mpirun` on the PATH.
 
-use std::io::{self, Read};
+use std::io::{self, BufRead, Read};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -176,9 +176,17 @@ impl MpiBackend {
 
     /// Turns a finished `mpirun` into the rank-0 report, or an error that
     /// says what went wrong.
-    fn read_report(&self, ranks: usize, output: &Output) -> Result<RankReport> {
+    fn read_report(&self, ranks: usize, output: &Output, ending: Ending) -> Result<RankReport> {
         let stdout = String::from_utf8_lossy(&output.stdout);
         let stderr = String::from_utf8_lossy(&output.stderr);
+        if ending == Ending::KilledAfterFailure {
+            let how = format!(
+                "mpirun itself was still running {} s after that, so tvp killed it (Open MPI \
+                 4.1 can hang in its own shutdown once a rank has died)",
+                EXIT_AFTER_FAILURE.as_secs()
+            );
+            return Err(self.failure(&how, &stderr));
+        }
         if !output.status.success() {
             return Err(self.failure(&crate::child::describe(output.status), &stderr));
         }
@@ -216,7 +224,7 @@ impl MpiBackend {
                 self.timeout_secs()
             )
         } else if stderr.contains("tvp mpi-worker:") || stderr.contains("MPI_ABORT") {
-            "a rank failed, and mpirun ended the job".to_string()
+            "a rank failed, which ended the job".to_string()
         } else {
             "mpirun failed".to_string()
         };
@@ -267,13 +275,44 @@ pub fn find_mpirun(mpirun: &Path) -> Result<PathBuf> {
     })
 }
 
-/// Runs `cmd` in its own process group and collects its output; past
-/// `deadline` kills the whole group and fails. The child is always reaped,
-/// and is on the interrupt registry until then, so Ctrl-C kills it too.
-fn output_with_deadline(mut cmd: Command, deadline: Duration) -> Result<Output> {
+/// How long `mpirun` may take to exit once its stderr shows the job failed
+/// (a rank's own message or Open MPI's) before the parent kills it. It
+/// needs about a second; Open MPI 4.1.4 with Debian 12's PMIx sometimes
+/// never exits, stuck in `PMIx_server_finalize` with every rank already dead
+/// (6 of 40 jobs with a panicking rank on the 2-core reference machine), and
+/// then ignores both SIGTERM and its own `--timeout`.
+pub const EXIT_AFTER_FAILURE: Duration = Duration::from_secs(5);
+
+/// Whether a line of `mpirun`'s stderr says the job has failed: a rank's own
+/// message, or Open MPI's after a rank died, aborted or ran out of time.
+fn ends_in_failure(line: &str) -> bool {
+    line.starts_with("tvp mpi-worker:")
+        || line.contains("the job has been aborted")
+        || line.contains("mpirun noticed that process")
+        || line.contains("mpirun detected that one or more processes exited")
+        || line.contains("MPI_ABORT was invoked")
+        || line.contains("time limit for job execution")
+}
+
+/// How `mpirun` ended, when it ended without hitting the deadline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ending {
+    /// It exited by itself.
+    Exited,
+    /// Its stderr said the job failed, it was still running
+    /// [`EXIT_AFTER_FAILURE`] later, and was killed.
+    KilledAfterFailure,
+}
+
+/// Runs `cmd` in its own process group and collects its output. Kills the
+/// whole group [`EXIT_AFTER_FAILURE`] after its stderr shows the job failed,
+/// or past `deadline` (then fails). The child is always reaped, and is on
+/// the interrupt registry until then, so Ctrl-C kills it too.
+fn output_with_deadline(mut cmd: Command, deadline: Duration) -> Result<(Output, Ending)> {
     if let Some(e) = crate::interrupt::error() {
         return Err(e);
     }
+    let hard_end = Instant::now() + deadline;
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -297,15 +336,23 @@ fn output_with_deadline(mut cmd: Command, deadline: Duration) -> Result<Output> 
     // its pid (and process group) may belong to someone else.
     let reaped = Arc::new(Mutex::new(false));
     let (tx, rx) = crossbeam_channel::bounded::<io::Result<Output>>(1);
+    let (failed_tx, failed_rx) = crossbeam_channel::bounded::<()>(1);
     let waiter = {
         let reaped = Arc::clone(&reaped);
         std::thread::spawn(move || {
-            let mut stderr = child.stderr.take();
+            let stderr = child.stderr.take();
             let stderr = std::thread::spawn(move || {
                 let mut buf = Vec::new();
-                if let Some(s) = stderr.as_mut() {
+                if let Some(stderr) = stderr {
+                    let mut stderr = io::BufReader::new(stderr);
+                    let mut line = Vec::new();
                     // What was read before an error is still worth quoting.
-                    let _ = s.read_to_end(&mut buf);
+                    while matches!(stderr.read_until(b'\n', &mut line), Ok(n) if n > 0) {
+                        if ends_in_failure(&String::from_utf8_lossy(&line)) {
+                            let _ = failed_tx.try_send(());
+                        }
+                        buf.append(&mut line);
+                    }
                 }
                 buf
             });
@@ -327,32 +374,51 @@ fn output_with_deadline(mut cmd: Command, deadline: Duration) -> Result<Output> 
             let _ = tx.send(output);
         })
     };
-    let outcome = match rx.recv_timeout(deadline) {
-        Ok(output) => output.map_err(|e| Error::io(format!("cannot read `{program}`"), e)),
-        Err(_) => {
-            {
-                let reaped = reaped.lock().unwrap_or_else(PoisonError::into_inner);
-                if !*reaped {
-                    // The ranks sit in process groups of their own; they die
-                    // with mpirun through PR_SET_PDEATHSIG (see mpi_worker).
-                    let group = libc::pid_t::try_from(pid).expect("a pid fits in a pid_t");
-                    // SAFETY: kill touches no memory; the group is our
-                    // unreaped child's.
-                    unsafe { libc::kill(-group, libc::SIGKILL) };
+    let kill_group = || {
+        let reaped = reaped.lock().unwrap_or_else(PoisonError::into_inner);
+        if !*reaped {
+            // The ranks sit in process groups of their own; they die with
+            // mpirun through PR_SET_PDEATHSIG (see mpi_worker).
+            let group = libc::pid_t::try_from(pid).expect("a pid fits in a pid_t");
+            // SAFETY: kill touches no memory; the group is our unreaped child's.
+            unsafe { libc::kill(-group, libc::SIGKILL) };
+        }
+    };
+    let mut failed = failed_rx;
+    let mut kill_at = hard_end;
+    let finished = loop {
+        let now = Instant::now();
+        crossbeam_channel::select! {
+            recv(rx) -> output => break output.ok().map(|output| (output, Ending::Exited)),
+            recv(failed) -> seen => {
+                if seen.is_ok() {
+                    kill_at = kill_at.min(now + EXIT_AFTER_FAILURE);
                 }
+                // Seen once, or stderr closed: nothing more to wait for.
+                failed = crossbeam_channel::never();
             }
-            let _ = rx.recv();
-            Err(Error::Mpi(format!(
-                "`{program}` was still running {} s after it was started, past its own \
-                 --timeout: killed its process group",
-                deadline.as_secs()
-            )))
+            default(kill_at.saturating_duration_since(now)) => {
+                kill_group();
+                let output = rx.recv().ok();
+                break output
+                    .filter(|_| kill_at < hard_end)
+                    .map(|output| (output, Ending::KilledAfterFailure));
+            }
         }
     };
     let _ = waiter.join();
-    match crate::interrupt::error() {
-        Some(e) => Err(e),
-        None => outcome,
+    if let Some(e) = crate::interrupt::error() {
+        return Err(e);
+    }
+    match finished {
+        Some((output, ending)) => output
+            .map(|output| (output, ending))
+            .map_err(|e| Error::io(format!("cannot read `{program}`"), e)),
+        None => Err(Error::Mpi(format!(
+            "`{program}` was still running {} s after it was started, past its own \
+             --timeout: killed its process group",
+            deadline.as_secs()
+        ))),
     }
 }
 
@@ -417,9 +483,9 @@ impl Backend for MpiBackend {
         let scratch = Scratch::new()?;
         let mut cmd = self.command(&mpirun, ranks, job);
         scratch.apply(&mut cmd);
-        let output = output_with_deadline(cmd, self.timeout + GRACE)?;
+        let (output, ending) = output_with_deadline(cmd, self.timeout + GRACE)?;
         let total = start.elapsed();
-        let report = self.read_report(ranks, &output)?;
+        let report = self.read_report(ranks, &output, ending)?;
         self.last = Some(MpiTiming {
             total,
             compute: Duration::from_secs_f64(report.compute_secs.max(0.0)).min(total),
@@ -440,6 +506,24 @@ mod tests {
     fn tail_keeps_the_last_non_empty_lines() {
         assert_eq!(tail("a\n\nb\nc\n\n", 2), "b\nc");
         assert_eq!(tail("", 3), "");
+    }
+
+    #[test]
+    fn failure_lines_are_the_ranks_and_open_mpis() {
+        for line in [
+            "tvp mpi-worker: rank 2 panicked at src/x.rs:1: boom; aborting\n",
+            "mpirun noticed that process rank 2 with PID 0 on node vm exited on signal 6 (Aborted).",
+            "MPI_ABORT was invoked on rank 1 in communicator MPI_COMM_WORLD",
+            "a non-zero exit code. Per user-direction, the job has been aborted.",
+            "mpirun detected that one or more processes exited with non-zero status, thus causing",
+            "The user-provided time limit for job execution has been reached:",
+        ] {
+            assert!(ends_in_failure(line), "{line}");
+        }
+        assert!(!ends_in_failure("[vm:30613] Signal: Aborted (6)"));
+        assert!(!ends_in_failure(
+            r#"{"checksum":168,"compute_secs":0.1,"ranks":2}"#
+        ));
     }
 
     #[test]
