@@ -64,7 +64,7 @@ fn every_page_of_a_generated_report_resolves_offline() {
         "{gil}"
     );
     assert!(gil.contains("index.html#primes"));
-    assert!(gil.contains(&html::escape(quick[0])), "{gil}");
+    assert!(gil.contains(&html::prose(quick[0])), "{gil}");
     let index = std::fs::read_to_string(out.join("index.html")).unwrap();
     let sentence = gil
         .split("<p class=\"explain\">")

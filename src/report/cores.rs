@@ -173,7 +173,7 @@ fn section(name: &str, teaches: &str, lines: &[Line], out: &Path) -> Result<Stri
     if !panel.is_empty() {
         s.push_str("<h3>One core</h3>\n<ul>\n");
         for sentence in &panel {
-            s.push_str(&format!("<li>{}</li>\n", html::escape(sentence)));
+            s.push_str(&format!("<li>{}</li>\n", html::prose(sentence)));
         }
         s.push_str("</ul>\n");
     }

@@ -20,6 +20,31 @@ pub fn escape(text: &str) -> String {
     out
 }
 
+/// Escapes generated prose, showing each `quoted` span as code. Text with
+/// an unpaired backtick is only escaped.
+pub fn prose(text: &str) -> String {
+    let escaped = escape(text);
+    if escaped.matches('`').count() % 2 == 1 {
+        return escaped;
+    }
+    escaped
+        .split('`')
+        .enumerate()
+        .map(|(i, part)| {
+            if i % 2 == 1 {
+                format!("<code>{part}</code>")
+            } else {
+                part.to_string()
+            }
+        })
+        .collect()
+}
+
+/// The reverse of [`prose`].
+pub fn unprose(html: &str) -> String {
+    unescape(&html.replace("<code>", "`").replace("</code>", "`"))
+}
+
 /// A table of text cells under `headers` (no header row if all are empty).
 pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
     let mut out = String::from("<table>\n");
@@ -47,10 +72,7 @@ pub fn explanation(sentences: &[String]) -> String {
     if sentences.is_empty() {
         return String::new();
     }
-    format!(
-        "<p class=\"explain\">{}</p>\n",
-        escape(&sentences.join(" "))
-    )
+    format!("<p class=\"explain\">{}</p>\n", prose(&sentences.join(" ")))
 }
 
 /// A chart image (a file next to the page) with its explanation.
@@ -77,7 +99,7 @@ pub fn parse_figure(body: &str, file: &str) -> Option<(String, Vec<String>)> {
     let text = caption
         .strip_prefix("<p class=\"explain\">")
         .and_then(|t| t.trim_end().strip_suffix("</p>"))
-        .map(unescape);
+        .map(unprose);
     Some((unescape(alt), text.into_iter().collect()))
 }
 
@@ -106,7 +128,7 @@ pub fn notes(notes: &[String]) -> String {
     }
     let items: String = notes
         .iter()
-        .map(|n| format!("<li>{}</li>", escape(n)))
+        .map(|n| format!("<li>{}</li>", prose(n)))
         .collect();
     format!("<div class=\"notes\"><strong>Notes</strong><ul>{items}</ul></div>\n")
 }
@@ -198,6 +220,18 @@ pub fn page(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn prose_shows_quoted_spans_as_code_and_back() {
+        let text = "run `cargo bench --bench io` for <this> `x`";
+        let html = prose(text);
+        assert_eq!(
+            html,
+            "run <code>cargo bench --bench io</code> for &lt;this&gt; <code>x</code>"
+        );
+        assert_eq!(unprose(&html), text);
+        assert_eq!(prose("a ` b"), "a ` b");
+    }
 
     #[test]
     fn escapes_markup() {
