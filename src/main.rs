@@ -203,6 +203,10 @@ struct ReportArgs {
     /// Where to write the report
     #[arg(long, default_value = "reports")]
     out: std::path::PathBuf,
+    /// Where the benches wrote their data files (memory, MPI launches,
+    /// Python); copied into OUT/data, where the pages link them
+    #[arg(long, default_value = "reports/data")]
+    data_dir: std::path::PathBuf,
 }
 
 /// `tvp report` found no results: it wrote a page saying so.
@@ -335,6 +339,7 @@ fn main() -> ExitCode {
 fn report(args: ReportArgs) -> anyhow::Result<bool> {
     let mut options = tvp::report::Options::for_project(std::path::Path::new("."));
     options.out_dir = args.out;
+    options.data_dir = args.data_dir;
     if let Some(dir) = args.criterion_dir {
         options.criterion_dir = dir;
     }

@@ -196,12 +196,16 @@ fn results_the_latest_run_did_not_measure_are_left_out() {
     );
 }
 
+/// `tvp report` from `criterion_dir` into `out`, with no data files but
+/// those already in `out/data` (not the project's own reports/data).
 fn tvp_report(criterion_dir: &Path, out: &Path) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_tvp"))
         .args(["report", "--criterion-dir"])
         .arg(criterion_dir)
         .arg("--out")
         .arg(out)
+        .arg("--data-dir")
+        .arg(out.join("data"))
         .output()
         .unwrap()
 }
@@ -312,6 +316,35 @@ fn io_page_from_a_fixture_has_its_charts_and_sentences() {
     assert!(index.contains("href=\"io.html\""));
     assert!(!io.contains("http://") && !io.contains("https://"));
     assert_links_exist(&out);
+}
+
+#[test]
+fn cli_report_elsewhere_copies_the_benches_data_files_in() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (crit, bench_out) = (tmp.path().join("criterion"), tmp.path().join("reports"));
+    criterion_run(&crit);
+    write_memory_report(&bench_out);
+    let elsewhere = tmp.path().join("elsewhere");
+    let run = Command::new(env!("CARGO_BIN_EXE_tvp"))
+        .args(["report", "--criterion-dir"])
+        .arg(&crit)
+        .arg("--out")
+        .arg(&elsewhere)
+        .arg("--data-dir")
+        .arg(bench_out.join("data"))
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{run:?}");
+    assert_eq!(
+        std::fs::read(elsewhere.join("data/memory.json")).unwrap(),
+        std::fs::read(bench_out.join("data/memory.json")).unwrap()
+    );
+    let io = std::fs::read_to_string(elsewhere.join("io.html")).unwrap();
+    assert!(io.contains("io-memory-latency.svg"), "{io}");
+    assert_links_exist(&elsewhere);
+    // Writing over the data folder itself copies nothing and still works.
+    let again = report::generate(&options(&crit, &bench_out)).unwrap();
+    assert_eq!(again.pages_with_data, 2, "{:?}", again.notes);
 }
 
 #[test]

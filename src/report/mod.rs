@@ -224,17 +224,57 @@ impl ReportInput {
 pub struct Options {
     pub criterion_dir: PathBuf,
     pub out_dir: PathBuf,
+    /// Where the benches wrote their data files (memory, MPI launches,
+    /// Python). Pages read and link them in `out_dir/data`, so from
+    /// anywhere else they are copied there first.
+    pub data_dir: PathBuf,
 }
 
 impl Options {
     /// The defaults for a project directory: criterion's output dir (see
-    /// [`criterion::default_dir`]) and `<project>/reports`.
+    /// [`criterion::default_dir`]), `<project>/reports` and
+    /// `<project>/reports/data`.
     pub fn for_project(project: &Path) -> Self {
         Options {
             criterion_dir: criterion::default_dir(project),
             out_dir: project.join("reports"),
+            data_dir: project.join("reports").join(DATA_DIR),
         }
     }
+}
+
+/// The report's data folder, inside the report directory.
+pub const DATA_DIR: &str = "data";
+
+/// Copies the `.json` files of `from` into `to` (made if missing), unless
+/// they are the same folder. A missing `from` copies nothing: the pages then
+/// say which bench writes what they miss.
+fn copy_data(from: &Path, to: &Path) -> Result<()> {
+    let same = match (from.canonicalize(), to.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    let Ok(entries) = std::fs::read_dir(from) else {
+        return Ok(());
+    };
+    if same {
+        return Ok(());
+    }
+    let copy_error = |e| {
+        Error::io(
+            format!("copying {} into {}", from.display(), to.display()),
+            e,
+        )
+    };
+    std::fs::create_dir_all(to).map_err(copy_error)?;
+    for entry in entries {
+        let path = entry.map_err(copy_error)?.path();
+        if path.is_file() && path.extension().is_some_and(|e| e == "json") {
+            let name = path.file_name().expect("a file has a name");
+            std::fs::copy(&path, to.join(name)).map_err(copy_error)?;
+        }
+    }
+    Ok(())
 }
 
 /// What [`generate`] wrote.
@@ -261,6 +301,7 @@ pub fn generate(options: &Options) -> Result<Outcome> {
             e,
         )
     })?;
+    copy_data(&options.data_dir, &out.join(DATA_DIR))?;
     let scan = criterion::scan(&options.criterion_dir);
     let cores = scan
         .runs
