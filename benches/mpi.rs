@@ -122,16 +122,12 @@ fn main() {
             eprintln!("mpi: {e} (the report will show every result found)");
         }
         for (backend, n, runs) in measured {
-            if let Some(cell) = LaunchCell::from_runs(&plan.job.workload, backend, n, &runs) {
+            if let Some(cell) = LaunchCell::from_runs(&plan.job, quick, backend, n, &runs) {
                 println!(
                     "mpi: {}/{backend}/{n}: launch {:.1} ms per run (median of {})",
                     plan.job.workload, cell.median_ms, cell.runs
                 );
-                launches.insert(LaunchCell {
-                    size: plan.job.size,
-                    quick,
-                    ..cell
-                });
+                launches.insert(cell);
             }
         }
     }

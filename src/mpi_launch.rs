@@ -13,6 +13,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::workloads::Job;
 
 /// The file, relative to the report directory.
 pub const FILE: &str = "data/mpi_launch.json";
@@ -47,9 +48,11 @@ pub struct LaunchCell {
 }
 
 impl LaunchCell {
-    /// The cell for `launches`, one per run; `None` when there are none.
+    /// The cell for `launches`, one per run of `job` on `backend` with
+    /// `ranks` ranks; `None` when there are none.
     pub fn from_runs(
-        workload: &str,
+        job: &Job,
+        quick: bool,
         backend: &str,
         ranks: usize,
         launches: &[Duration],
@@ -57,11 +60,11 @@ impl LaunchCell {
         let mut ms: Vec<f64> = launches.iter().map(|d| d.as_secs_f64() * 1e3).collect();
         ms.sort_by(f64::total_cmp);
         Some(LaunchCell {
-            workload: workload.into(),
+            workload: job.workload.clone(),
             backend: backend.into(),
             ranks,
-            size: 0,
-            quick: false,
+            size: job.size,
+            quick,
             cores: crate::cores(),
             median_ms: *ms.get(ms.len() / 2)?,
             min_ms: ms[0],
@@ -145,30 +148,33 @@ mod tests {
         v.iter().map(|&m| Duration::from_millis(m)).collect()
     }
 
+    fn primes() -> Job {
+        Job::new("primes").unwrap().with_size(0)
+    }
+
     #[test]
     fn a_cell_keeps_the_median_and_range_of_its_runs() {
-        let cell = LaunchCell::from_runs("primes", "mpi", 2, &ms(&[170, 150, 400])).unwrap();
+        let cell =
+            LaunchCell::from_runs(&primes(), false, "mpi", 2, &ms(&[170, 150, 400])).unwrap();
         assert_eq!(
             (cell.median_ms, cell.min_ms, cell.max_ms),
             (170.0, 150.0, 400.0)
         );
         assert_eq!(cell.runs, 3);
         assert_eq!(cell.median(), Duration::from_millis(170));
-        assert_eq!(LaunchCell::from_runs("primes", "mpi", 2, &[]), None);
+        assert_eq!(LaunchCell::from_runs(&primes(), false, "mpi", 2, &[]), None);
     }
 
     #[test]
     fn a_newer_figure_replaces_the_older_one_and_the_file_round_trips() {
         let mut costs = LaunchCosts::default();
-        costs.insert(LaunchCell::from_runs("primes", "mpi", 2, &ms(&[200])).unwrap());
-        costs.insert(LaunchCell::from_runs("primes", "mpi-tcp", 2, &ms(&[210])).unwrap());
-        costs.insert(LaunchCell::from_runs("primes", "mpi", 2, &ms(&[150])).unwrap());
+        let full =
+            |backend, launch| LaunchCell::from_runs(&primes(), false, backend, 2, &ms(&[launch]));
+        costs.insert(full("mpi", 200).unwrap());
+        costs.insert(full("mpi-tcp", 210).unwrap());
+        costs.insert(full("mpi", 150).unwrap());
         assert_eq!(costs.cells.len(), 2);
-        let quick = LaunchCell::from_runs("primes", "mpi", 2, &ms(&[140])).unwrap();
-        costs.insert(LaunchCell {
-            quick: true,
-            ..quick
-        });
+        costs.insert(LaunchCell::from_runs(&primes(), true, "mpi", 2, &ms(&[140])).unwrap());
         assert_eq!(
             costs.cells.len(),
             3,

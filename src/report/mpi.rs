@@ -374,10 +374,9 @@ mod tests {
             ("mpi-tcp", 1, 152),
             ("mpi-tcp", 2, 170),
         ] {
-            let cell =
-                LaunchCell::from_runs("primes", backend, ranks, &[Duration::from_millis(launch)])
-                    .unwrap();
-            costs.insert(LaunchCell { size: SIZE, ..cell });
+            let job = Job::new("primes").unwrap().with_size(SIZE);
+            let launches = [Duration::from_millis(launch)];
+            costs.insert(LaunchCell::from_runs(&job, false, backend, ranks, &launches).unwrap());
         }
         costs.write(&out.join(mpi_launch::FILE)).unwrap();
     }
