@@ -179,12 +179,21 @@ impl MpiBackend {
     fn read_report(&self, ranks: usize, output: &Output, ending: Ending) -> Result<RankReport> {
         let stdout = String::from_utf8_lossy(&output.stdout);
         let stderr = String::from_utf8_lossy(&output.stderr);
-        if ending == Ending::KilledAfterFailure {
-            let how = format!(
+        let killed = match ending {
+            Ending::Exited => None,
+            Ending::KilledAfterFailure => Some(format!(
                 "mpirun itself was still running {} s after that, so tvp killed it (Open MPI \
                  4.1 can hang in its own shutdown once a rank has died)",
                 EXIT_AFTER_FAILURE.as_secs()
-            );
+            )),
+            Ending::KilledPastDeadline => Some(format!(
+                "mpirun was still running {} s past its own `--timeout {}`: tvp killed its \
+                 process group",
+                GRACE.as_secs(),
+                self.timeout_secs()
+            )),
+        };
+        if let Some(how) = killed {
             return Err(self.failure(&how, &stderr));
         }
         if !output.status.success() {
@@ -294,7 +303,7 @@ fn ends_in_failure(line: &str) -> bool {
         || line.contains("time limit for job execution")
 }
 
-/// How `mpirun` ended, when it ended without hitting the deadline.
+/// How `mpirun` ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Ending {
     /// It exited by itself.
@@ -302,11 +311,13 @@ enum Ending {
     /// Its stderr said the job failed, it was still running
     /// [`EXIT_AFTER_FAILURE`] later, and was killed.
     KilledAfterFailure,
+    /// It was still running at the deadline, and was killed.
+    KilledPastDeadline,
 }
 
 /// Runs `cmd` in its own process group and collects its output. Kills the
 /// whole group [`EXIT_AFTER_FAILURE`] after its stderr shows the job failed,
-/// or past `deadline` (then fails). The child is always reaped, and is on
+/// or past `deadline`; the [`Ending`] says which. The child is always reaped, and is on
 /// the interrupt registry until then, so Ctrl-C kills it too.
 fn output_with_deadline(mut cmd: Command, deadline: Duration) -> Result<(Output, Ending)> {
     if let Some(e) = crate::interrupt::error() {
@@ -399,10 +410,12 @@ fn output_with_deadline(mut cmd: Command, deadline: Duration) -> Result<(Output,
             }
             default(kill_at.saturating_duration_since(now)) => {
                 kill_group();
-                let output = rx.recv().ok();
-                break output
-                    .filter(|_| kill_at < hard_end)
-                    .map(|output| (output, Ending::KilledAfterFailure));
+                let ending = if kill_at < hard_end {
+                    Ending::KilledAfterFailure
+                } else {
+                    Ending::KilledPastDeadline
+                };
+                break rx.recv().ok().map(|output| (output, ending));
             }
         }
     };
@@ -410,16 +423,11 @@ fn output_with_deadline(mut cmd: Command, deadline: Duration) -> Result<(Output,
     if let Some(e) = crate::interrupt::error() {
         return Err(e);
     }
-    match finished {
-        Some((output, ending)) => output
-            .map(|output| (output, ending))
-            .map_err(|e| Error::io(format!("cannot read `{program}`"), e)),
-        None => Err(Error::Mpi(format!(
-            "`{program}` was still running {} s after it was started, past its own \
-             --timeout: killed its process group",
-            deadline.as_secs()
-        ))),
-    }
+    let (output, ending) = finished
+        .ok_or_else(|| Error::Mpi(format!("lost track of `{program}`: its waiter died")))?;
+    output
+        .map(|output| (output, ending))
+        .map_err(|e| Error::io(format!("cannot read `{program}`"), e))
 }
 
 /// Where Open MPI keeps its session files and shared-memory segments during
@@ -483,7 +491,8 @@ impl Backend for MpiBackend {
         let scratch = Scratch::new()?;
         let mut cmd = self.command(&mpirun, ranks, job);
         scratch.apply(&mut cmd);
-        let (output, ending) = output_with_deadline(cmd, self.timeout + GRACE)?;
+        let deadline = Duration::from_secs(self.timeout_secs()) + GRACE;
+        let (output, ending) = output_with_deadline(cmd, deadline)?;
         let total = start.elapsed();
         let report = self.read_report(ranks, &output, ending)?;
         self.last = Some(MpiTiming {
