@@ -143,61 +143,50 @@ fn script(dir: &Path, name: &str, body: &str) -> PathBuf {
     path
 }
 
-#[test]
-fn an_mpirun_that_ignores_its_timeout_is_killed_by_the_outer_deadline() {
-    let dir = tempfile::tempdir().unwrap();
-    let pid_file = dir.path().join("pid");
-    let stuck = script(
-        dir.path(),
-        "mpirun",
-        &format!("echo $$ > '{}'\nexec sleep 600", pid_file.display()),
-    );
-    let mut mpi = backend(Transport::SharedMemory)
-        .with_mpirun(&stuck)
-        .with_timeout(Duration::from_secs(1));
-    mpi.prepare(2).unwrap();
-    let err = mpi
-        .execute(&Job::new("primes").unwrap().with_size(10))
-        .unwrap_err()
-        .to_string();
-    assert!(err.contains("killed its process group"), "{err}");
-    let pid = std::fs::read_to_string(&pid_file).unwrap();
-    assert!(
-        !Path::new(&format!("/proc/{}", pid.trim())).exists(),
-        "the stuck mpirun {pid} is still there"
-    );
-}
-
-#[test]
-fn an_mpirun_that_hangs_after_a_rank_failed_is_killed_soon_after() {
-    // Open MPI 4.1.4 (Debian 12) sometimes hangs in its shutdown after a
-    // rank died, ignoring its --timeout: killed well before the deadline.
+/// Runs a primes job with a fake `mpirun` that prints `stderr` and then
+/// never exits, on `mpi` (as set up by `configure`). Returns the error and
+/// checks that the fake is gone.
+fn run_with_stuck_mpirun(stderr: &str, configure: impl Fn(MpiBackend) -> MpiBackend) -> String {
     let dir = tempfile::tempdir().unwrap();
     let pid_file = dir.path().join("pid");
     let stuck = script(
         dir.path(),
         "mpirun",
         &format!(
-            "echo $$ > '{}'\n\
-             echo 'tvp mpi-worker: rank 1 panicked at src/x.rs:1: boom; aborting' >&2\n\
-             exec sleep 600",
+            "echo $$ > '{}'\nprintf '{stderr}' >&2\nexec sleep 600",
             pid_file.display()
         ),
     );
-    let mut mpi = backend(Transport::SharedMemory).with_mpirun(&stuck);
+    let mut mpi = configure(backend(Transport::SharedMemory).with_mpirun(&stuck));
     mpi.prepare(2).unwrap();
     let err = mpi
         .execute(&Job::new("primes").unwrap().with_size(10))
         .unwrap_err()
         .to_string();
-    assert!(err.contains("a rank failed"), "{err}");
-    assert!(err.contains("so tvp killed it"), "{err}");
-    assert!(err.contains("rank 1 panicked at src/x.rs:1: boom"), "{err}");
     let pid = std::fs::read_to_string(&pid_file).unwrap();
     assert!(
         !Path::new(&format!("/proc/{}", pid.trim())).exists(),
         "the stuck mpirun {pid} is still there"
     );
+    err
+}
+
+#[test]
+fn an_mpirun_that_ignores_its_timeout_is_killed_by_the_outer_deadline() {
+    let err = run_with_stuck_mpirun("", |mpi| mpi.with_timeout(Duration::from_secs(1)));
+    assert!(err.contains("killed its process group"), "{err}");
+    assert!(err.contains("--timeout 1"), "{err}");
+}
+
+#[test]
+fn an_mpirun_that_hangs_after_a_rank_failed_is_killed_soon_after() {
+    // Open MPI 4.1.4 (Debian 12) sometimes hangs in its shutdown after a
+    // rank died, ignoring its --timeout: killed well before the deadline.
+    let line = "tvp mpi-worker: rank 1 panicked at src/x.rs:1: boom; aborting";
+    let err = run_with_stuck_mpirun(&format!("{line}\\n"), |mpi| mpi);
+    assert!(err.contains("a rank failed"), "{err}");
+    assert!(err.contains("so tvp killed it"), "{err}");
+    assert!(err.contains(line), "{err}");
 }
 
 #[test]
