@@ -357,13 +357,14 @@ fn output_with_deadline(mut cmd: Command, deadline: Duration) -> Result<(Output,
                 if let Some(stderr) = stderr {
                     let mut stderr = io::BufReader::new(stderr);
                     let mut line = Vec::new();
-                    // What was read before an error is still worth quoting.
                     while matches!(stderr.read_until(b'\n', &mut line), Ok(n) if n > 0) {
                         if ends_in_failure(&String::from_utf8_lossy(&line)) {
                             let _ = failed_tx.try_send(());
                         }
                         buf.append(&mut line);
                     }
+                    // What was read before an error is still worth quoting.
+                    buf.append(&mut line);
                 }
                 buf
             });
