@@ -250,10 +250,7 @@ pub const DATA_DIR: &str = "data";
 /// they are the same folder. A missing `from` copies nothing: the pages then
 /// say which bench writes what they miss.
 fn copy_data(from: &Path, to: &Path) -> Result<()> {
-    let same = match (from.canonicalize(), to.canonicalize()) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => false,
-    };
+    let same = matches!((from.canonicalize(), to.canonicalize()), (Ok(a), Ok(b)) if a == b);
     let Ok(entries) = std::fs::read_dir(from) else {
         return Ok(());
     };
