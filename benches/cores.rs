@@ -123,13 +123,6 @@ fn main() {
     }
     c.final_summary();
     if measuring {
-        match tvp::report::generate(&tvp::report::Options::for_project(project)) {
-            Ok(outcome) => println!(
-                "report: {} ({} benchmarks read)",
-                outcome.pages[0].display(),
-                outcome.benchmarks
-            ),
-            Err(e) => eprintln!("report: could not write it: {e}"),
-        }
+        tvp::report::write_after_bench(project, false);
     }
 }

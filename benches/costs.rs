@@ -313,14 +313,7 @@ fn report() {
     for line in sections.iter().flatten() {
         eprintln!("  - {line}");
     }
-    match tvp::report::generate(&tvp::report::Options::for_project(project)) {
-        Ok(outcome) => eprintln!(
-            "report: {} ({} benchmarks read)",
-            outcome.pages[0].display(),
-            outcome.benchmarks
-        ),
-        Err(e) => eprintln!("report: could not write it: {e}"),
-    }
+    tvp::report::write_after_bench(project, false);
 }
 
 fn main() {

@@ -139,10 +139,7 @@ fn main() {
     if let Err(e) = launches.write(&launch_path) {
         eprintln!("mpi: {e}: the report will lack the launch costs");
     }
-    match tvp::report::generate(&tvp::report::Options::for_project(project)) {
-        Ok(outcome) => println!("report: {}", outcome.pages[0].display()),
-        Err(e) => eprintln!("report: could not write it: {e}"),
-    }
+    tvp::report::write_after_bench(project, false);
 }
 
 /// Every CPU-bound workload, with its reference checksum measured once.

@@ -47,15 +47,7 @@ fn main() -> ExitCode {
     if let Some(signal) = tvp::interrupt::signal() {
         return ExitCode::from(tvp::interrupt::exit_code(signal));
     }
-    match tvp::report::generate(&tvp::report::Options::for_project(project)) {
-        Ok(out) => println!(
-            "report: {}",
-            out.pages
-                .first()
-                .map_or_else(String::new, |p| p.display().to_string())
-        ),
-        Err(e) => eprintln!("report: could not write it: {e}"),
-    }
+    tvp::report::write_after_bench(project, false);
     if ok {
         ExitCode::SUCCESS
     } else {

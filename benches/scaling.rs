@@ -111,19 +111,7 @@ fn main() {
         return;
     }
 
-    match tvp::report::generate(&tvp::report::Options::for_project(project)) {
-        Ok(outcome) => {
-            println!(
-                "report: {} ({} benchmarks read)",
-                outcome.pages[0].display(),
-                outcome.benchmarks
-            );
-            for note in &outcome.notes {
-                println!("report note: {note}");
-            }
-        }
-        Err(e) => eprintln!("report: could not write it: {e}"),
-    }
+    tvp::report::write_after_bench(project, true);
 }
 
 fn workers(kind: Kind, cores: usize, quick: bool) -> Vec<usize> {

@@ -375,6 +375,27 @@ pub fn generate(options: &Options) -> Result<Outcome> {
     })
 }
 
+/// Writes the project's report at the end of a bench and says where, with
+/// its notes when `with_notes`. A failure is printed, not fatal: the
+/// measurements are saved already.
+pub fn write_after_bench(project: &Path, with_notes: bool) {
+    match generate(&Options::for_project(project)) {
+        Ok(outcome) => {
+            println!(
+                "report: {} ({} benchmarks read)",
+                outcome.pages[0].display(),
+                outcome.benchmarks
+            );
+            if with_notes {
+                for note in &outcome.notes {
+                    println!("report note: {note}");
+                }
+            }
+        }
+        Err(e) => eprintln!("report: could not write it: {e}"),
+    }
+}
+
 /// Builds `pages` in order, keeping those with data; failures go to
 /// `notes`.
 fn build_pages(
