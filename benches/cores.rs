@@ -4,7 +4,7 @@
 //! Group `cores-<workload>`, id `<backend>/<cores>`. Each core count
 //! confines this thread before the backend is created and prepared, so the
 //! backend's threads and `tvp worker` children inherit the mask, and
-//! restores it afterwards (see `tvp::core_sweep::confined`).
+//! restores it afterwards (see `tvp::sweep::cores::confined`).
 //!
 //! Budget: about 1.5 minutes at default settings on a 2-core machine
 //! (24 benchmarks of 0.5 s warm-up and 2 s measurement, plus analysis).
@@ -16,10 +16,10 @@ use std::path::Path;
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, SamplingMode};
-use tvp::affinity;
 use tvp::backends::{self, Config};
-use tvp::core_sweep::{self, confined};
 use tvp::report::criterion::{RunInfo, default_dir};
+use tvp::sweep::affinity;
+use tvp::sweep::cores::{self, confined};
 use tvp::workloads::{self, Job};
 
 /// Items per workload here: tens of milliseconds per sequential run, so ten
@@ -50,11 +50,11 @@ fn main() {
     let measuring = args.iter().any(|a| a == "--bench");
     let project = Path::new(env!("CARGO_MANIFEST_DIR"));
     let usable = affinity::usable().expect("read this process's CPU mask");
-    let mut counts = core_sweep::core_counts(usable.len());
+    let mut counts = cores::core_counts(usable.len());
     if quick {
         counts.retain(|&k| k == 1 || k == usable.len());
     }
-    let workers = core_sweep::default_workers(usable.len());
+    let workers = cores::default_workers(usable.len());
     let names = backends::swept();
     let config = Config::new(env!("CARGO_BIN_EXE_tvp"));
     let (warm_up, measure) = if quick {
@@ -72,16 +72,16 @@ fn main() {
         .measurement_time(measure)
         .configure_from_args();
 
-    let total = core_sweep::DEFAULT_WORKLOADS.len() * counts.len() * names.len();
+    let total = cores::DEFAULT_WORKLOADS.len() * counts.len() * names.len();
     eprintln!(
         "cores bench{}, {}: workloads {:?} x core counts {counts:?} x backends {names:?} \
          = {total} benchmarks; {workers} workers each (sequential: 1)",
         if quick { " (quick)" } else { "" },
         affinity::describe(by_env.as_ref()).expect("read this process's CPU mask"),
-        core_sweep::DEFAULT_WORKLOADS,
+        cores::DEFAULT_WORKLOADS,
     );
     let mut done = 0;
-    for &workload in core_sweep::DEFAULT_WORKLOADS {
+    for &workload in cores::DEFAULT_WORKLOADS {
         let mut job = Job::new(workload).expect("a registered workload");
         if let Some(size) = bench_size(workload) {
             job = job.with_size(tvp::sweep::size_for(size, quick));

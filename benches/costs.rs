@@ -14,12 +14,13 @@ use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput};
 
+use tvp::costs::Side;
 use tvp::costs::ipc::{self, Link, Mechanism};
 use tvp::costs::locks::{self, Contention, LockKind};
 use tvp::costs::spawn::{self, LargeParent, ProcessPoolTask, ThreadPoolTask};
 use tvp::costs::switch::{self, PingPong, Placement};
-use tvp::costs::{Side, estimates, explain};
 use tvp::report::criterion::{RunInfo, default_dir};
+use tvp::report::{estimates, explain::costs as explain};
 
 /// (group, function, value) of every benchmark this run measured.
 static RAN: Mutex<Vec<(String, String, String)>> = Mutex::new(Vec::new());
@@ -66,7 +67,7 @@ impl Plan {
         let (sizes, contenders) = if quick {
             (vec![64, 1 << 20], tvp::sweep::quick_workers(cores))
         } else {
-            (ipc::SIZES.to_vec(), tvp::default_workers(cores))
+            (ipc::SIZES.to_vec(), tvp::sweep::default_workers(cores))
         };
         // Thread and process sides of pipes and sockets copy the same way;
         // throughput is measured where the comparison teaches something.

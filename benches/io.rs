@@ -2,7 +2,7 @@
 //! `files_fsync` and `tcp` on every backend at 1, 2, 4, ... 64 workers
 //! (`TVP_IO_MAX_WORKERS` changes the top), then the peak memory of each
 //! backend at each worker count on `latency`, written to
-//! `reports/data/memory.json` (schema in `tvp::memory`).
+//! `reports/data/memory.json` (schema in `tvp::sweep::memory`).
 //!
 //! Groups are named by workload, ids are `backend/workers`. Temp dirs,
 //! servers and pools are made outside the timing; `process` spawns its
@@ -20,12 +20,15 @@ use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, SamplingMode};
 use tvp::backends::{self, Config};
-use tvp::memory::{self, MemoryReport};
-use tvp::workloads::{Fixture, Job, run_sequential};
-use tvp::{explain_io, sweep};
+use tvp::report::explain::io as explain_io;
+use tvp::sweep;
+use tvp::sweep::memory::{self, MemoryReport};
+use tvp::workloads::{self, Fixture, Job, Kind, run_sequential};
 
-/// (workload, bench size): each sequential run takes tens of milliseconds.
-const PLAN: &[(&str, u64)] = &[
+/// Bench sizes smaller than a workload's default, so that each sequential
+/// run takes tens of milliseconds; every other IO workload in the registry
+/// is benched at its default size.
+const SIZES: &[(&str, u64)] = &[
     ("latency", 64),
     ("files", 500),
     ("files_fsync", 16),
@@ -60,9 +63,17 @@ fn main() {
         .nresamples(10_000)
         .configure_from_args();
 
-    let plan: Vec<(&str, u64)> = PLAN
+    let plan: Vec<(&str, u64)> = workloads::REGISTRY
         .iter()
-        .map(|&(w, size)| {
+        .filter(|e| e.kind == Kind::Io)
+        .map(|e| {
+            let size = SIZES
+                .iter()
+                .find(|(name, _)| *name == e.name)
+                .map_or(e.default_size, |&(_, size)| size);
+            (e.name, size)
+        })
+        .map(|(w, size)| {
             (
                 w,
                 if quick && w != "latency" {

@@ -5,7 +5,7 @@
 //! Criterion times the ranks computing: each run's time minus its launch
 //! (starting `mpirun` and the ranks, `MPI_Init`, shutting down), which the
 //! backend measures apart. The launch costs go to
-//! `reports/data/mpi_launch.json` (schema in `tvp::mpi_launch`), and the
+//! `reports/data/mpi_launch.json` (schema in `tvp::sweep::mpi_launch`), and the
 //! report's MPI page puts both beside the `process` and `pool` results of
 //! the scaling bench. Groups are `mpi-<workload>`, ids `backend/ranks`.
 //!
@@ -20,8 +20,8 @@ use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, SamplingMode};
 use tvp::backends::{self, Backend, Config};
-use tvp::mpi_launch::{self, LaunchCell, LaunchCosts};
 use tvp::report::criterion::{RunInfo, default_dir};
+use tvp::sweep::mpi_launch::{self, LaunchCell, LaunchCosts};
 use tvp::workloads::{self, Job, Kind, run_sequential};
 
 const BACKENDS: &[&str] = &["mpi", "mpi-tcp"];

@@ -12,7 +12,8 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use tvp::backends::Config;
-use tvp::python::{Options, Outcome, run_comparison, table};
+use tvp::python::{Options, Outcome, run_comparison};
+use tvp::report::terminal::python_table as table;
 
 fn main() -> ExitCode {
     // Without `--bench` (as under `cargo test --benches`) measure nothing:

@@ -52,7 +52,7 @@ struct Plan {
 fn main() {
     // `TVP_CORES=K` confines the whole bench, threads and children included;
     // first, before anything starts a thread.
-    let confined = tvp::affinity::confine_from_env()
+    let confined = tvp::sweep::affinity::confine_from_env()
         .unwrap_or_else(|e| {
             eprintln!("error: {e}");
             std::process::exit(2);

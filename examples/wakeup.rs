@@ -83,7 +83,7 @@ fn ping_pong(cpus: Placement) -> Duration {
 }
 
 fn main() {
-    let usable = tvp::affinity::usable().expect("read this process's CPUs");
+    let usable = tvp::sweep::affinity::usable().expect("read this process's CPUs");
     let cpus = usable.cpus();
     let (a, b) = (cpus[0], cpus.get(1).copied());
     let kinds: Vec<(&str, Placement)> = [

@@ -12,6 +12,9 @@
 //! its [`Cancel`] is set (a sibling chunk panicked) or `tvp` was interrupted
 //! (SIGINT, SIGTERM). The unwind carries a [`Cancelled`] payload, prints no
 //! panic message, and releases the global lock on its way out.
+//!
+//! One more fact a workload may ask: whether this process is a worker child
+//! ([`is_worker`]); the test-only `fault` workload misbehaves only there.
 
 use std::cell::{Cell, RefCell};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -177,6 +180,20 @@ impl Held<'_> {
         }
         self.held_since.set(Instant::now());
     }
+}
+
+static IN_WORKER: AtomicBool = AtomicBool::new(false);
+
+/// Whether this process is a worker child (`tvp worker`, or an MPI rank):
+/// the test-only `fault` workload asks, to misbehave only there.
+pub fn is_worker() -> bool {
+    IN_WORKER.load(Ordering::Relaxed)
+}
+
+/// Marks this process as a worker child, for [`is_worker`]. An MPI rank
+/// (`tvp mpi-worker`) is one too.
+pub fn mark_as_worker() {
+    IN_WORKER.store(true, Ordering::Relaxed);
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //!
 //! [`install`] starts a thread that waits for either signal. On the first it
 //! records the signal and kills every live worker child (the registry below,
-//! which [`crate::child::WorkerChild`] keeps). The run then unwinds by itself:
+//! which [`crate::process::child::WorkerChild`] keeps). The run then unwinds by itself:
 //! in-process chunks stop at their next `Context::tick` (see
 //! [`crate::context::Cancel`]), reads from the killed children fail, no new
 //! child may start, and on the way out each fixture deletes its temp dirs.
@@ -11,7 +11,7 @@
 //! exits at once.
 //!
 //! SIGKILL cannot be caught: then each child dies with its parent through
-//! PR_SET_PDEATHSIG (see [`crate::worker::die_with_parent`]).
+//! PR_SET_PDEATHSIG (see [`die_with_parent`]).
 
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::{Mutex, PoisonError};
@@ -62,7 +62,7 @@ pub fn error() -> Option<Error> {
     signal().map(|sig| Error::Interrupted(signal_name(sig)))
 }
 
-/// Records a spawned child. Called by [`crate::child::WorkerChild::spawn`].
+/// Records a spawned child. Called by [`crate::process::child::WorkerChild::spawn`].
 pub(crate) fn track(pid: u32) {
     LIVE.lock()
         .unwrap_or_else(PoisonError::into_inner)
@@ -126,4 +126,24 @@ pub fn install() -> Result<()> {
         })
         .map_err(|e| Error::io("cannot start the signal-handling thread", e))?;
     Ok(())
+}
+
+/// Makes this process die with its parent: asks the kernel for SIGKILL when
+/// the parent exits, then checks the parent did not exit already.
+///
+/// Linux sends the signal when the *thread* that spawned the child exits,
+/// not the whole process: a pool must be used from the thread that built it,
+/// or outlive neither. `tvp` spawns from its main thread.
+pub fn die_with_parent() {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: getppid and prctl(PR_SET_PDEATHSIG) touch no memory of ours.
+        unsafe {
+            let parent = libc::getppid();
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            if libc::getppid() != parent {
+                libc::_exit(1);
+            }
+        }
+    }
 }

@@ -45,7 +45,7 @@ impl MachineInfo {
         MachineInfo {
             cpu_brand,
             physical_cores: System::physical_core_count().ok(),
-            logical_cores: crate::cores(),
+            logical_cores: cores(),
             memory_bytes,
             os: System::long_os_version().unwrap_or_else(|_| UNKNOWN.to_string()),
             kernel: System::kernel_version().unwrap_or_else(|_| UNKNOWN.to_string()),
@@ -138,6 +138,11 @@ fn git_revision() -> Option<String> {
         .ok()
         .is_some_and(|o| o.status.success() && !o.stdout.is_empty());
     Some(if dirty { format!("{rev}-dirty") } else { rev })
+}
+
+/// The machine's logical core count, as this process may use it.
+pub fn cores() -> usize {
+    std::thread::available_parallelism().map_or_else(|_| num_cpus::get(), usize::from)
 }
 
 #[cfg(test)]

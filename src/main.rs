@@ -6,20 +6,13 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
-use std::collections::BTreeMap;
-
-use tvp::affinity::{self, Confined};
 use tvp::backends::{self, Config};
-use tvp::core_sweep::{self, CoreSweep, CoreSweepResult, run_core_sweep};
-use tvp::memory::{self, CellMemory};
-use tvp::run::{Measurement, Sweep, SweepResult, run_sweep_with};
-use tvp::sweep;
-use tvp::workloads::{self, Job};
-
-/// The most workers a run may ask for. Each worker is a thread or a whole
-/// process; past this, a typo would exhaust the machine's process and memory
-/// limits before it taught anything new.
-const MAX_WORKERS: usize = 1024;
+use tvp::report::terminal;
+use tvp::sweep::affinity::{self, Confined};
+use tvp::sweep::cores::CoresRequest;
+use tvp::sweep::memory;
+use tvp::sweep::{self, RunRequest};
+use tvp::workloads;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -97,16 +90,16 @@ struct RunArgs {
     workload: Vec<String>,
     /// Backends to compare, comma-separated (see `tvp list`) [default: all
     /// that can run here]
-    #[arg(long, short = 'b', value_delimiter = ',', value_parser = parse_backend)]
+    #[arg(long, short = 'b', value_delimiter = ',', value_parser = backends::parse_name)]
     backend: Vec<String>,
     /// Worker counts, comma-separated [default: 1, 2, 4, ... up to twice the
     /// cores, plus the core count; for IO workloads 1, 2, 4, ... up to
     /// --max-io-workers]
-    #[arg(long, short = 'n', value_delimiter = ',', allow_negative_numbers = true, value_parser = parse_workers)]
+    #[arg(long, short = 'n', value_delimiter = ',', allow_negative_numbers = true, value_parser = sweep::parse_workers)]
     workers: Vec<usize>,
     /// Largest worker count for IO workloads, which keep scaling past the
     /// cores [default: $TVP_IO_MAX_WORKERS, else 64]
-    #[arg(long, value_parser = parse_io_max)]
+    #[arg(long, value_parser = |t: &str| sweep::parse_io_max_workers(t).map_err(|e| e.to_string()))]
     max_io_workers: Option<usize>,
     /// Skip the memory columns (each cell is run once more, in a fresh
     /// process, to measure its peak memory)
@@ -114,7 +107,7 @@ struct RunArgs {
     no_memory: bool,
     /// Items per workload [default: each workload's own, about 100-300 ms
     /// sequentially]
-    #[arg(long, short = 's', allow_negative_numbers = true, value_parser = parse_size)]
+    #[arg(long, short = 's', allow_negative_numbers = true, value_parser = workloads::parse_size)]
     size: Option<u64>,
     /// Timed runs per cell; the median is shown
     #[arg(long, short = 'r', default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=1000))]
@@ -125,7 +118,7 @@ struct RunArgs {
     cores: Option<usize>,
     /// A workload option KEY=VALUE, set in every job's options (repeatable);
     /// the test-only `fault` workload reads its faults from them.
-    #[arg(long = "option", short = 'o', hide = true, value_parser = parse_option)]
+    #[arg(long = "option", short = 'o', hide = true, value_parser = workloads::parse_option)]
     options: Vec<(String, String)>,
 }
 
@@ -140,14 +133,14 @@ struct CoresArgs {
     backend: Vec<String>,
     /// Workers for every backend but sequential [default: twice the usable
     /// cores]
-    #[arg(long, short = 'n', allow_negative_numbers = true, value_parser = parse_workers)]
+    #[arg(long, short = 'n', allow_negative_numbers = true, value_parser = sweep::parse_workers)]
     workers: Option<usize>,
     /// Core counts, comma-separated [default: 1, 2, ... the usable cores;
     /// past 8, 1, 2, 4, ... and the usable count]
     #[arg(long, short = 'c', value_delimiter = ',', value_parser = affinity::parse_cores)]
     cores: Vec<usize>,
     /// Items per workload [default: each workload's own]
-    #[arg(long, short = 's', allow_negative_numbers = true, value_parser = parse_size)]
+    #[arg(long, short = 's', allow_negative_numbers = true, value_parser = workloads::parse_size)]
     size: Option<u64>,
     /// Timed runs per cell; the median is shown
     #[arg(long, short = 'r', default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=1000))]
@@ -163,24 +156,6 @@ fn workload_names() -> clap::builder::PossibleValuesParser {
         .iter()
         .map(|e| PossibleValue::new(e.name).hide(true));
     clap::builder::PossibleValuesParser::new(shown.chain(hidden))
-}
-
-fn parse_option(text: &str) -> Result<(String, String), String> {
-    match text.split_once('=') {
-        Some((key, value)) if !key.is_empty() => Ok((key.to_string(), value.to_string())),
-        _ => Err(format!("`{text}` is not KEY=VALUE")),
-    }
-}
-
-fn parse_size(text: &str) -> Result<u64, String> {
-    match text.trim().parse::<u64>() {
-        Ok(0) => Err("size must be at least 1 item: an empty job measures nothing".into()),
-        Ok(n) => Ok(n),
-        Err(_) => Err(format!(
-            "`{text}` is not a whole number of items from 1 to {}",
-            u64::MAX
-        )),
-    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -233,37 +208,6 @@ fn quiet_output_errors() {
     }));
 }
 
-/// A backend name; one built only with a Cargo feature says how to rebuild.
-fn parse_backend(text: &str) -> Result<String, String> {
-    match backends::entry(text.trim()) {
-        Ok(entry) => Ok(entry.name.to_string()),
-        Err(e @ tvp::Error::UnknownBackend(_)) => Err(format!(
-            "{e} [possible values: {}]",
-            backends::names().join(", ")
-        )),
-        Err(e) => Err(e.to_string()),
-    }
-}
-
-fn parse_workers(text: &str) -> Result<usize, String> {
-    let n: usize = text
-        .trim()
-        .parse()
-        .map_err(|_| format!("`{text}` is not a whole number of workers"))?;
-    match n {
-        0 => Err("workers must be at least 1".into()),
-        n if n > MAX_WORKERS => Err(format!(
-            "{n} workers is above the cap of {MAX_WORKERS}: each worker is a thread or a whole \
-             process, and that many would exhaust the machine before teaching anything new"
-        )),
-        n => Ok(n),
-    }
-}
-
-fn parse_io_max(text: &str) -> Result<usize, String> {
-    sweep::parse_io_max_workers(text).map_err(|e| e.to_string())
-}
-
 fn main() -> ExitCode {
     quiet_output_errors();
     let cli = Cli::parse();
@@ -284,59 +228,45 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let result = match cli.command {
+    let done = |r: anyhow::Result<()>| r.map(|()| ExitCode::SUCCESS);
+    let outcome = match cli.command {
         Command::List => {
-            list();
-            Ok(true)
+            print!("{}", terminal::listing());
+            Ok(ExitCode::SUCCESS)
         }
-        Command::Run(args) => match with_interrupts(|| run(args, confined.as_ref())) {
-            Interrupted::No(result) => result,
-            Interrupted::By(code) => return code,
-        },
-        Command::Cores(args) => match with_interrupts(|| cores(args, confined.as_ref())) {
-            Interrupted::No(result) => result,
-            Interrupted::By(code) => return code,
-        },
-        Command::Python(args) => match with_interrupts(|| python(args)) {
-            Interrupted::No(result) => result,
-            Interrupted::By(code) => return code,
-        },
-        Command::Report(args) => match report(args) {
-            Ok(true) => Ok(true),
-            Ok(false) => return ExitCode::from(EXIT_NO_RESULTS),
-            Err(e) => Err(e),
-        },
-        Command::Worker => tvp::worker::main()
-            .map(|()| true)
-            .context("worker: lost its pipes to the parent"),
-        Command::Peer(args) => tvp::costs::peer_main(&tvp::costs::PeerArgs {
-            mechanism: args.mechanism,
-            size: args.size,
-            addr: args.addr,
-            cpu: args.cpu,
-        })
-        .map(|()| true)
-        .context("peer"),
-        Command::MemoryCell => memory::serve_cell()
-            .map(|()| true)
-            .context("memory-cell: lost its pipes to the parent"),
+        Command::Run(args) => with_interrupts(|| run(args, confined.as_ref())),
+        Command::Cores(args) => with_interrupts(|| cores(args, confined.as_ref())),
+        Command::Python(args) => with_interrupts(|| python(args)),
+        Command::Report(args) => report(args),
+        Command::Worker => {
+            done(tvp::process::worker::main().context("worker: lost its pipes to the parent"))
+        }
+        Command::Peer(args) => done(
+            tvp::costs::peer_main(&tvp::costs::PeerArgs {
+                mechanism: args.mechanism,
+                size: args.size,
+                addr: args.addr,
+                cpu: args.cpu,
+            })
+            .context("peer"),
+        ),
+        Command::MemoryCell => {
+            done(memory::serve_cell().context("memory-cell: lost its pipes to the parent"))
+        }
         #[cfg(feature = "mpi")]
-        Command::MpiWorker { ranks, job } => tvp::mpi_worker::main(ranks, &job)
-            .map(|()| true)
-            .context("mpi-worker"),
-    };
-    match result {
-        Ok(true) => ExitCode::SUCCESS,
-        Ok(false) => ExitCode::FAILURE,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            ExitCode::FAILURE
+        Command::MpiWorker { ranks, job } => {
+            done(tvp::backends::mpi::rank::main(ranks, &job).context("mpi-worker"))
         }
-    }
+    };
+    outcome.unwrap_or_else(|e| {
+        eprintln!("error: {e:#}");
+        ExitCode::FAILURE
+    })
 }
 
-/// Writes the report; `Ok(false)` when there were no results to show.
-fn report(args: ReportArgs) -> anyhow::Result<bool> {
+/// Writes the report; exits with [`EXIT_NO_RESULTS`] when there were no
+/// results to show.
+fn report(args: ReportArgs) -> anyhow::Result<ExitCode> {
     let mut options = tvp::report::Options::for_project(std::path::Path::new("."));
     options.out_dir = args.out;
     options.data_dir = args.data_dir;
@@ -354,100 +284,57 @@ fn report(args: ReportArgs) -> anyhow::Result<bool> {
              {front} says so",
             options.criterion_dir.display()
         );
-        return Ok(false);
+        return Ok(ExitCode::from(EXIT_NO_RESULTS));
     }
     println!("wrote {front} from {} benchmarks", outcome.benchmarks);
     for page in &outcome.pages[1..] {
         println!("wrote {}", page.display());
     }
-    Ok(true)
+    Ok(ExitCode::SUCCESS)
 }
 
-fn list() {
-    println!("Workloads (tvp run --workload NAME):");
-    for w in workloads::REGISTRY {
-        println!("  {:<12} {:<7} {}", w.name, w.kind.to_string(), w.teaches);
-    }
-    println!("\nBackends (tvp run --backend NAME):");
-    for b in backends::REGISTRY {
-        println!("  {:<12} {}", b.name, b.teaches);
-        println!("  {:<12} Python: {}", "", b.python);
-        if let Some(reason) = backends::unavailable(b.name) {
-            println!("  {:<12} cannot run here: {reason}", "");
-        }
-    }
-    for g in backends::not_built() {
-        println!(
-            "  {:<12} not built in: rebuild with `--features {}` ({})",
-            g.name, g.feature, g.needs
-        );
-    }
-    println!(
-        "\nThis machine: {} cores usable; default worker counts {:?}",
-        tvp::cores(),
-        tvp::default_workers(tvp::cores())
-    );
-}
-
-/// How a run that handles SIGINT/SIGTERM ended.
-enum Interrupted {
-    No(anyhow::Result<bool>),
-    /// By a signal: exit with this code.
-    By(ExitCode),
-}
-
-/// Runs `f` with SIGINT/SIGTERM stopping it cleanly (see `tvp::interrupt`).
-fn with_interrupts(f: impl FnOnce() -> anyhow::Result<bool>) -> Interrupted {
+/// Runs `f` with SIGINT/SIGTERM stopping it cleanly (see `tvp::interrupt`):
+/// success when `f` says every checksum agreed, failure when one did not,
+/// 128 + the signal when interrupted.
+fn with_interrupts(f: impl FnOnce() -> anyhow::Result<bool>) -> anyhow::Result<ExitCode> {
     let result = tvp::interrupt::install()
         .context("cannot stop cleanly on Ctrl-C")
         .and_then(|()| f());
     // Everything the run made is dropped by now: children reaped, temp dirs
     // removed.
-    match tvp::interrupt::signal() {
-        Some(signal) => {
-            eprintln!(
-                "tvp: interrupted by {}: the workers were stopped and temp files removed",
-                tvp::interrupt::signal_name(signal)
-            );
-            Interrupted::By(ExitCode::from(tvp::interrupt::exit_code(signal)))
+    if let Some(signal) = tvp::interrupt::signal() {
+        eprintln!(
+            "tvp: interrupted by {}: the workers were stopped and temp files removed",
+            tvp::interrupt::signal_name(signal)
+        );
+        return Ok(ExitCode::from(tvp::interrupt::exit_code(signal)));
+    }
+    result.map(|ok| {
+        if ok {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
         }
-        None => Interrupted::No(result),
-    }
-}
-
-/// `names`, or every name when empty.
-fn or_all(names: Vec<String>, all: Vec<&str>) -> Vec<String> {
-    if names.is_empty() {
-        all.into_iter().map(String::from).collect()
-    } else {
-        names
-    }
+    })
 }
 
 /// Runs the sweep; `Ok(false)` when a checksum disagreed.
 fn run(args: RunArgs, confined: Option<&Confined>) -> anyhow::Result<bool> {
     let config = Config::from_current_exe()?;
     let cores = tvp::cores();
-    let workloads = or_all(args.workload, workloads::names());
-    let backends = if args.backend.is_empty() {
-        let mut names = Vec::new();
-        for name in backends::names() {
-            match backends::unavailable(name) {
-                None => names.push(name.to_string()),
-                Some(reason) => println!("skipping backend {name}: {reason}"),
-            }
-        }
-        names
-    } else {
-        args.backend
+    let request = RunRequest {
+        workloads: args.workload,
+        backends: args.backend,
+        workers: args.workers,
+        io_max_workers: args.max_io_workers,
+        size: args.size,
+        repeat: usize::try_from(args.repeat)?,
+        options: args.options,
     };
-    let mut chosen_workers = args.workers;
-    chosen_workers.sort_unstable();
-    chosen_workers.dedup();
-    let io_max = match args.max_io_workers {
-        Some(max) => max,
-        None => sweep::io_max_workers_from_env()?,
-    };
+    let plan = request.plan(cores)?;
+    for (name, reason) in &plan.skipped {
+        println!("skipping backend {name}: {reason}");
+    }
     println!(
         "{}; median of {} timed runs per cell{}",
         affinity::describe(confined)?,
@@ -459,57 +346,9 @@ fn run(args: RunArgs, confined: Option<&Confined>) -> anyhow::Result<bool> {
         }
     );
     let mut all_ok = true;
-    for name in &workloads {
-        let mut job = Job::new(name)?;
-        if let Some(size) = args.size {
-            job = job.with_size(size);
-        }
-        job.options.extend(args.options.iter().cloned());
-        let kind = workloads::entry(name)?.kind;
-        let workers = if chosen_workers.is_empty() {
-            sweep::workers_for_max(kind, cores, io_max)
-        } else {
-            chosen_workers.clone()
-        };
-        let sweep = Sweep {
-            job,
-            backends: backends.clone(),
-            workers,
-            repeat: usize::try_from(args.repeat)?,
-        };
-        println!(
-            "\n{name} ({kind}), size {}, workers {:?}:",
-            sweep.job.size, sweep.workers
-        );
-        println!(
-            "  {:<11} {:>7} {:>11} {:>12} {:>14} {:>11} {:>9} {:>9} {:>10}  checksum",
-            "backend",
-            "workers",
-            "median",
-            "vs 1 worker",
-            "vs sequential",
-            "efficiency",
-            "launch",
-            "peak MB",
-            "MB/worker"
-        );
-        let mut memory = BTreeMap::new();
-        let result = run_sweep_with(&sweep, &config, |job, m| {
-            if !args.no_memory {
-                let cell = memory::measure_cell(&config, job, &m.backend, m.workers)?;
-                memory.insert((m.backend.clone(), m.workers), cell);
-            }
-            Ok(())
-        })
-        .with_context(|| format!("running workload `{name}`"))?;
-        print_rows(&result, &memory);
-        if let Some(text) = tvp::mpi_report::explain_mpi(&result, cores) {
-            let options = textwrap::Options::new(78)
-                .initial_indent("  ")
-                .subsequent_indent("  ");
-            println!("\n{}", textwrap::fill(&text, options));
-        }
-        all_ok &= result.cells.iter().all(|m| m.checksum_ok);
+    for sweep in &plan.sweeps {
+        all_ok &= terminal::run_workload(sweep, &config, !args.no_memory, cores)
+            .with_context(|| format!("running workload `{}`", sweep.job.workload))?;
     }
     Ok(checksums_agreed(all_ok))
 }
@@ -540,7 +379,7 @@ fn python(args: PythonArgs) -> anyhow::Result<bool> {
             Ok(true)
         }
         tvp::python::Outcome::Done(comparison) => {
-            println!("{}", tvp::python::table(&comparison));
+            println!("{}", terminal::python_table(&comparison));
             println!(
                 "Wrote {} and {}",
                 opts.data_dir.join(tvp::python::PYTHON_FILE).display(),
@@ -555,171 +394,40 @@ fn python(args: PythonArgs) -> anyhow::Result<bool> {
     }
 }
 
-/// Peak memory per (backend, workers) cell.
-type MemoryCells = BTreeMap<(String, usize), CellMemory>;
-
-fn print_rows(result: &SweepResult, memory: &MemoryCells) {
-    println!(
-        "  (sequential reference: {}, checksum {})",
-        millis(result.sequential),
-        result.expected_checksum
-    );
-    for m in &result.cells {
-        print_row(result, m, memory);
-    }
-}
-
-fn print_row(result: &SweepResult, m: &Measurement, memory: &MemoryCells) {
-    let vs_seq = result.speedup_vs_sequential(m);
-    let vs_one = result
-        .speedup_vs_one_worker(m)
-        .map_or_else(|| "-".to_string(), |s| format!("{s:.2}x"));
-    let check = if m.checksum_ok {
-        "ok".to_string()
-    } else {
-        format!("WRONG ({} != {})", m.checksum, result.expected_checksum)
-    };
-    let cell = memory.get(&(m.backend.clone(), m.workers));
-    let peak = cell.map_or_else(|| "-".to_string(), |c| format!("{:.1}", c.peak_mb()));
-    let per_worker = cell
-        .zip(memory.get(&(m.backend.clone(), 1)))
-        .and_then(|(cell, one)| memory::mb_per_worker(one, cell))
-        .map_or_else(|| "-".to_string(), |mb| format!("{mb:.3}"));
-    // Only backends that measure it (mpi) have a launch cost apart.
-    let launch = m.launch.map_or_else(|| "-".to_string(), millis);
-    println!(
-        "  {:<11} {:>7} {:>11} {:>12} {:>13.2}x {:>10.0}% {launch:>9} {peak:>9} {per_worker:>10}  {check}",
-        m.backend,
-        m.workers,
-        millis(m.median),
-        vs_one,
-        vs_seq,
-        100.0 * vs_seq / m.workers as f64,
-    );
-}
-
-fn millis(d: std::time::Duration) -> String {
-    format!("{:.1} ms", d.as_secs_f64() * 1e3)
-}
-
 /// The core sweep: every backend at each core count, a fixed worker count.
 /// `Ok(false)` when a checksum disagreed.
 fn cores(args: CoresArgs, confined: Option<&Confined>) -> anyhow::Result<bool> {
     let config = Config::from_current_exe()?;
     let usable = affinity::usable()?;
-    let workloads = if args.workload.is_empty() {
-        core_sweep::DEFAULT_WORKLOADS
-            .iter()
-            .map(|w| (*w).to_string())
-            .collect()
-    } else {
-        args.workload
+    let request = CoresRequest {
+        workloads: args.workload,
+        backends: args.backend,
+        workers: args.workers,
+        cores: args.cores,
+        size: args.size,
+        repeat: usize::try_from(args.repeat)?,
     };
-    let backends = or_all(args.backend, backends::swept());
-    let workers = args
-        .workers
-        .unwrap_or_else(|| core_sweep::default_workers(usable.len()));
-    let mut counts = if args.cores.is_empty() {
-        core_sweep::core_counts(usable.len())
-    } else {
-        args.cores
-    };
-    counts.sort_unstable();
-    counts.dedup();
+    let sweeps = request.plan(usable.len())?;
     let mut all_ok = true;
-    for (i, name) in workloads.iter().enumerate() {
-        let mut job = Job::new(name)?;
-        if let Some(size) = args.size {
-            job = job.with_size(size);
-        }
-        let sweep = CoreSweep {
-            job,
-            backends: backends.clone(),
-            workers,
-            cores: counts.clone(),
-            repeat: usize::try_from(args.repeat)?,
-        };
-        if i == 0 {
-            println!(
-                "Core sweep on {usable}{}: core counts {counts:?}; {workers} workers per backend \
-                 (sequential: 1); {} workloads x {} cells; median of {} timed runs per cell",
-                confined.map_or_else(String::new, |c| format!(" ({})", c.by)),
-                workloads.len(),
-                sweep.cell_count(),
-                args.repeat
-            );
-        }
-        let kind = workloads::entry(name)?.kind;
-        println!("\n{name} ({kind}), size {}:", sweep.job.size);
-        let total = sweep.cell_count();
-        let mut done = 0;
-        let result = run_core_sweep(&sweep, &config, |cell| {
-            done += 1;
-            eprintln!(
-                "  [{done}/{total}] {} on {}: {}",
-                cell.backend,
-                cell.cpus,
-                millis(cell.median)
-            );
-        })
-        .with_context(|| format!("sweeping workload `{name}` across core counts"))?;
-        print_core_table(&result, &counts);
-        all_ok &= result.cells.iter().all(|c| c.checksum_ok);
+    if let Some(first) = sweeps.first() {
+        println!(
+            "Core sweep on {usable}{}: core counts {:?}; {} workers per backend \
+             (sequential: 1); {} workloads x {} cells; median of {} timed runs per cell",
+            confined.map_or_else(String::new, |c| format!(" ({})", c.by)),
+            first.cores,
+            first.workers,
+            sweeps.len(),
+            first.cell_count(),
+            args.repeat
+        );
+    }
+    for sweep in &sweeps {
+        all_ok &= terminal::sweep_cores(sweep, &config).with_context(|| {
+            format!(
+                "sweeping workload `{}` across core counts",
+                sweep.job.workload
+            )
+        })?;
     }
     Ok(checksums_agreed(all_ok))
-}
-
-fn print_core_table(result: &CoreSweepResult, counts: &[usize]) {
-    let most = counts.last().copied().unwrap_or(1);
-    print!("  {:<11} {:>7}", "backend", "workers");
-    for &k in counts {
-        print!(" {:>11}", affinity::count_cores(k));
-    }
-    println!(" {:>12}  checksum", format!("1->{most} cores"));
-    let lines = result.lines();
-    for line in &lines {
-        print!("  {:<11} {:>7}", line.backend, line.workers);
-        for &k in counts {
-            let cell = result.cell(&line.backend, k);
-            print!(
-                " {:>11}",
-                cell.map_or_else(|| "-".into(), |c| millis(c.median))
-            );
-        }
-        let speedup = line
-            .speedup(most)
-            .map_or_else(|| "-".to_string(), |s| format!("{s:.2}x"));
-        let wrong: Vec<String> = result
-            .cells
-            .iter()
-            .filter(|c| c.backend == line.backend && !c.checksum_ok)
-            .map(|c| {
-                format!(
-                    "WRONG at {} ({})",
-                    affinity::count_cores(c.cores),
-                    c.checksum
-                )
-            })
-            .collect();
-        let check = if wrong.is_empty() {
-            "ok".to_string()
-        } else {
-            wrong.join(", ")
-        };
-        println!(" {speedup:>12}  {check}");
-    }
-    let panel = core_sweep::explain::one_core_panel(&lines);
-    if !panel.is_empty() {
-        println!("  One core:");
-        for sentence in panel {
-            println!("  - {sentence}");
-        }
-    }
-    let summary = core_sweep::explain::chart_summary(&lines);
-    if !summary.is_empty() {
-        println!("  Across cores:");
-        for sentence in summary {
-            println!("  - {sentence}");
-        }
-    }
 }

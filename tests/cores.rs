@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use tvp::affinity::{self, Confinement, CpuSet};
+use tvp::sweep::affinity::{self, Confinement, CpuSet};
 
 const TVP: &str = env!("CARGO_BIN_EXE_tvp");
 
@@ -287,7 +287,7 @@ fn a_confined_thread_passes_its_mask_to_a_worker_child_and_gets_its_own_back() {
     let before = affinity::usable().unwrap();
     let confinement = Confinement::new(1).unwrap();
     let narrow = confinement.cpus().clone();
-    let mut child = tvp::child::WorkerChild::spawn(std::path::Path::new(TVP)).unwrap();
+    let mut child = tvp::process::child::WorkerChild::spawn(std::path::Path::new(TVP)).unwrap();
     assert_eq!(affinity::allowed_list_of(child.pid()).unwrap(), narrow);
     drop(confinement);
     assert_eq!(affinity::usable().unwrap(), before);
@@ -340,5 +340,5 @@ fn tvp_cores_sweeps_every_backend_and_explains_one_core() {
         .lines()
         .filter(|l| l.contains("] "))
         .count();
-    assert_eq!(progress, 3 * tvp::core_sweep::core_counts(n).len());
+    assert_eq!(progress, 3 * tvp::sweep::cores::core_counts(n).len());
 }

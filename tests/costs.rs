@@ -5,12 +5,13 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use tvp::costs::estimates::Estimates;
+use tvp::costs::Side;
 use tvp::costs::ipc::{Link, Mechanism};
 use tvp::costs::locks::{Contention, LockKind};
 use tvp::costs::spawn;
 use tvp::costs::switch::{PingPong, Placement};
-use tvp::costs::{Side, explain};
+use tvp::report::estimates::Estimates;
+use tvp::report::explain::costs as explain;
 
 fn exe() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_tvp"))

@@ -183,7 +183,7 @@ fn every_child_fault_is_explained_reaped_and_recoverable() {
 #[test]
 fn a_child_killed_from_outside_mid_task_is_named() {
     let _serial = serial();
-    let mut pool = tvp::pool::Pool::new(exe(), 2).unwrap();
+    let mut pool = tvp::process::pool::Pool::new(exe(), 2).unwrap();
     let pids = pool.pids();
     let mut slow = fault_job(1_000, "none", 0);
     slow.options.insert("item_ms".into(), "100".into());
@@ -209,7 +209,7 @@ fn a_child_killed_from_outside_mid_task_is_named() {
 #[test]
 fn a_child_that_exits_between_tasks_breaks_the_pool() {
     let _serial = serial();
-    let mut pool = tvp::pool::Pool::new(exe(), 1).unwrap();
+    let mut pool = tvp::process::pool::Pool::new(exe(), 1).unwrap();
     let pid = pool.pids()[0];
     // SAFETY: as above.
     unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };

@@ -5,7 +5,7 @@
 use std::process::Command;
 
 use tvp::backends::{self, Config};
-use tvp::memory::{self, CellMemory};
+use tvp::sweep::memory::{self, CellMemory};
 use tvp::workloads::{Job, run_sequential};
 
 fn config() -> Config {

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use tvp::backends::{self, Config};
-use tvp::run::{Sweep, run_sweep, run_sweep_with};
+use tvp::sweep::{Sweep, run_sweep, run_sweep_with};
 use tvp::workloads::{Job, files, tcp};
 
 static SERIAL: Mutex<()> = Mutex::new(());

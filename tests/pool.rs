@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use tvp::pool::Pool;
+use tvp::process::pool::Pool;
 use tvp::workloads::{Job, run_sequential};
 
 fn exe() -> &'static Path {

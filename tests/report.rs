@@ -9,9 +9,9 @@ use std::path::Path;
 use std::process::Command;
 
 use common::report::{CELLS, check_report, criterion_group, criterion_run, options};
-use tvp::memory::{CellMemory, MemoryReport, SCHEMA};
 use tvp::report::criterion::{RunInfo, scan};
 use tvp::report::{self, results};
+use tvp::sweep::memory::{CellMemory, MemoryReport, SCHEMA};
 
 fn assert_links_exist(out: &Path) {
     let problems = check_report(out);

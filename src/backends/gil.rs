@@ -8,12 +8,13 @@
 //! (often a little slower, from the hand-offs), while waits still overlap.
 
 use super::threads::Threads;
-use super::{Backend, Config, Entry};
+use super::{Backend, Config, Entry, Worker};
 
 pub(super) const ENTRY: Entry = Entry {
     name: "gil",
     python: "threading.Thread under CPython's GIL",
     teaches: "Python's GIL modelled: threads take turns on one lock, so CPU work gets no speedup",
+    worker: Worker::Thread,
     create,
 };
 

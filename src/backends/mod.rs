@@ -10,10 +10,10 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::context::{Cancel, Cancelled, Context};
 use crate::error::{Error, Result};
-use crate::workloads::{Job, Workload, split};
+use crate::workloads::Job;
 
+pub mod chunks;
 mod gil;
 #[cfg(feature = "mpi")]
 pub mod mpi;
@@ -23,6 +23,7 @@ mod rayon;
 mod sequential;
 mod threads;
 
+pub use chunks::{TASKS_PER_WORKER, dynamic_chunks};
 pub use pool::PoolBackend;
 pub use process::ProcessPerChunk;
 pub use rayon::RayonPool;
@@ -90,8 +91,54 @@ pub struct Entry {
     pub python: &'static str,
     /// One line on what the backend teaches, for `tvp list`.
     pub teaches: &'static str,
+    /// What one of its workers is: what `--workers N` starts N of.
+    pub worker: Worker,
     pub create: fn(&Config) -> Box<dyn Backend>,
 }
+
+/// What one worker of a backend is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Worker {
+    /// The calling thread itself (`sequential`): nothing is started.
+    Caller,
+    /// A thread of this process.
+    Thread,
+    /// A child process.
+    Process,
+    /// An MPI rank: a process started by `mpirun`, possibly on another host.
+    Rank,
+}
+
+impl Worker {
+    /// The singular and plural noun: ("thread", "threads").
+    pub fn nouns(self) -> (&'static str, &'static str) {
+        match self {
+            Worker::Caller => ("worker", "workers"),
+            Worker::Thread => ("thread", "threads"),
+            Worker::Process => ("process", "processes"),
+            Worker::Rank => ("rank", "ranks"),
+        }
+    }
+
+    /// Whether each worker is a process of its own (a child or a rank).
+    pub fn is_process(self) -> bool {
+        matches!(self, Worker::Process | Worker::Rank)
+    }
+}
+
+/// The names of the registered backends whose workers are `worker`s, in
+/// registry order.
+pub fn with_worker(worker: Worker) -> Vec<&'static str> {
+    REGISTRY
+        .iter()
+        .filter(|e| e.worker == worker)
+        .map(|e| e.name)
+        .collect()
+}
+
+/// The MPI backends' names (built with `--features mpi`).
+pub const MPI: &str = "mpi";
+pub const MPI_TCP: &str = "mpi-tcp";
 
 /// Every backend, in the order `tvp list` and the report show them.
 pub const REGISTRY: &[Entry] = &[
@@ -123,12 +170,12 @@ const MPI_NEEDS: &str = "it needs Open MPI and libclang; on Debian: apt-get inst
 /// without is an error that says how to rebuild, not "unknown backend".
 pub const GATED: &[Gated] = &[
     Gated {
-        name: "mpi",
+        name: MPI,
         feature: "mpi",
         needs: MPI_NEEDS,
     },
     Gated {
-        name: "mpi-tcp",
+        name: MPI_TCP,
         feature: "mpi",
         needs: MPI_NEEDS,
     },
@@ -147,6 +194,18 @@ pub fn entry(name: &str) -> Result<&'static Entry> {
         },
         None => Error::UnknownBackend(name.to_string()),
     })
+}
+
+/// A backend name from the command line; one built only with a Cargo
+/// feature says how to rebuild, an unknown one lists those that exist.
+pub fn parse_name(text: &str) -> std::result::Result<String, String> {
+    match entry(text.trim()) {
+        Ok(entry) => Ok(entry.name.to_string()),
+        Err(e @ Error::UnknownBackend(_)) => {
+            Err(format!("{e} [possible values: {}]", names().join(", ")))
+        }
+        Err(e) => Err(e.to_string()),
+    }
 }
 
 /// Why a built-in backend cannot run on this machine right now (`mpi`
@@ -213,119 +272,6 @@ pub fn swept() -> Vec<&'static str> {
         .into_iter()
         .filter(|n| !GATED.iter().any(|g| g.name == *n))
         .collect()
-}
-
-/// Tasks per worker for the backends that balance load dynamically (rayon and
-/// the pool): enough that a worker finishing early finds more work.
-pub const TASKS_PER_WORKER: usize = 8;
-
-/// Chunks for a dynamically balanced backend: about [`TASKS_PER_WORKER`] per
-/// worker, none smaller than the workload's grain.
-pub fn dynamic_chunks(workload: &dyn Workload, workers: usize) -> Vec<std::ops::Range<u64>> {
-    let size = workload.size();
-    let by_grain = size.div_ceil(workload.grain().max(1)).max(1);
-    let tasks = (workers * TASKS_PER_WORKER).min(usize::try_from(by_grain).unwrap_or(usize::MAX));
-    split(0..size, tasks)
-}
-
-/// Runs chunk `index` with a context that stops when `cancel` is set, and
-/// turns a panic into [`Error::ChunkPanicked`]. A panic cancels the sibling
-/// chunks, which stop at their next `tick` with [`Error::Cancelled`] (or
-/// [`Error::Interrupted`] after SIGINT/SIGTERM).
-pub(crate) fn run_chunk(
-    workload: &dyn Workload,
-    chunk: &std::ops::Range<u64>,
-    index: usize,
-    cancel: &Cancel,
-    gil: Option<&crate::context::Gil>,
-) -> Result<u64> {
-    let name = workload.name();
-    let chunk_name = || format!("{index} (items {}..{})", chunk.start, chunk.end);
-    if cancel.is_cancelled() {
-        return Err(cancelled(name, chunk_name()));
-    }
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        let cx = match gil {
-            Some(gil) => Context::with_gil(gil),
-            None => Context::free(),
-        };
-        workload.run(chunk.clone(), &cx.cancellable(cancel))
-    }))
-    .map_err(|payload| {
-        if payload.is::<Cancelled>() {
-            return cancelled(name, chunk_name());
-        }
-        cancel.cancel();
-        Error::ChunkPanicked {
-            workload: name.to_string(),
-            chunk: chunk_name(),
-            message: crate::error::panic_message(payload.as_ref()),
-        }
-    })
-}
-
-fn cancelled(workload: &str, chunk: String) -> Error {
-    crate::interrupt::error().unwrap_or_else(|| Error::Cancelled {
-        workload: workload.to_string(),
-        chunk,
-    })
-}
-
-/// Runs each chunk on its own scoped thread and returns the partial
-/// checksums in chunk order. With a `gil`, every thread must hold it to run.
-pub(crate) fn run_on_scoped_threads(
-    workload: &dyn Workload,
-    chunks: &[std::ops::Range<u64>],
-    gil: Option<&crate::context::Gil>,
-) -> Vec<Result<u64>> {
-    let cancel = Cancel::default();
-    let cancel = &cancel;
-    std::thread::scope(|s| {
-        let handles: Vec<_> = chunks
-            .iter()
-            .enumerate()
-            .map(|(i, chunk)| s.spawn(move || run_chunk(workload, chunk, i, cancel, gil)))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("chunk panics are caught inside the thread"))
-            .collect()
-    })
-}
-
-/// Combines partial checksums with the workload's own `combine`. If chunks
-/// failed, returns the error that caused the others: a chunk cancelled
-/// because a sibling panicked is reported as that panic.
-pub(crate) fn combine_all(
-    workload: &dyn Workload,
-    parts: impl IntoIterator<Item = Result<u64>>,
-) -> Result<u64> {
-    let (parts, errors): (Vec<_>, Vec<_>) = parts.into_iter().partition(Result::is_ok);
-    if let Some(first) = errors
-        .into_iter()
-        .map(Result::unwrap_err)
-        .reduce(|kept, e| {
-            if matches!(kept, Error::Cancelled { .. }) {
-                e
-            } else {
-                kept
-            }
-        })
-    {
-        return Err(first);
-    }
-    let mut total = None;
-    for part in parts.into_iter().flatten() {
-        total = Some(match total {
-            None => part,
-            Some(t) => workload.combine(t, part),
-        });
-    }
-    // An empty job has the checksum of an empty range.
-    Ok(match total {
-        Some(t) => t,
-        None => workload.run(0..0, &Context::free()),
-    })
 }
 
 #[cfg(test)]

@@ -4,21 +4,22 @@
 //! The children are spawned once in `prepare` (untimed), so a run pays only
 //! for sending tasks and results over pipes. The job is cut into several
 //! tasks per worker and a child that finishes gets the next one, so uneven
-//! items balance out. See [`crate::pool::Pool`] for close and terminate.
+//! items balance out. See [`crate::process::pool::Pool`] for close and terminate.
 //!
 //! If a child fails (or a task passes `Config::task_deadline`), the run
 //! fails naming the child, every child is killed and reaped, and the backend
 //! refuses to run until `prepare` builds a new pool.
 
-use super::{Backend, Config, Entry};
+use super::{Backend, Config, Entry, Worker};
 use crate::error::{Error, Result};
-use crate::pool::Pool;
+use crate::process::pool::Pool;
 use crate::workloads::Job;
 
 pub(super) const ENTRY: Entry = Entry {
     name: "pool",
     python: "multiprocessing.Pool",
     teaches: "pre-spawned worker processes fed over pipes: parallel without paying spawn per run",
+    worker: Worker::Process,
     create,
 };
 
@@ -56,7 +57,7 @@ impl Backend for PoolBackend {
             ));
         }
         let workload = job.build()?;
-        let chunks = super::dynamic_chunks(workload.as_ref(), pool.workers());
+        let chunks = super::chunks::dynamic_chunks(workload.as_ref(), pool.workers());
         for chunk in &chunks {
             pool.submit(job, chunk.clone())?;
         }
@@ -65,6 +66,6 @@ impl Backend for PoolBackend {
         let parts = (0..chunks.len())
             .map(|_| pool.recv().map(|(_, sum)| sum))
             .collect::<Result<Vec<u64>>>()?;
-        super::combine_all(workload.as_ref(), parts.into_iter().map(Ok))
+        super::chunks::combine_all(workload.as_ref(), parts.into_iter().map(Ok))
     }
 }

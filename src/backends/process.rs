@@ -10,16 +10,17 @@
 //! (or to pass `Config::task_deadline`) ends the run, and the others are
 //! killed and reaped.
 
-use super::{Backend, Config, Entry};
-use crate::child::{WorkerChild, recv_each};
+use super::{Backend, Config, Entry, Worker};
 use crate::error::{Error, Result};
-use crate::worker::Request;
+use crate::process::child::{WorkerChild, recv_each};
+use crate::process::protocol::Request;
 use crate::workloads::{Job, split};
 
 pub(super) const ENTRY: Entry = Entry {
     name: "process",
     python: "multiprocessing.Process",
     teaches: "a child process per chunk: parallel, isolated, and every run pays the spawn cost",
+    worker: Worker::Process,
     create,
 };
 
@@ -67,6 +68,6 @@ impl Backend for ProcessPerChunk {
         for child in &mut children {
             child.wait()?;
         }
-        super::combine_all(workload.as_ref(), parts.into_iter().map(Ok))
+        super::chunks::combine_all(workload.as_ref(), parts.into_iter().map(Ok))
     }
 }

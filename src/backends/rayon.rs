@@ -8,7 +8,7 @@
 use ::rayon::prelude::*;
 use ::rayon::{ThreadPool, ThreadPoolBuilder};
 
-use super::{Backend, Config, Entry};
+use super::{Backend, Config, Entry, Worker};
 use crate::context::Cancel;
 use crate::error::{Error, Result};
 use crate::workloads::Job;
@@ -17,6 +17,7 @@ pub(super) const ENTRY: Entry = Entry {
     name: "rayon",
     python: "concurrent.futures.ThreadPoolExecutor",
     teaches: "a pre-built thread pool with work stealing: balances uneven chunks",
+    worker: Worker::Thread,
     create,
 };
 
@@ -52,15 +53,15 @@ impl Backend for RayonPool {
         let (workers, pool) = self.pool.as_ref().ok_or(Error::NotPrepared(ENTRY.name))?;
         let workload = job.build()?;
         let workload = workload.as_ref();
-        let chunks = super::dynamic_chunks(workload, *workers);
+        let chunks = super::chunks::dynamic_chunks(workload, *workers);
         let cancel = Cancel::default();
         let parts: Vec<Result<u64>> = pool.install(|| {
             chunks
                 .par_iter()
                 .enumerate()
-                .map(|(i, chunk)| super::run_chunk(workload, chunk, i, &cancel, None))
+                .map(|(i, chunk)| super::chunks::run_chunk(workload, chunk, i, &cancel, None))
                 .collect()
         });
-        super::combine_all(workload, parts)
+        super::chunks::combine_all(workload, parts)
     }
 }

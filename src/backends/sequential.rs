@@ -1,7 +1,7 @@
 //! `sequential`: one plain loop in the calling thread, the baseline every
 //! other backend is checked and timed against. It ignores `workers`.
 
-use super::{Backend, Config, Entry};
+use super::{Backend, Config, Entry, Worker};
 use crate::context::Cancel;
 use crate::error::Result;
 use crate::workloads::Job;
@@ -10,6 +10,7 @@ pub(super) const ENTRY: Entry = Entry {
     name: "sequential",
     python: "a plain for loop",
     teaches: "the baseline: one core, no coordination cost",
+    worker: Worker::Caller,
     create,
 };
 
@@ -32,6 +33,6 @@ impl Backend for Sequential {
         let workload = job.build()?;
         let all = 0..workload.size();
         // Cancellable only by an interrupt: there is no sibling chunk.
-        super::run_chunk(workload.as_ref(), &all, 0, &Cancel::default(), None)
+        super::chunks::run_chunk(workload.as_ref(), &all, 0, &Cancel::default(), None)
     }
 }

@@ -6,7 +6,7 @@
 //! others sit idle. Threads are spawned and joined inside every run (with
 //! `std::thread::scope`); a spawn costs tens of microseconds.
 
-use super::{Backend, Config, Entry};
+use super::{Backend, Config, Entry, Worker};
 use crate::context::Gil;
 use crate::error::{Error, Result};
 use crate::workloads::{Job, split};
@@ -15,6 +15,7 @@ pub(super) const ENTRY: Entry = Entry {
     name: "threads",
     python: "threading.Thread",
     teaches: "real parallel threads with static chunks: fast, but uneven chunks leave cores idle",
+    worker: Worker::Thread,
     create,
 };
 
@@ -66,7 +67,7 @@ impl Backend for Threads {
         let chunks = split(0..workload.size(), workers);
         // A fresh lock per run, as each Python program has its own GIL.
         let gil = self.under_gil.then(Gil::default);
-        let parts = super::run_on_scoped_threads(workload, &chunks, gil.as_ref());
-        super::combine_all(workload, parts)
+        let parts = super::chunks::run_on_scoped_threads(workload, &chunks, gil.as_ref());
+        super::chunks::combine_all(workload, parts)
     }
 }

@@ -4,7 +4,7 @@
 //! | Python | process side | thread side | module |
 //! |---|---|---|---|
 //! | `multiprocessing.Process` | spawn + wait (`Command`, fork) | thread spawn + join | [`spawn`] |
-//! | `multiprocessing.Pool` | a task through [`crate::pool::Pool`] | a task through a rayon pool | [`spawn`] |
+//! | `multiprocessing.Pool` | a task through [`crate::process::pool::Pool`] | a task through a rayon pool | [`spawn`] |
 //! | `multiprocessing.Queue` / `Pipe` | pipe, Unix socket, TCP, shared memory | mpsc, crossbeam channel | [`ipc`] |
 //! | `multiprocessing.Lock` | a process-shared mutex in shared memory | std / parking_lot Mutex, RwLock, atomics | [`locks`] |
 //! | `threading.RLock` | - | parking_lot `ReentrantMutex` | [`locks`] |
@@ -17,11 +17,14 @@
 //! files. Process peers are the `tvp` binary run as `tvp peer <mechanism>`
 //! ([`peer_main`]); they die with their parent and exit at end of input.
 //!
-//! [`estimates`] reads criterion's numbers back; [`explain`] turns them into
-//! sentences for the report.
+//! The report reads criterion's numbers back
+//! ([`crate::report::estimates`]) and writes sentences from them
+//! ([`crate::report::explain::costs`]).
+//!
+//! To add a measurement: a type here whose constructor sets up and whose one
+//! method performs one operation, a group in `benches/costs.rs`, and its
+//! figure on the costs page (`src/report/pages/costs.rs`).
 
-pub mod estimates;
-pub mod explain;
 pub mod ipc;
 pub mod locks;
 pub mod shared;
@@ -55,7 +58,7 @@ pub struct PeerArgs {
 
 /// `tvp peer`: the process side of a cost measurement. Dies with its parent.
 pub fn peer_main(args: &PeerArgs) -> Result<()> {
-    crate::worker::die_with_parent();
+    crate::interrupt::die_with_parent();
     let addr = || {
         args.addr
             .as_deref()
@@ -85,7 +88,7 @@ impl PeerProcess {
     pub fn spawn(exe: &Path, mechanism: &str, args: &[String]) -> Result<Self> {
         let mut all = vec!["peer", mechanism];
         all.extend(args.iter().map(String::as_str));
-        let child = crate::child::spawn_tracked(exe, &all)?;
+        let child = crate::process::child::spawn_tracked(exe, &all)?;
         Ok(PeerProcess { child })
     }
 
@@ -106,7 +109,7 @@ impl PeerProcess {
             Ok(None) => Ok(()),
             Ok(Some(status)) => {
                 crate::interrupt::forget(self.pid());
-                Err(self.error("exited early", crate::child::describe(status)))
+                Err(self.error("exited early", crate::process::child::describe(status)))
             }
             Err(e) => Err(self.error("unreadable status", e.to_string())),
         }
@@ -127,7 +130,7 @@ impl Drop for PeerProcess {
         self.child.stdin = None;
         // Harmless when it has exited: std then neither signals nor waits.
         let _ = self.child.kill();
-        let _ = crate::child::reap_tracked(&mut self.child);
+        let _ = crate::process::child::reap_tracked(&mut self.child);
     }
 }
 

@@ -15,7 +15,7 @@ use std::process::{Command, Stdio};
 use memmap2::{Advice, MmapMut};
 
 use crate::error::{Error, Result};
-use crate::pool::Pool;
+use crate::process::pool::Pool;
 use crate::workloads::{Job, Workload};
 
 /// Benchmark ids in the `spawn` group.
@@ -52,7 +52,7 @@ pub fn command_run(program: &Path) -> Result<()> {
         Err(Error::InvalidJob(format!(
             "{} failed: {}",
             program.display(),
-            crate::child::describe(status)
+            crate::process::child::describe(status)
         )))
     }
 }
@@ -60,12 +60,12 @@ pub fn command_run(program: &Path) -> Result<()> {
 /// Starts `exe worker`, closes its stdin and waits: the cost of a
 /// `multiprocessing.Process` that does nothing.
 pub fn worker_spawn_wait(exe: &Path) -> Result<()> {
-    let mut child = crate::child::WorkerChild::spawn(exe)?;
+    let mut child = crate::process::child::WorkerChild::spawn(exe)?;
     let status = child.wait()?;
     if status.success() {
         Ok(())
     } else {
-        Err(child.died("bad exit", crate::child::describe(status)))
+        Err(child.died("bad exit", crate::process::child::describe(status)))
     }
 }
 

@@ -25,6 +25,7 @@ use std::thread::JoinHandle;
 use super::shared::{SharedRegion, Spin};
 use super::{PEER_TIMEOUT, PeerProcess, Side, io_err, need_exe};
 use crate::error::{Error, Result};
+use crate::sweep::affinity::{self, CpuSet};
 
 pub const GROUP: &str = "context-switch";
 
@@ -59,7 +60,7 @@ pub struct PingPong {
     region: SharedRegion,
     thread: Option<JoinHandle<Result<()>>>,
     process: Option<PeerProcess>,
-    saved: Option<libc::cpu_set_t>,
+    saved: Option<CpuSet>,
     cpu: Option<usize>,
     peer_cpu: Option<usize>,
 }
@@ -86,17 +87,11 @@ impl PingPong {
     /// [`PingPong::new`] with the peer on the parent's core or another one.
     /// [`Placement::OtherCore`] needs two usable cores.
     pub fn placed(side: Side, exe: Option<&Path>, placement: Placement) -> Result<Self> {
-        let saved = current_affinity();
+        let saved = affinity::usable().ok();
         // Usable cores from the last: away from core 0, where interrupts gather.
         let usable: Vec<usize> = saved
             .as_ref()
-            .map(|set| {
-                (0..libc::CPU_SETSIZE as usize)
-                    .rev()
-                    // SAFETY: reading a bit of a valid cpu_set_t.
-                    .filter(|&c| unsafe { libc::CPU_ISSET(c, set) })
-                    .collect()
-            })
+            .map(|set| set.cpus().iter().rev().copied().collect())
             .unwrap_or_default();
         let cpu = usable.first().copied();
         let peer_cpu = match placement {
@@ -185,8 +180,7 @@ impl Drop for PingPong {
         }
         self.process = None;
         if let Some(saved) = &self.saved {
-            // SAFETY: restoring a mask read from this thread.
-            unsafe { libc::sched_setaffinity(0, size_of::<libc::cpu_set_t>(), saved) };
+            let _ = affinity::set_current_thread(saved);
         }
     }
 }
@@ -210,24 +204,10 @@ pub fn serve(path: &Path, cpu: Option<usize>) -> Result<()> {
     }
 }
 
-/// The calling thread's CPU mask.
-fn current_affinity() -> Option<libc::cpu_set_t> {
-    // SAFETY: an all-zero cpu_set_t is valid; the kernel fills it.
-    let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
-    // SAFETY: a valid buffer of the size we pass.
-    let ok = unsafe { libc::sched_getaffinity(0, size_of::<libc::cpu_set_t>(), &mut set) } == 0;
-    ok.then_some(set)
-}
-
 /// Pins the calling thread to one CPU; best effort (a failure leaves the
 /// thread free, which makes switches look cheaper, not wrong).
 fn pin_to(cpu: usize) {
-    // SAFETY: as in `current_affinity`.
-    unsafe {
-        let mut set: libc::cpu_set_t = std::mem::zeroed();
-        libc::CPU_SET(cpu, &mut set);
-        libc::sched_setaffinity(0, size_of::<libc::cpu_set_t>(), &set);
-    }
+    let _ = affinity::pin_current_thread(cpu);
 }
 
 #[cfg(test)]
@@ -236,7 +216,7 @@ mod tests {
 
     #[test]
     fn threads_ping_pong_and_affinity_is_restored() {
-        let before = current_affinity().map(|s| unsafe { libc::CPU_COUNT(&s) });
+        let before = affinity::usable().ok().map(|s| s.len());
         let mut pp = PingPong::new(Side::Thread, None).unwrap();
         for i in 1..=5 {
             assert_eq!(pp.round_trip().unwrap(), i);
@@ -244,13 +224,13 @@ mod tests {
         let path = pp.region_path().to_path_buf();
         drop(pp);
         assert!(!path.exists());
-        let after = current_affinity().map(|s| unsafe { libc::CPU_COUNT(&s) });
+        let after = affinity::usable().ok().map(|s| s.len());
         assert_eq!(before, after);
     }
 
     #[test]
     fn across_cores_the_peer_gets_another_core_or_a_clear_error() {
-        let cores = current_affinity().map_or(0, |s| unsafe { libc::CPU_COUNT(&s) });
+        let cores = affinity::usable().map_or(0, |s| s.len());
         match PingPong::placed(Side::Thread, None, Placement::OtherCore) {
             Ok(mut pp) => {
                 let (cpu, peer) = pp.cpus();

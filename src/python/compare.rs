@@ -7,11 +7,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::explain::explain;
 use super::script::PythonReport;
 use crate::backends::Config;
 use crate::error::Result;
-use crate::run::{Measurement, Sweep, SweepResult, run_sweep};
+use crate::sweep::{Measurement, Sweep, SweepResult, run_sweep};
 use crate::workloads::{self, Job};
 
 /// The version of `python_vs_rust.json`.
@@ -65,7 +64,6 @@ pub struct WorkloadComparison {
     /// Every backend agreed with its sequential run, and Python with Rust.
     pub checksums_ok: bool,
     pub series: Vec<Series>,
-    pub explanation: String,
 }
 
 /// One backend's speedups over worker counts.
@@ -176,7 +174,7 @@ pub fn compare(report: &PythonReport, rust: &[SweepResult]) -> Comparison {
         .filter_map(|name| {
             let size = *report.sizes.get(name)?;
             let rust = rust.iter().find(|r| r.job.workload == name);
-            compare_workload(report, name, size, rust, at)
+            compare_workload(report, name, size, rust)
         })
         .collect();
     Comparison {
@@ -196,7 +194,6 @@ fn compare_workload(
     name: &str,
     size: u64,
     rust: Option<&SweepResult>,
-    at: usize,
 ) -> Option<WorkloadComparison> {
     let seq = report.cell(name, "python-seq", 1)?;
     let mut series: Vec<Series> = PYTHON_BACKENDS
@@ -245,7 +242,7 @@ fn compare_workload(
         // compute the same checksums at equal sizes is tests/python.rs's job.
         checksums_ok &= rust.cells.iter().all(|m| m.checksum_ok);
     }
-    let mut w = WorkloadComparison {
+    let w = WorkloadComparison {
         workload: name.to_string(),
         kind: report
             .kinds
@@ -260,60 +257,8 @@ fn compare_workload(
         rust_size: rust.map(|r| r.job.size),
         checksums_ok,
         series,
-        explanation: String::new(),
     };
-    w.explanation = explain(&w, at);
     Some(w)
-}
-
-/// A plain-text table of speedups, one block per workload, with the
-/// explanation under it.
-pub fn table(c: &Comparison) -> String {
-    use std::fmt::Write as _;
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{} (smaller sizes) vs Rust (default sizes), {} cores; speedup over the same language's sequential run{}",
-        c.python,
-        c.cores,
-        if c.quick { " (quick)" } else { "" }
-    );
-    for w in &c.workloads {
-        let rust_seq = match (w.rust_sequential_s, w.rust_size) {
-            (Some(s), Some(size)) => format!("{:.1} ms at size {size}", s * 1e3),
-            _ => "-".into(),
-        };
-        let _ = writeln!(
-            out,
-            "\n{} ({}): sequential Python {:.1} ms at size {}, Rust {rust_seq}; checksums {}",
-            w.workload,
-            w.kind,
-            w.python_sequential_s * 1e3,
-            w.size,
-            if w.checksums_ok { "agree" } else { "DISAGREE" }
-        );
-        let _ = write!(out, "  {:<30}", "backend \\ workers");
-        for n in &c.workers {
-            let _ = write!(out, " {n:>6}");
-        }
-        out.push('\n');
-        for s in &w.series {
-            let _ = write!(out, "  {:<30}", s.label);
-            for &n in &c.workers {
-                match s.points.iter().find(|p| p.workers == n) {
-                    Some(p) => {
-                        let _ = write!(out, " {:>5.2}x", p.speedup);
-                    }
-                    None => {
-                        let _ = write!(out, " {:>6}", "-");
-                    }
-                }
-            }
-            out.push('\n');
-        }
-        let _ = writeln!(out, "  {}", w.explanation);
-    }
-    out
 }
 
 #[cfg(test)]
@@ -394,16 +339,6 @@ mod tests {
         assert_eq!(w.speedup("python-executor", 2), Some(1.6));
         assert_eq!(w.speedup("threads", 2), Some(2.0));
         assert_eq!(w.speedup("gil", 2), Some(1.0));
-        assert!(
-            w.explanation.contains("Python processes 2.00x"),
-            "{}",
-            w.explanation
-        );
-        let text = table(&c);
-        assert!(
-            text.contains("Python multiprocessing.Pool") && text.contains("2.00x"),
-            "{text}"
-        );
     }
 
     #[test]
@@ -412,7 +347,6 @@ mod tests {
         wrong.cells[0].checksum_ok = false;
         let c = compare(&report(), &[wrong]);
         assert!(!c.workloads[0].checksums_ok);
-        assert!(table(&c).contains("DISAGREE"));
     }
 
     #[test]

@@ -12,7 +12,9 @@
 //! - [`interpreter`]: find `python3` (or `TVP_PYTHON`); run with a time limit.
 //! - [`script`]: call the script; `python.json` as typed structs.
 //! - [`compare`](mod@compare): the Rust sweep at its default sizes; speedup series per workload.
-//! - [`explain`]: sentences written from the numbers.
+//!
+//! The sentences written from these numbers live with the report's
+//! explainers ([`crate::report::explain::python`]).
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -21,11 +23,10 @@ use crate::backends::Config;
 use crate::error::{Error, Result};
 
 pub mod compare;
-pub mod explain;
 pub mod interpreter;
 pub mod script;
 
-pub use compare::{Comparison, WorkloadComparison, compare, rust_sweeps, table};
+pub use compare::{Comparison, WorkloadComparison, compare, rust_sweeps};
 pub use interpreter::{Missing, find_python};
 pub use script::{PythonReport, Script};
 
@@ -96,7 +97,7 @@ pub fn run_comparison(
     let workers = if opts.quick {
         crate::sweep::quick_workers(crate::cores())
     } else {
-        crate::default_workers(crate::cores())
+        crate::sweep::default_workers(crate::cores())
     };
     progress(&format!(
         "running {} {} (at most {} s)",
@@ -135,7 +136,7 @@ pub fn run_comparison(
 pub fn load_comparison(path: &Path) -> Result<Comparison> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
-    let mut c: Comparison = serde_json::from_str(&text).map_err(|e| {
+    let c: Comparison = serde_json::from_str(&text).map_err(|e| {
         Error::Python(format!(
             "{} is not a comparison of this version ({e}): rerun `tvp python`",
             path.display()
@@ -148,10 +149,6 @@ pub fn load_comparison(path: &Path) -> Result<Comparison> {
             c.schema,
             compare::SCHEMA
         )));
-    }
-    // Sentences come from the numbers with this version's wording.
-    for w in &mut c.workloads {
-        w.explanation = explain::explain(w, c.explained_at);
     }
     Ok(c)
 }

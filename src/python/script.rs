@@ -55,7 +55,7 @@ impl Script {
                 "{} {} failed: {} (its messages are above)",
                 self.python.display(),
                 self.script.display(),
-                crate::child::describe(done.status)
+                crate::process::child::describe(done.status)
             )));
         }
         Ok(done.stdout)

@@ -93,7 +93,7 @@ impl Series {
 }
 
 /// Several series over a numeric x axis.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct LineChart {
     pub title: String,
     pub x_label: String,
@@ -120,7 +120,7 @@ pub struct Bar {
 }
 
 /// One bar per label, starting from zero.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct BarChart {
     pub title: String,
     pub y_label: String,

@@ -40,11 +40,6 @@ pub fn prose(text: &str) -> String {
         .collect()
 }
 
-/// The reverse of [`prose`].
-pub fn unprose(html: &str) -> String {
-    unescape(&html.replace("<code>", "`").replace("</code>", "`"))
-}
-
 /// A table of text cells under `headers` (no header row if all are empty).
 pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
     let mut out = String::from("<table>\n");
@@ -83,33 +78,6 @@ pub fn figure(file: &str, alt: &str, sentences: &[String]) -> String {
         escape(alt),
         explanation(sentences)
     )
-}
-
-/// The alt text and sentences of the figure [`figure`] wrote for `file`
-/// into `body` (the reverse of [`figure`]; the sentences come back as one).
-pub fn parse_figure(body: &str, file: &str) -> Option<(String, Vec<String>)> {
-    let start = format!("<figure><img src=\"{}\" alt=\"", escape(file));
-    let rest = &body[body.find(&start)? + start.len()..];
-    let alt = rest.split('"').next()?;
-    let caption = rest
-        .split("<figcaption>")
-        .nth(1)?
-        .split("</figcaption>")
-        .next()?;
-    let text = caption
-        .strip_prefix("<p class=\"explain\">")
-        .and_then(|t| t.trim_end().strip_suffix("</p>"))
-        .map(unprose);
-    Some((unescape(alt), text.into_iter().collect()))
-}
-
-/// The reverse of [`escape`].
-pub fn unescape(text: &str) -> String {
-    text.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&amp;", "&")
 }
 
 /// Code as a `<pre>` block, escaped.
@@ -222,14 +190,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn prose_shows_quoted_spans_as_code_and_back() {
+    fn prose_shows_quoted_spans_as_code() {
         let text = "run `cargo bench --bench io` for <this> `x`";
         let html = prose(text);
         assert_eq!(
             html,
             "run <code>cargo bench --bench io</code> for &lt;this&gt; <code>x</code>"
         );
-        assert_eq!(unprose(&html), text);
         assert_eq!(prose("a ` b"), "a ` b");
     }
 
@@ -240,20 +207,5 @@ mod tests {
             "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
         );
         assert!(table(&["<h>"], &[vec!["<c>".into()]]).contains("&lt;c&gt;"));
-    }
-
-    #[test]
-    fn a_figure_is_read_back_from_the_html() {
-        let sentences = vec!["A <b> & 'c'.".to_string(), "Second \"one\".".to_string()];
-        let body = format!(
-            "<p>x</p>{}{}",
-            figure("a.svg", "alt & <t>", &sentences),
-            figure("b.svg", "b", &[])
-        );
-        let (alt, text) = parse_figure(&body, "a.svg").unwrap();
-        assert_eq!(alt, "alt & <t>");
-        assert_eq!(text, vec![sentences.join(" ")]);
-        assert_eq!(parse_figure(&body, "b.svg").unwrap(), ("b".into(), vec![]));
-        assert_eq!(parse_figure(&body, "c.svg"), None);
     }
 }

@@ -1,34 +1,42 @@
-//! The report: criterion's saved results -> charts (plotters SVG) and
-//! explanations written from the numbers -> HTML pages under `reports/`.
+//! The report: criterion's saved results and the benches' data files ->
+//! charts (plotters SVG) and sentences written from the numbers -> HTML
+//! pages under `reports/`; and the same numbers as terminal tables.
 //!
 //! `cargo bench` regenerates it at the end of every bench run, and
 //! `tvp report` does so on demand, always from all results present.
 //!
-//! # Files
+//! # What lives where
+//! - [`page`]: the [`Page`] trait, [`PageOut`], [`ReportInput`], and the
+//!   [`Figure`] value (its numbers, its sentences, its SVG file).
+//! - [`pages`]: one file per data page: `scaling` (the index page: CPU and
+//!   memory workloads), `io` (IO workloads and memory per worker), `cores`
+//!   (the core sweep), `costs` (spawn, IPC, locks, switches), `python` (Rust
+//!   vs Python), `mpi` (MPI ranks, feature `mpi`); `workload` holds what the
+//!   per-workload pages share.
+//! - [`lessons`]: one file per lesson, built after the pages from their
+//!   figures.
+//! - [`explain`]: sentences written from numbers, one file per topic, and
+//!   [`explain::words`], the one place numbers become words.
 //! - [`criterion`]: reads criterion's `estimates.json`/`benchmark.json` and
-//!   the benches' [`criterion::RunInfo`]; problems become notes, never panics.
+//!   the benches' [`criterion::RunInfo`]; problems become notes, never
+//!   panics. [`estimates`]: the costs benches' medians by id.
 //! - [`results`]: the scaling rows and their `results.json` / `results.csv`.
-//! - [`chart`]: line and bar charts as SVG, one colour per backend.
-//! - [`explain`]: sentences generated from numbers; [`amdahl`]: the fit.
-//! - [`html`]: the shared layout (navigation, notes, machine info) and helpers.
-//! - one file per page: `scaling.rs` (the index page: CPU and memory
-//!   workloads), `io.rs` (IO workloads and memory per worker), `cores.rs`
-//!   (the core sweep), `costs.rs` (spawn, IPC, locks), `python.rs` (Rust vs
-//!   Python), `mpi.rs` (MPI ranks, feature `mpi`).
+//! - [`chart`]: line and bar charts as SVG, one colour per backend;
+//!   [`amdahl`]: the fit; [`html`]: the shared layout and helpers.
+//! - [`terminal`]: the tables `tvp run`, `tvp cores` and `tvp python` print.
 //!
 //! # Adding a page
-//! 1. Write `src/report/NAME.rs` with a unit struct implementing [`Page`].
-//!    In `build`, read what you need from [`ReportInput`] (the scan of every
-//!    criterion result, with `scan.group("your-group")`), write your SVGs
-//!    with [`chart`] into `out`, and return a [`PageOut`] whose `body` is
-//!    HTML built with [`html`] helpers. Return `Ok(None)` when your data is
-//!    absent: the page is then left out of the navigation.
-//! 2. Add `mod NAME;` below and one line to [`PAGES`].
-//! 3. Publish the figures other pages may reuse in [`PageOut::figures`]:
-//!    list the charts the body drew with [`html::figure`] in one line,
-//!    `let figures = figures_in(&body, &[("costs/locks", "costs-locks.svg")]);`
-//!    or, per workload, [`workload_figures`]; or build each as a [`Figure`]
-//!    and put `figure.html()` in the body.
+//! 1. Write `src/report/pages/NAME.rs` with a unit struct implementing
+//!    [`Page`]. In `build`, read what you need from [`ReportInput`] (the
+//!    scan of every criterion result, with `scan.group("your-group")`),
+//!    draw each chart as a [`Figure`] with a [`Drawn`] (it writes the SVG
+//!    into `out` and returns the HTML for your body), and return a
+//!    [`PageOut`] with the body and `drawn.into_figures()`. Return
+//!    `Ok(None)` when your data is absent: the page is then left out of the
+//!    navigation.
+//! 2. Add `pub mod NAME;` to `pages/mod.rs` and one line to [`PAGES`].
+//! 3. Write its sentences in `explain/NAME.rs` as functions of plain
+//!    numbers, formatting them with [`explain::words`].
 //!
 //! The framework wraps each body in the layout (navigation to every page
 //! with a `nav` label, the page's notes, machine info) and writes
@@ -46,7 +54,7 @@
 //! lesson names them in its source); the per-workload ones end in the
 //! workload's registry name:
 //! - `speedup/<workload>`, `efficiency/<workload>`, `time/<workload>`: the
-//!   scaling page (this file's [`Scaling`]).
+//!   scaling page ([`Scaling`]).
 //! - `costs/<name>` for `costs-<name>.svg`: `costs/spawn-processes`,
 //!   `costs/spawn-threads`, `costs/ipc-latency`, `costs/ipc-throughput`,
 //!   `costs/locks`, `costs/context-switch`.
@@ -61,24 +69,23 @@ use crate::machine::MachineInfo;
 
 pub mod amdahl;
 pub mod chart;
-mod cores;
-mod costs;
 pub mod criterion;
+pub mod estimates;
 pub mod explain;
 pub mod html;
-mod io;
-mod mpi;
-mod python;
-pub mod results;
-mod scaling;
-
 pub mod lessons;
-pub use cores::Cores;
-pub use costs::Costs;
-pub use io::Io;
-pub use mpi::Mpi;
-pub use python::RustVsPython;
-pub use scaling::Scaling;
+pub mod page;
+pub mod pages;
+pub mod results;
+pub mod terminal;
+
+pub use page::{Chart, Drawn, Figure, Page, PageOut, ReportInput};
+pub use pages::cores::Cores;
+pub use pages::costs::Costs;
+pub use pages::io::Io;
+pub use pages::mpi::Mpi;
+pub use pages::python::RustVsPython;
+pub use pages::scaling::Scaling;
 
 /// Every page built from results, in navigation order. The first page to
 /// claim `index.html` is the front page.
@@ -87,137 +94,6 @@ pub const PAGES: &[&dyn Page] = &[&Scaling, &Io, &Cores, &Costs, &RustVsPython, 
 /// The teaching pages, built after [`PAGES`] from the figures those
 /// published; they are written even when no result exists.
 pub const LESSONS: &[&dyn Page] = lessons::PAGES;
-
-/// One page of the report.
-pub trait Page: Sync {
-    /// A short name, used in notes when the page fails.
-    fn name(&self) -> &'static str;
-    /// Builds the page from `input`, writing any files it links (charts,
-    /// data) into `out`. `Ok(None)` when its data is absent.
-    fn build(&self, input: &ReportInput, out: &Path) -> Result<Option<PageOut>>;
-}
-
-/// What a page built.
-#[derive(Debug, Clone, Default)]
-pub struct PageOut {
-    /// The HTML file, relative to the report directory, e.g. `index.html`.
-    pub file: String,
-    pub title: String,
-    /// The label in the navigation bar; empty leaves the page out of it
-    /// (the lessons link each other instead).
-    pub nav: String,
-    /// The page's HTML, without the layout.
-    pub body: String,
-    /// Notes shown at the top of the page.
-    pub notes: Vec<String>,
-    /// Figures later pages (the lessons) may show, by id.
-    pub figures: Vec<Figure>,
-}
-
-/// A chart a page drew, with the sentences written from its numbers.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Figure {
-    /// A stable id such as `speedup/primes` (see the module docs).
-    pub id: String,
-    /// The SVG, relative to the report directory.
-    pub file: String,
-    pub alt: String,
-    pub sentences: Vec<String>,
-    /// The page that published it, and that page's notes (how the numbers
-    /// were measured); [`generate`] fills both in.
-    pub page: String,
-    pub page_notes: Vec<String>,
-}
-
-impl Figure {
-    pub fn new(id: impl Into<String>, file: impl Into<String>, alt: impl Into<String>) -> Self {
-        Figure {
-            id: id.into(),
-            file: file.into(),
-            alt: alt.into(),
-            ..Figure::default()
-        }
-    }
-
-    pub fn with_sentences(mut self, sentences: Vec<String>) -> Self {
-        self.sentences = sentences;
-        self
-    }
-
-    /// The chart and its sentences, as [`html::figure`] writes them.
-    pub fn html(&self) -> String {
-        html::figure(&self.file, &self.alt, &self.sentences)
-    }
-}
-
-/// The figures that [`html::figure`] wrote into `body`, as `(id, file)`
-/// pairs name them; a file not in the body is left out. For pages that
-/// write their figures as HTML straight away.
-pub fn figures_in<I: AsRef<str>, F: AsRef<str>>(body: &str, ids: &[(I, F)]) -> Vec<Figure> {
-    ids.iter()
-        .filter_map(|(id, file)| {
-            let (alt, sentences) = html::parse_figure(body, file.as_ref())?;
-            Some(Figure::new(id.as_ref(), file.as_ref(), alt).with_sentences(sentences))
-        })
-        .collect()
-}
-
-/// [`figures_in`] for per-workload charts: for every registered workload
-/// `w` and every `(topic, file)` pair, the figure `topic/w` drawn in `file`
-/// with `{}` replaced by `w`, e.g. `("speedup", "scaling-{}-speedup.svg")`.
-pub fn workload_figures(body: &str, charts: &[(&str, &str)]) -> Vec<Figure> {
-    let ids: Vec<(String, String)> = crate::workloads::REGISTRY
-        .iter()
-        .flat_map(|e| {
-            charts
-                .iter()
-                .map(|(topic, file)| (format!("{topic}/{}", e.name), file.replace("{}", e.name)))
-        })
-        .collect();
-    figures_in(body, &ids)
-}
-
-/// Everything a page may use.
-#[derive(Debug)]
-pub struct ReportInput {
-    pub scan: criterion::Scan,
-    pub machine: MachineInfo,
-    /// The core count the results were measured with (from the benches'
-    /// run info, else this machine's).
-    pub cores: usize,
-    pub criterion_dir: PathBuf,
-    /// The figures the pages in [`PAGES`] published: empty while those are
-    /// built, filled for the [`LESSONS`].
-    pub figures: Vec<Figure>,
-}
-
-impl ReportInput {
-    /// The published figure `id`, if a page drew it.
-    pub fn figure(&self, id: &str) -> Option<&Figure> {
-        self.figures.iter().find(|f| f.id == id)
-    }
-}
-
-#[cfg(test)]
-impl ReportInput {
-    /// An input of made-up `benchmarks` and `runs` on a 2-core machine.
-    pub(crate) fn made_up(
-        benchmarks: Vec<criterion::Benchmark>,
-        runs: Vec<criterion::RunInfo>,
-    ) -> Self {
-        ReportInput {
-            scan: criterion::Scan {
-                benchmarks,
-                runs,
-                notes: Vec::new(),
-            },
-            machine: MachineInfo::detect(),
-            cores: 2,
-            criterion_dir: PathBuf::new(),
-            figures: Vec::new(),
-        }
-    }
-}
 
 /// Where to read and write.
 #[derive(Debug, Clone)]
@@ -449,38 +325,4 @@ fn criterion_report_link(criterion_dir: &Path, out: &Path) -> Option<String> {
     let out = std::path::absolute(out).ok()?;
     let rel = pathdiff::diff_paths(&report, &out)?;
     Some(rel.to_string_lossy().replace('\\', "/"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn figures_written_as_html_are_published_by_id() {
-        let body = format!(
-            "<h2>x</h2>{}{}",
-            html::figure("costs-locks.svg", "locks", &["Sentence one.".into()]),
-            html::figure("costs-spawn.svg", "spawn", &[])
-        );
-        let found = figures_in(
-            &body,
-            &[
-                ("costs/locks", "costs-locks.svg"),
-                ("costs/absent", "costs-absent.svg"),
-                ("costs/spawn", "costs-spawn.svg"),
-            ],
-        );
-        assert_eq!(
-            found,
-            vec![
-                Figure::new("costs/locks", "costs-locks.svg", "locks")
-                    .with_sentences(vec!["Sentence one.".into()]),
-                Figure::new("costs/spawn", "costs-spawn.svg", "spawn"),
-            ]
-        );
-        assert_eq!(
-            found[0].html(),
-            html::figure("costs-locks.svg", "locks", &["Sentence one.".into()])
-        );
-    }
 }

@@ -126,7 +126,7 @@ fn setup(job: &Job) -> Result<Fixture> {
 
 impl FaultWorkload {
     fn misbehave(&self, cx: &Context) {
-        let in_worker = crate::worker::is_worker();
+        let in_worker = crate::context::is_worker();
         if !in_worker && (self.only_in_worker || self.fault.ends_the_process()) {
             return;
         }
@@ -154,7 +154,7 @@ impl FaultWorkload {
 
     fn record_pid(&self, items: &Range<u64>) {
         let Some(dir) = &self.pid_dir else { return };
-        if !crate::worker::is_worker() {
+        if !crate::context::is_worker() {
             return;
         }
         use std::io::Write;

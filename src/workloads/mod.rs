@@ -226,6 +226,26 @@ pub fn run_sequential(job: &Job) -> Result<u64> {
     Ok(workload.run(0..workload.size(), &Context::free()))
 }
 
+/// A job option from the command line, `KEY=VALUE`.
+pub fn parse_option(text: &str) -> std::result::Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((key, value)) if !key.is_empty() => Ok((key.to_string(), value.to_string())),
+        _ => Err(format!("`{text}` is not KEY=VALUE")),
+    }
+}
+
+/// A job size from the command line: a whole number of items, at least 1.
+pub fn parse_size(text: &str) -> std::result::Result<u64, String> {
+    match text.trim().parse::<u64>() {
+        Ok(0) => Err("size must be at least 1 item: an empty job measures nothing".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!(
+            "`{text}` is not a whole number of items from 1 to {}",
+            u64::MAX
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

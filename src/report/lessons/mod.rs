@@ -328,6 +328,7 @@ impl Page for Intro {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::chart::LineChart;
     use crate::report::criterion::Scan;
 
     fn input(figures: Vec<Figure>) -> ReportInput {
@@ -346,8 +347,13 @@ mod tests {
             .iter()
             .flat_map(|l| l.figures.iter().map(|w| w.ids[0]))
             .map(|id| {
-                Figure::new(id, format!("{}.svg", id.replace('/', "-")), id)
-                    .with_sentences(vec![format!("Measured sentence for {id}.")])
+                Figure::new(
+                    id,
+                    format!("{}.svg", id.replace('/', "-")),
+                    id,
+                    LineChart::default(),
+                )
+                .with_sentences(vec![format!("Measured sentence for {id}.")])
             })
             .map(|f| Figure {
                 page: "index.html".into(),
@@ -454,7 +460,12 @@ mod tests {
             ids: &["io/latency", "speedup/latency"],
             from: "Run it.",
         };
-        let stand_in = Figure::new("speedup/latency", "scaling-latency-speedup.svg", "latency");
+        let stand_in = Figure::new(
+            "speedup/latency",
+            "scaling-latency-speedup.svg",
+            "latency",
+            LineChart::default(),
+        );
         let html = figure_or_missing(&wanted, &input(vec![stand_in]));
         assert!(
             html.contains("<img src=\"scaling-latency-speedup.svg\""),
@@ -473,7 +484,7 @@ mod tests {
                 "primes: a busy machine.".into(),
                 "mandelbrot: a busy machine.".into(),
             ],
-            ..Figure::new("speedup/primes", "p.svg", "p")
+            ..Figure::new("speedup/primes", "p.svg", "p", LineChart::default())
         };
         let p = page(1, &input(vec![figure]));
         assert_eq!(

@@ -6,11 +6,13 @@
 
 use std::path::Path;
 
-use super::chart::{self, LineChart, Point, Series};
-use super::criterion::{Benchmark, RunInfo};
-use super::{Page, PageOut, ReportInput, explain as report_explain, html};
-use crate::core_sweep::{self, explain, explain::Line};
 use crate::error::Result;
+use crate::report::chart::{self, LineChart, Point, Series};
+use crate::report::criterion::{Benchmark, RunInfo};
+use crate::report::explain::cores as explain;
+use crate::report::explain::words;
+use crate::report::{Drawn, Figure, Page, PageOut, ReportInput, html};
+use crate::sweep::cores::{self, Line};
 
 /// The cores page (`cores.html`).
 #[derive(Debug, Clone, Copy)]
@@ -31,6 +33,7 @@ impl Page for Cores {
     fn build(&self, input: &ReportInput, out: &Path) -> Result<Option<PageOut>> {
         let mut sections = String::new();
         let mut notes = Vec::new();
+        let mut drawn = Drawn::new(out);
         for entry in crate::workloads::REGISTRY {
             let group = Cores::group(entry.name);
             let run = input.scan.run(&group);
@@ -40,14 +43,14 @@ impl Page for Cores {
                 .filter(|b| run.is_none_or(|r| r.measured(b)))
                 .collect();
             let cores = run.and_then(|r| r.cores).unwrap_or(input.cores);
-            let lines = lines(&benches, core_sweep::default_workers(cores));
+            let lines = lines(&benches, cores::default_workers(cores));
             if lines.is_empty() {
                 continue;
             }
             if let Some(note) = run.and_then(run_note) {
                 notes.push(format!("{}: {note}", entry.name));
             }
-            sections.push_str(&section(entry.name, entry.teaches, &lines, out)?);
+            sections.push_str(&section(entry.name, entry.teaches, &lines, &mut drawn)?);
         }
         if sections.is_empty() {
             return Ok(None);
@@ -62,7 +65,7 @@ impl Page for Cores {
              <code>tvp cores</code> prints the same sweep). Speedup is each backend's time \
              on 1 core divided by its time on more.</p>\n{sections}"
         );
-        let figures = super::workload_figures(&body, &[("cores", "cores-{}-speedup.svg")]);
+        let figures = drawn.into_figures();
         Ok(Some(PageOut {
             file: "cores.html".into(),
             title: "Workers vs cores: 1 to N cores, and one core time-slicing".into(),
@@ -114,7 +117,7 @@ pub fn lines(benches: &[&Benchmark], workers: usize) -> Vec<Line> {
     lines
 }
 
-fn section(name: &str, teaches: &str, lines: &[Line], out: &Path) -> Result<String> {
+fn section(name: &str, teaches: &str, lines: &[Line], drawn: &mut Drawn) -> Result<String> {
     let mut counts: Vec<usize> = lines
         .iter()
         .flat_map(|l| l.points.iter().map(|&(c, _)| c))
@@ -135,7 +138,7 @@ fn section(name: &str, teaches: &str, lines: &[Line], out: &Path) -> Result<Stri
                 format!(
                     "{} ({})",
                     l.backend,
-                    explain::workers_noun(&l.backend, l.workers)
+                    words::workers_of(&l.backend, l.workers)
                 ),
                 chart::backend_color(&l.backend),
                 l.points
@@ -153,8 +156,7 @@ fn section(name: &str, teaches: &str, lines: &[Line], out: &Path) -> Result<Stri
             .map(|&c| Point::new(c as f64, c.min(workers) as f64))
             .collect(),
     ));
-    let file = format!("cores-{name}-speedup.svg");
-    let svg = chart::line_chart(&LineChart {
+    let chart = LineChart {
         title: format!("{name}: speedup from 1 core"),
         x_label: "cores".into(),
         y_label: "time on 1 core / time on this many".into(),
@@ -162,13 +164,18 @@ fn section(name: &str, teaches: &str, lines: &[Line], out: &Path) -> Result<Stri
         y_percent: false,
         x_integer: true,
         dodge: false,
-    })?;
-    chart::write_svg(&out.join(&file), &svg)?;
-    s.push_str(&html::figure(
-        &file,
-        &format!("{name}: speedup by cores"),
-        &explain::chart_summary(lines),
-    ));
+    };
+    s.push_str(
+        &drawn.add(
+            Figure::new(
+                format!("cores/{name}"),
+                format!("cores-{name}-speedup.svg"),
+                format!("{name}: speedup by cores"),
+                chart,
+            )
+            .with_sentences(explain::chart_summary(lines)),
+        )?,
+    );
     let panel = explain::one_core_panel(lines);
     if !panel.is_empty() {
         s.push_str("<h3>One core</h3>\n<ul>\n");
@@ -178,14 +185,18 @@ fn section(name: &str, teaches: &str, lines: &[Line], out: &Path) -> Result<Stri
         s.push_str("</ul>\n");
     }
     let mut headers = vec!["backend".to_string(), "workers".to_string()];
-    headers.extend(counts.iter().map(|&c| crate::affinity::count_cores(c)));
+    headers.extend(
+        counts
+            .iter()
+            .map(|&c| crate::sweep::affinity::count_cores(c)),
+    );
     let rows: Vec<Vec<String>> = lines
         .iter()
         .map(|l| {
             let mut row = vec![l.backend.clone(), l.workers.to_string()];
             row.extend(counts.iter().map(|&c| {
                 l.at(c)
-                    .map_or_else(String::new, |secs| report_explain::ms(secs * 1e3))
+                    .map_or_else(String::new, |secs| words::ms(secs * 1e3))
             }));
             row
         })

@@ -13,7 +13,7 @@ use std::process::{Child, ChildStdin, ChildStdout, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result};
-use crate::worker::{Reply, Request};
+use crate::process::protocol::{Reply, Request};
 
 /// A running `tvp worker` with pipes to its stdin and stdout.
 #[derive(Debug)]

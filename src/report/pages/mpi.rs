@@ -1,32 +1,32 @@
 //! The MPI page (`mpi.html`): for every CPU-bound workload the `mpi` bench
 //! measured (`cargo bench --features mpi --bench mpi`, groups
 //! `mpi-<workload>`), the ranks' computing time and the whole run
-//! (computing plus the launch, from [`crate::mpi_launch::FILE`]) over
+//! (computing plus the launch, from [`crate::sweep::mpi_launch::FILE`]) over
 //! shared memory and over TCP, beside the `threads`, `process` and `pool`
 //! results of the scaling bench when that measured the same size. Sentences
-//! come from [`crate::mpi_report`]. Present when an `mpi-` group is.
+//! come from [`crate::report::explain::mpi`]. Present when an `mpi-` group is.
 
 use std::path::Path;
 use std::time::Duration;
 
-use super::chart::{self, Point, Series};
-use super::results::{self, ResultRow};
-use super::scaling::{thousands, workers_chart};
-use super::{Page, PageOut, ReportInput, explain, html};
-use crate::costs::estimates::Estimates;
-use crate::costs::explain::SpawnCosts;
 use crate::error::Result;
-use crate::mpi_launch::{self, LaunchCosts};
-use crate::mpi_report;
-use crate::run::{Measurement, SweepResult};
-use crate::workloads::{self, Entry, Job, Kind};
+use crate::report::chart::{self, Point, Series};
+use crate::report::estimates::Estimates;
+use crate::report::explain::costs::SpawnCosts;
+use crate::report::explain::mpi;
+use crate::report::explain::words;
+use crate::report::pages::workload::workers_chart;
+use crate::report::results::{self, ResultRow};
+use crate::report::{Drawn, Figure, Page, PageOut, ReportInput, html};
+use crate::sweep::mpi_launch::{self, LaunchCosts};
+use crate::workloads::{self, Entry, Kind};
 
 /// The MPI page (`mpi.html`).
 #[derive(Debug, Clone, Copy)]
 pub struct Mpi;
 
 pub const FILE: &str = "mpi.html";
-const MPI_BACKENDS: [&str; 2] = ["mpi", "mpi-tcp"];
+const MPI_BACKENDS: [&str; 2] = [crate::backends::MPI, crate::backends::MPI_TCP];
 /// The scaling bench's backends shown beside the ranks.
 const BESIDE: [&str; 3] = ["threads", "process", "pool"];
 
@@ -75,17 +75,18 @@ impl Page for Mpi {
             mpi_launch::FILE,
             mpi_launch::FILE
         );
+        let mut drawn = Drawn::new(out);
         for entry in entries {
             body.push_str(&section(
                 entry,
                 input,
                 &launches,
                 worker_spawn,
-                out,
+                &mut drawn,
                 &mut notes,
             )?);
         }
-        let figures = super::workload_figures(&body, &[("mpi", "mpi-{}.svg")]);
+        let figures = drawn.into_figures();
         Ok(Some(PageOut {
             file: FILE.into(),
             title: "MPI ranks: processes that could span machines".into(),
@@ -97,17 +98,15 @@ impl Page for Mpi {
     }
 }
 
-/// One mpi cell: its computing time (criterion's median) and launch.
-fn measurement(row: &ResultRow, launch: Option<Duration>) -> Measurement {
+/// One cell as the MPI sentences read it: the whole run is the computing
+/// time (criterion's median) plus the launch.
+fn cell(row: &ResultRow, launch: Option<Duration>) -> mpi::Cell {
     let computing = Duration::from_secs_f64(row.median_ms.max(0.0) / 1e3);
-    Measurement {
-        workload: row.workload.clone(),
+    mpi::Cell {
         backend: row.backend.clone(),
         workers: row.workers,
         median: computing + launch.unwrap_or_default(),
         launch,
-        checksum: 0,
-        checksum_ok: true,
     }
 }
 
@@ -143,7 +142,7 @@ fn section(
     input: &ReportInput,
     launches: &LaunchCosts,
     worker_spawn: Option<Duration>,
-    out: &Path,
+    drawn: &mut Drawn,
     notes: &mut Vec<String>,
 ) -> Result<String> {
     let name = entry.name;
@@ -221,37 +220,31 @@ fn section(
             .map(|&n| Point::new(n as f64, seq.median_ms))
             .collect();
         series.push(line(
-            format!("sequential, {}", explain::ms(seq.median_ms)),
+            format!("sequential, {}", words::ms(seq.median_ms)),
             "sequential",
             true,
             flat,
         ));
     }
-    let file = format!("mpi-{name}.svg");
-    workers_chart(out, &file, name, "time per run (ms)", false, series)?;
+    let chart = workers_chart(name, "time per run (ms)", false, series);
 
     let mut sentences = Vec::new();
     if let Some(seq) = sequential {
-        let mut cells: Vec<Measurement> = mpi_rows
-            .iter()
-            .map(|r| measurement(r, launch_of(r)))
-            .collect();
-        cells.extend(beside.iter().map(|r| measurement(r, None)));
-        let result = SweepResult {
-            job: Job::new(name)?.with_size(size.unwrap_or(0)),
-            expected_checksum: 0,
+        let mut cells: Vec<mpi::Cell> = mpi_rows.iter().map(|r| cell(r, launch_of(r))).collect();
+        cells.extend(beside.iter().map(|r| cell(r, None)));
+        let result = mpi::Times {
             sequential: Duration::from_secs_f64(seq.median_ms / 1e3),
             cells,
         };
-        sentences.extend(mpi_report::explain_mpi(&result, input.cores));
+        sentences.extend(mpi::explain_mpi(&result, input.cores));
         let launch = result
             .cells
             .iter()
-            .filter(|m| m.backend == "mpi" && m.workers <= input.cores)
+            .filter(|m| m.backend == crate::backends::MPI && m.workers <= input.cores)
             .max_by_key(|m| m.workers)
             .and_then(|m| Some((m.workers, m.launch?)));
         if let (Some((ranks, launch)), Some(spawn)) = (launch, worker_spawn) {
-            sentences.push(mpi_report::launch_vs_spawn(ranks, launch, spawn));
+            sentences.push(mpi::launch_vs_spawn(ranks, launch, spawn));
         }
     }
     let mut s = format!(
@@ -260,15 +253,21 @@ fn section(
         html::escape(entry.teaches),
         size.map_or(String::new(), |n| format!(
             "; {} items{}",
-            thousands(n),
+            words::thousands(n),
             if quick { ", quick mode" } else { "" }
         )),
     );
-    s.push_str(&html::figure(
-        &file,
-        &format!("{name}: time per run by ranks, computing and with the launch"),
-        &sentences,
-    ));
+    s.push_str(
+        &drawn.add(
+            Figure::new(
+                format!("mpi/{name}"),
+                format!("mpi-{name}.svg"),
+                format!("{name}: time per run by ranks, computing and with the launch"),
+                chart,
+            )
+            .with_sentences(sentences),
+        )?,
+    );
     s.push_str(&table(&counts, &mpi_rows, &beside, &launch_of));
     Ok(s)
 }
@@ -290,7 +289,7 @@ fn table(
         .filter(|b| beside.iter().any(|r| r.backend == *b))
         .collect();
     headers.extend(shown.iter().map(|b| b.to_string()));
-    let cell = |v: Option<f64>| v.map_or("-".to_string(), explain::ms);
+    let cell = |v: Option<f64>| v.map_or("-".to_string(), words::ms);
     let rows: Vec<Vec<String>> = counts
         .iter()
         .map(|&n| {
@@ -317,8 +316,9 @@ fn table(
 mod tests {
     use super::*;
     use crate::costs::spawn;
-    use crate::mpi_launch::LaunchCell;
     use crate::report::criterion::{Benchmark, RunInfo};
+    use crate::sweep::mpi_launch::LaunchCell;
+    use crate::workloads::Job;
 
     const SIZE: u64 = 1_000;
 
@@ -410,10 +410,10 @@ mod tests {
             // 125 ms computing + 160 ms launch at 2 ranks, the core count.
             "At 2 ranks, an mpi run took 285 ms: 160 ms (56%) launching",
             "125 ms computing (1.92x the sequential 240 ms)",
-            "process took 150 ms with its spawning included (about 10 ms more than threads)",
+            "process took 150 ms with its spawning included (about 10.0 ms more than threads)",
             "pool took 130 ms",
             "Over TCP",
-            "as much as 100 spawns of a tvp worker child (1.6 ms each",
+            "as much as 100 spawns of a tvp worker child (1.60 ms each",
         ] {
             assert!(text.contains(expected), "missing {expected:?} in {text}");
         }

@@ -3,7 +3,7 @@
 //!
 //! Every `execute` runs `mpirun -n N tvp mpi-worker`: N processes that find
 //! each other through the MPI runtime, take chunks in turn and reduce their
-//! partial checksums at rank 0 (see [`crate::mpi_worker`]). Starting the
+//! partial checksums at rank 0 (see [`crate::backends::mpi::rank`]). Starting the
 //! runtime and the ranks costs far more than a fork: the launch took 0.2 to
 //! 0.5 s per run on the 2-core reference machine (`tvp run -w primes -b
 //! mpi -n 1,2`, loaded by other builds), on top of a computation that
@@ -25,22 +25,26 @@ use std::process::{Command, Output, Stdio};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use super::{Backend, Config, Entry};
+pub mod rank;
+
+use super::{Backend, Config, Entry, Worker};
 use crate::error::{Error, Result};
-use crate::mpi_worker::{RankReport, SUBCOMMAND};
 use crate::workloads::Job;
+use rank::{RankReport, SUBCOMMAND};
 
 pub(super) const ENTRY: Entry = Entry {
-    name: "mpi",
+    name: super::MPI,
     python: "mpi4py (mpiexec -n N python script.py)",
     teaches: "N MPI ranks launched by mpirun: processes that could span machines; launch cost shown apart",
+    worker: Worker::Rank,
     create: |config| Box::new(MpiBackend::new(config, Transport::SharedMemory)),
 };
 
 pub(super) const TCP_ENTRY: Entry = Entry {
-    name: "mpi-tcp",
+    name: super::MPI_TCP,
     python: "mpi4py with Open MPI told to use TCP (--mca btl tcp,self)",
     teaches: "the same MPI ranks talking over the TCP loopback stack instead of shared memory",
+    worker: Worker::Rank,
     create: |config| Box::new(MpiBackend::new(config, Transport::Tcp)),
 };
 
@@ -197,7 +201,7 @@ impl MpiBackend {
             return Err(self.failure(&how, &stderr));
         }
         if !output.status.success() {
-            return Err(self.failure(&crate::child::describe(output.status), &stderr));
+            return Err(self.failure(&crate::process::child::describe(output.status), &stderr));
         }
         let reports: Vec<RankReport> = stdout
             .lines()
@@ -328,12 +332,12 @@ fn output_with_deadline(mut cmd: Command, deadline: Duration) -> Result<(Output,
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .process_group(0);
-    // SAFETY: prctl is async-signal-safe and touches no memory of ours. It
-    // makes mpirun die if tvp dies, and the ranks die with mpirun.
+    // SAFETY: die_with_parent calls only async-signal-safe functions
+    // (getppid, prctl, _exit) and touches no memory of ours. It makes mpirun
+    // die if tvp dies, and the ranks die with mpirun.
     unsafe {
         cmd.pre_exec(|| {
-            #[cfg(target_os = "linux")]
-            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            crate::interrupt::die_with_parent();
             Ok(())
         });
     }
@@ -371,7 +375,7 @@ fn output_with_deadline(mut cmd: Command, deadline: Duration) -> Result<(Output,
             let mut stdout = Vec::new();
             let read = child.stdout.take().map(|mut s| s.read_to_end(&mut stdout));
             let stderr = stderr.join().unwrap_or_default();
-            crate::child::wait_without_reaping(pid);
+            crate::process::child::wait_without_reaping(pid);
             crate::interrupt::forget(pid);
             let status = {
                 let mut reaped = reaped.lock().unwrap_or_else(PoisonError::into_inner);

@@ -3,8 +3,9 @@
 //! cost in memory. Pure functions: the report feeds them numbers, tests feed
 //! them made-up ones.
 
-use crate::memory::{CellMemory, mb_per_worker};
-use crate::report::explain::workers_word;
+use crate::backends::{self, Worker};
+use crate::report::explain::words;
+use crate::sweep::memory::{CellMemory, mb_per_worker};
 
 /// One backend's measurements: `(workers, value)` sorted by workers.
 #[derive(Debug, Clone, PartialEq)]
@@ -89,21 +90,21 @@ pub fn explain_io_scaling(workload: &str, cores: usize, speedups: &[Series]) -> 
                  run's worth per worker, so the single worker lost time that more workers took \
                  away, such as a CPU going idle between messages and waking up late. Figures \
                  like this swing from run to run: measure again before relying on them.",
-                workers_word(workers)
+                words::workers(workers)
             );
         } else if x > PAST_CORES * cores as f64 {
             text += &format!(
                 " The best, {backend}, reached {x:.1}x with {}, far past the \
                  {cores} cores: the workers spend their time waiting, and a waiting worker \
                  needs no core.",
-                workers_word(workers)
+                words::workers(workers)
             );
         } else {
             text += &format!(
                 " The best, {backend}, reached only {x:.1}x (with {}), near or \
                  below the {cores} cores: this work needs a core for each step (system calls, \
                  the kernel's copies, a server on the same cores), so it scales like CPU work.",
-                workers_word(workers)
+                words::workers(workers)
             );
         }
     }
@@ -113,7 +114,7 @@ pub fn explain_io_scaling(workload: &str, cores: usize, speedups: &[Series]) -> 
                 text += &format!(
                     " {} peaked at {peak:.1}x with {} and fell to {last:.1}x at {last_w}{}.",
                     s.backend,
-                    workers_word(peak_w),
+                    words::workers(peak_w),
                     if s.backend == "process" {
                         ": it spawns a process per chunk in every run, and the spawns cost more \
                          than the waits they overlap"
@@ -197,14 +198,6 @@ pub fn memory_per_worker(cells: &[CellMemory]) -> Vec<(String, usize, f64)> {
 }
 
 /// "8 kB" below 1 MB, "3.1 MB" above.
-pub(crate) fn size(mb: f64) -> String {
-    if mb.abs() < 1.0 {
-        format!("{:.0} kB", mb * 1024.0)
-    } else {
-        format!("{mb:.1} MB")
-    }
-}
-
 /// The paragraph under the memory-per-worker chart.
 pub fn explain_memory(cells: &[CellMemory]) -> String {
     let per = memory_per_worker(cells);
@@ -213,14 +206,15 @@ pub fn explain_memory(cells: &[CellMemory]) -> String {
     }
     let each: Vec<String> = per
         .iter()
-        .map(|(b, w, mb)| format!("{b} {} (from 1 to {w} workers)", size(*mb)))
+        .map(|(b, w, mb)| format!("{b} {} (from 1 to {w} workers)", words::megabytes(*mb)))
         .collect();
     let mut text = format!(
         "Peak resident memory of a whole run, parent plus children, grew per added worker by: \
          {}.",
         each.join(", ")
     );
-    let mean = |names: &[&str]| {
+    let mean = |worker: Worker| {
+        let names = backends::with_worker(worker);
         let v: Vec<f64> = per
             .iter()
             .filter(|p| names.contains(&p.0.as_str()))
@@ -228,16 +222,13 @@ pub fn explain_memory(cells: &[CellMemory]) -> String {
             .collect();
         (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
     };
-    if let (Some(thread), Some(process)) = (
-        mean(&["threads", "rayon", "gil"]),
-        mean(&["process", "pool"]),
-    ) {
+    if let (Some(thread), Some(process)) = (mean(Worker::Thread), mean(Worker::Process)) {
         text += &format!(
             " A thread costs its stack pages that were touched and a little bookkeeping \
              ({} on average here); a process is a whole program, with its own heap, its own \
              copy of the binary's writable data and the C library's state ({} each)",
-            size(thread),
-            size(process)
+            words::megabytes(thread),
+            words::megabytes(process)
         );
         if thread > 0.0 {
             text += &format!(", {:.0} times as much.", process / thread);

@@ -2,8 +2,9 @@
 //! terminal. Pure functions: numbers in, sentences out. A missing number
 //! drops the sentences that need it.
 
-use super::estimates::Estimates;
-use super::{Side, ipc, locks, spawn, switch};
+use crate::costs::{Side, ipc, locks, spawn, switch};
+use crate::report::estimates::Estimates;
+use crate::report::explain::words;
 
 /// Spawn costs in ns per operation.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -154,59 +155,6 @@ impl SwitchCosts {
     }
 }
 
-/// "850 ns", "12.3 µs", "4.56 ms", "1.20 s".
-pub fn fmt_ns(ns: f64) -> String {
-    let sig = |x: f64| {
-        if x >= 100.0 {
-            format!("{x:.0}")
-        } else if x >= 10.0 {
-            format!("{x:.1}")
-        } else {
-            format!("{x:.2}")
-        }
-    };
-    if ns < 1e3 {
-        format!("{} ns", sig(ns))
-    } else if ns < 1e6 {
-        format!("{} µs", sig(ns / 1e3))
-    } else if ns < 1e9 {
-        format!("{} ms", sig(ns / 1e6))
-    } else {
-        format!("{} s", sig(ns / 1e9))
-    }
-}
-
-/// "350 MB/s", "2.10 GB/s" (decimal units).
-pub fn fmt_bytes_per_sec(rate: f64) -> String {
-    if rate >= 1e9 {
-        format!("{:.2} GB/s", rate / 1e9)
-    } else if rate >= 1e6 {
-        format!("{:.0} MB/s", rate / 1e6)
-    } else {
-        format!("{:.0} kB/s", rate / 1e3)
-    }
-}
-
-/// "64 B", "4 KiB", "1 MiB".
-pub fn fmt_size(bytes: u64) -> String {
-    if bytes >= 1 << 20 && bytes % (1 << 20) == 0 {
-        format!("{} MiB", bytes >> 20)
-    } else if bytes >= 1 << 10 && bytes % (1 << 10) == 0 {
-        format!("{} KiB", bytes >> 10)
-    } else {
-        format!("{bytes} B")
-    }
-}
-
-/// "12.3 M ops/s".
-pub fn fmt_ops(rate: f64) -> String {
-    if rate >= 1e6 {
-        format!("{:.1} M ops/s", rate / 1e6)
-    } else {
-        format!("{:.0} k ops/s", rate / 1e3)
-    }
-}
-
 /// Compares the time `a` with the time `b`: "5.0x quicker than", "1.5x
 /// slower than", "about as quick as" (within 10%).
 pub fn vs(a: f64, b: f64) -> String {
@@ -229,9 +177,9 @@ pub fn explain_spawn(c: &SpawnCosts) -> Vec<String> {
         out.push(format!(
             "On this machine a process spawn (`tvp worker`: spawn, exit, wait) costs {}, as much \
              as {:.0} thread spawns ({} each).",
-            fmt_ns(p),
+            words::ns(p),
             p / t,
-            fmt_ns(t)
+            words::ns(t)
         ));
     }
     match (c.command_true, c.command_worker) {
@@ -239,27 +187,27 @@ pub fn explain_spawn(c: &SpawnCosts) -> Vec<String> {
             "Even a trivial program ({}) takes {}, {} the tvp worker: most of the cost is \
              creating and tearing down a process, not the program.",
             spawn::TRUE_PROGRAM,
-            fmt_ns(t),
+            words::ns(t),
             vs(t, w)
         )),
         (Some(t), Some(w)) => out.push(format!(
             "A trivial program ({}) takes {}; the larger tvp binary adds {} to load and \
              start.",
             spawn::TRUE_PROGRAM,
-            fmt_ns(t),
-            fmt_ns(w - t)
+            words::ns(t),
+            words::ns(w - t)
         )),
         (Some(t), None) => out.push(format!(
             "Spawning a trivial program ({}) takes {}.",
             spawn::TRUE_PROGRAM,
-            fmt_ns(t)
+            words::ns(t)
         )),
         _ => {}
     }
     if let (Some(r), Some(t)) = (c.rayon_task, c.thread) {
         out.push(format!(
             "A task handed to a running rayon pool costs {}, {} a new thread.",
-            fmt_ns(r),
+            words::ns(r),
             vs(r, t)
         ));
     }
@@ -267,8 +215,8 @@ pub fn explain_spawn(c: &SpawnCosts) -> Vec<String> {
         out.push(format!(
             "fork without exec takes {} from a small parent and {} from a parent with 1 GiB \
              touched ({:.1}x): fork copies the page tables, so it grows with the parent's memory.",
-            fmt_ns(small),
-            fmt_ns(large),
+            words::ns(small),
+            words::ns(large),
             large / small
         ));
     }
@@ -276,19 +224,19 @@ pub fn explain_spawn(c: &SpawnCosts) -> Vec<String> {
         (Some(p), Some(t)) => out.push(format!(
             "A pool round trip costs {} through the process pool, {} a thread pool ({}): the \
              process pool pays the spawn once, then each task crosses two pipes as JSON.",
-            fmt_ns(p),
+            words::ns(p),
             vs(p, t),
-            fmt_ns(t)
+            words::ns(t)
         )),
-        (Some(p), None) => out.push(format!("A process-pool round trip costs {}.", fmt_ns(p))),
+        (Some(p), None) => out.push(format!("A process-pool round trip costs {}.", words::ns(p))),
         _ => {}
     }
     if let (Some(p), Some(task)) = (c.command_worker, c.process_pool_task) {
         out.push(format!(
             "So give a new process at least ~{} of work (100x its spawn), and a pool task at \
              least ~{}, or the overhead dominates.",
-            fmt_ns(100.0 * p),
-            fmt_ns(100.0 * task)
+            words::ns(100.0 * p),
+            words::ns(100.0 * task)
         ));
     }
     out
@@ -304,9 +252,9 @@ pub fn explain_ipc(c: &IpcCosts) -> Vec<String> {
         out.push(format!(
             "The quickest 1-byte round trip is {} at {}; the slowest is {} at {} ({:.1}x).",
             f.0,
-            fmt_ns(f.1),
+            words::ns(f.1),
             s.0,
-            fmt_ns(s.1),
+            words::ns(s.1),
             s.1 / f.1
         ));
     }
@@ -317,8 +265,8 @@ pub fn explain_ipc(c: &IpcCosts) -> Vec<String> {
             out.push(format!(
                 "{}: {} between threads, {} between processes.",
                 m.name(),
-                fmt_ns(t),
-                fmt_ns(p)
+                words::ns(t),
+                words::ns(p)
             ));
         }
     }
@@ -329,9 +277,9 @@ pub fn explain_ipc(c: &IpcCosts) -> Vec<String> {
         out.push(format!(
             "A channel between threads answers in {}, {} a pipe to another process ({}), the \
              floor under multiprocessing.Queue before any pickling.",
-            fmt_ns(ch),
+            words::ns(ch),
             vs(ch, pipe),
-            fmt_ns(pipe)
+            words::ns(pipe)
         ));
     }
     let peaks: Vec<String> = c
@@ -341,8 +289,8 @@ pub fn explain_ipc(c: &IpcCosts) -> Vec<String> {
             let (size, rate) = c.peak(id)?;
             Some(format!(
                 "{id} {} (at {})",
-                fmt_bytes_per_sec(rate),
-                fmt_size(size)
+                words::bytes_per_sec(rate),
+                words::bytes(size)
             ))
         })
         .collect();
@@ -380,12 +328,12 @@ pub fn explain_locks(c: &LockCosts) -> Vec<String> {
             }
             out.push(format!(
                 "{kind}: {} alone, {} with {most} contenders ({:.2}x).",
-                fmt_ops(one),
-                fmt_ops(many),
+                words::ops_per_sec(one),
+                words::ops_per_sec(many),
                 many / one
             ));
         } else {
-            out.push(format!("{kind}: {} alone.", fmt_ops(one)));
+            out.push(format!("{kind}: {} alone.", words::ops_per_sec(one)));
         }
     }
     if compared > 0 && fell * 2 > compared {
@@ -404,9 +352,9 @@ pub fn explain_locks(c: &LockCosts) -> Vec<String> {
         };
         out.push(format!(
             "Uncontended, an RLock (ReentrantMutex, {}) is {} a plain parking_lot Mutex ({}){why}.",
-            fmt_ops(re),
+            words::ops_per_sec(re),
             vs(1.0 / re, 1.0 / pl),
-            fmt_ops(pl)
+            words::ops_per_sec(pl)
         ));
     }
     let pm = c.ops_per_sec(locks::LockKind::ProcessMutex.name(), 1);
@@ -415,9 +363,9 @@ pub fn explain_locks(c: &LockCosts) -> Vec<String> {
         out.push(format!(
             "Alone, a mutex shared between processes ({}) is {} std Mutex between threads \
              ({}).",
-            fmt_ops(pm),
+            words::ops_per_sec(pm),
             vs(1.0 / pm, 1.0 / sm),
-            fmt_ops(sm)
+            words::ops_per_sec(sm)
         ));
     }
     out
@@ -432,7 +380,7 @@ pub fn explain_switch(c: &SwitchCosts) -> Vec<String> {
              interrupt it, on a virtual machine through the hypervisor. The scheduler wakes \
              a sleeping peer on an idle core whenever one is free, so on an idle machine \
              messages pay this, not the switch.",
-            fmt_ns(other),
+            words::ns(other),
             other / one,
         ));
     }
@@ -445,17 +393,17 @@ fn explain_same_core(c: &SwitchCosts) -> Vec<String> {
             "A context switch costs {} between two threads and {} between two processes \
              ({:.2}x) on one core: the kernel schedules both alike; processes also switch \
              address spaces.",
-            fmt_ns(t),
-            fmt_ns(p),
+            words::ns(t),
+            words::ns(p),
             p / t
         )],
         (Some(t), None) => vec![format!(
             "A context switch between threads costs {}.",
-            fmt_ns(t)
+            words::ns(t)
         )],
         (None, Some(p)) => vec![format!(
             "A context switch between processes costs {}.",
-            fmt_ns(p)
+            words::ns(p)
         )],
         (None, None) => Vec::new(),
     }
@@ -467,15 +415,15 @@ mod tests {
 
     #[test]
     fn formats_times_rates_and_sizes() {
-        assert_eq!(fmt_ns(850.0), "850 ns");
-        assert_eq!(fmt_ns(12_345.0), "12.3 µs");
-        assert_eq!(fmt_ns(4_560_000.0), "4.56 ms");
-        assert_eq!(fmt_bytes_per_sec(2.1e9), "2.10 GB/s");
-        assert_eq!(fmt_bytes_per_sec(3.5e8), "350 MB/s");
-        assert_eq!(fmt_size(64), "64 B");
-        assert_eq!(fmt_size(4096), "4 KiB");
-        assert_eq!(fmt_size(1 << 20), "1 MiB");
-        assert_eq!(fmt_ops(12.34e6), "12.3 M ops/s");
+        assert_eq!(words::ns(850.0), "850 ns");
+        assert_eq!(words::ns(12_345.0), "12.3 µs");
+        assert_eq!(words::ns(4_560_000.0), "4.56 ms");
+        assert_eq!(words::bytes_per_sec(2.1e9), "2.10 GB/s");
+        assert_eq!(words::bytes_per_sec(3.5e8), "350 MB/s");
+        assert_eq!(words::bytes(64), "64 B");
+        assert_eq!(words::bytes(4096), "4 KiB");
+        assert_eq!(words::bytes(1 << 20), "1 MiB");
+        assert_eq!(words::ops_per_sec(12.34e6), "12.3 M ops/s");
     }
 
     #[test]
@@ -595,7 +543,7 @@ mod tests {
 
     #[test]
     fn lock_rates_come_from_the_batch_size() {
-        use crate::costs::estimates::{Estimate, Estimates};
+        use crate::report::estimates::{Estimate, Estimates};
         let e = Estimates(vec![Estimate {
             group: locks::GROUP.into(),
             function: Some("std-mutex".into()),

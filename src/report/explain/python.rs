@@ -1,7 +1,8 @@
 //! Sentences written from the measured numbers, for the table, the JSON and
 //! the report. Pure functions of a [`WorkloadComparison`].
 
-use super::compare::WorkloadComparison;
+use crate::python::compare::WorkloadComparison;
+use crate::report::explain::words;
 
 /// A speedup at least this large counts as "sped up"; below it, noise and
 /// overheads can explain the difference from 1x.
@@ -20,18 +21,6 @@ const SMALL_FOR_RUST_PROCESSES: f64 = 0.05;
 
 const BUSY: &str = "the cores were probably busy with other programs; rerun on a quiet machine.";
 
-fn x(speedup: Option<f64>) -> String {
-    speedup.map_or_else(|| "n/a".into(), |s| format!("{s:.2}x"))
-}
-
-fn ms(seconds: f64) -> String {
-    if seconds >= 0.01 {
-        format!("{:.0} ms", seconds * 1e3)
-    } else {
-        format!("{:.2} ms", seconds * 1e3)
-    }
-}
-
 /// What the numbers of `w` at `at` workers say, in a few sentences.
 pub fn explain(w: &WorkloadComparison, at: usize) -> String {
     let s = |backend: &str| w.speedup(backend, at);
@@ -44,17 +33,17 @@ pub fn explain(w: &WorkloadComparison, at: usize) -> String {
     let mut out = format!(
         "At {at} workers, Python threads reached {}; Python processes {} \
          (multiprocessing.Pool) and {} (ProcessPoolExecutor)",
-        x(threads),
-        x(s("python-pool")),
-        x(s("python-executor")),
+        words::speedup(threads),
+        words::speedup(s("python-pool")),
+        words::speedup(s("python-executor")),
     );
     if has_rust {
         out += &format!(
             "; Rust threads {}, Rust processes {}, the Rust process pool {}, the Rust gil model {}.",
-            x(s("threads")),
-            x(s("process")),
-            x(s("pool")),
-            x(s("gil")),
+            words::speedup(s("threads")),
+            words::speedup(s("process")),
+            words::speedup(s("pool")),
+            words::speedup(s("gil")),
         );
     } else {
         out += &format!(
@@ -100,7 +89,7 @@ pub fn explain(w: &WorkloadComparison, at: usize) -> String {
         format!(
             " Python processes did not speed up either: one run was only {} of work, \
              close to the cost of handing tasks to worker processes.",
-            ms(w.python_sequential_s)
+            words::secs_as_ms(w.python_sequential_s)
         )
     } else {
         format!(" Python processes did not speed up either: {BUSY}")
@@ -113,9 +102,9 @@ pub fn explain(w: &WorkloadComparison, at: usize) -> String {
         out += &format!(
             " Rust threads need neither. Sequential runs: CPython {} for {} items, Rust {} \
              for {} items.",
-            ms(w.python_sequential_s),
+            words::secs_as_ms(w.python_sequential_s),
             w.size,
-            ms(rust_seq),
+            words::secs_as_ms(rust_seq),
             rust_size,
         );
         if !sped_up(s("threads")) {
@@ -124,7 +113,7 @@ pub fn explain(w: &WorkloadComparison, at: usize) -> String {
                     " Rust threads did not speed up here: one Rust run is only {} of work \
                      at this size, so starting threads takes a visible share; at Rust's own \
                      sizes (`tvp run`) they scale.",
-                    ms(rust_seq)
+                    words::secs_as_ms(rust_seq)
                 )
             } else {
                 format!(" Rust threads did not speed up here: {BUSY}")
@@ -134,7 +123,7 @@ pub fn explain(w: &WorkloadComparison, at: usize) -> String {
                 out += &format!(
                     " Rust processes lag Rust threads because they start a child per chunk \
                      on every run, and one run is only {} of work.",
-                    ms(rust_seq)
+                    words::secs_as_ms(rust_seq)
                 );
             }
         }
@@ -144,8 +133,8 @@ pub fn explain(w: &WorkloadComparison, at: usize) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::compare::{Language, Point, Series, WorkloadComparison, label};
     use super::*;
+    use crate::python::compare::{Language, Point, Series, WorkloadComparison, label};
 
     fn series(backend: &str, language: Language, at2: f64) -> Series {
         Series {
@@ -190,7 +179,6 @@ mod tests {
             rust_size: None,
             checksums_ok: true,
             series: all,
-            explanation: String::new(),
         }
     }
 
@@ -223,7 +211,7 @@ mod tests {
         let mut tiny = cpu(1.0, 1.02, Some([1.9, 1.8, 1.9, 1.0]));
         tiny.python_sequential_s = 0.02;
         let text = explain(&tiny, 2);
-        assert!(text.contains("only 20 ms of work"), "{text}");
+        assert!(text.contains("only 20.0 ms of work"), "{text}");
         assert!(!text.contains("own interpreter"), "{text}");
         assert!(!text.contains("lag"), "{text}");
     }

@@ -24,9 +24,9 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 
-use crate::child::WorkerChild;
 use crate::error::{Error, Result};
-use crate::worker::Request;
+use crate::process::child::WorkerChild;
+use crate::process::protocol::Request;
 use crate::workloads::Job;
 
 /// Names a submitted task.
@@ -294,7 +294,7 @@ impl Pool {
         for child in &mut self.children {
             let status = child.wait()?;
             if !status.success() {
-                let message = crate::child::describe(status);
+                let message = crate::process::child::describe(status);
                 return Err(Error::Child {
                     pid: child.pid(),
                     what: "bad exit",

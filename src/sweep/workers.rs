@@ -14,14 +14,49 @@ pub const DEFAULT_IO_MAX_WORKERS: usize = 64;
 /// Environment variable that overrides [`DEFAULT_IO_MAX_WORKERS`].
 pub const IO_MAX_WORKERS_ENV: &str = "TVP_IO_MAX_WORKERS";
 
-/// The same cap `tvp run --workers` applies: each worker may be a whole
-/// process.
-pub const IO_MAX_WORKERS_CAP: usize = 1024;
+/// The most workers a run may ask for. Each worker is a thread or a whole
+/// process; past this, a typo would exhaust the machine's process and memory
+/// limits before it taught anything new.
+pub const MAX_WORKERS: usize = 1024;
+
+/// The largest IO maximum: the same cap as [`MAX_WORKERS`].
+pub const IO_MAX_WORKERS_CAP: usize = MAX_WORKERS;
+
+/// A worker count from the command line: 1 to [`MAX_WORKERS`].
+pub fn parse_workers(text: &str) -> std::result::Result<usize, String> {
+    let n: usize = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{text}` is not a whole number of workers"))?;
+    match n {
+        0 => Err("workers must be at least 1".into()),
+        n if n > MAX_WORKERS => Err(format!(
+            "{n} workers is above the cap of {MAX_WORKERS}: each worker is a thread or a whole \
+             process, and that many would exhaust the machine before teaching anything new"
+        )),
+        n => Ok(n),
+    }
+}
+
+/// Worker counts to sweep on a machine with `cores` cores: 1, 2, 4, ... up
+/// to twice the cores, plus the core count itself. Going past the cores is on
+/// purpose: it shows oversubscription.
+pub fn default_workers(cores: usize) -> Vec<usize> {
+    let cores = cores.max(1);
+    let mut counts: Vec<usize> = std::iter::successors(Some(1usize), |w| w.checked_mul(2))
+        .take_while(|&w| w <= 2 * cores)
+        .collect();
+    counts.push(cores);
+    counts.push(2 * cores);
+    counts.sort_unstable();
+    counts.dedup();
+    counts
+}
 
 /// Worker counts to measure a workload of `kind` at on a machine with
 /// `cores` cores, with the default IO maximum.
 ///
-/// CPU- and memory-bound workloads sweep [`crate::default_workers`]: 1, 2,
+/// CPU- and memory-bound workloads sweep [`default_workers`]: 1, 2,
 /// 4, ... up to twice the cores, plus the core count itself.
 pub fn workers_for(kind: Kind, cores: usize) -> Vec<usize> {
     workers_for_max(kind, cores, DEFAULT_IO_MAX_WORKERS)
@@ -30,7 +65,7 @@ pub fn workers_for(kind: Kind, cores: usize) -> Vec<usize> {
 /// [`workers_for`] with IO workloads swept up to `io_max`.
 pub fn workers_for_max(kind: Kind, cores: usize, io_max: usize) -> Vec<usize> {
     match kind {
-        Kind::Cpu | Kind::Memory => crate::default_workers(cores),
+        Kind::Cpu | Kind::Memory => default_workers(cores),
         Kind::Io => io_workers(io_max),
     }
 }
@@ -118,11 +153,8 @@ mod tests {
     #[test]
     fn cpu_and_memory_follow_the_default_sweep() {
         for cores in [1, 2, 6] {
-            assert_eq!(workers_for(Kind::Cpu, cores), crate::default_workers(cores));
-            assert_eq!(
-                workers_for(Kind::Memory, cores),
-                crate::default_workers(cores)
-            );
+            assert_eq!(workers_for(Kind::Cpu, cores), default_workers(cores));
+            assert_eq!(workers_for(Kind::Memory, cores), default_workers(cores));
         }
     }
 
@@ -164,5 +196,13 @@ mod tests {
         if std::env::var_os("TVP_QUICK").is_none() {
             assert!(!quick_requested(args(&["bench", "--bench"])));
         }
+    }
+
+    #[test]
+    fn worker_sweep_follows_the_core_count() {
+        assert_eq!(default_workers(1), vec![1, 2]);
+        assert_eq!(default_workers(2), vec![1, 2, 4]);
+        assert_eq!(default_workers(6), vec![1, 2, 4, 6, 8, 12]);
+        assert_eq!(default_workers(64), vec![1, 2, 4, 8, 16, 32, 64, 128]);
     }
 }

@@ -1,8 +1,20 @@
-//! Timing a sweep, as `tvp run` does: every backend at every worker count,
-//! each run checked against the sequential checksum.
+//! Running a plan: every backend at every worker count (this file, as
+//! `tvp run` does), each run checked against the sequential checksum.
 //!
-//! This is the quick, criterion-free view; `cargo bench` measures the same
-//! sweep with criterion's statistics.
+//! - this file: [`RunRequest`] -> [`RunPlan`] (defaults filled in), and
+//!   [`run_sweep`], the quick, criterion-free timing; `cargo bench` measures
+//!   the same cells with criterion's statistics.
+//! - [`workers`]: which worker counts for which kind of workload, and quick
+//!   mode's smaller plan.
+//! - [`cores`] and [`affinity`]: workers and cores are different knobs;
+//!   confine a run to K cores and time every backend at 1..N cores
+//!   (`tvp cores`).
+//! - [`memory`]: the peak memory of one cell, parent plus children, in a
+//!   fresh process; [`mpi_launch`]: the MPI launch costs the `mpi` bench
+//!   keeps beside criterion.
+//!
+//! A sweep knows backends and workloads by name, through their registries:
+//! a new backend or workload is swept without a change here.
 
 use std::time::{Duration, Instant};
 
@@ -10,7 +22,100 @@ use serde::Serialize;
 
 use crate::backends::{self, Config};
 use crate::error::Result;
-use crate::workloads::Job;
+use crate::workloads::{self, Job};
+
+pub mod affinity;
+pub mod cores;
+pub mod memory;
+pub mod mpi_launch;
+pub mod workers;
+
+pub use workers::*;
+
+/// What `tvp run` asks for; an empty list means "the default".
+#[derive(Debug, Clone, Default)]
+pub struct RunRequest {
+    /// Workload names [default: every registered one].
+    pub workloads: Vec<String>,
+    /// Backend names [default: every one that can run here].
+    pub backends: Vec<String>,
+    /// Worker counts [default: [`workers_for_max`] per workload kind].
+    pub workers: Vec<usize>,
+    /// The largest IO worker count [default: `TVP_IO_MAX_WORKERS`, else
+    /// [`workers::DEFAULT_IO_MAX_WORKERS`]], read only when an IO workload
+    /// takes the default worker counts.
+    pub io_max_workers: Option<usize>,
+    /// Items per workload [default: each workload's own].
+    pub size: Option<u64>,
+    /// Timed runs per cell.
+    pub repeat: usize,
+    /// Workload options KEY=VALUE set in every job.
+    pub options: Vec<(String, String)>,
+}
+
+/// A [`RunRequest`] with every default filled in.
+#[derive(Debug, Clone)]
+pub struct RunPlan {
+    /// One sweep per workload, in the order asked.
+    pub sweeps: Vec<Sweep>,
+    /// Backends a default run leaves out, with the reason (`mpi` without
+    /// `mpirun`).
+    pub skipped: Vec<(String, String)>,
+}
+
+impl RunRequest {
+    /// Fills in the defaults for a machine with `cores` cores.
+    pub fn plan(&self, cores: usize) -> Result<RunPlan> {
+        let workload_names: Vec<String> = if self.workloads.is_empty() {
+            workloads::names().into_iter().map(String::from).collect()
+        } else {
+            self.workloads.clone()
+        };
+        let mut skipped = Vec::new();
+        let backends = if self.backends.is_empty() {
+            let mut names = Vec::new();
+            for name in backends::names() {
+                match backends::unavailable(name) {
+                    None => names.push(name.to_string()),
+                    Some(reason) => skipped.push((name.to_string(), reason)),
+                }
+            }
+            names
+        } else {
+            self.backends.clone()
+        };
+        let mut chosen = self.workers.clone();
+        chosen.sort_unstable();
+        chosen.dedup();
+        let mut sweeps = Vec::new();
+        for name in &workload_names {
+            let mut job = Job::new(name)?;
+            if let Some(size) = self.size {
+                job = job.with_size(size);
+            }
+            job.options.extend(self.options.iter().cloned());
+            let kind = workloads::entry(name)?.kind;
+            let workers = if !chosen.is_empty() {
+                chosen.clone()
+            } else if kind == workloads::Kind::Io {
+                let io_max = match self.io_max_workers {
+                    Some(max) => max,
+                    None => io_max_workers_from_env()?,
+                };
+                workers_for_max(kind, cores, io_max)
+            } else {
+                workers_for(kind, cores)
+            };
+            sweeps.push(Sweep {
+                job,
+                backends: backends.clone(),
+                workers,
+                repeat: self.repeat,
+            });
+        }
+        Ok(RunPlan { sweeps, skipped })
+    }
+}
 
 /// One (backend, workers) cell of a sweep.
 #[derive(Debug, Clone, Serialize)]

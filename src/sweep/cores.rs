@@ -19,13 +19,11 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::affinity::{Confinement, CpuSet};
 use crate::backends::{self, Config};
 use crate::error::Result;
-use crate::run::time_backend;
+use crate::sweep::affinity::{Confinement, CpuSet};
+use crate::sweep::time_backend;
 use crate::workloads::Job;
-
-pub mod explain;
 
 /// The workloads `tvp cores` and the cores bench sweep by default: CPU-bound
 /// ones, one with uneven items (primes) and one with even items
@@ -64,6 +62,40 @@ pub fn confined<T>(k: usize, f: impl FnOnce(&CpuSet) -> Result<T>) -> Result<T> 
     f(confinement.cpus())
 }
 
+/// One backend's times at a fixed worker count, by core count.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Line {
+    pub backend: String,
+    pub workers: usize,
+    /// (cores, seconds), sorted by cores.
+    pub points: Vec<(usize, f64)>,
+}
+
+impl Line {
+    /// Seconds at `cores`, if measured.
+    pub fn at(&self, cores: usize) -> Option<f64> {
+        self.points
+            .iter()
+            .find(|&&(c, _)| c == cores)
+            .map(|&(_, s)| s)
+    }
+
+    /// The most cores measured, with its time.
+    pub fn most(&self) -> Option<(usize, f64)> {
+        self.points.last().copied()
+    }
+
+    /// Time at 1 core / time at `cores`.
+    pub fn speedup(&self, cores: usize) -> Option<f64> {
+        Some(self.at(1)? / self.at(cores)?)
+    }
+
+    /// The best speedup `workers` workers can reach on `cores` cores.
+    pub fn ideal(&self, cores: usize) -> usize {
+        cores.min(self.workers).max(1)
+    }
+}
+
 /// What to sweep.
 #[derive(Debug, Clone)]
 pub struct CoreSweep {
@@ -90,6 +122,64 @@ impl CoreSweep {
     /// Cells this sweep will time.
     pub fn cell_count(&self) -> usize {
         self.backends().len() * self.cores.len()
+    }
+}
+
+/// What `tvp cores` asks for; an empty list means "the default".
+#[derive(Debug, Clone, Default)]
+pub struct CoresRequest {
+    /// Workload names [default: [`DEFAULT_WORKLOADS`]].
+    pub workloads: Vec<String>,
+    /// Backend names [default: [`backends::swept`]].
+    pub backends: Vec<String>,
+    /// Workers per backend [default: [`default_workers`] of the usable cores].
+    pub workers: Option<usize>,
+    /// Core counts [default: [`core_counts`] of the usable cores].
+    pub cores: Vec<usize>,
+    /// Items per workload [default: each workload's own].
+    pub size: Option<u64>,
+    /// Timed runs per cell.
+    pub repeat: usize,
+}
+
+impl CoresRequest {
+    /// One sweep per workload, every default filled in for a machine where
+    /// `usable` cores may be used.
+    pub fn plan(&self, usable: usize) -> Result<Vec<CoreSweep>> {
+        let workloads: Vec<String> = if self.workloads.is_empty() {
+            DEFAULT_WORKLOADS.iter().map(|w| (*w).to_string()).collect()
+        } else {
+            self.workloads.clone()
+        };
+        let backends: Vec<String> = if self.backends.is_empty() {
+            backends::swept().into_iter().map(String::from).collect()
+        } else {
+            self.backends.clone()
+        };
+        let workers = self.workers.unwrap_or_else(|| default_workers(usable));
+        let mut counts = if self.cores.is_empty() {
+            core_counts(usable)
+        } else {
+            self.cores.clone()
+        };
+        counts.sort_unstable();
+        counts.dedup();
+        workloads
+            .iter()
+            .map(|name| {
+                let mut job = Job::new(name)?;
+                if let Some(size) = self.size {
+                    job = job.with_size(size);
+                }
+                Ok(CoreSweep {
+                    job,
+                    backends: backends.clone(),
+                    workers,
+                    cores: counts.clone(),
+                    repeat: self.repeat,
+                })
+            })
+            .collect()
     }
 }
 
@@ -124,13 +214,13 @@ impl CoreSweepResult {
     }
 
     /// Each backend's times by core count, for the explanations and charts.
-    pub fn lines(&self) -> Vec<explain::Line> {
-        let mut lines: Vec<explain::Line> = Vec::new();
+    pub fn lines(&self) -> Vec<Line> {
+        let mut lines: Vec<Line> = Vec::new();
         for cell in &self.cells {
             let point = (cell.cores, cell.median.as_secs_f64());
             match lines.iter_mut().find(|l| l.backend == cell.backend) {
                 Some(line) => line.points.push(point),
-                None => lines.push(explain::Line {
+                None => lines.push(Line {
                     backend: cell.backend.clone(),
                     workers: cell.workers,
                     points: vec![point],
@@ -168,7 +258,7 @@ pub fn run_core_sweep(
                 };
                 let mut backend = backends::create(&name, config)?;
                 backend.prepare(workers)?;
-                let crate::run::Timed {
+                let crate::sweep::Timed {
                     median, checksum, ..
                 } = time_backend(backend.as_mut(), job, sweep.repeat)?;
                 let cell = CoreCell {

@@ -2,7 +2,7 @@
 //! started N times by `mpirun -n N`.
 //!
 //! Every rank rebuilds the workload from the job, cuts `0..size` into the
-//! same chunks (several per rank, see [`crate::backends::dynamic_chunks`]) and
+//! same chunks (several per rank, see [`crate::backends::chunks::dynamic_chunks`]) and
 //! takes every N-th chunk starting at its own rank. Round-robin over many
 //! chunks spreads the costly end of an uneven workload such as `primes` over
 //! all ranks; every other *item* would too, but would break the contiguous
@@ -58,9 +58,9 @@ pub struct RankReport {
 pub fn main(expected_ranks: usize, job_json: &str) -> Result<()> {
     // mpirun (or its daemon) is this rank's parent: die with it, so killing
     // mpirun never leaves a rank computing.
-    crate::worker::die_with_parent();
+    crate::interrupt::die_with_parent();
     // The test-only `fault` workload misbehaves only in worker processes.
-    crate::worker::mark_as_worker();
+    crate::context::mark_as_worker();
     let universe = mpi::initialize()
         .ok_or_else(|| Error::Mpi("MPI was already initialised in this process".to_string()))?;
     let world = universe.world();
@@ -98,7 +98,7 @@ fn run_rank(world: &SimpleCommunicator, expected_ranks: usize, job_json: &str) -
     let job: Job = serde_json::from_str(job_json)
         .map_err(|e| Error::InvalidJob(format!("the job passed to {SUBCOMMAND}: {e}")))?;
     let workload = job.build()?;
-    let chunks = crate::backends::dynamic_chunks(workload.as_ref(), size);
+    let chunks = crate::backends::chunks::dynamic_chunks(workload.as_ref(), size);
 
     world.barrier();
     let start = mpi::time();
@@ -123,7 +123,7 @@ fn run_rank(world: &SimpleCommunicator, expected_ranks: usize, job_json: &str) -
         .chunks_exact(2)
         .filter(|pair| pair[0] == 1)
         .map(|pair| Ok(pair[1]));
-    let checksum = crate::backends::combine_all(workload.as_ref(), parts)?;
+    let checksum = crate::backends::chunks::combine_all(workload.as_ref(), parts)?;
     let compute_secs = mpi::time() - start;
     let report = RankReport {
         checksum,

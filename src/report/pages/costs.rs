@@ -1,15 +1,18 @@
 //! The costs page: what spawning, IPC, locks and context switches cost on
 //! this machine, each beside its thread-side twin (`cargo bench --bench
-//! costs`), with sentences from [`crate::costs::explain`].
+//! costs`), with sentences from [`crate::report::explain::costs`].
 
 use std::path::Path;
 
-use super::chart::{self, Bar, BarChart, LineChart, Point, Series};
-use super::{Page, PageOut, ReportInput, html};
-use crate::costs::estimates::Estimates;
-use crate::costs::explain::{self, IpcCosts, LockCosts, SpawnCosts, SwitchCosts, fmt_ns};
 use crate::costs::{Side, ipc, locks, spawn, switch};
 use crate::error::Result;
+use crate::report::chart::{self, Bar, BarChart, LineChart, Point, Series};
+use crate::report::estimates::Estimates;
+use crate::report::explain::costs::{
+    self as explain, IpcCosts, LockCosts, SpawnCosts, SwitchCosts,
+};
+use crate::report::explain::words;
+use crate::report::{Chart, Drawn, Figure, Page, PageOut, ReportInput, html};
 
 /// The costs page (`costs.html`).
 #[derive(Debug, Clone, Copy)]
@@ -51,10 +54,12 @@ impl Page for Costs {
              peers are <code>tvp peer</code> children; every time is a median.</p>\n",
             input.cores
         );
-        body.push_str(&spawn_section(&SpawnCosts::from_estimates(&e), out)?);
-        body.push_str(&ipc_section(&IpcCosts::from_estimates(&e), out)?);
-        body.push_str(&locks_section(&LockCosts::from_estimates(&e), out)?);
-        body.push_str(&switch_section(&SwitchCosts::from_estimates(&e), out)?);
+        let mut drawn = Drawn::new(out);
+        let d = &mut drawn;
+        body.push_str(&spawn_section(&SpawnCosts::from_estimates(&e), d)?);
+        body.push_str(&ipc_section(&IpcCosts::from_estimates(&e), d)?);
+        body.push_str(&locks_section(&LockCosts::from_estimates(&e), d)?);
+        body.push_str(&switch_section(&SwitchCosts::from_estimates(&e), d)?);
         body.push_str("<h2>All numbers</h2>\n");
         let rows: Vec<Vec<String>> = GROUPS
             .iter()
@@ -64,7 +69,7 @@ impl Page for Costs {
                     x.group.clone(),
                     x.function.clone().unwrap_or_default(),
                     x.value.clone().unwrap_or_default(),
-                    fmt_ns(x.median_ns),
+                    words::ns(x.median_ns),
                 ]
             })
             .collect();
@@ -72,17 +77,7 @@ impl Page for Costs {
             &["group", "benchmark", "parameter", "median per iteration"],
             &rows,
         ));
-        let figures = super::figures_in(
-            &body,
-            &[
-                ("costs/spawn-threads", "costs-spawn-threads.svg"),
-                ("costs/spawn-processes", "costs-spawn-processes.svg"),
-                ("costs/ipc-latency", "costs-ipc-latency.svg"),
-                ("costs/ipc-throughput", "costs-ipc-throughput.svg"),
-                ("costs/locks", "costs-locks.svg"),
-                ("costs/context-switch", "costs-context-switch.svg"),
-            ],
-        );
+        let figures = drawn.into_figures();
         Ok(Some(PageOut {
             file: "costs.html".into(),
             title: "The costs underneath: spawning, IPC, locks, context switches".into(),
@@ -109,38 +104,36 @@ fn bars(values: &[(&str, Option<f64>)], scale: f64) -> Vec<Bar> {
         .collect()
 }
 
-/// Writes a bar chart and returns its figure, or nothing without bars.
-fn bar_figure(
-    out: &Path,
-    file: &str,
+/// Draws the costs figure `name` (`costs/<name>`, in `costs-<name>.svg`)
+/// and returns its HTML; without numbers, only its sentences.
+fn costs_figure(
+    drawn: &mut Drawn,
+    name: &str,
     title: &str,
-    y_label: &str,
-    bars: Vec<Bar>,
-    sentences: &[String],
+    chart: impl Into<Chart>,
+    sentences: Vec<String>,
 ) -> Result<String> {
-    if bars.is_empty() {
-        return Ok(html::explanation(sentences));
-    }
-    let svg = chart::bar_chart(&BarChart {
+    drawn.add(
+        Figure::new(
+            format!("costs/{name}"),
+            format!("costs-{name}.svg"),
+            title,
+            chart,
+        )
+        .with_sentences(sentences),
+    )
+}
+
+/// A bar chart of `bars`.
+fn bar_chart(title: &str, y_label: &str, bars: Vec<Bar>) -> BarChart {
+    BarChart {
         title: title.into(),
         y_label: y_label.into(),
         bars,
-    })?;
-    chart::write_svg(&out.join(file), &svg)?;
-    Ok(html::figure(file, title, sentences))
-}
-
-/// Writes a line chart and returns its figure, or nothing without points.
-fn line_figure(out: &Path, chart: LineChart, file: &str, sentences: &[String]) -> Result<String> {
-    if chart.series.iter().all(|s| s.points.is_empty()) {
-        return Ok(html::explanation(sentences));
     }
-    let svg = chart::line_chart(&chart)?;
-    chart::write_svg(&out.join(file), &svg)?;
-    Ok(html::figure(file, &chart.title, sentences))
 }
 
-fn spawn_section(c: &SpawnCosts, out: &Path) -> Result<String> {
+fn spawn_section(c: &SpawnCosts, drawn: &mut Drawn) -> Result<String> {
     let mut s = String::from(
         "<h2 id=\"spawn\">Spawning: Process and Pool</h2>\n<p>Starting a thread or a \
          process, and a task through a pool of each. A pool pays the start once.</p>\n",
@@ -154,13 +147,12 @@ fn spawn_section(c: &SpawnCosts, out: &Path) -> Result<String> {
         ],
         1e3,
     );
-    s.push_str(&bar_figure(
-        out,
-        "costs-spawn-threads.svg",
+    s.push_str(&costs_figure(
+        drawn,
+        "spawn-threads",
         "threads and pool tasks",
-        "µs per operation",
-        quick,
-        &[],
+        bar_chart("threads and pool tasks", "µs per operation", quick),
+        Vec::new(),
     )?);
     let slow = bars(
         &[
@@ -171,18 +163,17 @@ fn spawn_section(c: &SpawnCosts, out: &Path) -> Result<String> {
         ],
         1e6,
     );
-    s.push_str(&bar_figure(
-        out,
-        "costs-spawn-processes.svg",
+    s.push_str(&costs_figure(
+        drawn,
+        "spawn-processes",
         "starting a process",
-        "ms per operation",
-        slow,
-        &explain::explain_spawn(c),
+        bar_chart("starting a process", "ms per operation", slow),
+        explain::explain_spawn(c),
     )?);
     Ok(s)
 }
 
-fn ipc_section(c: &IpcCosts, out: &Path) -> Result<String> {
+fn ipc_section(c: &IpcCosts, drawn: &mut Drawn) -> Result<String> {
     let mut s = String::from(
         "<h2 id=\"ipc\">IPC: Queue and Pipe</h2>\n<p>A message to a peer and a one-byte \
          answer back. Latency with 1-byte messages; throughput with 64 B to 1 MiB. In the \
@@ -204,13 +195,16 @@ fn ipc_section(c: &IpcCosts, out: &Path) -> Result<String> {
         .zip(&labels)
         .map(|(id, label)| (label.as_str(), c.latency(id)))
         .collect();
-    s.push_str(&bar_figure(
-        out,
-        "costs-ipc-latency.svg",
+    s.push_str(&costs_figure(
+        drawn,
+        "ipc-latency",
         "1-byte round trip",
-        "µs per round trip",
-        bars(&latency, 1e3),
-        &[],
+        bar_chart(
+            "1-byte round trip",
+            "µs per round trip",
+            bars(&latency, 1e3),
+        ),
+        Vec::new(),
     )?);
     // Channels move a pointer: their "throughput" would flatten every other
     // line, so the chart leaves them out (the sentences and table have them).
@@ -238,11 +232,12 @@ fn ipc_section(c: &IpcCosts, out: &Path) -> Result<String> {
         x_integer: true,
         dodge: false,
     };
-    s.push_str(&line_figure(
-        out,
+    s.push_str(&costs_figure(
+        drawn,
+        "ipc-throughput",
+        &chart.title.clone(),
         chart,
-        "costs-ipc-throughput.svg",
-        &explain::explain_ipc(c),
+        explain::explain_ipc(c),
     )?);
     Ok(s)
 }
@@ -263,7 +258,7 @@ fn short_label(id: &str) -> String {
     id.replace("-thread", " T").replace("-process", " P")
 }
 
-fn locks_section(c: &LockCosts, out: &Path) -> Result<String> {
+fn locks_section(c: &LockCosts, drawn: &mut Drawn) -> Result<String> {
     let mut s = format!(
         "<h2 id=\"locks\">Locks: Lock and RLock</h2>\n<p>N contenders each run {} critical \
          sections (bump a shared counter, add it into a shared slot) per batch; the count is \
@@ -292,37 +287,41 @@ fn locks_section(c: &LockCosts, out: &Path) -> Result<String> {
         x_integer: true,
         dodge: false,
     };
-    s.push_str(&line_figure(
-        out,
+    s.push_str(&costs_figure(
+        drawn,
+        "locks",
+        &chart.title.clone(),
         chart,
-        "costs-locks.svg",
-        &explain::explain_locks(c),
+        explain::explain_locks(c),
     )?);
     Ok(s)
 }
 
-fn switch_section(c: &SwitchCosts, out: &Path) -> Result<String> {
+fn switch_section(c: &SwitchCosts, drawn: &mut Drawn) -> Result<String> {
     let mut s = String::from(
         "<h2 id=\"switch\">Context switches</h2>\n<p>Two threads, or two processes, on one \
          core hand a token back and forth through a futex; time per switch. Then the same \
          with the peer on another core (\"other core\"): time per hand-off, which now \
          includes waking that core.</p>\n",
     );
-    s.push_str(&bar_figure(
-        out,
-        "costs-context-switch.svg",
+    s.push_str(&costs_figure(
+        drawn,
+        "context-switch",
         "one context switch, one hand-off across cores",
-        "µs per switch or hand-off",
-        bars(
-            &[
-                (Side::Thread.name(), c.thread),
-                (Side::Process.name(), c.process),
-                ("thread, other core", c.thread_other_core),
-                ("process, other core", c.process_other_core),
-            ],
-            1e3,
+        bar_chart(
+            "one context switch, one hand-off across cores",
+            "µs per switch or hand-off",
+            bars(
+                &[
+                    (Side::Thread.name(), c.thread),
+                    (Side::Process.name(), c.process),
+                    ("thread, other core", c.thread_other_core),
+                    ("process, other core", c.process_other_core),
+                ],
+                1e3,
+            ),
         ),
-        &explain::explain_switch(c),
+        explain::explain_switch(c),
     )?);
     Ok(s)
 }

@@ -109,6 +109,17 @@ pub fn usable() -> Result<CpuSet> {
     sys::get()
 }
 
+/// Sets the calling thread's mask to `cpus`; threads and children it starts
+/// afterwards inherit it.
+pub fn set_current_thread(cpus: &CpuSet) -> Result<()> {
+    sys::set(cpus)
+}
+
+/// Pins the calling thread to one CPU.
+pub fn pin_current_thread(cpu: usize) -> Result<()> {
+    sys::set(&CpuSet::new(vec![cpu]))
+}
+
 /// Picks `k` of `usable`, one CPU per physical core first: CPUs are ranked
 /// by their place among their usable hyper-thread siblings (`siblings_of`),
 /// then by number. Errors for `k = 0` and for `k` above the usable count.

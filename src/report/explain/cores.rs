@@ -4,52 +4,11 @@
 //! Pure functions of the measured times, so the report and `tvp cores` say
 //! the same thing and tests can pin the wording to the numbers.
 
+use crate::report::explain::words;
+pub use crate::sweep::cores::Line;
+
 /// Within this fraction, two times count as "the same".
 const SAME: f64 = 0.10;
-
-/// One backend's times at a fixed worker count, by core count.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Line {
-    pub backend: String,
-    pub workers: usize,
-    /// (cores, seconds), sorted by cores.
-    pub points: Vec<(usize, f64)>,
-}
-
-impl Line {
-    /// Seconds at `cores`, if measured.
-    pub fn at(&self, cores: usize) -> Option<f64> {
-        self.points
-            .iter()
-            .find(|&&(c, _)| c == cores)
-            .map(|&(_, s)| s)
-    }
-
-    /// The most cores measured, with its time.
-    pub fn most(&self) -> Option<(usize, f64)> {
-        self.points.last().copied()
-    }
-
-    /// Time at 1 core / time at `cores`.
-    pub fn speedup(&self, cores: usize) -> Option<f64> {
-        Some(self.at(1)? / self.at(cores)?)
-    }
-
-    /// The best speedup `workers` workers can reach on `cores` cores.
-    pub fn ideal(&self, cores: usize) -> usize {
-        cores.min(self.workers).max(1)
-    }
-}
-
-/// "4 threads", "1 process", "2 workers": what a backend's workers are.
-pub fn workers_noun(backend: &str, n: usize) -> String {
-    let (one, many) = match backend {
-        "threads" | "rayon" | "gil" => ("thread", "threads"),
-        "process" | "pool" => ("process", "processes"),
-        _ => ("worker", "workers"),
-    };
-    format!("{n} {}", if n == 1 { one } else { many })
-}
 
 /// On one core, `line`'s workers against one worker (`sequential_secs`, the
 /// sequential backend on one core): time slicing adds no speed.
@@ -61,7 +20,7 @@ pub fn time_slicing(line: &Line, sequential_secs: f64) -> Option<String> {
     let ratio = secs / sequential_secs;
     let start = format!(
         "on 1 core, {} ({}) took {ratio:.2}x the time of 1 worker",
-        workers_noun(&line.backend, line.workers),
+        words::workers_of(&line.backend, line.workers),
         line.backend
     );
     Some(if (ratio - 1.0).abs() <= SAME {
@@ -92,7 +51,7 @@ pub fn one_core_vs_most(line: &Line) -> Option<String> {
     let ideal = line.ideal(n);
     let start = format!(
         "with 1 core, {} ({}) took {ratio:.2}x as long as on {n} cores (at most {ideal}x)",
-        workers_noun(&line.backend, line.workers),
+        words::workers_of(&line.backend, line.workers),
         line.backend
     );
     let why = if ideal <= 1 {
@@ -132,10 +91,10 @@ pub fn one_core_panel(lines: &[Line]) -> Vec<String> {
         if let Some(seq) = sequential
             && let Some(s) = time_slicing(line, seq)
         {
-            sentences.push(capitalise(&s));
+            sentences.push(words::capitalise(&s));
         }
         if let Some(s) = one_core_vs_most(line) {
-            sentences.push(capitalise(&s));
+            sentences.push(words::capitalise(&s));
         }
     }
     sentences
@@ -198,13 +157,6 @@ pub fn chart_summary(lines: &[Line]) -> Vec<String> {
     sentences
 }
 
-fn capitalise(s: &str) -> String {
-    let mut chars = s.chars();
-    chars.next().map_or_else(String::new, |c| {
-        c.to_uppercase().collect::<String>() + chars.as_str()
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -219,10 +171,10 @@ mod tests {
 
     #[test]
     fn nouns_follow_the_backend() {
-        assert_eq!(workers_noun("threads", 4), "4 threads");
-        assert_eq!(workers_noun("gil", 1), "1 thread");
-        assert_eq!(workers_noun("pool", 2), "2 processes");
-        assert_eq!(workers_noun("sequential", 1), "1 worker");
+        assert_eq!(words::workers_of("threads", 4), "4 threads");
+        assert_eq!(words::workers_of("gil", 1), "1 thread");
+        assert_eq!(words::workers_of("pool", 2), "2 processes");
+        assert_eq!(words::workers_of("sequential", 1), "1 worker");
     }
 
     #[test]

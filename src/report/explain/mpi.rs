@@ -5,55 +5,66 @@
 
 use std::time::Duration;
 
-use crate::run::{Measurement, SweepResult};
+use crate::backends::{MPI, MPI_TCP};
+use crate::report::explain::words;
 
-fn ms(d: Duration) -> String {
-    let ms = d.as_secs_f64() * 1e3;
-    if ms < 10.0 {
-        format!("{ms:.1} ms")
-    } else {
-        format!("{ms:.0} ms")
+/// One backend at one worker count: its median time and, for the MPI
+/// backends, the part of it spent launching.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cell {
+    pub backend: String,
+    pub workers: usize,
+    pub median: Duration,
+    pub launch: Option<Duration>,
+}
+
+/// The times [`explain_mpi`] reads: the sequential reference and every cell.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Times {
+    pub sequential: Duration,
+    pub cells: Vec<Cell>,
+}
+
+impl Times {
+    fn cell(&self, backend: &str, workers: usize) -> Option<&Cell> {
+        self.cells
+            .iter()
+            .find(|c| c.backend == backend && c.workers == workers)
     }
 }
 
 /// The part of an mpi cell that was computing: its time minus its launch.
-fn compute(m: &Measurement) -> Option<Duration> {
+fn compute(m: &Cell) -> Option<Duration> {
     m.launch.map(|launch| m.median.saturating_sub(launch))
-}
-
-/// "+4%" or "-3%": how much `b` is above `a`.
-fn percent_more(a: Duration, b: Duration) -> String {
-    let pct = 100.0 * (b.as_secs_f64() / a.as_secs_f64().max(1e-12) - 1.0);
-    format!("{pct:+.0}%")
 }
 
 /// Explains the `mpi` cells of `result` at the largest rank count that does
 /// not exceed `cores` (or the smallest measured). `None` when there is no
 /// `mpi` cell with a launch cost.
-pub fn explain_mpi(result: &SweepResult, cores: usize) -> Option<String> {
+pub fn explain_mpi(result: &Times, cores: usize) -> Option<String> {
     let mpi_cells = || {
         result
             .cells
             .iter()
-            .filter(|m| m.backend == "mpi" && m.launch.is_some())
+            .filter(|m| m.backend == MPI && m.launch.is_some())
     };
     let ranks = mpi_cells()
         .map(|m| m.workers)
         .filter(|&w| w <= cores)
         .max()
         .or_else(|| mpi_cells().map(|m| m.workers).min())?;
-    let mpi = result.cell("mpi", ranks)?;
+    let mpi = result.cell(MPI, ranks)?;
     let (launch, computing) = (mpi.launch?, compute(mpi)?);
     let mut text = vec![format!(
         "At {ranks} rank{s}, an mpi run took {total}: {launch} ({share:.0}%) launching mpirun \
          and the ranks, {computing} computing ({speedup:.2}x the sequential {seq}).",
         s = if ranks == 1 { "" } else { "s" },
-        total = ms(mpi.median),
-        launch = ms(launch),
+        total = words::duration_ms(mpi.median),
+        launch = words::duration_ms(launch),
         share = 100.0 * launch.as_secs_f64() / mpi.median.as_secs_f64().max(1e-12),
-        computing = ms(computing),
+        computing = words::duration_ms(computing),
         speedup = result.sequential.as_secs_f64() / computing.as_secs_f64().max(1e-12),
-        seq = ms(result.sequential),
+        seq = words::duration_ms(result.sequential),
     )];
 
     let mut beside = Vec::new();
@@ -61,20 +72,20 @@ pub fn explain_mpi(result: &SweepResult, cores: usize) -> Option<String> {
         let versus_threads = match result.cell("threads", ranks) {
             Some(threads) if process.median > threads.median => format!(
                 " (about {} more than threads)",
-                ms(process.median - threads.median)
+                words::duration_ms(process.median - threads.median)
             ),
             Some(_) => " (no slower than threads: its spawning is lost in the noise)".to_string(),
             None => String::new(),
         };
         beside.push(format!(
             "process took {} with its spawning included{versus_threads}",
-            ms(process.median)
+            words::duration_ms(process.median)
         ));
     }
     if let Some(pool) = result.cell("pool", ranks) {
         beside.push(format!(
             "pool took {}, its children started once, outside the timing",
-            ms(pool.median)
+            words::duration_ms(pool.median)
         ));
     }
     if !beside.is_empty() {
@@ -92,7 +103,7 @@ pub fn explain_mpi(result: &SweepResult, cores: usize) -> Option<String> {
         );
     }
 
-    let tcp = result.cell("mpi-tcp", ranks);
+    let tcp = result.cell(MPI_TCP, ranks);
     if let Some((tcp_launch, tcp_computing)) = tcp.and_then(|t| Some((t.launch?, compute(t)?))) {
         // Judged on the rounded percentage the text shows.
         let gap = 100.0 * (tcp_computing.as_secs_f64() / computing.as_secs_f64().max(1e-12) - 1.0);
@@ -100,11 +111,11 @@ pub fn explain_mpi(result: &SweepResult, cores: usize) -> Option<String> {
         text.push(format!(
             "Over TCP (loopback) instead of shared memory the ranks computed in {} ({} against \
              {}) and launched in {} ({}). {}",
-            ms(tcp_computing),
-            percent_more(computing, tcp_computing),
-            ms(computing),
-            ms(tcp_launch),
-            percent_more(launch, tcp_launch),
+            words::duration_ms(tcp_computing),
+            words::percent_more(computing, tcp_computing),
+            words::duration_ms(computing),
+            words::duration_ms(tcp_launch),
+            words::percent_more(launch, tcp_launch),
             if close {
                 "Each rank sends one checksum, so the transport hardly shows here; it does when \
                  ranks exchange data."
@@ -125,33 +136,27 @@ pub fn launch_vs_spawn(ranks: usize, launch: Duration, worker_spawn: Duration) -
          a tvp worker child ({spawn} each on the costs page), which is what the process \
          backend pays per chunk.",
         s = if ranks == 1 { "" } else { "s" },
-        launch = ms(launch),
+        launch = words::duration_ms(launch),
         times = launch.as_secs_f64() / worker_spawn.as_secs_f64().max(1e-12),
-        spawn = ms(worker_spawn),
+        spawn = words::duration_ms(worker_spawn),
     )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::workloads::Job;
 
-    fn cell(backend: &str, workers: usize, median_ms: u64, launch_ms: Option<u64>) -> Measurement {
-        Measurement {
-            workload: "primes".into(),
+    fn cell(backend: &str, workers: usize, median_ms: u64, launch_ms: Option<u64>) -> Cell {
+        Cell {
             backend: backend.into(),
             workers,
             median: Duration::from_millis(median_ms),
             launch: launch_ms.map(Duration::from_millis),
-            checksum: 1,
-            checksum_ok: true,
         }
     }
 
-    fn sweep(cells: Vec<Measurement>) -> SweepResult {
-        SweepResult {
-            job: Job::new("primes").unwrap(),
-            expected_checksum: 1,
+    fn sweep(cells: Vec<Cell>) -> Times {
+        Times {
             sequential: Duration::from_millis(240),
             cells,
         }
@@ -178,7 +183,7 @@ mod tests {
         for expected in [
             "At 2 ranks, an mpi run took 445 ms: 320 ms (72%) launching",
             "125 ms computing (1.92x the sequential 240 ms)",
-            "process took 130 ms with its spawning included (about 5.0 ms more than threads)",
+            "process took 130 ms with its spawning included (about 5.00 ms more than threads)",
             "pool took 127 ms",
             "Over TCP (loopback) instead of shared memory the ranks computed in 128 ms (+2% \
              against 125 ms) and launched in 352 ms (+10%)",
@@ -228,6 +233,6 @@ mod tests {
         let text = launch_vs_spawn(2, Duration::from_millis(160), Duration::from_micros(1600));
         assert!(text.contains("2 ranks cost 160 ms"), "{text}");
         assert!(text.contains("100 spawns"), "{text}");
-        assert!(text.contains("1.6 ms each"), "{text}");
+        assert!(text.contains("1.60 ms each"), "{text}");
     }
 }

@@ -7,10 +7,10 @@
 
 use std::path::Path;
 
-use super::chart::{self, LineChart, Point, Series};
-use super::{Page, PageOut, ReportInput, html};
 use crate::error::Result;
 use crate::python::compare::{Comparison, Language, WorkloadComparison, label};
+use crate::report::chart::{self, LineChart, Point, Series};
+use crate::report::{Drawn, Figure, Page, PageOut, ReportInput, html};
 
 /// The comparison, relative to the report directory.
 pub const DATA_FILE: &str = "data/python_vs_rust.json";
@@ -63,17 +63,24 @@ impl Page for RustVsPython {
         );
         body.push_str(&format!("<h2>Speedup at {} workers</h2>\n", c.explained_at));
         body.push_str(&summary(&c));
+        let mut drawn = Drawn::new(out);
         for w in &c.workloads {
-            let file = format!("python-{}.svg", w.workload);
-            chart::write_svg(&out.join(&file), &chart::line_chart(&speedup_chart(&c, w))?)?;
             body.push_str(&format!("<h2>{}</h2>\n", html::escape(&w.workload)));
-            body.push_str(&html::figure(
-                &file,
-                &format!("{}: speedup against workers, Python and Rust", w.workload),
-                std::slice::from_ref(&w.explanation),
-            ));
+            body.push_str(
+                &drawn.add(
+                    Figure::new(
+                        format!("python/{}", w.workload),
+                        format!("python-{}.svg", w.workload),
+                        format!("{}: speedup against workers, Python and Rust", w.workload),
+                        speedup_chart(&c, w),
+                    )
+                    .with_sentences(vec![
+                        crate::report::explain::python::explain(w, c.explained_at),
+                    ]),
+                )?,
+            );
         }
-        let figures = super::workload_figures(&body, &[("python", "python-{}.svg")]);
+        let figures = drawn.into_figures();
         Ok(Some(PageOut {
             file: "python.html".into(),
             title: "Rust vs Python: the same workloads in CPython".into(),
@@ -186,7 +193,7 @@ mod tests {
                 speedup,
             }],
         };
-        let mut w = WorkloadComparison {
+        let w = WorkloadComparison {
             workload: "primes".into(),
             kind: "cpu".into(),
             size: 1000,
@@ -201,9 +208,7 @@ mod tests {
                 series("python-pool", Language::Python, 1.85),
                 series("threads", Language::Rust, 1.98),
             ],
-            explanation: String::new(),
         };
-        w.explanation = crate::python::explain::explain(&w, 2);
         Comparison {
             schema: compare::SCHEMA,
             python: "CPython 3.11.7".into(),
@@ -224,6 +229,21 @@ mod tests {
             criterion_dir: dir.join("criterion"),
             figures: Vec::new(),
         }
+    }
+
+    #[test]
+    fn the_terminal_table_shows_speedups_explanations_and_disagreements() {
+        let mut c = comparison();
+        let text = crate::report::terminal::python_table(&c);
+        assert!(
+            text.contains("Python multiprocessing.Pool")
+                && text.contains("1.85x")
+                && text.contains("Python threads reached 0.97x")
+                && text.contains("checksums agree"),
+            "{text}"
+        );
+        c.workloads[0].checksums_ok = false;
+        assert!(crate::report::terminal::python_table(&c).contains("DISAGREE"));
     }
 
     #[test]

@@ -54,8 +54,8 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::backends::{self, Config};
-use crate::child::WorkerChild;
 use crate::error::{Error, Result};
+use crate::process::child::WorkerChild;
 use crate::workloads::Job;
 
 /// How often the children's memory is read while a cell runs.
@@ -194,7 +194,7 @@ pub fn measure_cell(
         .map_err(|e| Error::Child {
             pid,
             what: "memory cell gave no figure",
-            message: format!("{e}; {}", crate::child::describe(status)),
+            message: format!("{e}; {}", crate::process::child::describe(status)),
         })?;
     reply.map_err(|message| Error::Child {
         pid,
@@ -206,7 +206,7 @@ pub fn measure_cell(
 /// `tvp memory-cell`: reads one [`CellRequest`] line on stdin, runs it here
 /// and prints the result as one JSON line (`{"Ok": ...}` or `{"Err": ...}`).
 pub fn serve_cell() -> std::io::Result<()> {
-    crate::worker::die_with_parent();
+    crate::interrupt::die_with_parent();
     let mut line = String::new();
     std::io::stdin().lock().read_line(&mut line)?;
     let result = serde_json::from_str::<CellRequest>(&line)

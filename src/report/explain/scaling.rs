@@ -2,6 +2,8 @@
 //! chart. Nothing here is fixed prose about results: change the numbers and
 //! the sentences change.
 
+use crate::report::explain::words;
+
 /// One backend's measured curve: `(workers, value)` sorted by workers.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Curve {
@@ -60,30 +62,6 @@ pub fn comparison_point(curves: &[Curve], cores: usize) -> Option<usize> {
         .or_else(|| all.iter().copied().min())
 }
 
-fn percent(x: f64) -> String {
-    format!("{:.0}%", 100.0 * x)
-}
-
-/// Milliseconds with sensible precision.
-pub fn ms(v: f64) -> String {
-    if v < 10.0 {
-        format!("{v:.2} ms")
-    } else if v < 100.0 {
-        format!("{v:.1} ms")
-    } else {
-        format!("{v:.0} ms")
-    }
-}
-
-/// "1 worker", "4 workers".
-pub fn workers_word(n: usize) -> String {
-    if n == 1 {
-        "1 worker".into()
-    } else {
-        format!("{n} workers")
-    }
-}
-
 /// The backend with the highest value at `workers`.
 fn best_at(curves: &[Curve], workers: usize) -> Option<(&Curve, f64)> {
     curves
@@ -111,18 +89,18 @@ pub fn speedup(cores: usize, curves: &[Curve], fit: Option<(&str, f64)>) -> Vec<
         return vec!["No parallel backend was measured.".into()];
     };
     let where_ = if at == cores {
-        format!("At {}, this machine's core count,", workers_word(at))
+        format!("At {}, this machine's core count,", words::workers(at))
     } else {
         format!(
             "At {} (the most measured up to the {cores} cores),",
-            workers_word(at)
+            words::workers(at)
         )
     };
     if let Some((best, s)) = best_at(curves, at) {
         out.push(format!(
             "{where_} {} is fastest: {s:.2}x the sequential speed, {} efficiency.",
             best.backend,
-            percent(s / at as f64)
+            words::percent(s / at as f64)
         ));
         match scaling_stops(&best.points) {
             Some(1) => out.push(format!(
@@ -132,7 +110,7 @@ pub fn speedup(cores: usize, curves: &[Curve], fit: Option<(&str, f64)>) -> Vec<
             Some(k) => out.push(format!(
                 "{} stops scaling at {}: past it, speedup grows less than 5% ({}).",
                 best.backend,
-                workers_word(k),
+                words::workers(k),
                 if k >= cores {
                     "there are no more cores to use"
                 } else {
@@ -144,7 +122,7 @@ pub fn speedup(cores: usize, curves: &[Curve], fit: Option<(&str, f64)>) -> Vec<
                     out.push(format!(
                         "{} still gains more than 5% at {}, the most measured.",
                         best.backend,
-                        workers_word(last)
+                        words::workers(last)
                     ));
                 }
             }
@@ -164,7 +142,7 @@ pub fn speedup(cores: usize, curves: &[Curve], fit: Option<(&str, f64)>) -> Vec<
             out.push(format!(
                 "gil reached {s:.2}x at {}: this workload spends time outside the lock \
                  (waiting), where a GIL lets other threads run.",
-                workers_word(w)
+                words::workers(w)
             ));
         }
     }
@@ -210,10 +188,10 @@ pub fn efficiency(cores: usize, curves: &[Curve]) -> Vec<String> {
         if let (Some(lo), Some(hi)) = (at_cores.first(), at_cores.last()) {
             out.push(format!(
                 "At {}, efficiency runs from {} ({}) to {} ({}).",
-                workers_word(at),
-                percent(lo.1),
+                words::workers(at),
+                words::percent(lo.1),
                 lo.0,
-                percent(hi.1),
+                words::percent(hi.1),
                 hi.0
             ));
         }
@@ -228,7 +206,7 @@ pub fn efficiency(cores: usize, curves: &[Curve]) -> Vec<String> {
                 "At {most} workers, more than the {cores} cores, the best is {} at {}: \
                  the extra workers only take turns on the same cores.",
                 best.backend,
-                percent(e)
+                words::percent(e)
             ));
         }
     }
@@ -241,14 +219,14 @@ pub fn efficiency(cores: usize, curves: &[Curve]) -> Vec<String> {
             out.push(format!(
                 "With one worker, {backend} ran at {} of sequential speed: its machinery \
                  (spawning, pipes or locking) cost the other {}.",
-                percent(e),
-                percent(1.0 - e)
+                words::percent(e),
+                words::percent(1.0 - e)
             ));
         } else {
             out.push(format!(
                 "With one worker every backend kept at least {} of sequential speed: \
                  their machinery costs little next to this workload.",
-                percent(e)
+                words::percent(e)
             ));
         }
     }
@@ -279,9 +257,9 @@ pub fn times(timings: &[Timing]) -> Vec<String> {
     if let Some(seq) = timings.iter().find(|t| t.backend == "sequential") {
         out.push(format!(
             "Sequential took {} (confidence interval {} to {}).",
-            ms(seq.median_ms),
-            ms(seq.low_ms),
-            ms(seq.high_ms)
+            words::ms(seq.median_ms),
+            words::ms(seq.low_ms),
+            words::ms(seq.high_ms)
         ));
     }
     if let Some(fast) = timings
@@ -291,8 +269,8 @@ pub fn times(timings: &[Timing]) -> Vec<String> {
         out.push(format!(
             "The fastest was {} with {}: {}.",
             fast.backend,
-            workers_word(fast.workers),
-            ms(fast.median_ms)
+            words::workers(fast.workers),
+            words::ms(fast.median_ms)
         ));
     }
     if let Some(wide) = timings
@@ -305,7 +283,7 @@ pub fn times(timings: &[Timing]) -> Vec<String> {
                 "The widest interval, ±{p:.0}% ({} with {}), shows noise: differences \
                  smaller than that may not repeat.",
                 wide.backend,
-                workers_word(wide.workers)
+                words::workers(wide.workers)
             ));
         } else {
             out.push(format!(

@@ -1,19 +1,19 @@
 //! The IO-bound page (`io.html`): for every IO workload `cargo bench --bench
 //! io` measured, the speedup over sequential at 1 to 64 workers per backend,
-//! explained by [`crate::explain_io`]; then the peak memory of a run against
+//! explained by [`crate::report::explain::io`]; then the peak memory of a run against
 //! workers, from `data/memory.json` under the report directory (where the
 //! bench writes it), with what each added worker cost. Present when either
 //! kind of data is.
 
 use std::path::Path;
 
-use super::chart::{self, Point, Series};
-use super::results::{self, ResultRow};
-use super::scaling::{Workload, workers_chart};
-use super::{Page, PageOut, ReportInput, html};
 use crate::error::Result;
-use crate::explain_io;
-use crate::memory::MemoryReport;
+use crate::report::chart::{self, Point, Series};
+use crate::report::explain::{io, words};
+use crate::report::pages::workload::{Workload, workers_chart};
+use crate::report::results::{self, ResultRow};
+use crate::report::{Drawn, Figure, Page, PageOut, ReportInput, html};
+use crate::sweep::memory::MemoryReport;
 use crate::workloads::{self, Entry, Kind};
 
 /// The IO page (`io.html`).
@@ -53,18 +53,19 @@ impl Page for Io {
              time divided by the backend's time.</p>\n",
             input.cores
         );
+        let mut drawn = Drawn::new(out);
         for entry in io_workloads() {
             let (rows, workload_notes) =
                 results::workload_rows(&input.scan, entry.name, &entry.kind.to_string());
             notes.extend(workload_notes);
             if !rows.is_empty() {
-                body.push_str(&section(entry, &rows, input.cores, out)?);
+                body.push_str(&section(entry, &rows, input.cores, &mut drawn)?);
             }
         }
         let path = out.join(MEMORY_FILE);
         if path.is_file() {
             match MemoryReport::read(&path) {
-                Ok(report) => body.push_str(&memory_section(&report, out)?),
+                Ok(report) => body.push_str(&memory_section(&report, &mut drawn)?),
                 Err(e) => notes.push(format!("No memory chart: {e}")),
             }
         } else {
@@ -74,10 +75,7 @@ impl Page for Io {
                     .into(),
             );
         }
-        let figures = super::workload_figures(
-            &body,
-            &[("io", "io-{}-speedup.svg"), ("memory", "io-memory-{}.svg")],
-        );
+        let figures = drawn.into_figures();
         Ok(Some(PageOut {
             file: FILE.into(),
             title: "IO-bound work: more workers than cores".into(),
@@ -90,7 +88,7 @@ impl Page for Io {
 }
 
 /// One IO workload: its speedup chart and explanation, and its table.
-fn section(entry: &Entry, rows: &[ResultRow], cores: usize, out: &Path) -> Result<String> {
+fn section(entry: &Entry, rows: &[ResultRow], cores: usize, drawn: &mut Drawn) -> Result<String> {
     let name = entry.name;
     let w = Workload::new(name, rows, cores);
     let mut s = w.intro(entry.teaches);
@@ -109,42 +107,46 @@ fn section(entry: &Entry, rows: &[ResultRow], cores: usize, out: &Path) -> Resul
                 ideal,
             ));
         }
-        let file = format!("io-{name}-speedup.svg");
-        workers_chart(out, &file, name, "speedup over sequential", false, series)?;
-        s.push_str(&html::figure(
-            &file,
-            &format!("{name}: speedup by workers"),
-            &[explain_io::explain_io_scaling(
-                name,
-                cores,
-                &io_speedups(rows),
-            )],
-        ));
+        s.push_str(
+            &drawn.add(
+                Figure::new(
+                    format!("io/{name}"),
+                    format!("io-{name}-speedup.svg"),
+                    format!("{name}: speedup by workers"),
+                    workers_chart(name, "speedup over sequential", false, series),
+                )
+                .with_sentences(vec![io::explain_io_scaling(
+                    name,
+                    cores,
+                    &io_speedups(rows),
+                )]),
+            )?,
+        );
     }
     s.push_str(&w.table(&w.worker_counts()));
     Ok(s)
 }
 
-/// The rows' speedups as [`explain_io`] takes them.
-fn io_speedups(rows: &[ResultRow]) -> Vec<explain_io::Series> {
+/// The rows' speedups as [`io::explain_io_scaling`] takes them.
+fn io_speedups(rows: &[ResultRow]) -> Vec<io::Series> {
     let Some(seq) = rows.iter().find(|r| r.backend == "sequential") else {
         return Vec::new();
     };
-    let mut times: Vec<explain_io::Series> = Vec::new();
+    let mut times: Vec<io::Series> = Vec::new();
     for r in rows.iter().filter(|r| r.backend != "sequential") {
         let point = (r.workers, r.median_ms / 1e3);
         match times.iter_mut().find(|s| s.backend == r.backend) {
             Some(s) => s.points.push(point),
-            None => times.push(explain_io::Series::new(&r.backend, vec![point])),
+            None => times.push(io::Series::new(&r.backend, vec![point])),
         }
     }
-    explain_io::speedups(seq.median_ms / 1e3, &times)
+    io::speedups(seq.median_ms / 1e3, &times)
 }
 
 /// Peak memory against workers per backend, and what each worker cost.
-fn memory_section(report: &MemoryReport, out: &Path) -> Result<String> {
+fn memory_section(report: &MemoryReport, drawn: &mut Drawn) -> Result<String> {
     let name = report.workload.as_str();
-    let series = explain_io::memory_series(&report.cells)
+    let series = io::memory_series(&report.cells)
         .into_iter()
         .map(|s| {
             let points = s
@@ -155,8 +157,6 @@ fn memory_section(report: &MemoryReport, out: &Path) -> Result<String> {
             Series::solid(&s.backend, chart::backend_color(&s.backend), points)
         })
         .collect();
-    let file = format!("io-memory-{name}.svg");
-    workers_chart(out, &file, name, "peak memory (MB)", false, series)?;
     let mut s = format!(
         "<h2 id=\"memory\">Memory per worker</h2>\n<p>The peak resident memory of one run of \
          <code>{}</code> ({} items), parent plus children, each backend and worker count \
@@ -165,14 +165,20 @@ fn memory_section(report: &MemoryReport, out: &Path) -> Result<String> {
         html::escape(name),
         report.size
     );
-    s.push_str(&html::figure(
-        &file,
-        &format!("{name}: peak memory by workers"),
-        &[explain_io::explain_memory(&report.cells)],
-    ));
-    let rows: Vec<Vec<String>> = explain_io::memory_per_worker(&report.cells)
+    s.push_str(
+        &drawn.add(
+            Figure::new(
+                format!("memory/{name}"),
+                format!("io-memory-{name}.svg"),
+                format!("{name}: peak memory by workers"),
+                workers_chart(name, "peak memory (MB)", false, series),
+            )
+            .with_sentences(vec![io::explain_memory(&report.cells)]),
+        )?,
+    );
+    let rows: Vec<Vec<String>> = io::memory_per_worker(&report.cells)
         .into_iter()
-        .map(|(b, n, mb)| vec![b, format!("1 to {n}"), explain_io::size(mb)])
+        .map(|(b, n, mb)| vec![b, format!("1 to {n}"), words::megabytes(mb)])
         .collect();
     s.push_str(&html::table(
         &["backend", "workers", "memory per added worker"],

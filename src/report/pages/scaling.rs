@@ -1,17 +1,18 @@
 //! The front page: for every CPU- and memory-bound workload the scaling
 //! bench measured, speedup, efficiency and absolute time against the worker
 //! count, each explained from its numbers; a summary table; `results.json`
-//! and `results.csv`. IO-bound workloads have their own page (`io.rs`); the
-//! [`Workload`] helpers here serve both.
+//! and `results.csv`. IO-bound workloads have their own page (`io.rs`).
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
-use super::chart::{self, LineChart, Point, Series};
-use super::explain::{self, Curve, Timing};
-use super::results::{self, ResultRow};
-use super::{Page, PageOut, ReportInput, amdahl, html, io};
 use crate::error::Result;
+use crate::report::chart::{self, Point, Series};
+use crate::report::explain::scaling::{self as explain, Curve, Timing};
+use crate::report::explain::words;
+use crate::report::pages::io;
+use crate::report::pages::workload::{Workload, workers_chart};
+use crate::report::results;
+use crate::report::{Drawn, Figure, Page, PageOut, ReportInput, amdahl, html};
 use crate::workloads::Kind;
 
 /// The scaling page (`index.html`).
@@ -31,6 +32,7 @@ impl Page for Scaling {
         let mut notes = Vec::new();
         let mut sections = String::new();
         let mut summary = Vec::new();
+        let mut drawn = Drawn::new(out);
         for entry in crate::workloads::REGISTRY
             .iter()
             .filter(|e| e.kind != Kind::Io)
@@ -42,7 +44,7 @@ impl Page for Scaling {
                 continue;
             }
             let w = Workload::new(entry.name, &rows, input.cores);
-            sections.push_str(&w.section(entry.teaches, out)?);
+            sections.push_str(&w.section(entry.teaches, &mut drawn)?);
             summary.push(w.summary_row());
             all_rows.extend(rows);
         }
@@ -94,14 +96,7 @@ impl Page for Scaling {
              count; times in milliseconds).</p>\n"
         ));
         body.push_str(&sections);
-        let figures = super::workload_figures(
-            &body,
-            &[
-                ("speedup", "scaling-{}-speedup.svg"),
-                ("efficiency", "scaling-{}-efficiency.svg"),
-                ("time", "scaling-{}-time.svg"),
-            ],
-        );
+        let figures = drawn.into_figures();
         Ok(Some(PageOut {
             file: "index.html".into(),
             title: "Threads vs processes: scaling on this machine".into(),
@@ -113,62 +108,7 @@ impl Page for Scaling {
     }
 }
 
-/// One workload's rows, arranged for charts and tables.
-pub(crate) struct Workload<'a> {
-    name: &'a str,
-    rows: &'a [ResultRow],
-    cores: usize,
-    /// Rows per backend (registry order), without sequential.
-    backends: Vec<(&'a str, Vec<&'a ResultRow>)>,
-    sequential: Option<&'a ResultRow>,
-}
-
-impl<'a> Workload<'a> {
-    pub(crate) fn new(name: &'a str, rows: &'a [ResultRow], cores: usize) -> Self {
-        let mut backends: Vec<(&str, Vec<&ResultRow>)> = Vec::new();
-        for r in rows.iter().filter(|r| r.backend != "sequential") {
-            match backends.iter_mut().find(|(b, _)| *b == r.backend) {
-                Some((_, v)) => v.push(r),
-                None => backends.push((&r.backend, vec![r])),
-            }
-        }
-        Workload {
-            name,
-            rows,
-            cores,
-            backends,
-            sequential: rows.iter().find(|r| r.backend == "sequential"),
-        }
-    }
-
-    fn curves(&self, value: impl Fn(&ResultRow) -> Option<f64>) -> Vec<Curve> {
-        self.backends
-            .iter()
-            .map(|(b, rows)| {
-                Curve::new(
-                    b,
-                    rows.iter()
-                        .filter_map(|r| value(r).map(|v| (r.workers, v)))
-                        .collect(),
-                )
-            })
-            .filter(|c| !c.points.is_empty())
-            .collect()
-    }
-
-    /// Whether there is a sequential result, hence speedups.
-    pub(crate) fn has_sequential(&self) -> bool {
-        self.sequential.is_some()
-    }
-
-    /// All measured worker counts, sorted.
-    pub(crate) fn worker_counts(&self) -> Vec<usize> {
-        let mut counts: Vec<usize> = self.rows.iter().map(|r| r.workers).collect();
-        counts.sort_unstable();
-        counts.dedup();
-        counts
-    }
-
+impl Workload<'_> {
     /// The backend fastest at the comparison point and its Amdahl fit.
     fn fit(&self, speedups: &[Curve]) -> Option<(String, f64)> {
         let at = explain::comparison_point(speedups, self.cores)?;
@@ -179,39 +119,7 @@ impl<'a> Workload<'a> {
         amdahl::fit_serial_fraction(&best.points, self.cores).map(|f| (best.backend.clone(), f))
     }
 
-    pub(crate) fn backend_series(&self, value: impl Fn(&ResultRow) -> Point) -> Vec<Series> {
-        self.backends
-            .iter()
-            .map(|(b, rows)| {
-                Series::solid(
-                    *b,
-                    chart::backend_color(b),
-                    rows.iter().map(|r| value(r)).collect(),
-                )
-            })
-            .collect()
-    }
-
-    /// The workload's heading and what it teaches.
-    pub(crate) fn intro(&self, teaches: &str) -> String {
-        let first = &self.rows[0];
-        format!(
-            "<h2 id=\"{0}\">{0}</h2>\n<p><strong>{1}</strong> workload{2}: {3}.</p>\n",
-            html::escape(self.name),
-            html::escape(&first.kind),
-            first
-                .size
-                .map_or(String::new(), |n| format!(", {} items", thousands(n))),
-            html::escape(teaches)
-        )
-    }
-
-    /// One speedup line per backend (0 where there is no speedup).
-    pub(crate) fn speedup_series(&self) -> Vec<Series> {
-        self.backend_series(|r| Point::new(r.workers as f64, r.speedup.unwrap_or(0.0)))
-    }
-
-    fn section(&self, teaches: &str, out: &Path) -> Result<String> {
+    fn section(&self, teaches: &str, drawn: &mut Drawn) -> Result<String> {
         let name = self.name;
         let speedups = self.curves(|r| r.speedup);
         let efficiencies = self.curves(|r| r.efficiency);
@@ -241,26 +149,34 @@ impl<'a> Workload<'a> {
                     pts,
                 ));
             }
-            let file = format!("scaling-{name}-speedup.svg");
-            self.chart(out, &file, "speedup over sequential", false, series)?;
             let fit_ref = fit.as_ref().map(|(b, f)| (b.as_str(), *f));
-            s.push_str(&html::figure(
-                &file,
-                &format!("{name}: speedup by workers"),
-                &explain::speedup(self.cores, &speedups, fit_ref),
-            ));
+            s.push_str(
+                &drawn.add(
+                    Figure::new(
+                        format!("speedup/{name}"),
+                        format!("scaling-{name}-speedup.svg"),
+                        format!("{name}: speedup by workers"),
+                        workers_chart(name, "speedup over sequential", false, series),
+                    )
+                    .with_sentences(explain::speedup(self.cores, &speedups, fit_ref)),
+                )?,
+            );
             // Efficiency.
             let mut series =
                 self.backend_series(|r| Point::new(r.workers as f64, r.efficiency.unwrap_or(0.0)));
             let full = counts.iter().map(|&w| Point::new(w as f64, 1.0)).collect();
             series.push(Series::dashed("100%", chart::REFERENCE, full));
-            let file = format!("scaling-{name}-efficiency.svg");
-            self.chart(out, &file, "efficiency (speedup / workers)", true, series)?;
-            s.push_str(&html::figure(
-                &file,
-                &format!("{name}: efficiency by workers"),
-                &explain::efficiency(self.cores, &efficiencies),
-            ));
+            s.push_str(
+                &drawn.add(
+                    Figure::new(
+                        format!("efficiency/{name}"),
+                        format!("scaling-{name}-efficiency.svg"),
+                        format!("{name}: efficiency by workers"),
+                        workers_chart(name, "efficiency (speedup / workers)", true, series),
+                    )
+                    .with_sentences(explain::efficiency(self.cores, &efficiencies)),
+                )?,
+            );
         }
         // Absolute time with confidence intervals.
         let mut series = self.backend_series(|r| Point {
@@ -274,19 +190,11 @@ impl<'a> Workload<'a> {
                 .map(|&w| Point::new(w as f64, seq.median_ms))
                 .collect();
             series.push(Series::dashed(
-                format!("sequential, {}", explain::ms(seq.median_ms)),
+                format!("sequential, {}", words::ms(seq.median_ms)),
                 chart::backend_color("sequential"),
                 line,
             ));
         }
-        let file = format!("scaling-{name}-time.svg");
-        self.chart(
-            out,
-            &file,
-            "time per run (ms, median and CI)",
-            false,
-            series,
-        )?;
         let timings: Vec<Timing> = self
             .rows
             .iter()
@@ -298,53 +206,19 @@ impl<'a> Workload<'a> {
                 high_ms: r.ci_high_ms,
             })
             .collect();
-        s.push_str(&html::figure(
-            &file,
-            &format!("{name}: time per run by workers"),
-            &explain::times(&timings),
-        ));
+        s.push_str(
+            &drawn.add(
+                Figure::new(
+                    format!("time/{name}"),
+                    format!("scaling-{name}-time.svg"),
+                    format!("{name}: time per run by workers"),
+                    workers_chart(name, "time per run (ms, median and CI)", false, series),
+                )
+                .with_sentences(explain::times(&timings)),
+            )?,
+        );
         s.push_str(&self.table(&counts));
         Ok(s)
-    }
-
-    fn chart(
-        &self,
-        out: &Path,
-        file: &str,
-        y_label: &str,
-        percent: bool,
-        series: Vec<Series>,
-    ) -> Result<()> {
-        workers_chart(out, file, self.name, y_label, percent, series)
-    }
-
-    /// Backend x workers: "speedup (time)".
-    pub(crate) fn table(&self, counts: &[usize]) -> String {
-        let by_cell: BTreeMap<(&str, usize), &ResultRow> = self
-            .rows
-            .iter()
-            .map(|r| ((r.backend.as_str(), r.workers), r))
-            .collect();
-        let mut headers = vec!["backend".to_string()];
-        headers.extend(counts.iter().map(|&w| explain::workers_word(w)));
-        let mut order: Vec<&str> = self.sequential.iter().map(|r| r.backend.as_str()).collect();
-        order.extend(self.backends.iter().map(|(b, _)| *b));
-        let rows: Vec<Vec<String>> = order
-            .iter()
-            .map(|b| {
-                let mut row = vec![b.to_string()];
-                row.extend(counts.iter().map(|&w| match by_cell.get(&(*b, w)) {
-                    Some(r) => match r.speedup {
-                        Some(s) => format!("{s:.2}x ({})", explain::ms(r.median_ms)),
-                        None => explain::ms(r.median_ms),
-                    },
-                    None => String::new(),
-                }));
-                row
-            })
-            .collect();
-        let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
-        html::table(&headers, &rows)
     }
 
     fn summary_row(&self) -> Vec<String> {
@@ -365,9 +239,9 @@ impl<'a> Workload<'a> {
         vec![
             self.name.to_string(),
             first.kind.clone(),
-            first.size.map_or_else(|| "-".into(), thousands),
+            first.size.map_or_else(|| "-".into(), words::thousands),
             self.sequential
-                .map_or_else(|| "-".into(), |r| explain::ms(r.median_ms)),
+                .map_or_else(|| "-".into(), |r| words::ms(r.median_ms)),
             best.map_or_else(
                 || "-".into(),
                 |(c, _, at)| format!("{} ({at} workers)", c.backend),
@@ -380,62 +254,11 @@ impl<'a> Workload<'a> {
             best.map_or_else(
                 || "-".into(),
                 |(c, _, _)| match explain::scaling_stops(&c.points) {
-                    Some(k) => explain::workers_word(k),
+                    Some(k) => words::workers(k),
                     None => "not within the sweep".into(),
                 },
             ),
             gil.map_or_else(|| "-".into(), |(_, s)| format!("{s:.2}x")),
         ]
-    }
-}
-
-/// Writes `out/file`: `series` against workers, titled "`name`: `y_label`"
-/// (without the label's parenthesis).
-pub(crate) fn workers_chart(
-    out: &Path,
-    file: &str,
-    name: &str,
-    y_label: &str,
-    percent: bool,
-    series: Vec<Series>,
-) -> Result<()> {
-    let with_errors = series
-        .iter()
-        .any(|s| s.points.iter().any(|p| p.err.is_some()));
-    let svg = chart::line_chart(&LineChart {
-        title: format!("{name}: {}", y_label.split(" (").next().unwrap_or(y_label)),
-        x_label: "workers".into(),
-        y_label: y_label.into(),
-        series,
-        y_percent: percent,
-        x_integer: true,
-        dodge: with_errors,
-    })?;
-    chart::write_svg(&out.join(file), &svg)
-}
-
-/// 3000000 -> "3,000,000".
-pub(crate) fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::thousands;
-
-    #[test]
-    fn sizes_get_thousands_separators() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(1200), "1,200");
-        assert_eq!(thousands(40_000_000), "40,000,000");
     }
 }

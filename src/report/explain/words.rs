@@ -1,0 +1,176 @@
+//! Numbers as words: the one place the report formats a time, a size, a
+//! rate, a ratio or a count for a reader. Every explainer and page uses
+//! these, so the same quantity reads the same on every page.
+
+use std::time::Duration;
+
+/// Milliseconds with sensible precision: "3.42 ms", "42.1 ms", "420 ms".
+pub fn ms(v: f64) -> String {
+    if v < 10.0 {
+        format!("{v:.2} ms")
+    } else if v < 100.0 {
+        format!("{v:.1} ms")
+    } else {
+        format!("{v:.0} ms")
+    }
+}
+
+/// A duration in milliseconds, as [`ms`] writes them.
+pub fn duration_ms(d: Duration) -> String {
+    ms(d.as_secs_f64() * 1e3)
+}
+
+/// Seconds in milliseconds, as [`ms`] writes them.
+pub fn secs_as_ms(seconds: f64) -> String {
+    ms(seconds * 1e3)
+}
+
+/// "850 ns", "12.3 µs", "4.56 ms", "1.20 s".
+pub fn ns(ns: f64) -> String {
+    let sig = |x: f64| {
+        if x >= 100.0 {
+            format!("{x:.0}")
+        } else if x >= 10.0 {
+            format!("{x:.1}")
+        } else {
+            format!("{x:.2}")
+        }
+    };
+    if ns < 1e3 {
+        format!("{} ns", sig(ns))
+    } else if ns < 1e6 {
+        format!("{} µs", sig(ns / 1e3))
+    } else if ns < 1e9 {
+        format!("{} ms", sig(ns / 1e6))
+    } else {
+        format!("{} s", sig(ns / 1e9))
+    }
+}
+
+/// A fraction as a whole percentage: 0.873 -> "87%".
+pub fn percent(fraction: f64) -> String {
+    format!("{:.0}%", 100.0 * fraction)
+}
+
+/// How much longer `b` is than `a`, signed: "+12%", "-3%".
+pub fn percent_more(a: Duration, b: Duration) -> String {
+    let pct = 100.0 * (b.as_secs_f64() / a.as_secs_f64().max(1e-12) - 1.0);
+    format!("{pct:+.0}%")
+}
+
+/// A speedup, or "n/a" when there is none: "1.87x".
+pub fn speedup(value: Option<f64>) -> String {
+    value.map_or_else(|| "n/a".into(), |s| format!("{s:.2}x"))
+}
+
+/// "350 MB/s", "2.10 GB/s" (decimal units).
+pub fn bytes_per_sec(rate: f64) -> String {
+    if rate >= 1e9 {
+        format!("{:.2} GB/s", rate / 1e9)
+    } else if rate >= 1e6 {
+        format!("{:.0} MB/s", rate / 1e6)
+    } else {
+        format!("{:.0} kB/s", rate / 1e3)
+    }
+}
+
+/// "64 B", "4 KiB", "1 MiB".
+pub fn bytes(bytes: u64) -> String {
+    if bytes >= 1 << 20 && bytes % (1 << 20) == 0 {
+        format!("{} MiB", bytes >> 20)
+    } else if bytes >= 1 << 10 && bytes % (1 << 10) == 0 {
+        format!("{} KiB", bytes >> 10)
+    } else {
+        format!("{bytes} B")
+    }
+}
+
+/// Megabytes of memory: "640 kB" below one MB, else "4.2 MB".
+pub fn megabytes(mb: f64) -> String {
+    if mb.abs() < 1.0 {
+        format!("{:.0} kB", mb * 1024.0)
+    } else {
+        format!("{mb:.1} MB")
+    }
+}
+
+/// "12.3 M ops/s", "850 k ops/s".
+pub fn ops_per_sec(rate: f64) -> String {
+    if rate >= 1e6 {
+        format!("{:.1} M ops/s", rate / 1e6)
+    } else {
+        format!("{:.0} k ops/s", rate / 1e3)
+    }
+}
+
+/// 3000000 -> "3,000,000".
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// "1 worker", "4 workers".
+pub fn workers(n: usize) -> String {
+    if n == 1 {
+        "1 worker".into()
+    } else {
+        format!("{n} workers")
+    }
+}
+
+/// "4 threads", "1 process", "2 ranks": what `backend`'s workers are, from
+/// its registry entry; "workers" for a name the registry does not know.
+pub fn workers_of(backend: &str, n: usize) -> String {
+    let (one, many) =
+        crate::backends::entry(backend).map_or(("worker", "workers"), |e| e.worker.nouns());
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// "time slicing" -> "Time slicing".
+pub fn capitalise(s: &str) -> String {
+    let mut chars = s.chars();
+    chars.next().map_or_else(String::new, |c| {
+        c.to_uppercase().collect::<String>() + chars.as_str()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_get_thousands_separators() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1200), "1,200");
+        assert_eq!(thousands(40_000_000), "40,000,000");
+    }
+
+    #[test]
+    fn times_keep_three_significant_figures_or_so() {
+        assert_eq!(ms(3.421), "3.42 ms");
+        assert_eq!(ms(42.14), "42.1 ms");
+        assert_eq!(ms(420.4), "420 ms");
+        assert_eq!(duration_ms(Duration::from_micros(1500)), "1.50 ms");
+        assert_eq!(secs_as_ms(0.25), "250 ms");
+        assert_eq!(ns(850.0), "850 ns");
+        assert_eq!(ns(12_345.0), "12.3 µs");
+        assert_eq!(ns(4_560_000.0), "4.56 ms");
+    }
+
+    #[test]
+    fn workers_are_named_by_what_they_are() {
+        assert_eq!(workers_of("threads", 4), "4 threads");
+        assert_eq!(workers_of("pool", 1), "1 process");
+        assert_eq!(workers_of("sequential", 1), "1 worker");
+        assert_eq!(workers_of("no-such-backend", 2), "2 workers");
+        assert_eq!(workers(1), "1 worker");
+    }
+}

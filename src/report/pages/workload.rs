@@ -1,0 +1,152 @@
+//! What the per-workload pages share (the scaling, IO and MPI pages): one
+//! workload's result rows arranged by backend, its heading, its lines and
+//! its table, and the chart against workers they all draw.
+
+use std::collections::BTreeMap;
+
+use crate::report::chart::{self, LineChart, Point, Series};
+use crate::report::explain::scaling::Curve;
+use crate::report::explain::words;
+use crate::report::html;
+use crate::report::results::ResultRow;
+
+/// One workload's rows, arranged for charts and tables.
+pub(crate) struct Workload<'a> {
+    pub(crate) name: &'a str,
+    pub(crate) rows: &'a [ResultRow],
+    pub(crate) cores: usize,
+    /// Rows per backend (registry order), without sequential.
+    pub(crate) backends: Vec<(&'a str, Vec<&'a ResultRow>)>,
+    pub(crate) sequential: Option<&'a ResultRow>,
+}
+
+impl<'a> Workload<'a> {
+    pub(crate) fn new(name: &'a str, rows: &'a [ResultRow], cores: usize) -> Self {
+        let mut backends: Vec<(&str, Vec<&ResultRow>)> = Vec::new();
+        for r in rows.iter().filter(|r| r.backend != "sequential") {
+            match backends.iter_mut().find(|(b, _)| *b == r.backend) {
+                Some((_, v)) => v.push(r),
+                None => backends.push((&r.backend, vec![r])),
+            }
+        }
+        Workload {
+            name,
+            rows,
+            cores,
+            backends,
+            sequential: rows.iter().find(|r| r.backend == "sequential"),
+        }
+    }
+
+    pub(crate) fn curves(&self, value: impl Fn(&ResultRow) -> Option<f64>) -> Vec<Curve> {
+        self.backends
+            .iter()
+            .map(|(b, rows)| {
+                Curve::new(
+                    b,
+                    rows.iter()
+                        .filter_map(|r| value(r).map(|v| (r.workers, v)))
+                        .collect(),
+                )
+            })
+            .filter(|c| !c.points.is_empty())
+            .collect()
+    }
+
+    /// Whether there is a sequential result, hence speedups.
+    pub(crate) fn has_sequential(&self) -> bool {
+        self.sequential.is_some()
+    }
+
+    /// All measured worker counts, sorted.
+    pub(crate) fn worker_counts(&self) -> Vec<usize> {
+        let mut counts: Vec<usize> = self.rows.iter().map(|r| r.workers).collect();
+        counts.sort_unstable();
+        counts.dedup();
+        counts
+    }
+
+    pub(crate) fn backend_series(&self, value: impl Fn(&ResultRow) -> Point) -> Vec<Series> {
+        self.backends
+            .iter()
+            .map(|(b, rows)| {
+                Series::solid(
+                    *b,
+                    chart::backend_color(b),
+                    rows.iter().map(|r| value(r)).collect(),
+                )
+            })
+            .collect()
+    }
+
+    /// The workload's heading and what it teaches.
+    pub(crate) fn intro(&self, teaches: &str) -> String {
+        let first = &self.rows[0];
+        format!(
+            "<h2 id=\"{0}\">{0}</h2>\n<p><strong>{1}</strong> workload{2}: {3}.</p>\n",
+            html::escape(self.name),
+            html::escape(&first.kind),
+            first.size.map_or(String::new(), |n| format!(
+                ", {} items",
+                words::thousands(n)
+            )),
+            html::escape(teaches)
+        )
+    }
+
+    /// One speedup line per backend (0 where there is no speedup).
+    pub(crate) fn speedup_series(&self) -> Vec<Series> {
+        self.backend_series(|r| Point::new(r.workers as f64, r.speedup.unwrap_or(0.0)))
+    }
+
+    /// Backend x workers: "speedup (time)".
+    pub(crate) fn table(&self, counts: &[usize]) -> String {
+        let by_cell: BTreeMap<(&str, usize), &ResultRow> = self
+            .rows
+            .iter()
+            .map(|r| ((r.backend.as_str(), r.workers), r))
+            .collect();
+        let mut headers = vec!["backend".to_string()];
+        headers.extend(counts.iter().map(|&w| words::workers(w)));
+        let mut order: Vec<&str> = self.sequential.iter().map(|r| r.backend.as_str()).collect();
+        order.extend(self.backends.iter().map(|(b, _)| *b));
+        let rows: Vec<Vec<String>> = order
+            .iter()
+            .map(|b| {
+                let mut row = vec![b.to_string()];
+                row.extend(counts.iter().map(|&w| match by_cell.get(&(*b, w)) {
+                    Some(r) => match r.speedup {
+                        Some(s) => format!("{s:.2}x ({})", words::ms(r.median_ms)),
+                        None => words::ms(r.median_ms),
+                    },
+                    None => String::new(),
+                }));
+                row
+            })
+            .collect();
+        let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
+        html::table(&headers, &rows)
+    }
+}
+
+/// `series` against workers, titled "`name`: `y_label`" (without the
+/// label's parenthesis).
+pub(crate) fn workers_chart(
+    name: &str,
+    y_label: &str,
+    percent: bool,
+    series: Vec<Series>,
+) -> LineChart {
+    let with_errors = series
+        .iter()
+        .any(|s| s.points.iter().any(|p| p.err.is_some()));
+    LineChart {
+        title: format!("{name}: {}", y_label.split(" (").next().unwrap_or(y_label)),
+        x_label: "workers".into(),
+        y_label: y_label.into(),
+        series,
+        y_percent: percent,
+        x_integer: true,
+        dodge: with_errors,
+    }
+}

@@ -1,0 +1,290 @@
+//! The terminal's view of a measurement: the tables `tvp run`, `tvp cores`
+//! and `tvp python` print, with the same sentences the HTML pages write
+//! from the same numbers.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use crate::backends::Config;
+use crate::error::Result;
+use crate::python::Comparison;
+use crate::report::explain::{self, words};
+use crate::sweep::cores::{CoreSweep, CoreSweepResult, run_core_sweep};
+use crate::sweep::memory::{self, CellMemory};
+use crate::sweep::{Measurement, Sweep, SweepResult, affinity, run_sweep_with};
+use crate::{backends, workloads};
+
+/// Peak memory per (backend, workers) cell.
+pub type MemoryCells = BTreeMap<(String, usize), CellMemory>;
+
+/// What `tvp list` prints: every workload and backend with what it
+/// teaches, and this machine's default worker counts.
+pub fn listing() -> String {
+    let mut out = String::from("Workloads (tvp run --workload NAME):\n");
+    for w in workloads::REGISTRY {
+        let _ = writeln!(
+            out,
+            "  {:<12} {:<7} {}",
+            w.name,
+            w.kind.to_string(),
+            w.teaches
+        );
+    }
+    out.push_str("\nBackends (tvp run --backend NAME):\n");
+    for b in backends::REGISTRY {
+        let _ = writeln!(out, "  {:<12} {}", b.name, b.teaches);
+        let _ = writeln!(out, "  {:<12} Python: {}", "", b.python);
+        if let Some(reason) = backends::unavailable(b.name) {
+            let _ = writeln!(out, "  {:<12} cannot run here: {reason}", "");
+        }
+    }
+    for g in backends::not_built() {
+        let _ = writeln!(
+            out,
+            "  {:<12} not built in: rebuild with `--features {}` ({})",
+            g.name, g.feature, g.needs
+        );
+    }
+    let cores = crate::cores();
+    let _ = writeln!(
+        out,
+        "\nThis machine: {cores} cores usable; default worker counts {:?}",
+        crate::sweep::default_workers(cores)
+    );
+    out
+}
+
+/// Runs `sweep`, printing its heading, then its table when it is done:
+/// with the memory columns when `memory` (each cell once more, in a fresh
+/// process). `Ok(false)` when a checksum disagreed.
+pub fn run_workload(sweep: &Sweep, config: &Config, memory: bool, cores: usize) -> Result<bool> {
+    let kind = workloads::entry(&sweep.job.workload)?.kind;
+    println!(
+        "\n{} ({kind}), size {}, workers {:?}:",
+        sweep.job.workload, sweep.job.size, sweep.workers
+    );
+    println!("{}", run_header());
+    let mut cells = MemoryCells::new();
+    let result = run_sweep_with(sweep, config, |job, m| {
+        if memory {
+            let cell = memory::measure_cell(config, job, &m.backend, m.workers)?;
+            cells.insert((m.backend.clone(), m.workers), cell);
+        }
+        Ok(())
+    })?;
+    print!("{}", run_table(&result, &cells, cores));
+    Ok(result.cells.iter().all(|m| m.checksum_ok))
+}
+
+/// Runs the core sweep `sweep`, printing a progress line per cell (on
+/// stderr) and then its table. `Ok(false)` when a checksum disagreed.
+pub fn sweep_cores(sweep: &CoreSweep, config: &Config) -> Result<bool> {
+    let kind = workloads::entry(&sweep.job.workload)?.kind;
+    println!(
+        "\n{} ({kind}), size {}:",
+        sweep.job.workload, sweep.job.size
+    );
+    let total = sweep.cell_count();
+    let mut done = 0;
+    let result = run_core_sweep(sweep, config, |cell| {
+        done += 1;
+        eprintln!(
+            "  [{done}/{total}] {} on {}: {}",
+            cell.backend,
+            cell.cpus,
+            millis(cell.median)
+        );
+    })?;
+    print!("{}", core_table(&result, &sweep.cores));
+    Ok(result.cells.iter().all(|c| c.checksum_ok))
+}
+
+/// The column headings of [`run_table`].
+pub fn run_header() -> String {
+    format!(
+        "  {:<11} {:>7} {:>11} {:>12} {:>14} {:>11} {:>9} {:>9} {:>10}  checksum",
+        "backend",
+        "workers",
+        "median",
+        "vs 1 worker",
+        "vs sequential",
+        "efficiency",
+        "launch",
+        "peak MB",
+        "MB/worker"
+    )
+}
+
+/// The sequential reference, then one row per cell of `result`, then the
+/// MPI paragraph when MPI cells were measured (on a machine of `cores`).
+pub fn run_table(result: &SweepResult, memory: &MemoryCells, cores: usize) -> String {
+    let mut out = format!(
+        "  (sequential reference: {}, checksum {})\n",
+        millis(result.sequential),
+        result.expected_checksum
+    );
+    for m in &result.cells {
+        out.push_str(&run_row(result, m, memory));
+        out.push('\n');
+    }
+    let times = explain::mpi::Times {
+        sequential: result.sequential,
+        cells: result
+            .cells
+            .iter()
+            .map(|m| explain::mpi::Cell {
+                backend: m.backend.clone(),
+                workers: m.workers,
+                median: m.median,
+                launch: m.launch,
+            })
+            .collect(),
+    };
+    if let Some(text) = explain::mpi::explain_mpi(&times, cores) {
+        let options = textwrap::Options::new(78)
+            .initial_indent("  ")
+            .subsequent_indent("  ");
+        let _ = write!(out, "\n{}\n", textwrap::fill(&text, options));
+    }
+    out
+}
+
+fn run_row(result: &SweepResult, m: &Measurement, memory: &MemoryCells) -> String {
+    let vs_seq = result.speedup_vs_sequential(m);
+    let vs_one = result
+        .speedup_vs_one_worker(m)
+        .map_or_else(|| "-".to_string(), |s| format!("{s:.2}x"));
+    let check = if m.checksum_ok {
+        "ok".to_string()
+    } else {
+        format!("WRONG ({} != {})", m.checksum, result.expected_checksum)
+    };
+    let cell = memory.get(&(m.backend.clone(), m.workers));
+    let peak = cell.map_or_else(|| "-".to_string(), |c| format!("{:.1}", c.peak_mb()));
+    let per_worker = cell
+        .zip(memory.get(&(m.backend.clone(), 1)))
+        .and_then(|(cell, one)| memory::mb_per_worker(one, cell))
+        .map_or_else(|| "-".to_string(), |mb| format!("{mb:.3}"));
+    // Only backends that measure it (mpi) have a launch cost apart.
+    let launch = m.launch.map_or_else(|| "-".to_string(), millis);
+    format!(
+        "  {:<11} {:>7} {:>11} {:>12} {:>13.2}x {:>10.0}% {launch:>9} {peak:>9} {per_worker:>10}  {check}",
+        m.backend,
+        m.workers,
+        millis(m.median),
+        vs_one,
+        vs_seq,
+        100.0 * vs_seq / m.workers as f64,
+    )
+}
+
+/// A duration as the tables show it: "12.3 ms".
+pub fn millis(d: std::time::Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1e3)
+}
+
+/// Backend x core count, the speedup from 1 core to the most, then the
+/// sentences of the one-core panel and the chart summary.
+pub fn core_table(result: &CoreSweepResult, counts: &[usize]) -> String {
+    let mut out = String::new();
+    let most = counts.last().copied().unwrap_or(1);
+    let _ = write!(out, "  {:<11} {:>7}", "backend", "workers");
+    for &k in counts {
+        let _ = write!(out, " {:>11}", affinity::count_cores(k));
+    }
+    let _ = writeln!(out, " {:>12}  checksum", format!("1->{most} cores"));
+    let lines = result.lines();
+    for line in &lines {
+        let _ = write!(out, "  {:<11} {:>7}", line.backend, line.workers);
+        for &k in counts {
+            let cell = result.cell(&line.backend, k);
+            let _ = write!(
+                out,
+                " {:>11}",
+                cell.map_or_else(|| "-".into(), |c| millis(c.median))
+            );
+        }
+        let speedup = line
+            .speedup(most)
+            .map_or_else(|| "-".to_string(), |s| format!("{s:.2}x"));
+        let wrong: Vec<String> = result
+            .cells
+            .iter()
+            .filter(|c| c.backend == line.backend && !c.checksum_ok)
+            .map(|c| {
+                format!(
+                    "WRONG at {} ({})",
+                    affinity::count_cores(c.cores),
+                    c.checksum
+                )
+            })
+            .collect();
+        let check = if wrong.is_empty() {
+            "ok".to_string()
+        } else {
+            wrong.join(", ")
+        };
+        let _ = writeln!(out, " {speedup:>12}  {check}");
+    }
+    for (heading, sentences) in [
+        ("One core", explain::cores::one_core_panel(&lines)),
+        ("Across cores", explain::cores::chart_summary(&lines)),
+    ] {
+        if !sentences.is_empty() {
+            let _ = writeln!(out, "  {heading}:");
+            for sentence in sentences {
+                let _ = writeln!(out, "  - {sentence}");
+            }
+        }
+    }
+    out
+}
+
+/// A plain-text table of speedups, one block per workload, with the
+/// explanation under it.
+pub fn python_table(c: &Comparison) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} (smaller sizes) vs Rust (default sizes), {} cores; speedup over the same language's sequential run{}",
+        c.python,
+        c.cores,
+        if c.quick { " (quick)" } else { "" }
+    );
+    for w in &c.workloads {
+        let rust_seq = match (w.rust_sequential_s, w.rust_size) {
+            (Some(s), Some(size)) => format!("{} at size {size}", words::secs_as_ms(s)),
+            _ => "-".into(),
+        };
+        let _ = writeln!(
+            out,
+            "\n{} ({}): sequential Python {} at size {}, Rust {rust_seq}; checksums {}",
+            w.workload,
+            w.kind,
+            words::secs_as_ms(w.python_sequential_s),
+            w.size,
+            if w.checksums_ok { "agree" } else { "DISAGREE" }
+        );
+        let _ = write!(out, "  {:<30}", "backend \\ workers");
+        for n in &c.workers {
+            let _ = write!(out, " {n:>6}");
+        }
+        out.push('\n');
+        for s in &w.series {
+            let _ = write!(out, "  {:<30}", s.label);
+            for &n in &c.workers {
+                match s.points.iter().find(|p| p.workers == n) {
+                    Some(p) => {
+                        let _ = write!(out, " {:>5.2}x", p.speedup);
+                    }
+                    None => {
+                        let _ = write!(out, " {:>6}", "-");
+                    }
+                }
+            }
+            out.push('\n');
+        }
+        let _ = writeln!(out, "  {}", explain::python::explain(w, c.explained_at));
+    }
+    out
+}
