@@ -8,6 +8,7 @@ use std::time::Duration;
 use tvp::costs::Side;
 use tvp::costs::ipc::{Link, Mechanism};
 use tvp::costs::locks::{Contention, LockKind};
+use tvp::costs::sharing::{CacheLine, Counting, Layout};
 use tvp::costs::spawn;
 use tvp::costs::switch::{PingPong, Placement};
 use tvp::report::estimates::Estimates;
@@ -67,13 +68,51 @@ fn the_process_mutex_loses_no_update_across_processes() {
         3 * (5_000 + 1_234),
         "processes x increments"
     );
-    assert!(c.counter().consistent());
     let pids = c.pids();
     let file = c.region_path().unwrap().to_path_buf();
     assert_eq!(pids.len(), 3);
     drop(c);
     assert!(pids.into_iter().all(gone), "lock peers are reaped");
     assert!(!file.exists(), "the shared file is removed");
+}
+
+#[test]
+fn process_counters_padded_or_adjacent_add_up_and_are_cleaned_up() {
+    let line = CacheLine::detect();
+    for layout in [Layout::Padded, Layout::Adjacent, Layout::OneAtomic] {
+        let mut c = Counting::new(layout, Side::Process, 3, &line, Some(exe())).unwrap();
+        c.batch(2_000).unwrap();
+        c.batch(11).unwrap();
+        c.check().unwrap();
+        assert_eq!(c.total(), 3 * 2_011, "{}", layout.name());
+        if layout != Layout::OneAtomic {
+            assert_eq!(c.counters(), vec![2_011; 3], "each process its own counter");
+        }
+        let (pids, file) = (c.pids(), c.region_path().to_path_buf());
+        assert_eq!(pids.len(), 3);
+        drop(c);
+        assert!(pids.into_iter().all(gone), "sharing peers are reaped");
+        assert!(!file.exists(), "the shared file is removed");
+    }
+}
+
+#[test]
+fn a_sharing_peer_refuses_an_offset_outside_its_region() {
+    let region = tvp::costs::shared::SharedRegion::create(4096).unwrap();
+    let mut child = std::process::Command::new(exe())
+        .args(["peer", "sharing", "--addr"])
+        .arg(region.path())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    writeln!(child.stdin.take().unwrap(), "10 8192").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("offset 8192 is not a counter"), "{err}");
 }
 
 #[test]

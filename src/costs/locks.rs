@@ -1,35 +1,35 @@
 //! Lock costs under contention: N contenders run the same critical section
-//! (bump a shared counter, add it into one of eight shared slots) under each
-//! kind of lock, threads for the in-process locks and processes for the
-//! cross-process one.
+//! (add 1 to one shared counter) under each kind of lock, threads for the
+//! in-process locks and processes for the cross-process one; the `atomic`
+//! kind does the same with one `fetch_add` and no lock, on the same counter.
 //!
 //! Expect one contender to be fast everywhere (an uncontended lock is a
 //! couple of atomic instructions), and throughput to fall, not rise, as
 //! contenders are added: the critical section is serial by design, and the
-//! cache line holding the lock bounces between cores. The atomic counter has
-//! no lock to wait on and degrades least. The cross-process mutex contends on
-//! ONE counter in shared memory; its final count is checked, so a lock that
-//! let updates slip would fail.
+//! cache line holding the lock and the counter bounces between cores. The
+//! atomic has no lock to wait on, so it is expected to degrade least, but
+//! its counter's cache line bounces just the same: one shared counter is
+//! true sharing, which no lock can remove ([`super::sharing`] measures the
+//! cure, a counter per contender, and its trap, false sharing). The
+//! cross-process mutex contends on ONE counter in shared memory; every
+//! final count is checked, so a lock that let updates slip would fail.
 
 use std::cell::RefCell;
-use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
-use std::process::{ChildStdin, ChildStdout};
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex, RwLock};
-use std::thread::JoinHandle;
 
 use parking_lot::ReentrantMutex;
 
+use super::crew::{PeerCrew, ThreadCrew, parse_count, serve_batches};
+use super::need_exe;
 use super::shared::SharedRegion;
-use super::{PeerProcess, io_err, need_exe};
 use crate::error::{Error, Result};
 
 pub const GROUP: &str = "locks";
 /// Critical sections each contender runs per timed batch: about a
 /// millisecond, so starting and collecting the contenders is a small part.
 pub const BATCH_OPS: u64 = 40_000;
-const SLOTS: usize = 8;
 
 /// A lock (or no lock) around the critical section.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,7 +42,7 @@ pub enum LockKind {
     ParkingLotMutex,
     /// parking_lot ReentrantMutex around a RefCell: Python's RLock.
     Reentrant,
-    /// No lock: two atomic adds.
+    /// No lock: one `fetch_add` on the same counter.
     Atomic,
     /// A process-shared pthread mutex in shared memory, between processes.
     ProcessMutex,
@@ -94,13 +94,12 @@ impl LockKind {
     }
 }
 
-/// The shared state: a counter and slots that each write adds it into, so a
-/// lost update shows in the count or the slot sum.
-#[derive(Debug, Default, Clone, Copy)]
+/// The shared state: one counter that every write adds 1 to, so a lost
+/// update shows in the count.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 #[repr(C)]
 pub struct Counter {
     pub count: u64,
-    pub slots: [u64; SLOTS],
 }
 
 impl Counter {
@@ -108,19 +107,12 @@ impl Counter {
     #[inline]
     fn bump(&mut self) {
         self.count += 1;
-        self.slots[(self.count % SLOTS as u64) as usize] += self.count;
     }
 
     /// The critical section's read.
     #[inline]
     fn peek(&self) -> u64 {
-        self.count ^ self.slots[(self.count % SLOTS as u64) as usize]
-    }
-
-    /// Whether the slots hold 1 + 2 + ... + count, as they must without
-    /// lost updates.
-    pub fn consistent(&self) -> bool {
-        self.slots.iter().sum::<u64>() == self.count * (self.count + 1) / 2
+        self.count
     }
 }
 
@@ -131,10 +123,7 @@ enum Shared {
     RwLock(RwLock<Counter>),
     ParkingLot(parking_lot::Mutex<Counter>),
     Reentrant(ReentrantMutex<RefCell<Counter>>),
-    Atomic {
-        count: AtomicU64,
-        slots: [AtomicU64; SLOTS],
-    },
+    Atomic(AtomicU64),
 }
 
 impl Shared {
@@ -145,10 +134,7 @@ impl Shared {
             LockKind::RwLockRead90 | LockKind::RwLockWrite90 => Shared::RwLock(RwLock::new(c)),
             LockKind::ParkingLotMutex => Shared::ParkingLot(parking_lot::Mutex::new(c)),
             LockKind::Reentrant => Shared::Reentrant(ReentrantMutex::new(RefCell::new(c))),
-            LockKind::Atomic | LockKind::ProcessMutex => Shared::Atomic {
-                count: AtomicU64::new(0),
-                slots: Default::default(),
-            },
+            LockKind::Atomic | LockKind::ProcessMutex => Shared::Atomic(AtomicU64::new(0)),
         }
     }
 
@@ -169,12 +155,9 @@ impl Shared {
             }
             Shared::ParkingLot(m) => (0..ops).for_each(|_| m.lock().bump()),
             Shared::Reentrant(m) => (0..ops).for_each(|_| m.lock().borrow_mut().bump()),
-            Shared::Atomic { count, slots } => {
-                for _ in 0..ops {
-                    let c = count.fetch_add(1, Relaxed) + 1;
-                    slots[(c % SLOTS as u64) as usize].fetch_add(c, Relaxed);
-                }
-            }
+            Shared::Atomic(count) => (0..ops).for_each(|_| {
+                black_box(count).fetch_add(1, Relaxed);
+            }),
         }
     }
 
@@ -184,9 +167,8 @@ impl Shared {
             Shared::RwLock(l) => *l.read().expect("no panics inside"),
             Shared::ParkingLot(m) => *m.lock(),
             Shared::Reentrant(m) => *m.lock().borrow(),
-            Shared::Atomic { count, slots } => Counter {
+            Shared::Atomic(count) => Counter {
                 count: count.load(Relaxed),
-                slots: std::array::from_fn(|i| slots[i].load(Relaxed)),
             },
         }
     }
@@ -213,13 +195,11 @@ pub struct Contention {
 enum Inner {
     Threads {
         shared: Arc<Shared>,
-        go: Vec<crossbeam_channel::Sender<u64>>,
-        done: crossbeam_channel::Receiver<()>,
-        threads: Vec<JoinHandle<()>>,
+        crew: ThreadCrew,
     },
     Processes {
         region: SharedRegion,
-        peers: Vec<(PeerProcess, ChildStdin, BufReader<ChildStdout>)>,
+        crew: PeerCrew,
     },
 }
 
@@ -227,49 +207,22 @@ impl Contention {
     /// Starts `contenders` threads (or, for [`LockKind::ProcessMutex`],
     /// `tvp peer lock` processes, which need `exe`). Untimed setup.
     pub fn new(kind: LockKind, contenders: usize, exe: Option<&Path>) -> Result<Self> {
-        if contenders == 0 {
-            return Err(Error::InvalidJob("contention needs a contender".into()));
-        }
         let inner = if kind == LockKind::ProcessMutex {
             let exe = need_exe(exe)?;
             let region = SharedRegion::create(REGION)?;
             init_process_mutex(&region)?;
             let addr = region.path().to_string_lossy().into_owned();
-            let mut peers = Vec::with_capacity(contenders);
-            for _ in 0..contenders {
-                let mut peer = PeerProcess::spawn(exe, "lock", &["--addr".into(), addr.clone()])?;
-                let (stdin, stdout) = peer.take_stdio();
-                peers.push((peer, stdin, BufReader::new(stdout)));
-            }
-            Inner::Processes { region, peers }
+            let crew = PeerCrew::start(exe, contenders, "lock", &["--addr".into(), addr])?;
+            Inner::Processes { region, crew }
         } else {
             let shared = Arc::new(Shared::new(kind));
-            let (done_tx, done) = crossbeam_channel::unbounded();
-            let mut go = Vec::with_capacity(contenders);
-            let mut threads = Vec::with_capacity(contenders);
-            for i in 0..contenders {
-                let (tx, rx) = crossbeam_channel::bounded::<u64>(1);
-                let (shared, done_tx) = (Arc::clone(&shared), done_tx.clone());
-                let handle = std::thread::Builder::new()
-                    .name(format!("tvp-contender-{i}"))
-                    .spawn(move || {
-                        for ops in rx {
-                            shared.run(kind, ops);
-                            if done_tx.send(()).is_err() {
-                                return;
-                            }
-                        }
-                    })
-                    .map_err(io_err("cannot start a contender thread"))?;
-                go.push(tx);
-                threads.push(handle);
-            }
-            Inner::Threads {
-                shared,
-                go,
-                done,
-                threads,
-            }
+            let work = Arc::clone(&shared);
+            let crew = ThreadCrew::start(
+                contenders,
+                "tvp-contender",
+                Arc::new(move |_, ops| work.run(kind, ops)),
+            )?;
+            Inner::Threads { shared, crew }
         };
         Ok(Contention {
             kind,
@@ -291,30 +244,8 @@ impl Contention {
     /// all are done.
     pub fn batch(&mut self, ops: u64) -> Result<()> {
         match &mut self.inner {
-            Inner::Threads { go, done, .. } => {
-                for tx in go.iter() {
-                    tx.send(ops).map_err(|_| contender_gone())?;
-                }
-                for _ in 0..go.len() {
-                    done.recv().map_err(|_| contender_gone())?;
-                }
-            }
-            Inner::Processes { peers, .. } => {
-                for (peer, stdin, _) in peers.iter_mut() {
-                    writeln!(stdin, "{ops}")
-                        .map_err(|e| peer.error("request not delivered", e.to_string()))?;
-                }
-                for (peer, _, stdout) in peers.iter_mut() {
-                    let mut line = String::new();
-                    match stdout.read_line(&mut line) {
-                        Ok(_) if line.trim() == "done" => {}
-                        Ok(_) => {
-                            return Err(peer.error("protocol error", format!("sent {line:?}")));
-                        }
-                        Err(e) => return Err(peer.error("reply unreadable", e.to_string())),
-                    }
-                }
-            }
+            Inner::Threads { crew, .. } => crew.batch(ops)?,
+            Inner::Processes { crew, .. } => crew.batch(|_| ops.to_string())?,
         }
         self.writes_each += self.kind.writes(ops);
         Ok(())
@@ -342,19 +273,17 @@ impl Contention {
         self.contenders as u64 * self.writes_each
     }
 
-    /// Checks no update was lost: the count is contenders x writes, and the
-    /// slots are consistent with it.
+    /// Checks no update was lost: the count is contenders x writes.
     pub fn check(&self) -> Result<()> {
         let c = self.counter();
-        if c.count == self.expected_count() && c.consistent() {
+        if c.count == self.expected_count() {
             Ok(())
         } else {
             Err(Error::InvalidJob(format!(
-                "{} lost updates: count {} (expected {}), slots consistent: {}",
+                "{} lost updates: count {} (expected {})",
                 self.kind.name(),
                 c.count,
                 self.expected_count(),
-                c.consistent()
             )))
         }
     }
@@ -362,7 +291,7 @@ impl Contention {
     /// The process ids of process contenders.
     pub fn pids(&self) -> Vec<u32> {
         match &self.inner {
-            Inner::Processes { peers, .. } => peers.iter().map(|(p, ..)| p.pid()).collect(),
+            Inner::Processes { crew, .. } => crew.pids(),
             Inner::Threads { .. } => Vec::new(),
         }
     }
@@ -374,25 +303,6 @@ impl Contention {
             Inner::Threads { .. } => None,
         }
     }
-}
-
-impl Drop for Contention {
-    fn drop(&mut self) {
-        match &mut self.inner {
-            Inner::Threads { go, threads, .. } => {
-                go.clear();
-                for t in threads.drain(..) {
-                    let _ = t.join();
-                }
-            }
-            // PeerProcess's drop kills and reaps each peer.
-            Inner::Processes { peers, .. } => peers.clear(),
-        }
-    }
-}
-
-fn contender_gone() -> Error {
-    Error::InvalidJob("a contender thread ended early".into())
 }
 
 /// Initialises a process-shared pthread mutex at MUTEX_AT.
@@ -430,13 +340,8 @@ pub fn serve(path: &Path) -> Result<()> {
     let counter = region
         .ptr(COUNTER_AT, size_of::<Counter>())
         .cast::<Counter>();
-    let mut out = std::io::stdout().lock();
-    for line in std::io::stdin().lock().lines() {
-        let line = line.map_err(io_err("peer: cannot read stdin"))?;
-        let ops: u64 = line
-            .trim()
-            .parse()
-            .map_err(|_| Error::InvalidJob(format!("peer: `{line}` is not a count")))?;
+    serve_batches(|line| {
+        let ops = parse_count(Some(line), line)?;
         for _ in 0..ops {
             // SAFETY: the mutex was initialised process-shared by the parent;
             // the counter is only touched while it is held.
@@ -446,11 +351,8 @@ pub fn serve(path: &Path) -> Result<()> {
                 libc::pthread_mutex_unlock(mutex);
             }
         }
-        writeln!(out, "done")
-            .and_then(|()| out.flush())
-            .map_err(io_err("peer: cannot answer"))?;
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 #[cfg(test)]
@@ -486,13 +388,13 @@ mod tests {
     }
 
     #[test]
-    fn a_lost_update_is_caught() {
-        let mut c = Counter::default();
-        c.bump();
-        c.bump();
-        assert!(c.consistent());
-        c.count += 1; // an increment whose slot update was lost
-        assert!(!c.consistent());
+    fn the_atomic_and_the_mutex_run_the_same_critical_section() {
+        // Same data, same work: one counter, +1 per operation.
+        for kind in [LockKind::Atomic, LockKind::ParkingLotMutex] {
+            let mut c = Contention::new(kind, 2, None).unwrap();
+            c.batch(500).unwrap();
+            assert_eq!(c.counter(), Counter { count: 1000 }, "{}", kind.name());
+        }
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! | `multiprocessing.Pool` | a task through [`crate::process::pool::Pool`] | a task through a rayon pool | [`spawn`] |
 //! | `multiprocessing.Queue` / `Pipe` | pipe, Unix socket, TCP, shared memory | mpsc, crossbeam channel | [`ipc`] |
 //! | `multiprocessing.Lock` | a process-shared mutex in shared memory | std / parking_lot Mutex, RwLock, atomics | [`locks`] |
+//! | (counters each worker owns) | counters on one shared-memory page | counters adjacent or a cache line apart | [`sharing`] |
 //! | `threading.RLock` | - | parking_lot `ReentrantMutex` | [`locks`] |
 //! | (the scheduler) | two processes handing over a token | two threads handing over a token | [`switch`] |
 //!
@@ -25,9 +26,11 @@
 //! method performs one operation, a group in `benches/costs.rs`, and its
 //! figure on the costs page (`src/report/pages/costs.rs`).
 
+pub mod crew;
 pub mod ipc;
 pub mod locks;
 pub mod shared;
+pub mod sharing;
 pub mod spawn;
 pub mod switch;
 
@@ -41,7 +44,7 @@ use crate::error::{Error, Result};
 pub const PEER_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The mechanisms `tvp peer` serves.
-pub const PEER_MECHANISMS: &[&str] = &["pipe", "unix", "tcp", "shm", "switch", "lock"];
+pub const PEER_MECHANISMS: &[&str] = &["pipe", "unix", "tcp", "shm", "switch", "lock", "sharing"];
 
 /// Arguments of `tvp peer`.
 #[derive(Debug, Clone, Default)]
@@ -69,6 +72,7 @@ pub fn peer_main(args: &PeerArgs) -> Result<()> {
         "unix" | "tcp" | "shm" => ipc::serve(&args.mechanism, addr()?, args.size),
         "switch" => switch::serve(Path::new(addr()?), args.cpu),
         "lock" => locks::serve(Path::new(addr()?)),
+        "sharing" => sharing::serve(Path::new(addr()?)),
         other => Err(Error::InvalidJob(format!(
             "unknown peer mechanism `{other}`: use one of {PEER_MECHANISMS:?}"
         ))),
