@@ -1,8 +1,12 @@
 //! The costs underneath, each beside its thread-side twin (tvp::costs):
-//! spawning, IPC latency and throughput, locks under contention, context
-//! switches. About 2 minutes on a 2-core machine; `cargo bench --bench costs
-//! -- --quick` or `TVP_QUICK=1` trims sizes, contender counts, timing
-//! windows and plots.
+//! spawning, IPC latency and throughput, locks under contention, false
+//! sharing, context switches. About 2 minutes on a 2-core machine; `cargo
+//! bench --bench costs -- --quick` or `TVP_QUICK=1` trims sizes, contender
+//! counts, timing windows and plots.
+//!
+//! The contention groups (locks, false sharing) run many short cells whose
+//! batches last a millisecond or so: they get shorter windows and no
+//! per-benchmark plots, which would cost more than the measurement.
 //!
 //! Setup (peers, pools, mappings) happens once per benchmark, outside the
 //! timing, and only for benchmarks the command-line filter selects.
@@ -17,9 +21,11 @@ use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput};
 use tvp::costs::Side;
 use tvp::costs::ipc::{self, Link, Mechanism};
 use tvp::costs::locks::{self, Contention, LockKind};
+use tvp::costs::sharing::{self, CacheLine, Counting, Layout};
 use tvp::costs::spawn::{self, LargeParent, ProcessPoolTask, ThreadPoolTask};
 use tvp::costs::switch::{self, PingPong, Placement};
 use tvp::report::criterion::{RunInfo, default_dir};
+use tvp::report::explain::sharing::{self as sharing_explain, SharingCosts};
 use tvp::report::{estimates, explain::costs as explain};
 
 /// (group, function, value) of every benchmark this run measured.
@@ -58,7 +64,7 @@ struct Plan {
     step: usize,
 }
 
-const STEPS: usize = 5;
+const STEPS: usize = 6;
 
 impl Plan {
     fn new() -> Plan {
@@ -106,6 +112,7 @@ impl Plan {
                 self.throughput_links.len() * self.sizes.len(),
             ),
             (locks::GROUP, LockKind::ALL.len() * self.contenders.len()),
+            (sharing::GROUP, self.sharing_cells().len()),
             (switch::GROUP, 2 * switch_placements().len()),
         ];
         let total: usize = counts.iter().map(|c| c.1).sum();
@@ -123,6 +130,23 @@ impl Plan {
             self.contenders,
             locks::BATCH_OPS
         );
+    }
+
+    /// (layout, side, contenders) of the false-sharing group: threads at
+    /// every contender count, processes from 2 up (one process alone is one
+    /// thread alone).
+    fn sharing_cells(&self) -> Vec<(Layout, Side, usize)> {
+        let mut cells = Vec::new();
+        for layout in Layout::ALL {
+            for &side in layout.sides() {
+                for &n in &self.contenders {
+                    if side == Side::Thread || n >= 2 {
+                        cells.push((layout, side, n));
+                    }
+                }
+            }
+        }
+        cells
     }
 
     fn progress(&mut self, group: &str) {
@@ -222,6 +246,34 @@ fn bench_ipc(c: &mut Criterion, plan: &mut Plan) {
     g.finish();
 }
 
+fn bench_sharing(c: &mut Criterion, plan: &mut Plan, line: &CacheLine) {
+    plan.progress(sharing::GROUP);
+    match &line.fallback {
+        None => eprintln!("  cache line {} B ({})", line.bytes, sharing::LINE_FILE),
+        Some(why) => eprintln!("  cache line {} B assumed: {why}", line.bytes),
+    }
+    let mut g = c.benchmark_group(sharing::GROUP);
+    g.sampling_mode(SamplingMode::Flat);
+    let ops = sharing::BATCH_OPS;
+    for (layout, side, n) in plan.sharing_cells() {
+        let id = layout.bench_id(side);
+        g.throughput(Throughput::Elements(n as u64 * ops));
+        let mut counting = None;
+        g.bench_with_input(BenchmarkId::new(&id, n), &n, |b, &n| {
+            mark(sharing::GROUP, &id, Some(n.to_string()));
+            let counting = lazy(&mut counting, || {
+                Counting::new(layout, side, n, line, Some(exe()))
+            });
+            b.iter(|| counting.batch(ops).expect("counting batch"))
+        });
+        if let Some(counting) = counting {
+            // Checked once, outside the timing.
+            counting.check().expect("every increment counted");
+        }
+    }
+    g.finish();
+}
+
 fn bench_locks(c: &mut Criterion, plan: &mut Plan) {
     plan.progress(locks::GROUP);
     let mut g = c.benchmark_group(locks::GROUP);
@@ -299,6 +351,14 @@ fn record_runs(plan: &Plan, ran: &[(String, String, String)]) {
     }
 }
 
+/// The false-sharing numbers with the line size this run used.
+fn sharing_costs(e: &estimates::Estimates) -> SharingCosts {
+    SharingCosts {
+        line: Some(CacheLine::detect()),
+        ..SharingCosts::from_estimates(e)
+    }
+}
+
 /// Prints the sentences the report shows, then regenerates the report.
 fn report() {
     let project = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -308,6 +368,7 @@ fn report() {
         explain::explain_spawn(&explain::SpawnCosts::from_estimates(&e)),
         explain::explain_ipc(&explain::IpcCosts::from_estimates(&e)),
         explain::explain_locks(&explain::LockCosts::from_estimates(&e)),
+        sharing_explain::explain_sharing(&sharing_costs(&e)),
         explain::explain_switch(&explain::SwitchCosts::from_estimates(&e)),
     ];
     eprintln!("\n== costs: what the numbers say ({})", dir.display());
@@ -337,11 +398,22 @@ fn main() {
         c = c.without_plots();
     }
     let mut c = c.configure_from_args();
+    // The contention groups: many cells of millisecond batches.
+    let mut contention = Criterion::default()
+        .warm_up_time(warm / 2)
+        .measurement_time(measure / 2)
+        .sample_size(10)
+        .nresamples(10_000)
+        .without_plots()
+        .configure_from_args();
     plan.print();
+    let line = CacheLine::detect();
     bench_spawn(&mut c, &mut plan);
     bench_ipc(&mut c, &mut plan);
-    bench_locks(&mut c, &mut plan);
+    bench_locks(&mut contention, &mut plan);
+    bench_sharing(&mut contention, &mut plan, &line);
     bench_switch(&mut c, &mut plan);
+    contention.final_summary();
     c.final_summary();
     eprintln!(
         "\ncosts: done in {:.0} s",
@@ -350,7 +422,16 @@ fn main() {
     // Without `--bench` (as under `cargo test --benches`) criterion runs each
     // benchmark once as a test and saves nothing: leave the report alone.
     if std::env::args().any(|a| a == "--bench") {
-        record_runs(&plan, &RAN.lock().expect("no panics while recording"));
+        let ran = RAN.lock().expect("no panics while recording");
+        if ran.iter().any(|(g, ..)| g == sharing::GROUP) {
+            let project = Path::new(env!("CARGO_MANIFEST_DIR"));
+            let data = tvp::report::Options::for_project(project).data_dir;
+            if let Err(e) = line.write(&data) {
+                eprintln!("costs: {e} (the report will not name the cache line size)");
+            }
+        }
+        record_runs(&plan, &ran);
+        drop(ran);
         report();
     }
 }

@@ -339,8 +339,8 @@ mod tests {
         for contenders in [1, 3] {
             let mut totals = Vec::new();
             for layout in Layout::ALL {
-                let mut c = Counting::new(layout, Side::Thread, contenders, &line64(), None)
-                    .unwrap();
+                let mut c =
+                    Counting::new(layout, Side::Thread, contenders, &line64(), None).unwrap();
                 c.batch(1_000).unwrap();
                 c.batch(37).unwrap();
                 c.check().unwrap();
@@ -350,7 +350,10 @@ mod tests {
                 }
                 totals.push(c.total());
             }
-            assert!(totals.iter().all(|&t| t == contenders as u64 * 1_037), "{totals:?}");
+            assert!(
+                totals.iter().all(|&t| t == contenders as u64 * 1_037),
+                "{totals:?}"
+            );
         }
     }
 
@@ -366,7 +369,11 @@ mod tests {
     #[test]
     fn the_line_size_comes_from_sysfs_or_a_named_fallback() {
         assert_eq!(CacheLine::from_text(Ok("128\n".into())).bytes, 128);
-        for bad in [Ok("0".to_string()), Ok("sixty".into()), Err("No such file".into())] {
+        for bad in [
+            Ok("0".to_string()),
+            Ok("sixty".into()),
+            Err("No such file".into()),
+        ] {
             let line = CacheLine::from_text(bad);
             assert_eq!(line.bytes, FALLBACK_LINE);
             let why = line.fallback.unwrap();

@@ -57,7 +57,7 @@
 //!   scaling page ([`Scaling`]).
 //! - `costs/<name>` for `costs-<name>.svg`: `costs/spawn-processes`,
 //!   `costs/spawn-threads`, `costs/ipc-latency`, `costs/ipc-throughput`,
-//!   `costs/locks`, `costs/context-switch`.
+//!   `costs/locks`, `costs/false-sharing`, `costs/context-switch`.
 //! - `python/<workload>`: the Rust vs Python page; `cores/<workload>`: the
 //!   core sweep; `io/<workload>` and `memory/<workload>`: the IO page;
 //!   `mpi/<workload>`: the MPI page's time chart (computing and launch).

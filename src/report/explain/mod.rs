@@ -14,4 +14,5 @@ pub mod io;
 pub mod mpi;
 pub mod python;
 pub mod scaling;
+pub mod sharing;
 pub mod words;

@@ -4,6 +4,7 @@
 
 use std::path::Path;
 
+use crate::costs::sharing::{self, CacheLine, Layout};
 use crate::costs::{Side, ipc, locks, spawn, switch};
 use crate::error::Result;
 use crate::report::chart::{self, Bar, BarChart, LineChart, Point, Series};
@@ -11,6 +12,7 @@ use crate::report::estimates::Estimates;
 use crate::report::explain::costs::{
     self as explain, IpcCosts, LockCosts, SpawnCosts, SwitchCosts,
 };
+use crate::report::explain::sharing::{self as sharing_explain, SharingCosts};
 use crate::report::explain::words;
 use crate::report::{Chart, Drawn, Figure, Page, PageOut, ReportInput, html};
 
@@ -18,11 +20,12 @@ use crate::report::{Chart, Drawn, Figure, Page, PageOut, ReportInput, html};
 #[derive(Debug, Clone, Copy)]
 pub struct Costs;
 
-const GROUPS: [&str; 5] = [
+const GROUPS: [&str; 6] = [
     spawn::GROUP,
     ipc::LATENCY_GROUP,
     ipc::THROUGHPUT_GROUP,
     locks::GROUP,
+    sharing::GROUP,
     switch::GROUP,
 ];
 
@@ -59,6 +62,12 @@ impl Page for Costs {
         body.push_str(&spawn_section(&SpawnCosts::from_estimates(&e), d)?);
         body.push_str(&ipc_section(&IpcCosts::from_estimates(&e), d)?);
         body.push_str(&locks_section(&LockCosts::from_estimates(&e), d)?);
+        let sharing = SharingCosts {
+            line: CacheLine::read(&out.join(crate::report::DATA_DIR)),
+            cores: input.cores,
+            ..SharingCosts::from_estimates(&e)
+        };
+        body.push_str(&sharing_section(&sharing, d)?);
         body.push_str(&switch_section(&SwitchCosts::from_estimates(&e), d)?);
         body.push_str("<h2>All numbers</h2>\n");
         let rows: Vec<Vec<String>> = GROUPS
@@ -297,6 +306,81 @@ fn locks_section(c: &LockCosts, drawn: &mut Drawn) -> Result<String> {
     Ok(s)
 }
 
+fn sharing_section(c: &SharingCosts, drawn: &mut Drawn) -> Result<String> {
+    let line = match &c.line {
+        Some(CacheLine {
+            bytes,
+            fallback: None,
+        }) => format!(
+            "{} apart (the cache line size read from <code>{}</code> when measured)",
+            words::bytes(*bytes as u64),
+            sharing::LINE_FILE
+        ),
+        Some(CacheLine {
+            bytes,
+            fallback: Some(why),
+        }) => format!(
+            "{} apart (assumed: {})",
+            words::bytes(*bytes as u64),
+            html::escape(why)
+        ),
+        None => format!(
+            "one cache line apart (the line size is in <code>data/{}</code>, written by the \
+             bench; it is missing here)",
+            sharing::DATA_FILE
+        ),
+    };
+    let mut s = format!(
+        "<h2 id=\"false-sharing\">False sharing: counters each thread owns</h2>\n<p>N \
+         contenders each add 1 to a counter, {} times per batch, and only where the counters \
+         live changes: <code>padded</code>, a counter each, {line}; <code>adjacent</code>, a \
+         counter each, 8 bytes apart, so all on one cache line; <code>one-atomic</code>, one \
+         counter for all (<code>fetch_add</code>); <code>one-mutex</code>, one counter under a \
+         mutex. Dashed lines are processes on one shared-memory page. Every total is checked. \
+         Higher is better.</p>\n",
+        sharing::BATCH_OPS
+    );
+    let ids = c.ids();
+    let series = ids
+        .iter()
+        .enumerate()
+        .map(|(i, &id)| {
+            let points = c
+                .rows
+                .iter()
+                .filter(|(x, ..)| x == id)
+                .map(|&(_, n, rate)| Point::new(n as f64, rate / 1e6));
+            let line = sorted_series(id, i, points);
+            if id.ends_with(Side::Process.name()) {
+                Series {
+                    dashed: true,
+                    ..line
+                }
+            } else {
+                line
+            }
+        })
+        .collect();
+    let chart = LineChart {
+        title: "increments per second, by where the counters live".into(),
+        x_label: "contenders (threads, or processes for the dashed lines)".into(),
+        y_label: "million per second, all contenders".into(),
+        series,
+        y_percent: false,
+        x_integer: true,
+        dodge: false,
+    };
+    s.push_str(&costs_figure(
+        drawn,
+        "false-sharing",
+        &chart.title.clone(),
+        chart,
+        sharing_explain::explain_sharing(c),
+    )?);
+    debug_assert!(Layout::ALL.iter().all(|l| !l.name().is_empty()));
+    Ok(s)
+}
+
 fn switch_section(c: &SwitchCosts, drawn: &mut Drawn) -> Result<String> {
     let mut s = String::from(
         "<h2 id=\"switch\">Context switches</h2>\n<p>Two threads, or two processes, on one \
@@ -353,6 +437,8 @@ mod tests {
                     bench("ipc-throughput", "pipe-process", Some("1048576"), 500_000.0),
                     bench("locks", "std-mutex", Some("1"), 1e6),
                     bench("locks", "std-mutex", Some("2"), 4e6),
+                    bench("false-sharing", "padded-thread", Some("2"), 2e6),
+                    bench("false-sharing", "adjacent-thread", Some("2"), 20e6),
                     bench("context-switch", "thread", None, 2_000.0),
                     bench("context-switch", "process", None, 2_500.0),
                 ]),
@@ -367,6 +453,7 @@ mod tests {
             "costs-ipc-latency.svg",
             "costs-ipc-throughput.svg",
             "costs-locks.svg",
+            "costs-false-sharing.svg",
             "costs-context-switch.svg",
         ] {
             assert!(dir.path().join(svg).is_file(), "{svg} missing");
@@ -375,6 +462,13 @@ mod tests {
         assert!(page.body.contains("as much as 50 thread spawns"));
         assert!(page.body.contains("2.00 µs between two threads"));
         assert!(page.body.contains("40.0 M ops/s alone"));
+        // 2 x 200,000 increments in 2 ms vs 20 ms; no data file: the page
+        // says where the line size would be.
+        assert!(
+            page.body
+                .contains("made 200.0 M ops/s, counters 8 bytes apart 20.0 M ops/s")
+        );
+        assert!(page.body.contains("data/false_sharing.json"));
         assert_eq!(short_label("pipe-process"), "pipe P");
         assert_eq!(short_label("crossbeam-thread"), "crossbeam");
     }
