@@ -14,13 +14,15 @@ const LIMIT: Duration = Duration::from_secs(60);
 
 /// Our examples. Only these are built, so another engineer's unfinished example elsewhere
 /// cannot break this test.
-const EXAMPLES: [&str; 9] = [
+const EXAMPLES: [&str; 11] = [
     "process",
     "pool",
     "queue_lock",
     "pipe",
     "lock",
     "rlock",
+    "deadlock",
+    "false_sharing",
     "gil",
     "time_slicing",
     "wakeup",
@@ -231,6 +233,63 @@ fn rlock_reenters_and_plain_mutex_would_block() {
         out.lines().last(),
         Some("plain Mutex: try_lock failed (WouldBlock): a blocking lock() here would deadlock")
     );
+}
+
+/// The number right after `label` in `text` ("writing 139264 of" -> 139264).
+fn number_after(text: &str, label: &str) -> u64 {
+    let rest = &text[text.find(label).unwrap_or_else(|| panic!("no {label:?} in {text}"))
+        + label.len()..];
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    digits
+        .parse()
+        .unwrap_or_else(|_| panic!("no number after {label:?} in {text}"))
+}
+
+#[test]
+fn deadlocks_are_detected_with_their_cycle_then_fixed() {
+    let (out, _) = run("deadlock", &[]);
+    // Two threads, two locks, opposite orders: both give up and the cycle is named.
+    assert!(
+        line(&out, "lock order: deadlock detected").ends_with(
+            "the cycle: thread 1 holds 1 and waits for 2, thread 2 holds 2 and waits for 1"
+        ),
+        "{out}"
+    );
+    let ordered = line(&out, "ordered:");
+    assert!(
+        ordered.contains("20000 transfers") && ordered.contains("money in total 200 "),
+        "{out}"
+    );
+    // The pipe: stuck after filling at least one pipe, short of everything.
+    let capacity = number_after(line(&out, "pipe: a pipe holds"), "holds ");
+    let stuck = line(&out, "pipe: deadlock detected");
+    let (written, total) = (
+        number_after(stuck, "after writing "),
+        number_after(stuck, &format!("{} of ", number_after(stuck, "after writing "))),
+    );
+    assert_eq!(total, 8 * capacity, "{out}");
+    assert!(capacity <= written && written < total, "{out}");
+    assert!(stuck.contains(&format!("stdout pipe is full ({capacity} bytes)")));
+    assert!(line(&out, "pipe: child ended").contains("SIGKILL"), "{out}");
+    assert!(
+        line(&out, "communicate:").contains(&format!("{total} of {total} bytes came back intact")),
+        "{out}"
+    );
+}
+
+#[test]
+fn false_sharing_counts_the_same_total_both_ways() {
+    let (out, _) = run("false_sharing", &[]);
+    let threads = numbers(out.lines().next().unwrap_or_default())[0];
+    let adjacent = line(&out, "adjacent:");
+    let padded = line(&out, "padded:");
+    assert!(adjacent.contains("counters 8 bytes apart"), "{out}");
+    assert!(number_after(padded, "counters ") >= 64, "{out}");
+    let expected = threads * 5_000_000;
+    for l in [adjacent, padded] {
+        assert_eq!(number_after(l, "total "), expected, "{out}");
+    }
+    assert!(line(&out, "false sharing:").contains("same totals (equal)"), "{out}");
 }
 
 #[test]
