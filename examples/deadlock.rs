@@ -126,7 +126,10 @@ fn lock_order() {
                     i + 1,
                     LOCK_TIMEOUT.as_secs_f64()
                 );
-                cycle.push(format!("thread {} holds {held} and waits for {waited_for}", i + 1));
+                cycle.push(format!(
+                    "thread {} holds {held} and waits for {waited_for}",
+                    i + 1
+                ));
             }
         }
     }
@@ -137,7 +140,10 @@ fn lock_order() {
             cycle.join(", ")
         );
     } else {
-        println!("lock order: no deadlock this time (one thread gave up: {})", cycle.len());
+        println!(
+            "lock order: no deadlock this time (one thread gave up: {})",
+            cycle.len()
+        );
     }
 
     // The fix: one global order. Run the same two transfers, many times, at once.

@@ -77,7 +77,11 @@ fn main() {
     );
     println!(
         "false sharing: same totals ({}), adjacent took {:.1}x as long as padded",
-        if a_total == p_total { "equal" } else { "NOT equal" },
+        if a_total == p_total {
+            "equal"
+        } else {
+            "NOT equal"
+        },
         a_time.as_secs_f64() / p_time.as_secs_f64()
     );
 }

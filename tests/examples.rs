@@ -161,27 +161,129 @@ fn pool_close_finishes_all_and_terminate_kills() {
     assert!(out.contains("signal: 9"), "{out}");
 }
 
+/// The counts in a line of the PIPE_BUF demonstration: (frame bytes, sent, intact, torn,
+/// missing, duplicated).
+fn queue_counts(l: &str) -> [u64; 6] {
+    [
+        number_after(l, "frames ("),
+        number_after(l, "lock: "),
+        number_after(l, "sent, "),
+        number_after(l, "intact, "),
+        number_after(l, "torn, "),
+        number_after(l, "missing, "),
+    ]
+}
+
 #[test]
-fn queue_lock_reader_reads_every_message_then_is_terminated() {
+fn queue_lock_delivers_every_message_once_and_tears_frames_only_above_pipe_buf() {
     let (out, _) = run("queue_lock", &[]);
+    // The seed program: 3 writers x 5 messages under the lock, then the sentinel.
     let got: Vec<&str> = out
         .lines()
-        .filter(|l| l.starts_with("reader ") && l.contains(": got "))
+        .filter(|l| l.starts_with("  reader: writer "))
         .collect();
-    assert_eq!(got.len(), 10, "{out}");
-    // The lock kept every line whole: "writer PID thread T: message I".
-    for l in &got {
-        assert!(
-            l.contains(" thread ") && l.contains(": message "),
-            "torn line {l:?} in:\n{out}"
-        );
+    assert_eq!(got.len(), 15, "{out}");
+    for w in 0..3 {
+        for m in 0..5 {
+            let l = format!("  reader: writer {w}: message {m} (16 bytes)");
+            assert_eq!(got.iter().filter(|g| **g == l).count(), 1, "{l}:\n{out}");
+        }
     }
-    // SIGTERM (15), or SIGKILL (9) if SIGTERM was ignored (inherited SIG_IGN).
-    assert!(out.contains("reader ended with signal: "), "{out}");
     assert_eq!(
-        line(&out, "reader terminated"),
-        "reader terminated after reading 10 messages (of 10 written)"
+        line(&out, "seed:"),
+        "seed: reader got 15 of 15 messages (0 missing, 0 duplicated, 0 torn) and stopped at \
+         the sentinel: exit status: 0"
     );
+    // PIPE_BUF: parsed from what the reader found in the received frames.
+    let pipe_buf = number_after(line(&out, "PIPE_BUF is"), "PIPE_BUF is ");
+    let runs: Vec<&str> = out.lines().filter(|l| l.contains(" frames (")).collect();
+    assert_eq!(runs.len(), 3, "{out}");
+    for l in &runs {
+        let [bytes, sent, intact, torn, missing, duplicated] = queue_counts(l);
+        assert_eq!(duplicated, 0, "{l}");
+        assert_eq!(
+            intact + missing,
+            sent,
+            "every message arrives whole or not at all: {l}"
+        );
+        if bytes <= pipe_buf || l.contains("with lock") {
+            assert_eq!((intact, torn, missing), (sent, 0, 0), "{l}");
+        } else {
+            // Frames twice the pipe's size, 4 writers, no lock: writes are split and mixed.
+            assert!(
+                torn > 0 && missing > 0,
+                "no interleaving above PIPE_BUF: {l}"
+            );
+        }
+    }
+    assert!(
+        runs[0].starts_with("small")
+            && runs[1].contains("large frames")
+            && runs[1].contains("no lock")
+    );
+    // terminate(): what the reader took, what was lost, what was never put add up.
+    let t = line(&out, "terminate:");
+    assert!(t.contains("SIGTERM") || t.contains("SIGKILL"), "{t}");
+    let taken = number_after(t, "took ");
+    let put = number_after(t, &format!("took {taken} of the "));
+    let lost = number_after(t, "put; ");
+    let never = number_after(t, "and ");
+    assert_eq!(taken + lost, put, "{t}");
+    assert_eq!(put + never, 300, "{t}");
+    assert!(lost > 0, "terminated mid-stream, yet nothing lost: {t}");
+}
+
+/// The example's "Try:" instruction, applied to a copy exactly as written, still builds
+/// and runs (in a scratch crate with our libc, offline).
+#[test]
+fn queue_lock_instruction_compiles_as_written() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let source = std::fs::read_to_string(root.join("examples/queue_lock.rs")).unwrap();
+    assert!(
+        source.contains("in `writer`, delete the line ending in `// with lock:`"),
+        "the instruction changed: update this test"
+    );
+    let marked: Vec<&str> = source
+        .lines()
+        .filter(|l| l.trim_end().ends_with("// with lock:"))
+        .collect();
+    assert_eq!(marked.len(), 1, "exactly one line to delete");
+    let edited: String = source
+        .lines()
+        .filter(|l| !l.trim_end().ends_with("// with lock:"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("main.rs"), edited).unwrap();
+    std::fs::write(
+        dir.path().join("Cargo.toml"),
+        "[package]\nname = \"queue-lock-edited\"\nversion = \"0.0.0\"\nedition = \"2024\"\n\n\
+         [[bin]]\nname = \"queue_lock\"\npath = \"main.rs\"\n\n[dependencies]\nlibc = \"0.2\"\n\n\
+         [workspace]\n",
+    )
+    .unwrap();
+    std::fs::copy(root.join("Cargo.lock"), dir.path().join("Cargo.lock")).unwrap();
+    let build = Command::new(env!("CARGO"))
+        .current_dir(dir.path())
+        .args(["build", "--offline", "--quiet"])
+        .env("CARGO_TARGET_DIR", dir.path().join("target"))
+        .output()
+        .unwrap();
+    assert!(
+        build.status.success(),
+        "the edited example does not build:\n{}",
+        String::from_utf8_lossy(&build.stderr)
+    );
+    let out = Command::new(dir.path().join("target/debug/queue_lock"))
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    // Unlocked everywhere now; small frames still arrive whole (PIPE_BUF).
+    let small = line(&text, "small frames");
+    let [_, sent, intact, torn, ..] = queue_counts(small);
+    assert_eq!((intact, torn), (sent, 0), "{text}");
 }
 
 #[test]
@@ -237,7 +339,9 @@ fn rlock_reenters_and_plain_mutex_would_block() {
 
 /// The number right after `label` in `text` ("writing 139264 of" -> 139264).
 fn number_after(text: &str, label: &str) -> u64 {
-    let rest = &text[text.find(label).unwrap_or_else(|| panic!("no {label:?} in {text}"))
+    let rest = &text[text
+        .find(label)
+        .unwrap_or_else(|| panic!("no {label:?} in {text}"))
         + label.len()..];
     let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
     digits
@@ -265,7 +369,10 @@ fn deadlocks_are_detected_with_their_cycle_then_fixed() {
     let stuck = line(&out, "pipe: deadlock detected");
     let (written, total) = (
         number_after(stuck, "after writing "),
-        number_after(stuck, &format!("{} of ", number_after(stuck, "after writing "))),
+        number_after(
+            stuck,
+            &format!("{} of ", number_after(stuck, "after writing ")),
+        ),
     );
     assert_eq!(total, 8 * capacity, "{out}");
     assert!(capacity <= written && written < total, "{out}");
@@ -289,7 +396,10 @@ fn false_sharing_counts_the_same_total_both_ways() {
     for l in [adjacent, padded] {
         assert_eq!(number_after(l, "total "), expected, "{out}");
     }
-    assert!(line(&out, "false sharing:").contains("same totals (equal)"), "{out}");
+    assert!(
+        line(&out, "false sharing:").contains("same totals (equal)"),
+        "{out}"
+    );
 }
 
 #[test]

@@ -54,12 +54,19 @@ drop(to_child); // EOF for the child: its loop ends and it exits",
         Example {
             command: "cargo run --example queue_lock",
             source: Some("queue_lock"),
-            shows: "<p>A queue between processes: a writer process (two threads) appends \
-                    lines to a file under an exclusive <code>flock</code>, a reader process \
-                    follows it under a shared one, and the parent terminates the reader \
-                    (SIGTERM), as <code>Process.terminate()</code> does.</p>",
+            shows: "<p>The <code>Queue</code> + <code>Lock</code> program: three writer \
+                    processes put framed messages on one pipe (what a \
+                    <code>multiprocessing.Queue</code> is underneath), a reader process takes \
+                    them off until a sentinel. Then what the lock is for: without it, frames of \
+                    up to <code>PIPE_BUF</code> bytes still arrive whole (one pipe write that \
+                    small is atomic), larger ones arrive torn, and it prints how many. Last, \
+                    <code>terminate()</code> on a slow reader, and what that loses. (Python's \
+                    <code>Queue.put</code> needs no Lock: the queue writes each pickled message \
+                    under its own lock.)</p>",
             excerpt: "\
-let held = Flock::new(&lock, libc::LOCK_EX)?; // `with lock:`",
+let _held = lock.map(Held::exclusive).transpose()?; // with lock:
+// One write(2): atomic up to PIPE_BUF bytes, not beyond.
+let n = queue.write(&f)?;",
         },
     ],
     predict: "<p>A 1-byte message and a 1-byte answer: which round trip is fastest, a channel \
