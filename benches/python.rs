@@ -1,9 +1,10 @@
 //! `cargo bench --bench python`: the same workloads in CPython (threads,
 //! multiprocessing.Pool, ProcessPoolExecutor) beside Rust at equal sizes.
 //!
-//! Runs `scripts/python/bench.py` (about a minute; stopped past 180 s) and
-//! the matching Rust sweep, writes `reports/data/python.json` and
-//! `reports/data/python_vs_rust.json`, prints the table, and regenerates the
+//! Runs `scripts/python/bench.py` (about a minute; stopped past 180 s), the
+//! matching Rust sweep and `scripts/python/lost_update.py` (about 3 s),
+//! writes `reports/data/python.json`, `reports/data/python_vs_rust.json` and
+//! `reports/data/lost_update.json`, prints the table, and regenerates the
 //! report, whose "Rust vs Python" page draws them. Without python3 on PATH
 //! (or `TVP_PYTHON`) it says so and skips. `cargo bench -- --quick` or
 //! `TVP_QUICK=1`: about 15 s.

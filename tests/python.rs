@@ -192,3 +192,21 @@ fn ctrl_c_stops_the_script_and_its_workers() {
 fn the_script_dies_with_a_killed_tvp() {
     stop_tvp_python_with(libc::SIGKILL);
 }
+
+/// The lost-update script runs on this machine's Python and its numbers add
+/// up: nothing is lost under the Lock, and no case counts more than it added.
+#[test]
+fn the_lost_update_script_measures_every_case_and_the_lock_loses_nothing() {
+    let Some(script) = script() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join(tvp::python::lost_update::FILE);
+    let l = tvp::python::lost_update::run(&script.python, true, &out).unwrap();
+    let names: Vec<&str> = l.cases.iter().map(|c| c.case.as_str()).collect();
+    assert_eq!(names, ["plain", "call", "sleep0", "lock"]);
+    for c in &l.cases {
+        assert_eq!(c.expected, l.threads * c.per_thread, "{c:?}");
+        assert_eq!(c.got + c.lost, c.expected, "{c:?}");
+    }
+    assert_eq!(l.case("lock").unwrap().lost, 0);
+    assert!(l.quick);
+}

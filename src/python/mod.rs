@@ -12,6 +12,8 @@
 //! - [`interpreter`]: find `python3` (or `TVP_PYTHON`); run with a time limit.
 //! - [`script`]: call the script; `python.json` as typed structs.
 //! - [`compare`](mod@compare): the Rust sweep at its default sizes; speedup series per workload.
+//! - [`lost_update`]: four CPython threads adding 1 to one counter, with and
+//!   without a gap between read and write, and under a Lock.
 //!
 //! The sentences written from these numbers live with the report's
 //! explainers ([`crate::report::explain::python`]).
@@ -24,6 +26,7 @@ use crate::error::{Error, Result};
 
 pub mod compare;
 pub mod interpreter;
+pub mod lost_update;
 pub mod script;
 
 pub use compare::{Comparison, WorkloadComparison, compare, rust_sweeps};
@@ -129,6 +132,15 @@ pub fn run_comparison(
     )?;
     let comparison = compare(&report, &rust);
     write_json(&opts.data_dir.join(COMBINED_FILE), &comparison)?;
+    progress(&format!(
+        "the lost update: four threads add 1 to one counter ({})",
+        lost_update::SCRIPT
+    ));
+    let out = opts.data_dir.join(lost_update::FILE);
+    if let Err(e) = lost_update::run(&script.python, opts.quick, &out) {
+        // The comparison stands without it; the page says what is missing.
+        progress(&format!("the lost update was not measured: {e}"));
+    }
     Ok(Outcome::Done(comparison))
 }
 

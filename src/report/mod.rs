@@ -58,7 +58,8 @@
 //! - `costs/<name>` for `costs-<name>.svg`: `costs/spawn-processes`,
 //!   `costs/spawn-threads`, `costs/ipc-latency`, `costs/ipc-throughput`,
 //!   `costs/locks`, `costs/false-sharing`, `costs/context-switch`.
-//! - `python/<workload>`: the Rust vs Python page; `cores/<workload>`: the
+//! - `python/<workload>`: the Rust vs Python page, and `python/lost-update`
+//!   (four CPython threads adding 1 to one counter); `cores/<workload>`: the
 //!   core sweep; `io/<workload>` and `memory/<workload>`: the IO page;
 //!   `mpi/<workload>`: the MPI page's time chart (computing and launch).
 

@@ -11,6 +11,7 @@
 pub mod cores;
 pub mod costs;
 pub mod io;
+pub mod lost_update;
 pub mod mpi;
 pub mod python;
 pub mod scaling;

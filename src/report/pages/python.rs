@@ -9,7 +9,7 @@ use std::path::Path;
 
 use crate::error::Result;
 use crate::python::compare::{Comparison, Language, WorkloadComparison, label};
-use crate::report::chart::{self, LineChart, Point, Series};
+use crate::report::chart::{self, Bar, BarChart, LineChart, Point, Series};
 use crate::report::{Drawn, Figure, Page, PageOut, ReportInput, html};
 
 /// The comparison, relative to the report directory.
@@ -80,6 +80,7 @@ impl Page for RustVsPython {
                 )?,
             );
         }
+        body.push_str(&lost_update_section(out, &mut drawn)?);
         let figures = drawn.into_figures();
         Ok(Some(PageOut {
             file: "python.html".into(),
@@ -90,6 +91,66 @@ impl Page for RustVsPython {
             figures,
         }))
     }
+}
+
+/// `lost_update.json`, relative to the report directory.
+pub const LOST_UPDATE_FILE: &str = "data/lost_update.json";
+
+/// The lost update in CPython threads: one bar per way of adding 1, the
+/// share of increments lost; or what to run when it was not measured.
+fn lost_update_section(out: &Path, drawn: &mut Drawn) -> Result<String> {
+    let mut s = String::from(
+        "<h2 id=\"lost-update\">The lost update, in CPython</h2>\n<p>Four threads add 1 to \
+         one shared counter: plainly, with a call or <code>time.sleep(0)</code> between the \
+         read and the write, and under a <code>threading.Lock</code> \
+         (<code>scripts/python/lost_update.py</code>).</p>\n",
+    );
+    let path = out.join(LOST_UPDATE_FILE);
+    let l = match crate::python::lost_update::LostUpdate::load(&path) {
+        Ok(l) => l,
+        Err(e) if path.is_file() => {
+            s.push_str(&format!("<p>{}</p>\n", html::escape(&e.to_string())));
+            return Ok(s);
+        }
+        Err(_) => {
+            s.push_str(
+                "<p>Not measured yet: <code>cargo bench --bench python</code> (or <code>tvp \
+                 python</code>) runs it.</p>\n",
+            );
+            return Ok(s);
+        }
+    };
+    let bars = l
+        .cases
+        .iter()
+        .enumerate()
+        .map(|(i, c)| Bar {
+            label: c.code.clone(),
+            value: 100.0 * c.lost as f64 / c.expected.max(1) as f64,
+            err: None,
+            color: chart::color(i),
+        })
+        .collect();
+    let title = format!(
+        "increments lost by {} threads, CPython {}",
+        l.threads, l.python
+    );
+    s.push_str(
+        &drawn.add(
+            Figure::new(
+                "python/lost-update",
+                "python-lost-update.svg",
+                title.clone(),
+                BarChart {
+                    title,
+                    y_label: "% of increments lost".into(),
+                    bars,
+                },
+            )
+            .with_sentences(crate::report::explain::lost_update::explain(&l)),
+        )?,
+    );
+    Ok(s)
 }
 
 /// The backends in the table, in order.
@@ -284,6 +345,37 @@ mod tests {
             page.body
         );
         assert!(page.notes.iter().any(|n| n.contains("quick mode")));
+        assert!(
+            page.body.contains("Not measured yet"),
+            "no lost_update.json yet"
+        );
+        let lost = serde_json::json!({
+            "schema": 1, "python": "3.11.7", "implementation": "CPython", "gil": true,
+            "free_threaded_build": false, "threads": 4, "quick": false,
+            "cases": [
+                {"case": "plain", "code": "n += 1", "per_thread": 10, "expected": 40,
+                 "got": 40, "lost": 0, "seconds": 0.1},
+                {"case": "call", "code": "v = n; f(); n = v + 1", "per_thread": 10,
+                 "expected": 40, "got": 10, "lost": 30, "seconds": 0.1}
+            ]
+        });
+        std::fs::write(dir.path().join(LOST_UPDATE_FILE), lost.to_string()).unwrap();
+        let page = RustVsPython
+            .build(&input(dir.path()), dir.path())
+            .unwrap()
+            .unwrap();
+        assert!(dir.path().join("python-lost-update.svg").is_file());
+        let figure = page
+            .figures
+            .iter()
+            .find(|f| f.id == "python/lost-update")
+            .unwrap();
+        assert_eq!(figure.bars()[1].value, 75.0);
+        assert!(
+            page.body.contains("30 of 40 (75%) increments were lost"),
+            "{}",
+            page.body
+        );
     }
 
     #[test]
