@@ -14,6 +14,7 @@
 //!
 //! What to look for: parent and child lines with different pids, in lock-step; after the
 //! parent closes its write end the child sees EOF and exits with 0.
+//! Unix only (pipe(2); see examples/README.md for Windows and macOS).
 //! Run: `cargo run --example pipe`
 
 use std::fs::File;

@@ -13,7 +13,8 @@
 //!
 //! What to look for: after `close` all 6 results arrive and both workers exit with code 0;
 //! `terminate` returns within milliseconds although 2-second tasks were running, and none
-//! of them finished. Run: `cargo run --example pool`
+//! of them finished. Unix only (see examples/README.md for Windows and macOS).
+//! Run: `cargo run --example pool`
 
 use crossbeam_channel::{Receiver, unbounded};
 use std::io::{BufRead, BufReader, Write};

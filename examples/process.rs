@@ -11,6 +11,7 @@
 //! What to look for: the child prints a different pid from the parent; the parent sees
 //! the code the child chose (`exited with code 3`). A child killed by a signal has no
 //! exit code at all, only a signal number (Python reports that as `exitcode == -9`).
+//! Unix only, and what Python does on Windows and macOS: examples/README.md.
 //! Run: `cargo run --example process`
 
 use std::io::{BufRead, BufReader, Write};

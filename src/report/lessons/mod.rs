@@ -497,6 +497,8 @@ mod tests {
     /// The source of `examples/<name>.rs`.
     fn example_source(name: &str) -> &'static str {
         match name {
+            "deadlock" => include_str!("../../../examples/deadlock.rs"),
+            "false_sharing" => include_str!("../../../examples/false_sharing.rs"),
             "gil" => include_str!("../../../examples/gil.rs"),
             "lock" => include_str!("../../../examples/lock.rs"),
             "pipe" => include_str!("../../../examples/pipe.rs"),

@@ -7,8 +7,10 @@ pub const LESSON: Lesson = Lesson {
     title: "Processes",
     question: "What does starting a process cost, why does a pool pay it only once, and what is \
                the difference between close() and terminate()?",
-    idea: "<p>A process has its own memory and its own interpreter: no shared GIL, no data race, \
-           real parallelism in Python. The price: starting one takes far longer than starting \
+    idea: "<p>A process has its own memory and its own interpreter: no shared GIL, and no \
+           memory shared unless you ask for it, so real parallelism in Python. What processes \
+           do share (a file, a pipe, a shared-memory block) they can still race on: lesson 4's \
+           queue example shows writes that tear without a lock. The price: starting one takes far longer than starting \
            a thread (a new address space, loading the program), and every argument and result \
            crosses between processes as bytes (pickled, in Python; lesson 4).</p>\n\
            <p><code>multiprocessing.Process</code> per task pays the start every time. A \
