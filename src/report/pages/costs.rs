@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use crate::costs::sharing::{self, CacheLine, Layout};
+use crate::costs::sharing::{self, CacheLine};
 use crate::costs::{Side, ipc, locks, spawn, switch};
 use crate::error::Result;
 use crate::report::chart::{self, Bar, BarChart, LineChart, Point, Series};
@@ -270,32 +270,16 @@ fn short_label(id: &str) -> String {
 fn locks_section(c: &LockCosts, drawn: &mut Drawn) -> Result<String> {
     let mut s = format!(
         "<h2 id=\"locks\">Locks: Lock and RLock</h2>\n<p>N contenders each run {} critical \
-         sections (bump a shared counter, add it into a shared slot) per batch; the count is \
+         sections (add 1 to one shared counter; <code>atomic</code> does it with one \
+         <code>fetch_add</code> and no lock) per batch; the count is \
          checked afterwards. Higher is better.</p>\n",
         locks::BATCH_OPS
     );
-    let series = c
-        .kinds()
-        .into_iter()
-        .enumerate()
-        .map(|(i, kind)| {
-            let points = c
-                .rows
-                .iter()
-                .filter(|(k, ..)| k == kind)
-                .map(|&(_, n, rate)| Point::new(n as f64, rate / 1e6));
-            sorted_series(kind, i, points)
-        })
-        .collect();
-    let chart = LineChart {
-        title: "critical sections per second".into(),
-        x_label: "contenders (threads, or processes for process-mutex)".into(),
-        y_label: "million per second, all contenders".into(),
-        series,
-        y_percent: false,
-        x_integer: true,
-        dodge: false,
-    };
+    let chart = contention_chart(
+        "critical sections per second",
+        "contenders (threads, or processes for process-mutex)",
+        contention_lines(&c.rows, &c.kinds(), |_| false),
+    );
     s.push_str(&costs_figure(
         drawn,
         "locks",
@@ -304,6 +288,41 @@ fn locks_section(c: &LockCosts, drawn: &mut Drawn) -> Result<String> {
         explain::explain_locks(c),
     )?);
     Ok(s)
+}
+
+/// One line per id over the contender counts, in million per second; the
+/// ids `dashed` says are drawn dashed.
+fn contention_lines(
+    rows: &[(String, usize, f64)],
+    ids: &[&str],
+    dashed: impl Fn(&str) -> bool,
+) -> Vec<Series> {
+    ids.iter()
+        .enumerate()
+        .map(|(i, &id)| {
+            let points = rows
+                .iter()
+                .filter(|(x, ..)| x == id)
+                .map(|&(_, n, rate)| Point::new(n as f64, rate / 1e6));
+            Series {
+                dashed: dashed(id),
+                ..sorted_series(id, i, points)
+            }
+        })
+        .collect()
+}
+
+/// A chart of totals per second against contenders.
+fn contention_chart(title: &str, x_label: &str, series: Vec<Series>) -> LineChart {
+    LineChart {
+        title: title.into(),
+        x_label: x_label.into(),
+        y_label: "million per second, all contenders".into(),
+        series,
+        y_percent: false,
+        x_integer: true,
+        dodge: false,
+    }
 }
 
 fn sharing_section(c: &SharingCosts, drawn: &mut Drawn) -> Result<String> {
@@ -340,36 +359,11 @@ fn sharing_section(c: &SharingCosts, drawn: &mut Drawn) -> Result<String> {
          Higher is better.</p>\n",
         sharing::BATCH_OPS
     );
-    let ids = c.ids();
-    let series = ids
-        .iter()
-        .enumerate()
-        .map(|(i, &id)| {
-            let points = c
-                .rows
-                .iter()
-                .filter(|(x, ..)| x == id)
-                .map(|&(_, n, rate)| Point::new(n as f64, rate / 1e6));
-            let line = sorted_series(id, i, points);
-            if id.ends_with(Side::Process.name()) {
-                Series {
-                    dashed: true,
-                    ..line
-                }
-            } else {
-                line
-            }
-        })
-        .collect();
-    let chart = LineChart {
-        title: "increments per second, by where the counters live".into(),
-        x_label: "contenders (threads, or processes for the dashed lines)".into(),
-        y_label: "million per second, all contenders".into(),
-        series,
-        y_percent: false,
-        x_integer: true,
-        dodge: false,
-    };
+    let chart = contention_chart(
+        "increments per second, by where the counters live",
+        "contenders (threads, or processes for the dashed lines)",
+        contention_lines(&c.rows, &c.ids(), |id| id.ends_with(Side::Process.name())),
+    );
     s.push_str(&costs_figure(
         drawn,
         "false-sharing",
@@ -377,7 +371,6 @@ fn sharing_section(c: &SharingCosts, drawn: &mut Drawn) -> Result<String> {
         chart,
         sharing_explain::explain_sharing(c),
     )?);
-    debug_assert!(Layout::ALL.iter().all(|l| !l.name().is_empty()));
     Ok(s)
 }
 
