@@ -80,15 +80,12 @@ impl SharingCosts {
             Some(CacheLine {
                 bytes,
                 fallback: None,
-            }) => format!(
-                "{} apart (the cache line size this machine reports)",
-                words::bytes(*bytes as u64)
-            ),
+            }) => format!("{} apart (one cache line)", words::bytes(*bytes as u64)),
             Some(CacheLine {
                 bytes,
                 fallback: Some(why),
             }) => format!(
-                "{} apart (an assumed cache line size: {why})",
+                "{} apart (an assumed cache line: {why})",
                 words::bytes(*bytes as u64)
             ),
             None => "a cache line apart".into(),
@@ -256,8 +253,8 @@ mod tests {
         let s = explain_sharing(&c);
         assert!(
             s[0].contains(
-                "counters 64 B apart (the cache line size this machine reports) made \
-                 300.0 M ops/s, counters 8 bytes apart 30.0 M ops/s, 10.0x slower"
+                "counters 64 B apart (one cache line) made 300.0 M \
+                 ops/s, counters 8 bytes apart 30.0 M ops/s, 10.0x slower"
             ),
             "{}",
             s[0]
@@ -314,6 +311,6 @@ mod tests {
             bytes: 64,
             fallback: Some("the file could not be read".into()),
         });
-        assert!(explain_sharing(&c)[0].contains("(an assumed cache line size: the file"));
+        assert!(explain_sharing(&c)[0].contains("(an assumed cache line: the file"));
     }
 }

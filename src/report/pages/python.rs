@@ -125,7 +125,7 @@ fn lost_update_section(out: &Path, drawn: &mut Drawn) -> Result<String> {
         .iter()
         .enumerate()
         .map(|(i, c)| Bar {
-            label: c.code.clone(),
+            label: short_label(&c.case, &c.code),
             value: 100.0 * c.lost as f64 / c.expected.max(1) as f64,
             err: None,
             color: chart::color(i),
@@ -151,6 +151,19 @@ fn lost_update_section(out: &Path, drawn: &mut Drawn) -> Result<String> {
         )?,
     );
     Ok(s)
+}
+
+/// A bar label short enough to sit under its bar; the sentences quote the
+/// code in full.
+fn short_label(case: &str, code: &str) -> String {
+    match case {
+        "plain" => "n += 1",
+        "call" => "a call in the gap",
+        "sleep0" => "sleep(0) in the gap",
+        "lock" => "under a Lock",
+        _ => code,
+    }
+    .to_string()
 }
 
 /// The backends in the table, in order.
