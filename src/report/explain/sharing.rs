@@ -183,8 +183,8 @@ fn false_sharing(c: &SharingCosts, side: Side) -> Option<String> {
         format!(
             "Expected counters 8 bytes apart to be clearly slower (false sharing) than \
              counters {}, but with {who} they made {} vs {} ({}). Likely reasons: the contenders \
-             took turns on one core (a busy machine: the line never moves), a cache that \
-             shares the line between the cores, or noise.",
+             took turns on one core (a busy machine: the line never moves), two virtual CPUs \
+             that are hyperthreads of one physical core (they share its caches), or noise.",
             c.padding(),
             words::ops_per_sec(adjacent),
             words::ops_per_sec(padded),
