@@ -13,8 +13,9 @@
 //! prefetcher fetches together). A core can only write a line it holds alone, so adjacent
 //! counters make the cores take the line from each other on every increment.
 //!
-//! What to look for: the same totals both ways; with two or more cores the adjacent run
-//! takes several times longer (on one core, or a busy machine, the threads take turns and
+//! What to look for: the same totals both ways; with two or more free cores the adjacent run
+//! is expected to take several times longer (on one core or a busy machine the threads take
+//! turns, and on a VM whose two vCPUs are hyperthreads of one core they share its caches:
 //! the difference shrinks). `cargo bench --bench costs -- false-sharing` measures it
 //! properly, with processes too.
 //! Run: `cargo run --release --example false_sharing`
