@@ -93,9 +93,14 @@ struct Held(File);
 
 impl Held {
     fn exclusive(path: &Path) -> std::io::Result<Held> {
+        Held::take(path, libc::LOCK_EX)
+    }
+
+    /// `LOCK_EX` (one holder) or `LOCK_SH` (many, while nobody holds it exclusively).
+    fn take(path: &Path, op: libc::c_int) -> std::io::Result<Held> {
         let f = File::open(path)?;
         // SAFETY: flock on a valid open descriptor; no memory is involved.
-        if unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX) } != 0 {
+        if unsafe { libc::flock(f.as_raw_fd(), op) } != 0 {
             return Err(std::io::Error::last_os_error());
         }
         Ok(Held(f))
@@ -128,11 +133,13 @@ fn letter(writer: u32) -> u8 {
 /// Writer process: puts `messages` frames of `size` payload bytes on the queue (its stdout),
 /// each with ONE write, under the lock when given one. Says how many it put on stderr, and
 /// exits with 1 if a write failed.
-fn writer(i: u32, messages: u32, size: usize, lock: Option<&Path>) -> ! {
+fn writer(i: u32, messages: u32, size: usize, gate: &Path, lock: Option<&Path>) -> ! {
     // SAFETY: fd 1 is the queue's write end, handed to us as stdout; we own it from here on.
     let mut queue = File::from(unsafe { OwnedFd::from_raw_fd(1) });
     let mut put = 0;
     let result = (|| -> std::io::Result<()> {
+        // Start together: the parent holds the gate until every writer is started.
+        drop(Held::take(gate, libc::LOCK_SH)?);
         for seq in 0..messages {
             let f = frame(i, seq, size);
             let _held = lock.map(Held::exclusive).transpose()?; // with lock:
@@ -293,12 +300,15 @@ fn run(me: &Path, dir: &Path, r: &Run) -> std::io::Result<Outcome> {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || lines.map_while(|l| l.ok()).try_for_each(|l| tx.send(l)));
 
-    let lock = dir.join("queue.lock");
+    let (lock, gate) = (dir.join("queue.lock"), dir.join("start.gate"));
     File::create(&lock)?;
+    File::create(&gate)?;
+    let closed = Held::exclusive(&gate)?; // the writers wait at the gate until all started
     for i in 0..r.writers {
         let mut cmd = Command::new(me);
         cmd.args(["writer", &i.to_string(), &r.messages.to_string()])
             .arg(r.size.to_string())
+            .arg(&gate)
             .stdout(Stdio::from(write_end.try_clone()?))
             .stderr(Stdio::piped());
         if r.locked {
@@ -306,6 +316,7 @@ fn run(me: &Path, dir: &Path, r: &Run) -> std::io::Result<Outcome> {
         }
         guard.0.push(cmd.spawn()?);
     }
+    drop(closed); // go
     let (mut received, mut summary) = (0, None);
     let mut take = |line: String| {
         if r.echo {
@@ -387,8 +398,8 @@ fn main() -> std::io::Result<()> {
     let num = |i: usize| arg(i).parse::<u64>().unwrap_or(0);
     match arg(1) {
         "writer" => {
-            let lock = args.get(5).map(Path::new);
-            writer(num(2) as u32, num(3) as u32, num(4) as usize, lock);
+            let (gate, lock) = (Path::new(arg(5)), args.get(6).map(Path::new));
+            writer(num(2) as u32, num(3) as u32, num(4) as usize, gate, lock);
         }
         "reader" => {
             return reader(num(2) as u32, num(3) as u32, Duration::from_millis(num(4)));
