@@ -125,10 +125,12 @@ impl Plan {
             eprintln!("  {group:<15} {n:>3}");
         }
         eprintln!(
-            "  sizes {:?} B; contenders {:?}; {} critical sections per contender per batch",
+            "  sizes {:?} B; contenders {:?}; {} critical sections (locks), {} increments \
+             (false sharing) per contender per batch",
             self.sizes,
             self.contenders,
-            locks::BATCH_OPS
+            locks::BATCH_OPS,
+            sharing::BATCH_OPS
         );
     }
 
