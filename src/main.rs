@@ -116,6 +116,11 @@ struct RunArgs {
     /// to this many cores [default: $TVP_CORES, else all usable cores]
     #[arg(long, short = 'c', value_parser = affinity::parse_cores)]
     cores: Option<usize>,
+    /// An Open MPI hostfile: the mpi backends start their ranks on its hosts
+    /// (extra mpirun options: $TVP_MPIRUN_ARGS) [default: $TVP_MPI_HOSTFILE,
+    /// else this machine]
+    #[arg(long, value_name = "FILE")]
+    hostfile: Option<std::path::PathBuf>,
     /// A workload option KEY=VALUE, set in every job's options (repeatable);
     /// the test-only `fault` workload reads its faults from them.
     #[arg(long = "option", short = 'o', hide = true, value_parser = workloads::parse_option)]
@@ -320,7 +325,11 @@ fn with_interrupts(f: impl FnOnce() -> anyhow::Result<bool>) -> anyhow::Result<E
 
 /// Runs the sweep; `Ok(false)` when a checksum disagreed.
 fn run(args: RunArgs, confined: Option<&Confined>) -> anyhow::Result<bool> {
-    let config = Config::from_current_exe()?;
+    let mut hosts = backends::MpiHosts::from_env()?;
+    if let Some(file) = args.hostfile {
+        hosts = hosts.with_hostfile(file);
+    }
+    let config = Config::from_current_exe()?.with_mpi_hosts(hosts);
     let cores = tvp::cores();
     let request = RunRequest {
         workloads: args.workload,

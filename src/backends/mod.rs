@@ -15,6 +15,7 @@ use crate::workloads::Job;
 
 pub mod chunks;
 mod gil;
+pub mod hosts;
 #[cfg(feature = "mpi")]
 pub mod mpi;
 mod pool;
@@ -24,6 +25,7 @@ mod sequential;
 mod threads;
 
 pub use chunks::{TASKS_PER_WORKER, dynamic_chunks};
+pub use hosts::MpiHosts;
 pub use pool::PoolBackend;
 pub use process::ProcessPerChunk;
 pub use rayon::RayonPool;
@@ -42,6 +44,12 @@ pub trait Backend: Send {
     fn last_launch_cost(&self) -> Option<std::time::Duration> {
         None
     }
+    /// Where each worker of the last `execute` ran, for a backend whose
+    /// workers may sit on other machines (`mpi`: the host of every rank, in
+    /// rank order).
+    fn last_placement(&self) -> Option<Vec<String>> {
+        None
+    }
 }
 
 /// What backends need from the outside world.
@@ -56,6 +64,9 @@ pub struct Config {
     /// so. Generous by default ([`Config::DEFAULT_TASK_DEADLINE`]); tests set
     /// it short.
     pub task_deadline: Duration,
+    /// Where the `mpi` backends start their ranks: this machine, or the
+    /// hosts of a hostfile (see [`hosts`]).
+    pub mpi_hosts: MpiHosts,
 }
 
 impl Config {
@@ -66,7 +77,14 @@ impl Config {
         Config {
             worker_exe: worker_exe.into(),
             task_deadline: Self::DEFAULT_TASK_DEADLINE,
+            mpi_hosts: MpiHosts::local(),
         }
+    }
+
+    /// The same config with the `mpi` backends' ranks placed by `hosts`.
+    pub fn with_mpi_hosts(mut self, hosts: MpiHosts) -> Self {
+        self.mpi_hosts = hosts;
+        self
     }
 
     /// The same config with another task deadline.

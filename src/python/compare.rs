@@ -319,6 +319,7 @@ mod tests {
             checksum,
             checksum_ok: true,
             launch: None,
+            hosts: None,
         };
         SweepResult {
             job: Job::new("primes").unwrap().with_size(100),

@@ -167,8 +167,13 @@ fn run_row(result: &SweepResult, m: &Measurement, memory: &MemoryCells) -> Strin
         .map_or_else(|| "-".to_string(), |mb| format!("{mb:.3}"));
     // Only backends that measure it (mpi) have a launch cost apart.
     let launch = m.launch.map_or_else(|| "-".to_string(), millis);
+    // Only backends whose workers may sit on other hosts (mpi) say where.
+    let hosts = m
+        .hosts
+        .as_deref()
+        .map_or_else(String::new, |h| format!("  on {}", placement(h)));
     format!(
-        "  {:<11} {:>7} {:>11} {:>12} {:>13.2}x {:>10.0}% {launch:>9} {peak:>9} {per_worker:>10}  {check}",
+        "  {:<11} {:>7} {:>11} {:>12} {:>13.2}x {:>10.0}% {launch:>9} {peak:>9} {per_worker:>10}  {check}{hosts}",
         m.backend,
         m.workers,
         millis(m.median),
@@ -176,6 +181,38 @@ fn run_row(result: &SweepResult, m: &Measurement, memory: &MemoryCells) -> Strin
         vs_seq,
         100.0 * vs_seq / m.workers as f64,
     )
+}
+
+/// Where the workers ran, host by host in order of first rank, with the
+/// ranks on each: `tvp-sim-1[0] tvp-sim-2[1]`, `node1[0-3] node2[4-7]`,
+/// `a[0,2] b[1]`.
+pub fn placement(hosts: &[String]) -> String {
+    let mut order: Vec<(&str, Vec<usize>)> = Vec::new();
+    for (rank, host) in hosts.iter().enumerate() {
+        match order.iter_mut().find(|(h, _)| *h == host.as_str()) {
+            Some((_, ranks)) => ranks.push(rank),
+            None => order.push((host, vec![rank])),
+        }
+    }
+    order
+        .iter()
+        .map(|(host, ranks)| {
+            let (first, last) = (ranks[0], ranks[ranks.len() - 1]);
+            let listed = if ranks.len() == 1 {
+                first.to_string()
+            } else if last - first + 1 == ranks.len() {
+                format!("{first}-{last}")
+            } else {
+                ranks
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(",")
+            };
+            format!("{host}[{listed}]")
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// A duration as the tables show it: "12.3 ms".
@@ -287,4 +324,21 @@ pub fn python_table(c: &Comparison) -> String {
         let _ = writeln!(out, "  {}", explain::python::explain(w, c.explained_at));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placement_lists_each_host_with_its_ranks() {
+        let hosts = |names: &[&str]| names.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(placement(&hosts(&["h1", "h2"])), "h1[0] h2[1]");
+        assert_eq!(
+            placement(&hosts(&["a", "a", "a", "b", "b"])),
+            "a[0-2] b[3-4]"
+        );
+        assert_eq!(placement(&hosts(&["a", "b", "a"])), "a[0,2] b[1]");
+        assert_eq!(placement(&[]), "");
+    }
 }

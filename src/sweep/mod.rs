@@ -130,6 +130,10 @@ pub struct Measurement {
     /// computing time.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub launch: Option<Duration>,
+    /// Where each worker of the last timed run ran, for backends that
+    /// report it (`mpi`: every rank's host, in rank order).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hosts: Option<Vec<String>>,
     pub checksum: u64,
     pub checksum_ok: bool,
 }
@@ -174,13 +178,15 @@ impl SweepResult {
 }
 
 /// What [`time_backend`] measured.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Timed {
     pub median: Duration,
     /// For backends that report [`backends::Backend::last_launch_cost`]:
     /// the median time minus the median computing time (time minus launch
     /// cost) of the runs.
     pub launch: Option<Duration>,
+    /// [`backends::Backend::last_placement`] after the last run.
+    pub hosts: Option<Vec<String>>,
     pub checksum: u64,
 }
 
@@ -214,6 +220,7 @@ pub fn time_backend(
         median: median_time,
         // So that `median - launch` is the median computing time.
         launch: median(computing).map(|c| median_time.saturating_sub(c)),
+        hosts: backend.last_placement(),
         checksum,
     })
 }
@@ -265,6 +272,7 @@ pub fn run_sweep_with(
                 workers,
                 median: timed.median,
                 launch: timed.launch,
+                hosts: timed.hosts,
                 checksum: timed.checksum,
                 checksum_ok: timed.checksum == expected,
             };

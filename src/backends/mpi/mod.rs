@@ -18,18 +18,21 @@
 //!
 //! Built only with `--features mpi`; needs Open MPI's `mpirun` on the PATH.
 
-use std::io::{self, BufRead, Read};
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
+pub mod launch;
 pub mod rank;
+pub mod sim;
 
 use super::{Backend, Config, Entry, Worker};
 use crate::error::{Error, Result};
 use crate::workloads::Job;
+pub use launch::{
+    DEFAULT_START_TIMEOUT, DEFAULT_TIMEOUT, EXIT_AFTER_FAILURE, GRACE, Launcher, MPIRUN,
+    Transport, find_mpirun,
+};
 use rank::{RankReport, SUBCOMMAND};
 
 pub(super) const ENTRY: Entry = Entry {
@@ -47,46 +50,6 @@ pub(super) const TCP_ENTRY: Entry = Entry {
     worker: Worker::Rank,
     create: |config| Box::new(MpiBackend::new(config, Transport::Tcp)),
 };
-
-/// How the ranks talk to each other.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Transport {
-    /// Open MPI's shared-memory transport (`vader`) between ranks on one host.
-    SharedMemory,
-    /// TCP over the loopback interface, as between hosts.
-    Tcp,
-}
-
-impl Transport {
-    /// The `mpirun` options that select this transport. `pml ob1` keeps Open
-    /// MPI from picking UCX, which would ignore the `btl` choice.
-    pub fn mca_args(self) -> &'static [&'static str] {
-        match self {
-            Transport::SharedMemory => &["--mca", "pml", "ob1", "--mca", "btl", "self,vader"],
-            Transport::Tcp => &[
-                "--mca",
-                "pml",
-                "ob1",
-                "--mca",
-                "btl",
-                "self,tcp",
-                "--mca",
-                "btl_tcp_if_include",
-                "lo",
-            ],
-        }
-    }
-}
-
-/// The launcher, looked up on the PATH unless a backend is given another.
-pub const MPIRUN: &str = "mpirun";
-
-/// How long `mpirun` may run before it kills the job (`mpirun --timeout`).
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(600);
-
-/// How long past the `mpirun --timeout` the parent waits before it kills the
-/// `mpirun` process group itself.
-pub const GRACE: Duration = Duration::from_secs(5);
 
 /// The timing of one `execute`.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -108,37 +71,41 @@ impl MpiTiming {
 /// Runs each job as `mpirun -n N tvp mpi-worker`.
 #[derive(Debug)]
 pub struct MpiBackend {
-    config: Config,
-    transport: Transport,
-    mpirun: PathBuf,
-    timeout: Duration,
+    launcher: Launcher,
     /// Set by `prepare`: the rank count and the `mpirun` found.
     prepared: Option<(usize, PathBuf)>,
     last: Option<MpiTiming>,
+    /// The host of every rank in the last successful `execute`.
+    last_hosts: Option<Vec<String>>,
 }
 
 impl MpiBackend {
-    /// A backend that runs `mpirun` from the PATH with [`DEFAULT_TIMEOUT`].
+    /// A backend that runs `mpirun` from the PATH with [`DEFAULT_TIMEOUT`],
+    /// its ranks placed by `config.mpi_hosts`.
     pub fn new(config: &Config, transport: Transport) -> Self {
         MpiBackend {
-            config: config.clone(),
-            transport,
-            mpirun: PathBuf::from(MPIRUN),
-            timeout: DEFAULT_TIMEOUT,
+            launcher: Launcher::new(config, transport),
             prepared: None,
             last: None,
+            last_hosts: None,
         }
     }
 
     /// Uses another `mpirun` (a path, or a name looked up on the PATH).
     pub fn with_mpirun(mut self, mpirun: impl Into<PathBuf>) -> Self {
-        self.mpirun = mpirun.into();
+        self.launcher.mpirun = mpirun.into();
         self
     }
 
     /// Sets the `mpirun --timeout` (rounded up to whole seconds).
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
+        self.launcher.timeout = timeout;
+        self
+    }
+
+    /// Sets how long the ranks may take to start before `mpirun` is killed.
+    pub fn with_start_timeout(mut self, timeout: Duration) -> Self {
+        self.launcher.start_timeout = timeout;
         self
     }
 
@@ -147,73 +114,28 @@ impl MpiBackend {
         self.last
     }
 
-    /// The timeout in whole seconds, rounded up, at least 1.
-    fn timeout_secs(&self) -> u64 {
-        (self.timeout.as_secs() + u64::from(self.timeout.subsec_nanos() > 0)).max(1)
-    }
-
     /// The `mpirun` command line for `ranks` ranks running `job`.
-    pub fn command(&self, mpirun: &Path, ranks: usize, job: &Job) -> Command {
-        let job_json = serde_json::to_string(job).expect("a job always serialises");
-        let mut cmd = Command::new(mpirun);
-        cmd.arg("-n").arg(ranks.to_string());
-        cmd.arg("--timeout").arg(self.timeout_secs().to_string());
-        // No pinning, like the other process backends: the kernel places
-        // the ranks, within whatever CPU set tvp itself was given.
-        cmd.args(["--bind-to", "none"]);
-        if ranks > crate::cores() {
-            cmd.arg("--oversubscribe");
-        }
-        // SAFETY: geteuid has no preconditions and touches no memory of ours.
-        if unsafe { libc::geteuid() } == 0 {
-            cmd.arg("--allow-run-as-root");
-        }
-        cmd.args(self.transport.mca_args());
-        cmd.arg(&self.config.worker_exe)
-            .arg(SUBCOMMAND)
-            .arg("--ranks")
-            .arg(ranks.to_string())
-            .arg("--job")
-            .arg(job_json);
-        cmd
+    pub fn command(&self, mpirun: &Path, ranks: usize, job: &Job) -> Result<Command> {
+        self.launcher
+            .command(mpirun, ranks, SUBCOMMAND, &worker_args(ranks, job))
     }
 
-    /// Turns a finished `mpirun` into the rank-0 report, or an error that
-    /// says what went wrong.
-    fn read_report(&self, ranks: usize, output: &Output, ending: Ending) -> Result<RankReport> {
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        let killed = match ending {
-            Ending::Exited => None,
-            Ending::KilledAfterFailure => Some(format!(
-                "mpirun itself was still running {} s after that, so tvp killed it (Open MPI \
-                 4.1 can hang in its own shutdown once a rank has died)",
-                EXIT_AFTER_FAILURE.as_secs()
-            )),
-            Ending::KilledPastDeadline => Some(format!(
-                "mpirun was still running {} s past its own `--timeout {}`: tvp killed its \
-                 process group",
-                GRACE.as_secs(),
-                self.timeout_secs()
-            )),
-        };
-        if let Some(how) = killed {
-            return Err(self.failure(&how, &stderr));
-        }
-        if !output.status.success() {
-            return Err(self.failure(&crate::process::child::describe(output.status), &stderr));
-        }
+    /// The rank-0 report in `stdout`, or an error that says what is wrong.
+    fn read_report(ranks: usize, stdout: &str, stderr: &str) -> Result<RankReport> {
         let reports: Vec<RankReport> = stdout
             .lines()
             .filter_map(|line| serde_json::from_str(line.trim()).ok())
             .collect();
         match reports.as_slice() {
-            [report] if report.ranks == ranks => Ok(*report),
+            [report] if report.ranks == ranks => Ok(report.clone()),
             [report] => Err(Error::Mpi(format!(
                 "asked for {ranks} ranks but rank 0 reported a world of {}",
                 report.ranks
             ))),
-            [] => Err(self.failure("it exited without a result line", &stderr)),
+            [] => Err(Error::Mpi(format!(
+                "mpirun exited without a result line from rank 0; its stderr ends:\n{}",
+                stderr.lines().rev().take(12).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n")
+            ))),
             many => Err(Error::Mpi(format!(
                 "expected one result line from rank 0, got {}: did mpirun start {} \
                  separate one-rank worlds?",
@@ -222,268 +144,33 @@ impl MpiBackend {
             ))),
         }
     }
-
-    /// An error for an `mpirun` that failed, quoting the end of its stderr.
-    fn failure(&self, how: &str, stderr: &str) -> Error {
-        let exe = self.config.worker_exe.display();
-        let hint = if stderr.contains("unrecognized subcommand") {
-            format!(
-                "`{exe}` has no `{SUBCOMMAND}` mode: it was built without the `mpi` feature; \
-                 rebuild it with `cargo build --release --features mpi`"
-            )
-        } else if stderr.contains("time limit") || stderr.contains("timeout") {
-            format!(
-                "the job ran past `mpirun --timeout {}` s and was killed",
-                self.timeout_secs()
-            )
-        } else if stderr.contains("tvp mpi-worker:") || stderr.contains("MPI_ABORT") {
-            "a rank failed, which ended the job".to_string()
-        } else {
-            "mpirun failed".to_string()
-        };
-        // The ranks' own words first: Open MPI's messages (and, in Open MPI
-        // 4.1.4, a crash of mpirun itself after an abort) can bury them.
-        let ranks: Vec<&str> = stderr
-            .lines()
-            .filter(|l| l.starts_with("tvp mpi-worker:"))
-            .take(MAX_QUOTED_LINES)
-            .collect();
-        let quoted = if ranks.is_empty() {
-            format!("its stderr ends:\n{}", tail(stderr, MAX_QUOTED_LINES))
-        } else {
-            format!("the ranks said:\n{}", ranks.join("\n"))
-        };
-        Error::Mpi(format!("{hint}; {how}; {quoted}"))
-    }
 }
 
-/// How many lines of `mpirun`'s stderr an error quotes.
-const MAX_QUOTED_LINES: usize = 12;
-
-/// The last `lines` non-empty lines of `text`.
-fn tail(text: &str, lines: usize) -> String {
-    let kept: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
-    kept[kept.len().saturating_sub(lines)..].join("\n")
-}
-
-/// Finds `mpirun` (a path, or a name looked up on the PATH) or says how to
-/// install it.
-pub fn find_mpirun(mpirun: &Path) -> Result<PathBuf> {
-    let found = if mpirun.components().count() > 1 {
-        mpirun.is_file().then(|| mpirun.to_path_buf())
-    } else {
-        std::env::var_os("PATH").and_then(|paths| {
-            std::env::split_paths(&paths)
-                .map(|dir| dir.join(mpirun))
-                .find(|candidate| candidate.is_file())
-        })
-    };
-    found.ok_or_else(|| {
-        Error::Mpi(format!(
-            "`{}` not found: install Open MPI (Debian/Ubuntu: `apt-get install \
-             --no-install-recommends openmpi-bin libopenmpi-dev`) or put its bin directory on \
-             the PATH",
-            mpirun.display()
-        ))
-    })
-}
-
-/// How long `mpirun` may take to exit once its stderr shows the job failed
-/// (a rank's own message or Open MPI's) before the parent kills it. It
-/// needs about a second; Open MPI 4.1.4 with Debian 12's PMIx sometimes
-/// never exits, stuck in `PMIx_server_finalize` with every rank already dead
-/// (6 of 40 jobs with a panicking rank on the 2-core reference machine), and
-/// then ignores both SIGTERM and its own `--timeout`.
-pub const EXIT_AFTER_FAILURE: Duration = Duration::from_secs(5);
-
-/// Whether a line of `mpirun`'s stderr says the job has failed: a rank's own
-/// message, or Open MPI's after a rank died, aborted or ran out of time.
-fn ends_in_failure(line: &str) -> bool {
-    line.starts_with("tvp mpi-worker:")
-        || line.contains("the job has been aborted")
-        || line.contains("mpirun noticed that process")
-        || line.contains("mpirun detected that one or more processes exited")
-        || line.contains("MPI_ABORT was invoked")
-        || line.contains("time limit for job execution")
-}
-
-/// How `mpirun` ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Ending {
-    /// It exited by itself.
-    Exited,
-    /// Its stderr said the job failed, it was still running
-    /// [`EXIT_AFTER_FAILURE`] later, and was killed.
-    KilledAfterFailure,
-    /// It was still running at the deadline, and was killed.
-    KilledPastDeadline,
-}
-
-/// Runs `cmd` in its own process group and collects its output. Kills the
-/// whole group [`EXIT_AFTER_FAILURE`] after its stderr shows the job failed,
-/// or past `deadline`; the [`Ending`] says which. The child is always reaped, and is on
-/// the interrupt registry until then, so Ctrl-C kills it too.
-fn output_with_deadline(mut cmd: Command, deadline: Duration) -> Result<(Output, Ending)> {
-    if let Some(e) = crate::interrupt::error() {
-        return Err(e);
-    }
-    let hard_end = Instant::now() + deadline;
-    cmd.stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0);
-    // SAFETY: die_with_parent calls only async-signal-safe functions
-    // (getppid, prctl, _exit) and touches no memory of ours. It makes mpirun
-    // die if tvp dies, and the ranks die with mpirun.
-    unsafe {
-        cmd.pre_exec(|| {
-            crate::interrupt::die_with_parent();
-            Ok(())
-        });
-    }
-    let program = cmd.get_program().to_string_lossy().into_owned();
-    let mut child = cmd
-        .spawn()
-        .map_err(|e| Error::io(format!("cannot start `{program}`"), e))?;
-    let pid = child.id();
-    crate::interrupt::track(pid);
-    // Set under the lock just before the child is reaped: past that point
-    // its pid (and process group) may belong to someone else.
-    let reaped = Arc::new(Mutex::new(false));
-    let (tx, rx) = crossbeam_channel::bounded::<io::Result<Output>>(1);
-    let (failed_tx, failed_rx) = crossbeam_channel::bounded::<()>(1);
-    let waiter = {
-        let reaped = Arc::clone(&reaped);
-        std::thread::spawn(move || {
-            let stderr = child.stderr.take();
-            let stderr = std::thread::spawn(move || {
-                let mut buf = Vec::new();
-                if let Some(stderr) = stderr {
-                    let mut stderr = io::BufReader::new(stderr);
-                    let mut line = Vec::new();
-                    while matches!(stderr.read_until(b'\n', &mut line), Ok(n) if n > 0) {
-                        if ends_in_failure(&String::from_utf8_lossy(&line)) {
-                            let _ = failed_tx.try_send(());
-                        }
-                        buf.append(&mut line);
-                    }
-                    // What was read before an error is still worth quoting.
-                    buf.append(&mut line);
-                }
-                buf
-            });
-            let mut stdout = Vec::new();
-            let read = child.stdout.take().map(|mut s| s.read_to_end(&mut stdout));
-            let stderr = stderr.join().unwrap_or_default();
-            crate::process::child::wait_without_reaping(pid);
-            crate::interrupt::forget(pid);
-            let status = {
-                let mut reaped = reaped.lock().unwrap_or_else(PoisonError::into_inner);
-                *reaped = true;
-                child.wait()
-            };
-            let output = read.transpose().and(status).map(|status| Output {
-                status,
-                stdout,
-                stderr,
-            });
-            let _ = tx.send(output);
-        })
-    };
-    let kill_group = || {
-        let reaped = reaped.lock().unwrap_or_else(PoisonError::into_inner);
-        if !*reaped {
-            // The ranks sit in process groups of their own; they die with
-            // mpirun through PR_SET_PDEATHSIG (see mpi_worker).
-            let group = libc::pid_t::try_from(pid).expect("a pid fits in a pid_t");
-            // SAFETY: kill touches no memory; the group is our unreaped child's.
-            unsafe { libc::kill(-group, libc::SIGKILL) };
-        }
-    };
-    let mut failed = failed_rx;
-    let mut kill_at = hard_end;
-    let finished = loop {
-        let now = Instant::now();
-        crossbeam_channel::select! {
-            recv(rx) -> output => break output.ok().map(|output| (output, Ending::Exited)),
-            recv(failed) -> seen => {
-                if seen.is_ok() {
-                    kill_at = kill_at.min(now + EXIT_AFTER_FAILURE);
-                }
-                // Seen once, or stderr closed: nothing more to wait for.
-                failed = crossbeam_channel::never();
-            }
-            default(kill_at.saturating_duration_since(now)) => {
-                kill_group();
-                let ending = if kill_at < hard_end {
-                    Ending::KilledAfterFailure
-                } else {
-                    Ending::KilledPastDeadline
-                };
-                break rx.recv().ok().map(|output| (output, ending));
-            }
-        }
-    };
-    let _ = waiter.join();
-    if let Some(e) = crate::interrupt::error() {
-        return Err(e);
-    }
-    let (output, ending) = finished
-        .ok_or_else(|| Error::Mpi(format!("lost track of `{program}`: its waiter died")))?;
-    output
-        .map(|output| (output, ending))
-        .map_err(|e| Error::io(format!("cannot read `{program}`"), e))
-}
-
-/// Where Open MPI keeps its session files and shared-memory segments during
-/// one run. After an abort or a kill it leaves them behind (in `$TMPDIR` and
-/// `/dev/shm`); here they live in temp dirs of ours, removed on drop.
-struct Scratch {
-    session: tempfile::TempDir,
-    /// In `/dev/shm` where it exists, so shared memory stays in RAM.
-    shm: Option<tempfile::TempDir>,
-}
-
-impl Scratch {
-    fn new() -> Result<Self> {
-        let make = |dir: Option<&Path>| {
-            let mut builder = tempfile::Builder::new();
-            builder.prefix("tvp-mpi-");
-            match dir {
-                Some(dir) => builder.tempdir_in(dir),
-                None => builder.tempdir(),
-            }
-        };
-        let session =
-            make(None).map_err(|e| Error::io("mpi: cannot make a temp dir for mpirun", e))?;
-        let dev_shm = Path::new("/dev/shm");
-        let shm = if dev_shm.is_dir() {
-            make(Some(dev_shm)).ok()
-        } else {
-            None
-        };
-        Ok(Scratch { session, shm })
-    }
-
-    fn apply(&self, cmd: &mut Command) {
-        let shm = self.shm.as_ref().unwrap_or(&self.session);
-        cmd.env("TMPDIR", self.session.path());
-        // Open MPI reads MCA parameters from OMPI_MCA_* variables too.
-        cmd.env("OMPI_MCA_btl_vader_backing_directory", shm.path());
-    }
+/// The arguments of `tvp mpi-worker` for `ranks` ranks running `job`.
+fn worker_args(ranks: usize, job: &Job) -> Vec<String> {
+    let job_json = serde_json::to_string(job).expect("a job always serialises");
+    vec![
+        "--ranks".into(),
+        ranks.to_string(),
+        "--job".into(),
+        job_json,
+    ]
 }
 
 impl Backend for MpiBackend {
     fn name(&self) -> &'static str {
-        match self.transport {
+        match self.launcher.transport {
             Transport::SharedMemory => ENTRY.name,
             Transport::Tcp => TCP_ENTRY.name,
         }
     }
 
     fn prepare(&mut self, workers: usize) -> Result<()> {
-        self.prepared = Some((workers.max(1), find_mpirun(&self.mpirun)?));
+        // A hostfile that cannot be read fails here, before any timing.
+        self.launcher.hosts.mpirun_options()?;
+        self.prepared = Some((workers.max(1), find_mpirun(&self.launcher.mpirun)?));
         self.last = None;
+        self.last_hosts = None;
         Ok(())
     }
 
@@ -492,53 +179,31 @@ impl Backend for MpiBackend {
             .prepared
             .clone()
             .ok_or(Error::NotPrepared(self.name()))?;
-        let start = Instant::now();
-        let scratch = Scratch::new()?;
-        let mut cmd = self.command(&mpirun, ranks, job);
-        scratch.apply(&mut cmd);
-        let deadline = Duration::from_secs(self.timeout_secs()) + GRACE;
-        let (output, ending) = output_with_deadline(cmd, deadline)?;
-        let total = start.elapsed();
-        let report = self.read_report(ranks, &output, ending)?;
+        let launched = self
+            .launcher
+            .run(&mpirun, ranks, SUBCOMMAND, &worker_args(ranks, job))?;
+        let report = Self::read_report(ranks, &launched.stdout, &launched.stderr)?;
+        let total = launched.total;
         self.last = Some(MpiTiming {
             total,
             compute: Duration::from_secs_f64(report.compute_secs.max(0.0)).min(total),
         });
+        self.last_hosts = Some(report.hosts);
         Ok(report.checksum)
     }
 
     fn last_launch_cost(&self) -> Option<Duration> {
         self.last.map(|t| t.launch())
     }
+
+    fn last_placement(&self) -> Option<Vec<String>> {
+        self.last_hosts.clone()
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn tail_keeps_the_last_non_empty_lines() {
-        assert_eq!(tail("a\n\nb\nc\n\n", 2), "b\nc");
-        assert_eq!(tail("", 3), "");
-    }
-
-    #[test]
-    fn failure_lines_are_the_ranks_and_open_mpis() {
-        for line in [
-            "tvp mpi-worker: rank 2 panicked at src/x.rs:1: boom; aborting\n",
-            "mpirun noticed that process rank 2 with PID 0 on node vm exited on signal 6 (Aborted).",
-            "MPI_ABORT was invoked on rank 1 in communicator MPI_COMM_WORLD",
-            "a non-zero exit code. Per user-direction, the job has been aborted.",
-            "mpirun detected that one or more processes exited with non-zero status, thus causing",
-            "The user-provided time limit for job execution has been reached:",
-        ] {
-            assert!(ends_in_failure(line), "{line}");
-        }
-        assert!(!ends_in_failure("[vm:30613] Signal: Aborted (6)"));
-        assert!(!ends_in_failure(
-            r#"{"checksum":168,"compute_secs":0.1,"ranks":2}"#
-        ));
-    }
 
     #[test]
     fn launch_is_total_minus_compute() {
@@ -550,34 +215,17 @@ mod tests {
     }
 
     #[test]
-    fn command_selects_the_transport_and_passes_the_ranks() {
-        let config = Config::new("/bin/tvp");
-        let job = Job::new("primes").unwrap().with_size(10);
-        let tcp =
-            MpiBackend::new(&config, Transport::Tcp).with_timeout(Duration::from_millis(1500));
-        let args: Vec<String> = tcp
-            .command(Path::new("mpirun"), 3, &job)
-            .get_args()
-            .map(|a| a.to_string_lossy().into_owned())
-            .collect();
-        let joined = args.join(" ");
-        assert!(joined.starts_with("-n 3 --timeout 2 "), "{joined}");
-        assert!(joined.contains("--mca btl self,tcp"), "{joined}");
-        assert!(
-            joined.contains("/bin/tvp mpi-worker --ranks 3 --job {"),
-            "{joined}"
-        );
-    }
-
-    #[test]
-    fn a_missing_mpirun_says_how_to_install_it() {
-        let err = find_mpirun(Path::new("/nonexistent/mpirun"))
+    fn the_report_must_be_one_line_from_a_world_of_the_right_size() {
+        let line = r#"{"checksum":168,"compute_secs":0.1,"ranks":2,"hosts":["a","b"]}"#;
+        let report = MpiBackend::read_report(2, &format!("noise\n{line}\n"), "").unwrap();
+        assert_eq!((report.checksum, report.hosts.len()), (168, 2));
+        let err = MpiBackend::read_report(3, line, "").unwrap_err().to_string();
+        assert!(err.contains("a world of 2"), "{err}");
+        let err = MpiBackend::read_report(2, &format!("{line}\n{line}"), "")
             .unwrap_err()
             .to_string();
-        assert!(err.contains("openmpi-bin"), "{err}");
-        let err = find_mpirun(Path::new("no-such-mpirun-here"))
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("not found"), "{err}");
+        assert!(err.contains("separate one-rank worlds"), "{err}");
+        let err = MpiBackend::read_report(2, "", "boom").unwrap_err().to_string();
+        assert!(err.contains("without a result line") && err.contains("boom"), "{err}");
     }
 }

@@ -43,13 +43,50 @@ pub const SUBCOMMAND: &str = "mpi-worker";
 pub const ABORT_CODE: i32 = 70;
 
 /// What rank 0 prints, as one JSON line, when the job is done.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RankReport {
     pub checksum: u64,
     /// From the barrier to the combined checksum at rank 0, in seconds.
     pub compute_secs: f64,
     /// The MPI world size the ranks saw.
     pub ranks: usize,
+    /// The host every rank ran on (`MPI_Get_processor_name`), in rank order.
+    pub hosts: Vec<String>,
+}
+
+/// The longest host name a rank sends (Open MPI's `MPI_MAX_PROCESSOR_NAME`).
+const MAX_HOST_NAME: usize = 256;
+
+/// Gathers every rank's host name at rank 0, in rank order (other ranks
+/// get an empty list); then rank 0 tells the parent that every rank has
+/// started ([`STARTED`](super::launch::STARTED) on stdout). Every rank of
+/// the world must call it.
+pub fn gather_hosts(world: &SimpleCommunicator) -> Result<Vec<String>> {
+    let name = mpi::environment::processor_name()
+        .map_err(|e| Error::Mpi(format!("this rank's host name is not UTF-8: {e}")))?;
+    let mut mine = [0u8; MAX_HOST_NAME];
+    let len = name.len().min(MAX_HOST_NAME);
+    mine[..len].copy_from_slice(&name.as_bytes()[..len]);
+    let root = world.process_at_rank(0);
+    if world.rank() != 0 {
+        root.gather_into(&mine[..]);
+        return Ok(Vec::new());
+    }
+    let size = usize::try_from(world.size()).expect("an MPI world size is positive");
+    let mut all = vec![0u8; MAX_HOST_NAME * size];
+    root.gather_into_root(&mine[..], &mut all[..]);
+    let hosts = all
+        .chunks_exact(MAX_HOST_NAME)
+        .map(|raw| {
+            let end = raw.iter().position(|&b| b == 0).unwrap_or(raw.len());
+            String::from_utf8_lossy(&raw[..end]).into_owned()
+        })
+        .collect();
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{}", super::launch::STARTED)
+        .and_then(|()| out.flush())
+        .map_err(|e| Error::io("rank 0 cannot write to stdout", e))?;
+    Ok(hosts)
 }
 
 /// `tvp mpi-worker`: run this rank's share of `job_json` on `expected_ranks`
@@ -99,6 +136,7 @@ fn run_rank(world: &SimpleCommunicator, expected_ranks: usize, job_json: &str) -
         .map_err(|e| Error::InvalidJob(format!("the job passed to {SUBCOMMAND}: {e}")))?;
     let workload = job.build()?;
     let chunks = crate::backends::chunks::dynamic_chunks(workload.as_ref(), size);
+    let hosts = gather_hosts(world)?;
 
     world.barrier();
     let start = mpi::time();
@@ -129,6 +167,7 @@ fn run_rank(world: &SimpleCommunicator, expected_ranks: usize, job_json: &str) -
         checksum,
         compute_secs,
         ranks: size,
+        hosts,
     };
     let mut out = std::io::stdout().lock();
     serde_json::to_writer(&mut out, &report)
