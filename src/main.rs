@@ -66,6 +66,17 @@ enum Command {
         #[arg(long)]
         job: String,
     },
+    /// One MPI rank of the exchange measurement (the `mpi` bench).
+    #[cfg(feature = "mpi")]
+    #[command(hide = true, name = "mpi-exchange")]
+    MpiExchange {
+        /// The number of ranks mpirun was asked for; the MPI world must match.
+        #[arg(long)]
+        ranks: usize,
+        /// The sizes to measure, as JSON.
+        #[arg(long)]
+        job: String,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -262,6 +273,10 @@ fn main() -> ExitCode {
         Command::MpiWorker { ranks, job } => {
             done(tvp::backends::mpi::rank::main(ranks, &job).context("mpi-worker"))
         }
+        #[cfg(feature = "mpi")]
+        Command::MpiExchange { ranks, job } => done(
+            tvp::costs::exchange::mpi::rank_main(ranks, &job).context("mpi-exchange"),
+        ),
     };
     outcome.unwrap_or_else(|e| {
         eprintln!("error: {e:#}");

@@ -10,6 +10,7 @@
 //! | (counters each worker owns) | counters on one shared-memory page | counters adjacent or a cache line apart | [`sharing`] |
 //! | `threading.RLock` | - | parking_lot `ReentrantMutex` | [`locks`] |
 //! | (the scheduler) | two processes handing over a token | two threads handing over a token | [`switch`] |
+//! | `Pool.map` with big arguments, mpi4py's `allreduce` | pipes through the parent, MPI ranks | threads reading shared buffers | [`exchange`] |
 //!
 //! Every type here does its setup (spawned peers, pools, mappings) in its
 //! constructor, outside any timing, and offers one method that performs ONE
@@ -27,6 +28,7 @@
 //! figure on the costs page (`src/report/pages/costs.rs`).
 
 pub mod crew;
+pub mod exchange;
 pub mod ipc;
 pub mod locks;
 pub mod shared;
@@ -44,7 +46,9 @@ use crate::error::{Error, Result};
 pub const PEER_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The mechanisms `tvp peer` serves.
-pub const PEER_MECHANISMS: &[&str] = &["pipe", "unix", "tcp", "shm", "switch", "lock", "sharing"];
+pub const PEER_MECHANISMS: &[&str] = &[
+    "pipe", "unix", "tcp", "shm", "switch", "lock", "sharing", "exchange",
+];
 
 /// Arguments of `tvp peer`.
 #[derive(Debug, Clone, Default)]
@@ -73,6 +77,7 @@ pub fn peer_main(args: &PeerArgs) -> Result<()> {
         "switch" => switch::serve(Path::new(addr()?), args.cpu),
         "lock" => locks::serve(Path::new(addr()?)),
         "sharing" => sharing::serve(Path::new(addr()?)),
+        "exchange" => exchange::pipes::serve(),
         other => Err(Error::InvalidJob(format!(
             "unknown peer mechanism `{other}`: use one of {PEER_MECHANISMS:?}"
         ))),

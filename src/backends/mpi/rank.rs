@@ -93,6 +93,21 @@ pub fn gather_hosts(world: &SimpleCommunicator) -> Result<Vec<String>> {
 /// ranks. Returns only on success; after MPI started, an error exits with
 /// [`ABORT_CODE`] and a panic aborts the process.
 pub fn main(expected_ranks: usize, job_json: &str) -> Result<()> {
+    serve(SUBCOMMAND, expected_ranks, |world| {
+        run_rank(world, expected_ranks, job_json)
+    })
+}
+
+/// Runs `body` as one rank of a world of `expected_ranks`, for the rank
+/// program `tvp <program>`: dies with its parent, starts MPI, checks the
+/// world's size, and turns a panic or an error into a line on stderr
+/// (`tvp <program>: rank N ...`) and an exit that makes `mpirun` end every
+/// other rank. Returns only on success, after `MPI_Finalize`.
+pub fn serve(
+    program: &str,
+    expected_ranks: usize,
+    body: impl FnOnce(&SimpleCommunicator) -> Result<()>,
+) -> Result<()> {
     // mpirun (or its daemon) is this rank's parent: die with it, so killing
     // mpirun never leaves a rank computing.
     crate::interrupt::die_with_parent();
@@ -102,19 +117,31 @@ pub fn main(expected_ranks: usize, job_json: &str) -> Result<()> {
         .ok_or_else(|| Error::Mpi("MPI was already initialised in this process".to_string()))?;
     let world = universe.world();
     let rank = world.rank();
+    let program = program.to_string();
+    let name = program.clone();
     std::panic::set_hook(Box::new(move |info| {
         let message = crate::error::panic_message(info.payload());
         let place = info
             .location()
             .map_or_else(String::new, |l| format!(" at {}:{}", l.file(), l.line()));
-        eprintln!("tvp mpi-worker: rank {rank} panicked{place}: {message}; aborting");
+        eprintln!("tvp {name}: rank {rank} panicked{place}: {message}; aborting");
         // As `panic = "abort"` would: no unwinding into MPI state.
         std::process::abort();
     }));
-    match run_rank(&world, expected_ranks, job_json) {
+    let size = usize::try_from(world.size()).expect("an MPI world size is positive");
+    let outcome = if size == expected_ranks {
+        body(&world)
+    } else {
+        Err(Error::Mpi(format!(
+            "expected to be one of {expected_ranks} ranks, but the MPI world has {size}: \
+             start it with `mpirun -n {expected_ranks}` from the MPI that tvp was built against \
+             (a mismatched mpirun starts {expected_ranks} separate one-rank worlds)"
+        )))
+    };
+    match outcome {
         Ok(()) => Ok(()),
         Err(e) => {
-            eprintln!("tvp mpi-worker: rank {rank}: {e}");
+            eprintln!("tvp {program}: rank {rank}: {e}");
             // Exiting without MPI_Finalize makes mpirun end every rank.
             std::process::exit(ABORT_CODE)
         }
@@ -123,15 +150,8 @@ pub fn main(expected_ranks: usize, job_json: &str) -> Result<()> {
 }
 
 fn run_rank(world: &SimpleCommunicator, expected_ranks: usize, job_json: &str) -> Result<()> {
-    let size = usize::try_from(world.size()).expect("an MPI world size is positive");
+    let size = expected_ranks;
     let rank = usize::try_from(world.rank()).expect("an MPI rank is non-negative");
-    if size != expected_ranks {
-        return Err(Error::Mpi(format!(
-            "expected to be one of {expected_ranks} ranks, but the MPI world has {size}: \
-             start it with `mpirun -n {expected_ranks}` from the MPI that tvp was built against \
-             (a mismatched mpirun starts {expected_ranks} separate one-rank worlds)"
-        )));
-    }
     let job: Job = serde_json::from_str(job_json)
         .map_err(|e| Error::InvalidJob(format!("the job passed to {SUBCOMMAND}: {e}")))?;
     let workload = job.build()?;
