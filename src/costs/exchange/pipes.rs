@@ -159,6 +159,11 @@ impl PipeGroup {
         })
     }
 
+    /// The children's process ids.
+    pub fn pids(&self) -> Vec<u32> {
+        self.children.iter().map(|c| c.process.pid()).collect()
+    }
+
     /// One step: the reduced buffer down every pipe, the buffers back up,
     /// summed. Returns child 0's compute time.
     fn step(&mut self, step: u64) -> Result<Duration> {
