@@ -114,10 +114,13 @@ down() {
 }
 
 write_agent() {
-    # mpirun runs `agent HOST orted ARGS...` where it would run `ssh HOST
-    # orted ARGS...`. The daemon gets a clean environment, as over ssh, its
-    # own host name, and dies with mpirun (as a remote daemon dies with its
-    # ssh session), so a failed job leaves nothing running on a host.
+    # mpirun runs `agent HOST COMMAND...` where it would run `ssh HOST
+    # COMMAND...` (the command starts Open MPI's daemon, orted). The command
+    # gets a clean environment, as over ssh, and the host's own host name.
+    # It runs as process 1 of a PID namespace of its own, which the agent
+    # kills when mpirun dies: then the kernel ends everything in it (the
+    # daemon, the ranks), as a remote host's processes die with their ssh
+    # session, so a failed job leaves nothing running on a host.
     cat >"$DIR/agent" <<EOF
 #!/bin/sh
 # The simulated cluster's launcher (written by scripts/sim-cluster.sh).
@@ -128,10 +131,11 @@ if [ -z "\$ns" ]; then
     echo "sim-cluster agent: ssh: Could not resolve hostname \$host: no such simulated host" >&2
     exit 255
 fi
-exec setpriv --pdeathsig KILL ip netns exec "\$ns" unshare --uts \\
+exec setpriv --pdeathsig KILL ip netns exec "\$ns" \\
+    unshare --uts --pid --fork --kill-child=KILL \\
     env -i PATH="$PATH" HOME="\${HOME:-/root}" TMPDIR="$DIR/host/\$ns/tmp" \\
     OMPI_MCA_btl_vader_backing_directory="$DIR/host/\$ns/shm" \\
-    sh -c "hostname \$ns && exec \$*"
+    sh -c "hostname \$ns && \$*"
 EOF
     chmod 755 "$DIR/agent"
 }
@@ -172,7 +176,7 @@ up() {
     {
         echo "# The simulated cluster of scripts/sim-cluster.sh: $n hosts."
         echo "# tvp adds the options on the next line to mpirun (see src/backends/mpi/hosts.rs)."
-        echo "#tvp-mpirun-args: --mca plm_rsh_agent $DIR/agent --mca plm_rsh_no_tree_spawn 1 --mca routed direct --mca oob_tcp_if_include $NET.0/24 --mca btl_tcp_if_include $NET.0/24"
+        echo "#tvp-mpirun-args: --mca plm_rsh_agent $DIR/agent --mca routed direct --mca oob_tcp_if_include $NET.0/24 --mca btl_tcp_if_include $NET.0/24"
         for i in $(seq "$n"); do echo "$NET.$i slots=1"; done
     } >"$DIR/hostfile"
     echo off >"$DIR/rate"

@@ -262,3 +262,45 @@ fn tvp_run_shows_the_launch_cost_of_both_transports() {
         );
     }
 }
+
+/// The exchange measurement with a small array: every size the bench
+/// measures, in one mpirun per transport and rank count.
+fn exchange_job() -> tvp::costs::exchange::mpi::RankJob {
+    use tvp::costs::exchange::{Policy, SIZES, Spec};
+    tvp::costs::exchange::mpi::RankJob {
+        specs: SIZES
+            .iter()
+            .map(|&bytes| Spec {
+                elements: 4_001,
+                bytes,
+                rounds: 1,
+            })
+            .collect(),
+        policy: Policy::QUICK,
+    }
+}
+
+#[test]
+fn the_exchange_agrees_with_sequential_over_shared_memory_and_tcp() {
+    use tvp::backends::mpi::Launcher;
+    use tvp::costs::exchange::{CHECK_STEPS, reference};
+    let job = exchange_job();
+    for transport in [Transport::SharedMemory, Transport::Tcp] {
+        for ranks in [2, 3] {
+            let mut launcher = Launcher::new(&config(), transport);
+            launcher.timeout = Duration::from_secs(300);
+            let result = tvp::costs::exchange::mpi::run(&launcher, ranks, &job)
+                .unwrap_or_else(|e| panic!("{transport:?} x {ranks}: {e}"));
+            assert_eq!(result.hosts.len(), ranks);
+            for (spec, cell) in job.specs.iter().zip(&result.cells) {
+                assert_eq!(cell.bytes, spec.bytes);
+                assert_eq!(
+                    cell.digest,
+                    reference(spec, CHECK_STEPS),
+                    "{transport:?} x {ranks} ranks at {} B",
+                    spec.bytes
+                );
+            }
+        }
+    }
+}

@@ -139,6 +139,11 @@ pub fn run_table(result: &SweepResult, memory: &MemoryCells, cores: usize) -> St
                 launch: m.launch,
             })
             .collect(),
+        across_hosts: result.cells.iter().any(|m| {
+            m.hosts
+                .as_ref()
+                .is_some_and(|h| h.iter().any(|x| Some(x) != h.first()))
+        }),
     };
     if let Some(text) = explain::mpi::explain_mpi(&times, cores) {
         let options = textwrap::Options::new(78)

@@ -23,6 +23,9 @@ pub struct Cell {
 pub struct Times {
     pub sequential: Duration,
     pub cells: Vec<Cell>,
+    /// Whether the ranks ran on more than one host (a hostfile), so TCP
+    /// went between hosts rather than over the loopback interface.
+    pub across_hosts: bool,
 }
 
 impl Times {
@@ -109,8 +112,13 @@ pub fn explain_mpi(result: &Times, cores: usize) -> Option<String> {
         let gap = 100.0 * (tcp_computing.as_secs_f64() / computing.as_secs_f64().max(1e-12) - 1.0);
         let close = gap.round().abs() <= 10.0;
         text.push(format!(
-            "Over TCP (loopback) instead of shared memory the ranks computed in {} ({} against \
+            "Over TCP ({}) instead of shared memory the ranks computed in {} ({} against \
              {}) and launched in {} ({}). {}",
+            if result.across_hosts {
+                "between hosts"
+            } else {
+                "loopback"
+            },
             words::duration_ms(tcp_computing),
             words::percent_more(computing, tcp_computing),
             words::duration_ms(computing),
@@ -159,6 +167,7 @@ mod tests {
         Times {
             sequential: Duration::from_millis(240),
             cells,
+            across_hosts: false,
         }
     }
 

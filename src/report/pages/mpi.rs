@@ -235,6 +235,7 @@ fn section(
         let result = mpi::Times {
             sequential: Duration::from_secs_f64(seq.median_ms / 1e3),
             cells,
+            across_hosts: false,
         };
         sentences.extend(mpi::explain_mpi(&result, input.cores));
         let launch = result
