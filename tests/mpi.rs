@@ -190,6 +190,15 @@ fn an_mpirun_that_hangs_after_a_rank_failed_is_killed_soon_after() {
 }
 
 #[test]
+fn ranks_that_never_start_are_killed_at_the_start_deadline() {
+    // What a host that cannot call back does: mpirun waits, no rank starts.
+    let err = run_with_stuck_mpirun("", |mpi| {
+        mpi.with_start_timeout(Duration::from_secs(1))
+    });
+    assert!(err.contains("had not all started 1 s after"), "{err}");
+}
+
+#[test]
 fn a_missing_mpirun_is_a_clear_error() {
     let mut mpi = backend(Transport::SharedMemory).with_mpirun("/nonexistent/bin/mpirun");
     let err = mpi.prepare(2).unwrap_err().to_string();

@@ -95,27 +95,14 @@ fn leftovers(cluster_dir: &Path) -> Leftovers {
             }
         }
     }
-    // The hosts' own TMPDIR and shared-memory dirs, inside the cluster's.
-    for entry in walk(&cluster_dir.join("host")) {
-        files.push(entry);
-    }
+    // Not the simulated hosts' own TMPDIRs (in the cluster's dir): a daemon
+    // killed with its job leaves its session dir there, as it would in a
+    // real host's /tmp; `scripts/sim-cluster.sh down` removes them, and
+    // `.ci/run` checks that it did.
+    let _ = cluster_dir;
     processes.sort();
     files.sort();
     Leftovers { processes, files }
-}
-
-/// Every file (not directory) under `dir`.
-fn walk(dir: &Path) -> Vec<String> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            out.extend(walk(&path));
-        } else {
-            out.push(path.display().to_string());
-        }
-    }
-    out
 }
 
 /// Waits briefly for processes to go (a killed mpirun's daemons die with
@@ -316,7 +303,12 @@ fn an_unreachable_host_is_an_error_at_the_start_deadline() {
         "took {:?}: {err}",
         started.elapsed()
     );
-    assert!(err.contains("had not all started 5 s after"), "{err}");
+    // Either the daemon there gives up at once (Open MPI 4.1 does when its
+    // link is down) or the ranks never start; both name the hosts.
+    assert!(
+        err.contains("could not start its daemon") || err.contains("had not all started 5 s"),
+        "{err}"
+    );
     assert!(err.contains("198.18.213.2"), "the hosts are named: {err}");
     drop(_plug);
     assert_nothing_left(&before, &cluster_dir(&cluster));

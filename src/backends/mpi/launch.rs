@@ -243,11 +243,13 @@ impl Launcher {
     /// An error for an `mpirun` that failed, quoting its stderr.
     fn failure(&self, how: &str, stderr: &str) -> Error {
         let exe = self.worker_exe.display();
-        let hostfile = self
-            .hosts
-            .hostfile
-            .as_ref()
-            .map_or_else(|| "the hostfile".to_string(), |f| f.display().to_string());
+        let hostfile = match (&self.hosts.hostfile, self.hosts.names()) {
+            (Some(file), Ok(names)) if !names.is_empty() => {
+                format!("{} ({})", file.display(), names.join(", "))
+            }
+            (Some(file), _) => file.display().to_string(),
+            (None, _) => "this machine".to_string(),
+        };
         let daemons = stderr.contains("ORTE was unable to reliably start");
         let hint = if stderr.contains("unrecognized subcommand") {
             format!(
@@ -257,9 +259,10 @@ impl Launcher {
         } else if daemons {
             format!(
                 "mpirun could not start its daemon on every host of {hostfile}: the launcher \
-                 (ssh, or the plm_rsh_agent named in the hostfile or {}) failed; check that \
-                 `ssh HOST true` works without a password for every host and that Open MPI is \
-                 on each host's PATH",
+                 (ssh, or the plm_rsh_agent named in the hostfile or {}) failed, or a daemon \
+                 could not connect back to mpirun; check that `ssh HOST true` works without a \
+                 password for every host, that Open MPI is on each host's PATH, and that the \
+                 hosts reach this one",
                 hosts::MPIRUN_ARGS_ENV
             )
         } else if stderr.contains("not enough slots") {
