@@ -274,9 +274,9 @@ fn main() -> ExitCode {
             done(tvp::backends::mpi::rank::main(ranks, &job).context("mpi-worker"))
         }
         #[cfg(feature = "mpi")]
-        Command::MpiExchange { ranks, job } => done(
-            tvp::costs::exchange::mpi::rank_main(ranks, &job).context("mpi-exchange"),
-        ),
+        Command::MpiExchange { ranks, job } => {
+            done(tvp::costs::exchange::mpi::rank_main(ranks, &job).context("mpi-exchange"))
+        }
     };
     outcome.unwrap_or_else(|e| {
         eprintln!("error: {e:#}");

@@ -192,9 +192,7 @@ fn an_mpirun_that_hangs_after_a_rank_failed_is_killed_soon_after() {
 #[test]
 fn ranks_that_never_start_are_killed_at_the_start_deadline() {
     // What a host that cannot call back does: mpirun waits, no rank starts.
-    let err = run_with_stuck_mpirun("", |mpi| {
-        mpi.with_start_timeout(Duration::from_secs(1))
-    });
+    let err = run_with_stuck_mpirun("", |mpi| mpi.with_start_timeout(Duration::from_secs(1)));
     assert!(err.contains("had not all started 1 s after"), "{err}");
 }
 
@@ -266,7 +264,8 @@ fn tvp_run_shows_the_launch_cost_of_both_transports() {
             .collect();
         assert_eq!(rows.len(), 2, "{stdout}");
         assert!(
-            rows.iter().all(|r| r.contains("  ok  on ") && r.contains(" ms ")),
+            rows.iter()
+                .all(|r| r.contains("  ok  on ") && r.contains(" ms ")),
             "{stdout}"
         );
     }

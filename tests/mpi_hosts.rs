@@ -58,8 +58,7 @@ fn hostfile_of(cluster: &SimCluster, n: usize, dir: &Path) -> PathBuf {
 }
 
 fn config(hostfile: &Path) -> Config {
-    Config::new(env!("CARGO_BIN_EXE_tvp"))
-        .with_mpi_hosts(MpiHosts::local().with_hostfile(hostfile))
+    Config::new(env!("CARGO_BIN_EXE_tvp")).with_mpi_hosts(MpiHosts::local().with_hostfile(hostfile))
 }
 
 /// What is running or lying around that a run could have left.
@@ -90,7 +89,10 @@ fn leftovers(cluster_dir: &Path) -> Leftovers {
     for dir in [tmp.as_path(), Path::new("/dev/shm")] {
         for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
-            if name.starts_with("tvp-mpi-") || name.starts_with("ompi.") || name.starts_with("vader") {
+            if name.starts_with("tvp-mpi-")
+                || name.starts_with("ompi.")
+                || name.starts_with("vader")
+            {
                 files.push(entry.path().display().to_string());
             }
         }
@@ -117,7 +119,11 @@ fn assert_nothing_left(before: &Leftovers, cluster_dir: &Path) {
             .iter()
             .filter(|p| !before.processes.contains(p))
             .collect();
-        let new_files: Vec<_> = now.files.iter().filter(|f| !before.files.contains(f)).collect();
+        let new_files: Vec<_> = now
+            .files
+            .iter()
+            .filter(|f| !before.files.contains(f))
+            .collect();
         if new_processes.is_empty() && new_files.is_empty() {
             return;
         }
@@ -135,15 +141,17 @@ fn cluster_dir(cluster: &SimCluster) -> PathBuf {
 
 #[test]
 fn ranks_on_two_and_three_hosts_agree_each_on_a_host_of_its_own() {
-    let Some((cluster, _lock)) = cluster() else { return };
+    let Some((cluster, _lock)) = cluster() else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let before = leftovers(&cluster_dir(&cluster));
     for hosts in [2, 3] {
         let hostfile = hostfile_of(&cluster, hosts, dir.path());
         for transport in [Transport::SharedMemory, Transport::Tcp] {
             let job = Job::new("primes").unwrap().with_size(50_000);
-            let mut mpi =
-                MpiBackend::new(&config(&hostfile), transport).with_timeout(Duration::from_secs(120));
+            let mut mpi = MpiBackend::new(&config(&hostfile), transport)
+                .with_timeout(Duration::from_secs(120));
             mpi.prepare(hosts).unwrap();
             let got = mpi
                 .execute(&job)
@@ -159,20 +167,31 @@ fn ranks_on_two_and_three_hosts_agree_each_on_a_host_of_its_own() {
 
 #[test]
 fn tvp_run_with_the_hostfile_names_a_host_per_rank() {
-    let Some((cluster, _lock)) = cluster() else { return };
+    let Some((cluster, _lock)) = cluster() else {
+        return;
+    };
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_tvp"))
-        .args(["run", "-w", "primes", "-b", "mpi", "-n", "2,3", "-s", "20000", "-r", "1"])
+        .args([
+            "run", "-w", "primes", "-b", "mpi", "-n", "2,3", "-s", "20000", "-r", "1",
+        ])
         .arg("--no-memory")
         .arg("--hostfile")
         .arg(cluster.hostfile())
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let names = cluster.hosts().unwrap();
     for (ranks, placed) in [
         (2, format!("on {}[0] {}[1]", names[0], names[1])),
-        (3, format!("on {}[0] {}[1] {}[2]", names[0], names[1], names[2])),
+        (
+            3,
+            format!("on {}[0] {}[1] {}[2]", names[0], names[1], names[2]),
+        ),
     ] {
         let row = stdout
             .lines()
@@ -185,7 +204,9 @@ fn tvp_run_with_the_hostfile_names_a_host_per_rank() {
 #[test]
 fn the_exchange_agrees_across_hosts_at_every_size() {
     use tvp::costs::exchange::{CHECK_STEPS, Policy, SIZES, Spec, reference};
-    let Some((cluster, _lock)) = cluster() else { return };
+    let Some((cluster, _lock)) = cluster() else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let hostfile = hostfile_of(&cluster, 2, dir.path());
     let job = tvp::costs::exchange::mpi::RankJob {
@@ -204,7 +225,12 @@ fn the_exchange_agrees_across_hosts_at_every_size() {
     let result = tvp::costs::exchange::mpi::run(&launcher, 2, &job).unwrap();
     assert_eq!(result.hosts, cluster.hosts().unwrap()[..2]);
     for (spec, cell) in job.specs.iter().zip(&result.cells) {
-        assert_eq!(cell.digest, reference(spec, CHECK_STEPS), "{} B", spec.bytes);
+        assert_eq!(
+            cell.digest,
+            reference(spec, CHECK_STEPS),
+            "{} B",
+            spec.bytes
+        );
     }
 }
 
@@ -221,7 +247,9 @@ fn kill_on_rank_one(size: u64) -> Job {
 
 #[test]
 fn a_rank_killed_on_one_host_ends_the_job_with_an_error_naming_it() {
-    let Some((cluster, _lock)) = cluster() else { return };
+    let Some((cluster, _lock)) = cluster() else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let hostfile = hostfile_of(&cluster, 2, dir.path());
     let before = leftovers(&cluster_dir(&cluster));
@@ -230,18 +258,31 @@ fn a_rank_killed_on_one_host_ends_the_job_with_an_error_naming_it() {
     mpi.prepare(2).unwrap();
     let started = Instant::now();
     let err = mpi.execute(&kill_on_rank_one(300)).unwrap_err().to_string();
-    assert!(started.elapsed() < Duration::from_secs(60), "took {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(60),
+        "took {:?}",
+        started.elapsed()
+    );
     assert!(err.contains("rank 1") && err.contains("signal 9"), "{err}");
     let second = &std::fs::read_to_string(cluster.hostfile()).unwrap();
-    let address = second.lines().filter(|l| !l.starts_with('#')).nth(1).unwrap();
+    let address = second
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .nth(1)
+        .unwrap();
     let address = address.split_whitespace().next().unwrap();
-    assert!(err.contains(address), "the error should name the host {address}: {err}");
+    assert!(
+        err.contains(address),
+        "the error should name the host {address}: {err}"
+    );
     assert_nothing_left(&before, &cluster_dir(&cluster));
 }
 
 #[test]
 fn a_host_whose_launcher_fails_is_a_clear_error() {
-    let Some((cluster, _lock)) = cluster() else { return };
+    let Some((cluster, _lock)) = cluster() else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let good = std::fs::read_to_string(hostfile_of(&cluster, 1, dir.path())).unwrap();
     let hostfile = dir.path().join("with-a-stranger");
@@ -249,17 +290,27 @@ fn a_host_whose_launcher_fails_is_a_clear_error() {
     // agent cannot reach it, as ssh could not.
     std::fs::write(&hostfile, format!("{good}198.18.213.199 slots=1\n")).unwrap();
     let before = leftovers(&cluster_dir(&cluster));
-    let mut mpi = MpiBackend::new(&config(&hostfile), Transport::Tcp)
-        .with_timeout(Duration::from_secs(60));
+    let mut mpi =
+        MpiBackend::new(&config(&hostfile), Transport::Tcp).with_timeout(Duration::from_secs(60));
     mpi.prepare(2).unwrap();
     let started = Instant::now();
     let err = mpi
         .execute(&Job::new("primes").unwrap().with_size(1000))
         .unwrap_err()
         .to_string();
-    assert!(started.elapsed() < Duration::from_secs(60), "took {:?}", started.elapsed());
-    assert!(err.contains("could not start its daemon on every host"), "{err}");
-    assert!(err.contains("198.18.213.199"), "the launcher's words: {err}");
+    assert!(
+        started.elapsed() < Duration::from_secs(60),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert!(
+        err.contains("could not start its daemon on every host"),
+        "{err}"
+    );
+    assert!(
+        err.contains("198.18.213.199"),
+        "the launcher's words: {err}"
+    );
     assert_nothing_left(&before, &cluster_dir(&cluster));
 }
 
@@ -279,7 +330,9 @@ impl Drop for Unplugged<'_> {
 
 #[test]
 fn an_unreachable_host_is_an_error_at_the_start_deadline() {
-    let Some((cluster, _lock)) = cluster() else { return };
+    let Some((cluster, _lock)) = cluster() else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let hostfile = hostfile_of(&cluster, 2, dir.path());
     let host = cluster.hosts().unwrap()[1].clone();

@@ -160,7 +160,10 @@ mod tests {
             mpirun_args: vec!["--oversubscribe".into()],
         };
         let options = hosts.mpirun_options().unwrap();
-        assert_eq!(options[..2], ["--hostfile".to_string(), file.display().to_string()]);
+        assert_eq!(
+            options[..2],
+            ["--hostfile".to_string(), file.display().to_string()]
+        );
         assert_eq!(
             options[2..],
             [
@@ -181,7 +184,10 @@ mod tests {
     fn a_missing_hostfile_and_a_broken_quote_are_named() {
         let hosts = MpiHosts::local().with_hostfile("/nonexistent/hosts");
         let err = hosts.mpirun_options().unwrap_err().to_string();
-        assert!(err.contains("/nonexistent/hosts") && err.contains("slots"), "{err}");
+        assert!(
+            err.contains("/nonexistent/hosts") && err.contains("slots"),
+            "{err}"
+        );
         let err = split_args("--mca btl 'self", "X").unwrap_err().to_string();
         assert!(err.contains("unclosed quote"), "{err}");
     }

@@ -24,8 +24,8 @@ use std::process::{Command, Output, Stdio};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use crate::backends::hosts::{self, MpiHosts};
 use crate::backends::Config;
+use crate::backends::hosts::{self, MpiHosts};
 use crate::error::{Error, Result};
 
 /// What rank 0 prints on stdout once every rank has started; the parent
@@ -650,7 +650,9 @@ mod tests {
         let stderr = "agent: ssh: Could not resolve hostname h9\n\
                       ------------\nORTE was unable to reliably start one or more daemons.\n\
                       ------------\n";
-        let err = launcher.failure("it exited with code 1", stderr).to_string();
+        let err = launcher
+            .failure("it exited with code 1", stderr)
+            .to_string();
         assert!(err.contains("could not start its daemon"), "{err}");
         assert!(err.contains("the launcher said:\nagent: ssh"), "{err}");
     }

@@ -30,8 +30,8 @@ use super::{Backend, Config, Entry, Worker};
 use crate::error::{Error, Result};
 use crate::workloads::Job;
 pub use launch::{
-    DEFAULT_START_TIMEOUT, DEFAULT_TIMEOUT, EXIT_AFTER_FAILURE, GRACE, Launcher, MPIRUN,
-    Transport, find_mpirun,
+    DEFAULT_START_TIMEOUT, DEFAULT_TIMEOUT, EXIT_AFTER_FAILURE, GRACE, Launcher, MPIRUN, Transport,
+    find_mpirun,
 };
 use rank::{RankReport, SUBCOMMAND};
 
@@ -134,7 +134,15 @@ impl MpiBackend {
             ))),
             [] => Err(Error::Mpi(format!(
                 "mpirun exited without a result line from rank 0; its stderr ends:\n{}",
-                stderr.lines().rev().take(12).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n")
+                stderr
+                    .lines()
+                    .rev()
+                    .take(12)
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .rev()
+                    .collect::<Vec<_>>()
+                    .join("\n")
             ))),
             many => Err(Error::Mpi(format!(
                 "expected one result line from rank 0, got {}: did mpirun start {} \
@@ -219,13 +227,20 @@ mod tests {
         let line = r#"{"checksum":168,"compute_secs":0.1,"ranks":2,"hosts":["a","b"]}"#;
         let report = MpiBackend::read_report(2, &format!("noise\n{line}\n"), "").unwrap();
         assert_eq!((report.checksum, report.hosts.len()), (168, 2));
-        let err = MpiBackend::read_report(3, line, "").unwrap_err().to_string();
+        let err = MpiBackend::read_report(3, line, "")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("a world of 2"), "{err}");
         let err = MpiBackend::read_report(2, &format!("{line}\n{line}"), "")
             .unwrap_err()
             .to_string();
         assert!(err.contains("separate one-rank worlds"), "{err}");
-        let err = MpiBackend::read_report(2, "", "boom").unwrap_err().to_string();
-        assert!(err.contains("without a result line") && err.contains("boom"), "{err}");
+        let err = MpiBackend::read_report(2, "", "boom")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("without a result line") && err.contains("boom"),
+            "{err}"
+        );
     }
 }

@@ -142,6 +142,11 @@ mod tests {
         data.write(&path).unwrap();
         assert_eq!(ExchangeData::read(&path).unwrap(), data);
         std::fs::write(&path, "[").unwrap();
-        assert!(ExchangeData::read(&path).unwrap_err().to_string().contains("--bench mpi"));
+        assert!(
+            ExchangeData::read(&path)
+                .unwrap_err()
+                .to_string()
+                .contains("--bench mpi")
+        );
     }
 }

@@ -184,9 +184,9 @@ pub fn add_into(sum: &mut [u64], other: &[u64]) {
 
 /// One number for a reduced buffer, in any transport.
 pub fn digest(global: impl Iterator<Item = u64>) -> u64 {
-    global
-        .enumerate()
-        .fold(0u64, |acc, (j, w)| acc.wrapping_add(splitmix64(w ^ j as u64)))
+    global.enumerate().fold(0u64, |acc, (j, w)| {
+        acc.wrapping_add(splitmix64(w ^ j as u64))
+    })
 }
 
 /// The digest after `steps` steps, computed in this thread in one part:
@@ -384,7 +384,11 @@ mod tests {
             };
             let expected = reference(&spec, CHECK_STEPS);
             for parts in [1, 2, 3, 7] {
-                assert_eq!(split_digest(&spec, parts, CHECK_STEPS), expected, "{bytes} B, {parts}");
+                assert_eq!(
+                    split_digest(&spec, parts, CHECK_STEPS),
+                    expected,
+                    "{bytes} B, {parts}"
+                );
             }
         }
     }

@@ -138,8 +138,11 @@ impl Group for RankGroup<'_> {
             self.part
                 .compute(self.spec.rounds, step, |w| global[w], &mut self.local);
             compute += mpi::time() - began;
-            self.world
-                .all_reduce_into(&self.local[..], &mut self.global[..], SystemOperation::sum());
+            self.world.all_reduce_into(
+                &self.local[..],
+                &mut self.global[..],
+                SystemOperation::sum(),
+            );
         }
         Ok(Batch {
             elapsed: secs(mpi::time() - start),

@@ -143,7 +143,13 @@ impl PipeGroup {
                 stdout,
             };
             let range = spec.part(i, parts);
-            let header = [spec.elements, spec.bytes, u64::from(spec.rounds), range.start, range.end];
+            let header = [
+                spec.elements,
+                spec.bytes,
+                u64::from(spec.rounds),
+                range.start,
+                range.end,
+            ];
             set_nonblocking(&child.stdin)
                 .and_then(|()| set_nonblocking(&child.stdout))
                 .and_then(|()| write_all_by(&mut child.stdin, as_bytes(&header)))
@@ -178,7 +184,11 @@ impl PipeGroup {
         let mut compute = Duration::ZERO;
         for (i, child) in self.children.iter_mut().enumerate() {
             let mut nanos = [0u64];
-            let into = if i == 0 { &mut self.sum } else { &mut self.incoming };
+            let into = if i == 0 {
+                &mut self.sum
+            } else {
+                &mut self.incoming
+            };
             read_exact_by(&mut child.stdout, as_bytes_mut(&mut nanos))
                 .and_then(|()| read_exact_by(&mut child.stdout, as_bytes_mut(into)))
                 .map_err(|e| fail(child, &e))?;

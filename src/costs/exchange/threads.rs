@@ -122,7 +122,11 @@ mod tests {
             for parts in [1, 2, 3] {
                 let mut group = ThreadGroup::new(spec, parts).unwrap();
                 let cell = measure(&mut group, bytes, &Policy::QUICK).unwrap();
-                assert_eq!(cell.digest, reference(&spec, CHECK_STEPS), "{bytes} B x {parts}");
+                assert_eq!(
+                    cell.digest,
+                    reference(&spec, CHECK_STEPS),
+                    "{bytes} B x {parts}"
+                );
                 assert!(cell.compute_secs <= cell.step_secs, "{cell:?}");
             }
         }

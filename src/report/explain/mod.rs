@@ -10,6 +10,7 @@
 
 pub mod cores;
 pub mod costs;
+pub mod exchange;
 pub mod io;
 pub mod lost_update;
 pub mod mpi;

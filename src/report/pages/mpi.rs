@@ -4,17 +4,24 @@
 //! (computing plus the launch, from [`crate::sweep::mpi_launch::FILE`]) over
 //! shared memory and over TCP, beside the `threads`, `process` and `pool`
 //! results of the scaling bench when that measured the same size. Sentences
-//! come from [`crate::report::explain::mpi`]. Present when an `mpi-` group is.
+//! come from [`crate::report::explain::mpi`]. Then the exchange (compute,
+//! then all-reduce B bytes, every step; [`crate::costs::exchange`]) from
+//! [`crate::costs::exchange::data::FILE`]: the share of a step spent
+//! communicating by buffer size for every transport, and the times, with
+//! sentences from [`crate::report::explain::exchange`]. Present when an
+//! `mpi-` group or the exchange file is.
 
 use std::path::Path;
 use std::time::Duration;
 
+use crate::costs::exchange::data::{self as exchange_data, ExchangeData, TransportRun};
+use crate::costs::exchange::{self, Transport};
 use crate::error::Result;
-use crate::report::chart::{self, Point, Series};
+use crate::report::chart::{self, LineChart, Point, Series};
 use crate::report::estimates::Estimates;
 use crate::report::explain::costs::SpawnCosts;
-use crate::report::explain::mpi;
 use crate::report::explain::words;
+use crate::report::explain::{exchange as explain_exchange, mpi};
 use crate::report::pages::workload::workers_chart;
 use crate::report::results::{self, ResultRow};
 use crate::report::{Drawn, Figure, Page, PageOut, ReportInput, html};
@@ -50,10 +57,14 @@ impl Page for Mpi {
 
     fn build(&self, input: &ReportInput, out: &Path) -> Result<Option<PageOut>> {
         let entries = measured_workloads(input);
-        if entries.is_empty() {
+        let mut notes = Vec::new();
+        let exchanged = ExchangeData::read(&out.join(exchange_data::FILE)).unwrap_or_else(|e| {
+            notes.push(format!("No exchange results: {e}"));
+            ExchangeData::default()
+        });
+        if entries.is_empty() && exchanged.runs.is_empty() {
             return Ok(None);
         }
-        let mut notes = Vec::new();
         let launches = LaunchCosts::read(&out.join(mpi_launch::FILE)).unwrap_or_else(|e| {
             notes.push(format!("No launch costs: {e}"));
             LaunchCosts::default()
@@ -86,6 +97,7 @@ impl Page for Mpi {
                 &mut notes,
             )?);
         }
+        body.push_str(&exchange_section(&exchanged, &mut drawn, &mut notes)?);
         let figures = drawn.into_figures();
         Ok(Some(PageOut {
             file: FILE.into(),
@@ -271,6 +283,167 @@ fn section(
     );
     s.push_str(&table(&counts, &mpi_rows, &beside, &launch_of));
     Ok(s)
+}
+
+/// The label of a transport's line in the exchange chart and sentences.
+fn exchange_label(run: &TransportRun) -> String {
+    let described = Transport::ALL
+        .iter()
+        .find(|t| t.name() == run.transport)
+        .map_or(run.transport.as_str(), |t| t.describe());
+    match &run.rate_limit {
+        Some(rate) => format!("{described} ({rate})"),
+        None => described.to_string(),
+    }
+}
+
+/// The exchange: the share of a step spent communicating, by buffer size,
+/// for every transport measured (full runs if any, else quick ones), and a
+/// table of the times.
+fn exchange_section(
+    data: &ExchangeData,
+    drawn: &mut Drawn,
+    notes: &mut Vec<String>,
+) -> Result<String> {
+    let full = data.of_mode(false);
+    let (runs, quick) = if full.is_empty() {
+        (data.of_mode(true), true)
+    } else {
+        (full, false)
+    };
+    let Some(first) = runs.first() else {
+        return Ok(String::new());
+    };
+    if !runs
+        .iter()
+        .any(|r| r.transport == Transport::MpiHosts.name())
+    {
+        notes.push(
+            "The exchange has no simulated hosts: as root, run `scripts/sim-cluster.sh up 2` \
+             (or more hosts, one per core), then `cargo bench --features mpi --bench mpi -- \
+             exchange`, and `scripts/sim-cluster.sh down` after."
+                .to_string(),
+        );
+    }
+    if runs.iter().any(|r| !r.agreed) {
+        notes.push("An exchange run ended in a digest that differs from sequential.".into());
+    }
+    let mut s = format!(
+        "<h2 id=\"exchange\">Compute, then communicate</h2>\n<p>Every step, each of {parts} \
+         participants updates its part of an array of {elements} numbers ({rounds} hashes \
+         each), adds the results into a buffer of B bytes, and the buffers are summed and \
+         handed to everyone (an all-reduce) for the next step. The compute per step is fixed; \
+         the buffer grows from {smallest} to {largest}, so somewhere communication (a step \
+         minus its compute: moving, summing and waiting) overtakes compute. Threads read each \
+         other's buffers in shared memory; the pool's processes send theirs through pipes to \
+         the parent, which sums and sends back; MPI ranks call <code>MPI_Allreduce</code>. \
+         The simulated hosts are network namespaces of this machine \
+         (<code>scripts/sim-cluster.sh</code>): they share its cores and memory, so these \
+         figures show what the protocol and the link cost, not what a real cluster would \
+         gain. Data: <a href=\"{file}\">{file}</a>{mode}.</p>\n",
+        parts = first.parts,
+        elements = words::thousands(first.elements),
+        rounds = first.rounds,
+        smallest = words::bytes(first.cells.first().map_or(0, |c| c.bytes)),
+        largest = words::bytes(first.cells.last().map_or(0, |c| c.bytes)),
+        file = exchange_data::FILE,
+        mode = if quick { ", quick mode" } else { "" },
+    );
+    let lines: Vec<explain_exchange::Line> = runs
+        .iter()
+        .map(|r| explain_exchange::Line {
+            label: exchange_label(r),
+            limited: r.rate_limit.is_some(),
+            across_hosts: r.transport.starts_with(Transport::MpiHosts.name()),
+            points: r
+                .cells
+                .iter()
+                .map(|c| (c.bytes, c.step_secs, c.compute_secs))
+                .collect(),
+        })
+        .collect();
+    let log2 = |bytes: u64| f64::from(64 - bytes.leading_zeros() - 1);
+    let mut series: Vec<Series> = runs
+        .iter()
+        .zip(&lines)
+        .enumerate()
+        .map(|(i, (run, line))| {
+            let points = run
+                .cells
+                .iter()
+                .map(|c| {
+                    Point::new(
+                        log2(c.bytes),
+                        explain_exchange::communication_share(c.step_secs, c.compute_secs),
+                    )
+                })
+                .collect();
+            Series::solid(line.label.clone(), chart::color(i), points)
+        })
+        .collect();
+    let xs: Vec<f64> = first.cells.iter().map(|c| log2(c.bytes)).collect();
+    if let (Some(&lo), Some(&hi)) = (xs.first(), xs.last()) {
+        series.push(Series::dashed(
+            "communication = compute",
+            chart::REFERENCE,
+            vec![Point::new(lo, 0.5), Point::new(hi, 0.5)],
+        ));
+    }
+    let chart = LineChart {
+        title: "share of a step spent communicating".into(),
+        x_label: "buffer, log2 bytes (3 = 8 B, 10 = 1 KiB, 20 = 1 MiB, 26 = 64 MiB)".into(),
+        y_label: "communication / step".into(),
+        series,
+        y_percent: true,
+        x_integer: true,
+        ..LineChart::default()
+    };
+    s.push_str(
+        &drawn.add(
+            Figure::new(
+                "mpi/exchange",
+                "mpi-exchange.svg",
+                "share of each step spent communicating, by buffer size, per transport",
+                chart,
+            )
+            .with_sentences(explain_exchange::explain(&lines)),
+        )?,
+    );
+    s.push_str(&exchange_table(&runs));
+    Ok(s)
+}
+
+/// Transport x buffer size: time per step (compute in brackets).
+fn exchange_table(runs: &[&TransportRun]) -> String {
+    let sizes: Vec<u64> = runs
+        .first()
+        .map(|r| r.cells.iter().map(|c| c.bytes).collect())
+        .unwrap_or_default();
+    let mut headers = vec!["buffer".to_string()];
+    headers.extend(runs.iter().map(|r| exchange_label(r)));
+    let rows: Vec<Vec<String>> = sizes
+        .iter()
+        .map(|&bytes| {
+            let mut row = vec![words::bytes(bytes)];
+            for r in runs {
+                row.push(r.cell(bytes).map_or("-".to_string(), |c| {
+                    format!(
+                        "{} ({})",
+                        words::ns(c.step_secs * 1e9),
+                        words::ns(c.compute_secs * 1e9)
+                    )
+                }));
+            }
+            row
+        })
+        .collect();
+    let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
+    format!(
+        "<p>Time per step, and in brackets participant 0's compute, by buffer size \
+         ({} steps from the start are checked against a sequential run first).</p>\n{}",
+        exchange::CHECK_STEPS,
+        html::table(&headers, &rows)
+    )
 }
 
 /// Ranks x (each mpi backend's computing and launch, then `BESIDE`).
