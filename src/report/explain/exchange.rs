@@ -181,7 +181,13 @@ pub fn explain(lines: &[Line]) -> Vec<String> {
     if let (Some(t), Some(l)) = (threads, limited)
         && let (Some(tb), Some(lb)) = (crossover_bytes(t), crossover_bytes(l))
     {
-        text.push(if tb >= lb {
+        text.push(if tb == 0 && lb == 0 {
+            "No order to read here: communication took longer than compute from the smallest \
+             buffer on threads as well as across the limited link, so the step's fixed costs \
+             (barriers, waiting for the other participants) outweighed its compute; a busy \
+             machine does that. Run the bench again on a quiet machine."
+                .to_string()
+        } else if tb >= lb {
             "As expected, the cheaper the path, the larger the buffer before communication \
              overtakes compute: threads reading shared memory held out at least as long as \
              ranks behind a limited link."
@@ -291,5 +297,10 @@ mod tests {
         let text = explain(&lines).join(" ");
         assert!(text.contains("did not bind"), "{text}");
         assert!(text.contains("Not what the textbook expects"), "{text}");
+        let both = [
+            line("threads", false, false, &[(8, 0.003, 0.001)]),
+            line("hosts, limited", true, true, &[(8, 0.003, 0.001)]),
+        ];
+        assert!(explain(&both).join(" ").contains("No order to read"));
     }
 }
