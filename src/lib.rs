@@ -16,7 +16,7 @@
 //! | [`process`] | the process machinery: the `tvp worker` protocol, the child side, the parent's view of a child, a `multiprocessing.Pool` |
 //! | [`backends`] | ways to run a workload, one file each (sequential, threads, rayon, gil, process, pool; `mpi` behind a feature); every one returns `sequential`'s checksum |
 //! | [`sweep`] | running a plan: timing every backend at every worker count (`tvp run`), which worker counts, cores and affinity (`tvp cores`), memory per cell |
-//! | [`costs`] | the primitives underneath, measured: spawn, IPC, locks, context switches, shared memory |
+//! | [`costs`] | the primitives underneath, measured: spawn, IPC, locks, context switches, shared memory; the exchange (compute, then all-reduce, every step) |
 //! | [`python`] | the same workloads in CPython, run and compared (`tvp python`) |
 //! | [`report`] | criterion's results and the data files -> charts, sentences written from the numbers, HTML pages and lessons under `reports/`; also the terminal tables |
 //!

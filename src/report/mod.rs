@@ -61,7 +61,8 @@
 //! - `python/<workload>`: the Rust vs Python page, and `python/lost-update`
 //!   (four CPython threads adding 1 to one counter); `cores/<workload>`: the
 //!   core sweep; `io/<workload>` and `memory/<workload>`: the IO page;
-//!   `mpi/<workload>`: the MPI page's time chart (computing and launch).
+//!   `mpi/<workload>`: the MPI page's time chart (computing and launch);
+//!   `mpi/exchange`: its chart of the share of a step spent communicating.
 
 use std::path::{Path, PathBuf};
 

@@ -16,6 +16,19 @@
 //! between machines. With one checksum per rank to send, expect the two to
 //! compute in the same time: the transport matters when ranks move data.
 //!
+//! With a hostfile ([`crate::backends::MpiHosts`], `tvp run --hostfile`)
+//! the ranks start on its hosts, over TCP between them, and rank 0 reports
+//! the host of every rank ([`Backend::last_placement`]).
+//!
+//! - this file: the backend.
+//! - [`launch`]: `mpirun` seen from tvp: the command line, and one run
+//!   that always ends (start deadline, timeout, shutdown-hang watchdog),
+//!   with an error that says why.
+//! - [`rank`]: one rank (`tvp mpi-worker`), and what every rank program of
+//!   tvp shares.
+//! - [`sim`]: the simulated cluster of `scripts/sim-cluster.sh`, for the
+//!   tests and the bench.
+//!
 //! Built only with `--features mpi`; needs Open MPI's `mpirun` on the PATH.
 
 use std::path::{Path, PathBuf};
