@@ -343,7 +343,7 @@ pub fn measure(group: &mut dyn Group, bytes: u64, policy: &Policy) -> Result<Cel
         batches.push(group.steps(next, count)?);
         next += count;
     }
-    batches.sort_by(|a, b| a.elapsed.cmp(&b.elapsed));
+    batches.sort_by_key(|b| b.elapsed);
     let median = batches[batches.len() / 2];
     Ok(Cell {
         bytes,
