@@ -72,6 +72,7 @@ fn secs(s: f64) -> String {
 
 /// Where communication overtook compute on `line`, as one sentence.
 pub fn crossover_sentence(line: &Line) -> Option<String> {
+    let label = words::capitalise(&line.label);
     let step = |bytes| {
         let (step, compute) = line.at(bytes)?;
         Some(format!(
@@ -83,13 +84,13 @@ pub fn crossover_sentence(line: &Line) -> Option<String> {
     Some(match line.crossover()? {
         Crossover::Always { bytes } => format!(
             "{}: communication took longer than compute from the smallest buffer, {} ({}).",
-            line.label,
+            label,
             words::bytes(bytes),
             step(bytes)?
         ),
         Crossover::At { bytes, below } => format!(
             "{}: communication overtook compute at {} ({}); at {} it was {} of the step.",
-            line.label,
+            label,
             words::bytes(bytes),
             step(bytes)?,
             words::bytes(below),
@@ -100,7 +101,7 @@ pub fn crossover_sentence(line: &Line) -> Option<String> {
         ),
         Crossover::Never { largest } => format!(
             "{}: compute took longer than communication at every size up to {} ({}).",
-            line.label,
+            label,
             words::bytes(largest),
             step(largest)?
         ),
@@ -151,14 +152,21 @@ pub fn explain(lines: &[Line]) -> Vec<String> {
         if let (Some(h), Some(l)) = (hosts, limited)
             && let (Some((hs, _)), Some((ls, _))) = (h.at(largest), l.at(largest))
         {
+            let ratio = ls / hs.max(1e-12);
             text.push(if ls > hs {
                 format!(
                     "The bandwidth limit made a {} step across the simulated hosts {:.1}x as \
-                     long ({} against {}): the link, not the protocol, set the pace.",
+                     long ({} against {}){}.",
                     words::bytes(largest),
-                    ls / hs.max(1e-12),
+                    ratio,
                     secs(ls),
-                    secs(hs)
+                    secs(hs),
+                    if ratio >= 2.0 {
+                        ": the link, not the protocol, set the pace"
+                    } else {
+                        ": the limit cost something, but the protocol and the machine took \
+                         most of the step"
+                    }
                 )
             } else {
                 format!(

@@ -115,8 +115,6 @@ sudo scripts/sim-cluster.sh down            # removes every namespace, link and 
     exercises: &[
         "Run the comparison at a larger size (<code>-s</code>) until the MPI launch cost is \
          small next to the work. How large must the job be?",
-        "Write down which of the seven lessons still hold between machines, and which stop \
-         at the edge of one.",
         "Bring the simulated cluster up with a slower link (<code>sudo \
          scripts/sim-cluster.sh limit 100mbit</code>) and run the exchange again. At which \
          buffer does communication now overtake compute, and how does that follow from the \
