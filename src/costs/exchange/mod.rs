@@ -19,11 +19,11 @@
 //! copy ([`threads`]); a pool of processes sends them through pipes to the
 //! parent, which sums and sends back ([`pipes`]); MPI ranks call
 //! `MPI_Allreduce` over shared memory, TCP on one host, or TCP between
-//! (simulated) hosts ([`mpi`], feature `mpi`).
+//! (simulated) hosts (`mpi.rs`, feature `mpi`).
 //!
 //! Every transport ends in the same numbers: the sum is word-wise wrapping
 //! addition, so how the array is split does not matter, and the digest of
-//! the reduced buffer after [`CHECK_STEPS`] steps must equal [`reference`]'s
+//! the reduced buffer after [`CHECK_STEPS`] steps must equal [`reference()`]'s
 //! (a sequential run in one process).
 //!
 //! Why not a [`crate::workloads::Workload`]: a workload is a pure function
@@ -76,7 +76,7 @@ pub const ELEMENTS: u64 = 1 << 17;
 pub const ROUNDS: u32 = 8;
 
 /// Steps from the initial array whose digest is checked against
-/// [`reference`].
+/// [`reference()`].
 pub const CHECK_STEPS: u64 = 3;
 
 /// One configuration of the job.
