@@ -19,8 +19,11 @@
 //! Built only with the `mpi` feature; without `mpirun` on the PATH it says
 //! so and measures nothing. Each run pays the launch (0.14-0.20 s on the
 //! 2-core machine), so a cell takes a few seconds: the 21 benchmarks
-//! measured in 68 s there; quick mode (`-- --quick` or `TVP_QUICK=1`: a
-//! quarter of each size, ranks 1 and the core count) in 10 s.
+//! measured in 68 s there, before the exchange was added; quick mode
+//! (`-- --quick` or `TVP_QUICK=1`: a quarter of each size, ranks 1 and the
+//! core count) in 10 s. The exchange plans about 70 s in full mode (its plan
+//! line prints the estimate) and a few seconds in quick mode; on a machine
+//! loaded 4 to 6 times over by other builds the whole bench took 18 min.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
