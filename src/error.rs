@@ -58,6 +58,17 @@ pub enum Error {
         got: u64,
         expected: u64,
     },
+    #[error("{what} needs {needs}, but {limit}: run fewer workers, or {raise}")]
+    Limit {
+        /// The run: "`threads` at 20000 workers on `latency`".
+        what: String,
+        /// "20000 more threads".
+        needs: String,
+        /// The limit, its name and what is in use.
+        limit: String,
+        /// How to raise it.
+        raise: String,
+    },
     #[error("mpi: {0}")]
     Mpi(String),
     #[error("{context}: {source}")]

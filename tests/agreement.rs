@@ -52,6 +52,40 @@ fn every_backend_agrees_with_sequential() {
     }
 }
 
+/// The async backends at 1, 2, 3, 7 and 1,000 concurrent tasks: a size past
+/// 1,000 so that 1,000 tasks each get items (`latency` waits 2 ms per item,
+/// `tcp` opens a connection per task, `files` hops to the blocking threads).
+#[test]
+fn async_backends_agree_at_up_to_a_thousand_tasks() {
+    let config = config();
+    let tasks = backends::with_worker(backends::Worker::Task);
+    assert_eq!(tasks, ["async", "async-mt"]);
+    for workload in workloads::names() {
+        let size = match workload {
+            // Items are heavier here: a thousand tasks of a few items each.
+            "files_fsync" => 1_000,
+            "mandelbrot" => 1_001,
+            _ => sizes(workload)[4].max(1_003),
+        };
+        let fixture = Job::new(workload).unwrap().with_size(size).setup().unwrap();
+        let job = &fixture.job;
+        let expected = run_sequential(job).unwrap();
+        for name in &tasks {
+            let mut backend = backends::create(name, &config).unwrap();
+            for workers in [1, 2, 3, 7, 1_000] {
+                backend.prepare(workers).unwrap();
+                let got = backend.execute(job).unwrap_or_else(|e| {
+                    panic!("{name} x {workload} (size {size}, {workers} tasks): {e}")
+                });
+                assert_eq!(
+                    got, expected,
+                    "{name} x {workload} (size {size}, {workers} tasks)"
+                );
+            }
+        }
+    }
+}
+
 #[test]
 fn stream_agrees_across_several_array_fills() {
     // Past one array-full, so a chunk spans several fills of the arrays.
@@ -95,7 +129,9 @@ fn a_backend_can_run_many_jobs_after_one_prepare() {
 #[test]
 fn execute_before_prepare_is_an_error_not_a_panic() {
     let job = Job::new("primes").unwrap().with_size(10);
-    for name in ["threads", "rayon", "gil", "process", "pool"] {
+    for name in [
+        "threads", "rayon", "gil", "process", "pool", "async", "async-mt",
+    ] {
         let mut backend = backends::create(name, &config()).unwrap();
         let err = backend.execute(&job).unwrap_err().to_string();
         assert!(err.contains("prepare"), "{name}: {err}");

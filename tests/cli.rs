@@ -62,8 +62,8 @@ fn zero_workers() {
 #[test]
 fn absurd_worker_count_explains_the_cap() {
     assert_usage_error(
-        &["run", "--workers", "1,100000"],
-        &["100000", "cap of 1024"],
+        &["run", "--workers", "1,10000000"],
+        &["10000000", "cap of 1000000"],
     );
 }
 

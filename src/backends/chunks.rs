@@ -65,11 +65,15 @@ fn cancelled(workload: &str, chunk: String) -> Error {
 }
 
 /// Runs each chunk on its own scoped thread and returns the partial
-/// checksums in chunk order. With a `gil`, every thread must hold it to run.
+/// checksums in chunk order. With a `gil`, every thread must hold it to run;
+/// with a `stack`, each thread reserves that many bytes of stack instead of
+/// Rust's default. A thread the kernel refuses to start is that chunk's
+/// error, and cancels the others.
 pub fn run_on_scoped_threads(
     workload: &dyn Workload,
     chunks: &[Range<u64>],
     gil: Option<&Gil>,
+    stack: Option<usize>,
 ) -> Vec<Result<u64>> {
     let cancel = Cancel::default();
     let cancel = &cancel;
@@ -77,11 +81,25 @@ pub fn run_on_scoped_threads(
         let handles: Vec<_> = chunks
             .iter()
             .enumerate()
-            .map(|(i, chunk)| s.spawn(move || run_chunk(workload, chunk, i, cancel, gil)))
+            .map(|(i, chunk)| {
+                let mut builder = std::thread::Builder::new();
+                if let Some(bytes) = stack {
+                    builder = builder.stack_size(bytes);
+                }
+                builder
+                    .spawn_scoped(s, move || run_chunk(workload, chunk, i, cancel, gil))
+                    .map_err(|e| {
+                        cancel.cancel();
+                        Error::io(
+                            format!("cannot start thread {} of {}", i + 1, chunks.len()),
+                            e,
+                        )
+                    })
+            })
             .collect();
         handles
             .into_iter()
-            .map(|h| h.join().expect("chunk panics are caught inside the thread"))
+            .map(|h| h.and_then(|h| h.join().expect("chunk panics are caught inside the thread")))
             .collect()
     })
 }

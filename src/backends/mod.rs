@@ -13,15 +13,19 @@ use std::time::Duration;
 use crate::error::{Error, Result};
 use crate::workloads::Job;
 
+mod async_loop;
+mod async_mt;
 pub mod chunks;
 mod gil;
 pub mod hosts;
+pub mod limits;
 #[cfg(feature = "mpi")]
 pub mod mpi;
 mod pool;
 mod process;
 mod rayon;
 mod sequential;
+pub mod tasks;
 mod threads;
 
 pub use chunks::{TASKS_PER_WORKER, dynamic_chunks};
@@ -67,6 +71,10 @@ pub struct Config {
     /// Where the `mpi` backends start their ranks: this machine, or the
     /// hosts of a hostfile (see [`hosts`]).
     pub mpi_hosts: MpiHosts,
+    /// The stack each thread of `threads` and `gil` reserves, in bytes;
+    /// `None` for Rust's default (2 MiB, or `RUST_MIN_STACK`). A stack is
+    /// address space: only the pages a thread touches take memory.
+    pub thread_stack: Option<usize>,
 }
 
 impl Config {
@@ -78,12 +86,20 @@ impl Config {
             worker_exe: worker_exe.into(),
             task_deadline: Self::DEFAULT_TASK_DEADLINE,
             mpi_hosts: MpiHosts::local(),
+            thread_stack: None,
         }
     }
 
     /// The same config with the `mpi` backends' ranks placed by `hosts`.
     pub fn with_mpi_hosts(mut self, hosts: MpiHosts) -> Self {
         self.mpi_hosts = hosts;
+        self
+    }
+
+    /// The same config with threads of `bytes` of stack (see
+    /// [`Config::thread_stack`]).
+    pub fn with_thread_stack(mut self, bytes: Option<usize>) -> Self {
+        self.thread_stack = bytes;
         self
     }
 
@@ -125,6 +141,9 @@ pub enum Worker {
     Process,
     /// An MPI rank: a process started by `mpirun`, possibly on another host.
     Rank,
+    /// An async task: a future on a runtime's threads (`async`, `async-mt`),
+    /// no thread or process of its own.
+    Task,
 }
 
 impl Worker {
@@ -135,6 +154,18 @@ impl Worker {
             Worker::Thread => ("thread", "threads"),
             Worker::Process => ("process", "processes"),
             Worker::Rank => ("rank", "ranks"),
+            Worker::Task => ("task", "tasks"),
+        }
+    }
+
+    /// What `--workers N` starts, for `tvp list` and the pages.
+    pub fn knob(self) -> &'static str {
+        match self {
+            Worker::Caller => "ignored: the calling thread runs everything",
+            Worker::Thread => "N threads of this process",
+            Worker::Process => "N child processes",
+            Worker::Rank => "N MPI ranks, processes started by mpirun",
+            Worker::Task => "N concurrent tasks, not threads: the runtime's threads run them all",
         }
     }
 
@@ -166,6 +197,8 @@ pub const REGISTRY: &[Entry] = &[
     gil::ENTRY,
     process::ENTRY,
     pool::ENTRY,
+    async_loop::ENTRY,
+    async_mt::ENTRY,
     #[cfg(feature = "mpi")]
     mpi::ENTRY,
     #[cfg(feature = "mpi")]
@@ -283,12 +316,16 @@ pub fn names() -> Vec<&'static str> {
 }
 
 /// The backends the scaling, IO and cores benches sweep: every built-in one
-/// except those behind a feature. Those (the MPI ranks) pay a launch on
-/// every run and have their own bench, which times the launch apart.
+/// except those behind a feature and the async ones. The MPI ranks pay a
+/// launch on every run and have their own bench, which times the launch
+/// apart; the async backends have theirs too, the concurrency sweep of
+/// `crate::sweep::waits` (their tasks are a different knob than threads),
+/// which keeps the full `cargo bench` within its budget.
 pub fn swept() -> Vec<&'static str> {
     names()
         .into_iter()
         .filter(|n| !GATED.iter().any(|g| g.name == *n))
+        .filter(|n| entry(n).is_ok_and(|e| e.worker != Worker::Task))
         .collect()
 }
 
@@ -323,6 +360,9 @@ mod tests {
             .iter()
             .filter(|n| GATED.iter().any(|g| g.name == **n))
             .count();
-        assert_eq!(swept.len() + gated_built, names().len());
+        let tasks = with_worker(Worker::Task);
+        assert_eq!(tasks, ["async", "async-mt"]);
+        assert!(tasks.iter().all(|t| !swept.contains(t)));
+        assert_eq!(swept.len() + gated_built + tasks.len(), names().len());
     }
 }

@@ -10,6 +10,7 @@
 //! fails naming the child, every child is killed and reaped, and the backend
 //! refuses to run until `prepare` builds a new pool.
 
+use super::limits::{self, Checked};
 use super::{Backend, Config, Entry, Worker};
 use crate::error::{Error, Result};
 use crate::process::pool::Pool;
@@ -27,6 +28,7 @@ fn create(config: &Config) -> Box<dyn Backend> {
     Box::new(PoolBackend {
         config: config.clone(),
         pool: None,
+        checked: Checked::default(),
     })
 }
 
@@ -35,6 +37,7 @@ fn create(config: &Config) -> Box<dyn Backend> {
 pub struct PoolBackend {
     config: Config,
     pool: Option<Pool>,
+    checked: Checked,
 }
 
 impl Backend for PoolBackend {
@@ -44,6 +47,12 @@ impl Backend for PoolBackend {
     fn prepare(&mut self, workers: usize) -> Result<()> {
         // Terminate the old pool before spawning the new one.
         self.pool = None;
+        self.checked.reset();
+        // Each child: its pipes, its process, and a reader thread here.
+        limits::check(
+            &limits::describe(ENTRY.name, workers, None),
+            limits::CHILD.plus(limits::THREAD).times(workers),
+        )?;
         let mut pool = Pool::new(&self.config.worker_exe, workers)?;
         pool.set_task_deadline(Some(self.config.task_deadline));
         self.pool = Some(pool);
@@ -58,6 +67,13 @@ impl Backend for PoolBackend {
         }
         let workload = job.build()?;
         let chunks = super::chunks::dynamic_chunks(workload.as_ref(), pool.workers());
+        let running = chunks.len().min(pool.workers());
+        self.checked.ensure(
+            || limits::describe(ENTRY.name, pool.workers(), Some(workload.name())),
+            workload.name(),
+            running,
+            || workload.per_chunk().times(running),
+        )?;
         for chunk in &chunks {
             pool.submit(job, chunk.clone())?;
         }

@@ -10,6 +10,7 @@
 //! (or to pass `Config::task_deadline`) ends the run, and the others are
 //! killed and reaped.
 
+use super::limits::{self, Checked};
 use super::{Backend, Config, Entry, Worker};
 use crate::error::{Error, Result};
 use crate::process::child::{WorkerChild, recv_each};
@@ -28,6 +29,7 @@ fn create(config: &Config) -> Box<dyn Backend> {
     Box::new(ProcessPerChunk {
         config: config.clone(),
         workers: None,
+        checked: Checked::default(),
     })
 }
 
@@ -36,6 +38,7 @@ fn create(config: &Config) -> Box<dyn Backend> {
 pub struct ProcessPerChunk {
     config: Config,
     workers: Option<usize>,
+    checked: Checked,
 }
 
 impl Backend for ProcessPerChunk {
@@ -44,12 +47,21 @@ impl Backend for ProcessPerChunk {
     }
     fn prepare(&mut self, workers: usize) -> Result<()> {
         self.workers = Some(workers);
+        self.checked.reset();
         Ok(())
     }
     fn execute(&mut self, job: &Job) -> Result<u64> {
         let workers = self.workers.ok_or(Error::NotPrepared(ENTRY.name))?;
         let workload = job.build()?;
         let chunks = split(0..workload.size(), workers);
+        // Counted in this process, the client side of a socket too: a
+        // little more than it holds, never less.
+        self.checked.ensure(
+            || limits::describe(ENTRY.name, workers, Some(workload.name())),
+            workload.name(),
+            chunks.len(),
+            || limits::CHILD.plus(workload.per_chunk()).times(chunks.len()),
+        )?;
         // Start every child first so they all compute at once; dropping
         // `children` on an error kills and reaps the ones started.
         let mut children = chunks

@@ -8,6 +8,7 @@
 use ::rayon::prelude::*;
 use ::rayon::{ThreadPool, ThreadPoolBuilder};
 
+use super::limits::{self, Checked};
 use super::{Backend, Config, Entry, Worker};
 use crate::context::Cancel;
 use crate::error::{Error, Result};
@@ -29,6 +30,7 @@ fn create(_: &Config) -> Box<dyn Backend> {
 #[derive(Debug, Default)]
 pub struct RayonPool {
     pool: Option<(usize, ThreadPool)>,
+    checked: Checked,
 }
 
 impl Backend for RayonPool {
@@ -36,6 +38,12 @@ impl Backend for RayonPool {
         ENTRY.name
     }
     fn prepare(&mut self, workers: usize) -> Result<()> {
+        self.pool = None;
+        self.checked.reset();
+        limits::check(
+            &limits::describe(ENTRY.name, workers, None),
+            limits::THREAD.times(workers),
+        )?;
         let pool = ThreadPoolBuilder::new()
             .num_threads(workers)
             .thread_name(|i| format!("tvp-rayon-{i}"))
@@ -54,6 +62,13 @@ impl Backend for RayonPool {
         let workload = job.build()?;
         let workload = workload.as_ref();
         let chunks = super::chunks::dynamic_chunks(workload, *workers);
+        let running = chunks.len().min(*workers);
+        self.checked.ensure(
+            || limits::describe(ENTRY.name, *workers, Some(workload.name())),
+            workload.name(),
+            running,
+            || workload.per_chunk().times(running),
+        )?;
         let cancel = Cancel::default();
         let parts: Vec<Result<u64>> = pool.install(|| {
             chunks

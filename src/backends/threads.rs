@@ -6,6 +6,7 @@
 //! others sit idle. Threads are spawned and joined inside every run (with
 //! `std::thread::scope`); a spawn costs tens of microseconds.
 
+use super::limits::{self, Checked};
 use super::{Backend, Config, Entry, Worker};
 use crate::context::Gil;
 use crate::error::{Error, Result};
@@ -19,8 +20,8 @@ pub(super) const ENTRY: Entry = Entry {
     create,
 };
 
-fn create(_: &Config) -> Box<dyn Backend> {
-    Box::new(Threads::free())
+fn create(config: &Config) -> Box<dyn Backend> {
+    Box::new(Threads::free().with_stack(config.thread_stack))
 }
 
 /// `std::thread::scope` with one static chunk per thread; with a GIL, every
@@ -30,6 +31,9 @@ pub struct Threads {
     name: &'static str,
     under_gil: bool,
     workers: Option<usize>,
+    /// Bytes of stack per thread; `None` for Rust's default.
+    stack: Option<usize>,
+    checked: Checked,
 }
 
 impl Threads {
@@ -39,7 +43,15 @@ impl Threads {
             name: ENTRY.name,
             under_gil: false,
             workers: None,
+            stack: None,
+            checked: Checked::default(),
         }
+    }
+
+    /// The same threads, each with `bytes` of stack (`None`: Rust's default).
+    pub fn with_stack(mut self, bytes: Option<usize>) -> Self {
+        self.stack = bytes;
+        self
     }
 
     /// Threads that share one [`Gil`]: the `gil` backend.
@@ -48,6 +60,8 @@ impl Threads {
             name,
             under_gil: true,
             workers: None,
+            stack: None,
+            checked: Checked::default(),
         }
     }
 }
@@ -58,6 +72,7 @@ impl Backend for Threads {
     }
     fn prepare(&mut self, workers: usize) -> Result<()> {
         self.workers = Some(workers);
+        self.checked.reset();
         Ok(())
     }
     fn execute(&mut self, job: &Job) -> Result<u64> {
@@ -65,9 +80,20 @@ impl Backend for Threads {
         let workload = job.build()?;
         let workload = workload.as_ref();
         let chunks = split(0..workload.size(), workers);
+        self.checked.ensure(
+            || limits::describe(self.name, workers, Some(workload.name())),
+            workload.name(),
+            chunks.len(),
+            || {
+                limits::THREAD
+                    .plus(workload.per_chunk())
+                    .times(chunks.len())
+            },
+        )?;
         // A fresh lock per run, as each Python program has its own GIL.
         let gil = self.under_gil.then(Gil::default);
-        let parts = super::chunks::run_on_scoped_threads(workload, &chunks, gil.as_ref());
+        let parts =
+            super::chunks::run_on_scoped_threads(workload, &chunks, gil.as_ref(), self.stack);
         super::chunks::combine_all(workload, parts)
     }
 }

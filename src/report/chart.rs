@@ -17,14 +17,18 @@ pub const SIZE: (u32, u32) = (760, 430);
 const LEGEND_WIDTH: u32 = 240;
 const FONT: &str = "sans-serif";
 
-/// Okabe-Ito colours: distinguishable with the common colour blindnesses.
-const PALETTE: [RGBColor; 8] = [
+/// Okabe-Ito colours, distinguishable with the common colour blindnesses,
+/// and two of Paul Tol's (wine, teal) for the async backends, before black
+/// and grey, which the MPI backends keep.
+const PALETTE: [RGBColor; 10] = [
     RGBColor(0, 114, 178),   // blue
     RGBColor(213, 94, 0),    // vermillion
     RGBColor(0, 158, 115),   // bluish green
     RGBColor(204, 121, 167), // reddish purple
     RGBColor(230, 159, 0),   // orange
     RGBColor(86, 180, 233),  // sky blue
+    RGBColor(136, 34, 85),   // wine
+    RGBColor(68, 170, 153),  // teal
     RGBColor(0, 0, 0),       // black
     RGBColor(120, 120, 120), // grey
 ];

@@ -14,13 +14,15 @@ pub const DEFAULT_IO_MAX_WORKERS: usize = 64;
 /// Environment variable that overrides [`DEFAULT_IO_MAX_WORKERS`].
 pub const IO_MAX_WORKERS_ENV: &str = "TVP_IO_MAX_WORKERS";
 
-/// The most workers a run may ask for. Each worker is a thread or a whole
-/// process; past this, a typo would exhaust the machine's process and memory
-/// limits before it taught anything new.
-pub const MAX_WORKERS: usize = 1024;
+/// The most workers a run may ask for: a guard against typos. What fits
+/// is the machine's to say: before a run starts, each backend checks its
+/// threads, processes and open files against the kernel's limits
+/// ([`crate::backends::limits`]), which an async task does not touch.
+pub const MAX_WORKERS: usize = 1_000_000;
 
-/// The largest IO maximum: the same cap as [`MAX_WORKERS`].
-pub const IO_MAX_WORKERS_CAP: usize = MAX_WORKERS;
+/// The largest IO maximum for the IO sweep, where every backend, `process`
+/// included, runs at every count up to it.
+pub const IO_MAX_WORKERS_CAP: usize = 1024;
 
 /// A worker count from the command line: 1 to [`MAX_WORKERS`].
 pub fn parse_workers(text: &str) -> std::result::Result<usize, String> {
@@ -31,8 +33,8 @@ pub fn parse_workers(text: &str) -> std::result::Result<usize, String> {
     match n {
         0 => Err("workers must be at least 1".into()),
         n if n > MAX_WORKERS => Err(format!(
-            "{n} workers is above the cap of {MAX_WORKERS}: each worker is a thread or a whole \
-             process, and that many would exhaust the machine before teaching anything new"
+            "{n} workers is above the cap of {MAX_WORKERS}: past it even async tasks would \
+             exhaust the memory before teaching anything new (a typo?)"
         )),
         n => Ok(n),
     }

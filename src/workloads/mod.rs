@@ -6,9 +6,17 @@
 //!
 //! To add a workload: write one file implementing [`Workload`] and add one
 //! line to [`REGISTRY`].
+//!
+//! A workload that waits (IO) may also implement [`Workload::run_async`]:
+//! the same partial checksum with each wait awaited on a tokio runtime
+//! instead of blocking a thread, for the `async` backends. One that computes
+//! leaves it out: the async backends then run [`Workload::run`] inline in a
+//! task, which is exactly what blocks an event loop.
 
 use std::collections::BTreeMap;
+use std::future::Future;
 use std::ops::Range;
+use std::pin::Pin;
 
 use serde::{Deserialize, Serialize};
 
@@ -151,6 +159,61 @@ pub trait Workload: Send + Sync {
     /// Combines partial checksums; must be associative and commutative.
     fn combine(&self, a: u64, b: u64) -> u64 {
         a.wrapping_add(b)
+    }
+    /// The async twin of [`Workload::run`]: the same partial checksum of
+    /// `items`, with every wait awaited (a tokio timer, a tokio socket, or a
+    /// hop to tokio's blocking threads), so that one thread can keep many
+    /// chunks waiting at once. It must be polled inside a tokio runtime with
+    /// timers and IO enabled. Like `run`, it panics when the work fails.
+    ///
+    /// `None` (the default) says the workload computes rather than waits:
+    /// the async backends then call `run` inline in a task.
+    fn run_async(&self, items: Range<u64>) -> Option<ChunkFuture<'_>> {
+        let _ = items;
+        None
+    }
+    /// What each chunk holds open while it runs, beyond its worker: the
+    /// machine's limits are checked against it before a run starts. For
+    /// workloads with a fixture, what the fixture's side in this process
+    /// costs (a server socket and thread per connection) is included.
+    fn per_chunk(&self) -> Resources {
+        Resources::default()
+    }
+}
+
+/// What [`Workload::run_async`] returns: a boxed future of one chunk's
+/// partial checksum.
+pub type ChunkFuture<'a> = Pin<Box<dyn Future<Output = u64> + Send + 'a>>;
+
+/// Kernel resources held at once: what [`Workload::per_chunk`] needs per
+/// chunk, or what a backend starts per worker.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Resources {
+    /// Open file descriptors in this process (sockets, pipes, files).
+    pub fds: usize,
+    /// Threads started in this process.
+    pub threads: usize,
+    /// Processes started (each is also a thread for the kernel's counts).
+    pub processes: usize,
+}
+
+impl Resources {
+    /// These resources, `n` times over.
+    pub fn times(self, n: usize) -> Resources {
+        Resources {
+            fds: self.fds.saturating_mul(n),
+            threads: self.threads.saturating_mul(n),
+            processes: self.processes.saturating_mul(n),
+        }
+    }
+
+    /// Both together.
+    pub fn plus(self, other: Resources) -> Resources {
+        Resources {
+            fds: self.fds.saturating_add(other.fds),
+            threads: self.threads.saturating_add(other.threads),
+            processes: self.processes.saturating_add(other.processes),
+        }
     }
 }
 
