@@ -146,6 +146,60 @@ fn a_failing_run_explains_and_exits_1_without_a_backtrace() {
     assert!(!err.contains("backtrace"), "{err}");
 }
 
+/// Past the open-file limit, a run stops before it starts anything, with
+/// the limit's name and the command that raises it: no hang (a server that
+/// cannot accept would leave its client waiting forever), no half run.
+#[test]
+fn a_concurrency_past_the_open_file_limit_is_named_before_the_run() {
+    use std::os::unix::process::CommandExt;
+    for backend in ["async", "threads", "process"] {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_tvp"));
+        cmd.args(["run", "-w", "tcp", "-b", backend, "-n", "300", "-s", "600"])
+            .args(["-r", "1", "--no-memory"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped());
+        // SAFETY: setrlimit is async-signal-safe and touches only the limit
+        // struct on this stack.
+        unsafe {
+            cmd.pre_exec(|| {
+                let limit = libc::rlimit {
+                    rlim_cur: 256,
+                    rlim_max: 256,
+                };
+                if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) == 0 {
+                    Ok(())
+                } else {
+                    Err(std::io::Error::last_os_error())
+                }
+            });
+        }
+        let mut child = cmd.spawn().unwrap();
+        let start = std::time::Instant::now();
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            if start.elapsed() > std::time::Duration::from_secs(60) {
+                let _ = child.kill();
+                panic!("{backend}: tvp still running a minute past the limit: a hang");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
+        let mut err = String::new();
+        std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut err).unwrap();
+        assert_eq!(status.code(), Some(1), "{backend}: {err}");
+        for part in [
+            &format!("`{backend}` at 300 workers on `tcp` needs"),
+            "open files",
+            "RLIMIT_NOFILE",
+            "ulimit -n",
+        ] {
+            assert!(err.contains(part), "{backend}: {part:?} not in {err}");
+        }
+        assert!(!err.contains("panicked"), "{backend}: {err}");
+    }
+}
+
 #[test]
 fn unknown_subcommand() {
     assert_usage_error(&["fly"], &["fly"]);
@@ -162,6 +216,10 @@ fn list_names_every_workload_and_backend() {
     {
         assert!(text.contains(name), "`tvp list` misses {name}");
     }
+    assert!(
+        text.contains("--workers N: N concurrent tasks, not threads"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -56,7 +56,7 @@ fn prepared(name: &str, workers: usize) -> Box<dyn Backend> {
 #[test]
 fn a_panicking_chunk_is_named_and_stops_its_siblings() {
     let _serial = serial();
-    for name in ["threads", "rayon", "gil", "sequential"] {
+    for name in ["threads", "rayon", "gil", "sequential", "async", "async-mt"] {
         let mut job = fault_job(20_000, "panic", 0);
         job.options.insert("item_ms".into(), "5".into());
         let start = Instant::now();
@@ -84,7 +84,7 @@ fn the_panic_is_reported_not_the_cancellations_it_caused() {
     // chunks 0 and 2 hang until cancelled.
     let mut job = fault_job(30, "panic", 10);
     job.options.insert("item_ms".into(), "200".into());
-    for name in ["threads", "gil"] {
+    for name in ["threads", "gil", "async-mt"] {
         let err = prepared(name, 3).execute(&job).unwrap_err().to_string();
         assert!(
             err.contains("panicked in chunk 1 (items 10..20)"),
@@ -93,11 +93,33 @@ fn the_panic_is_reported_not_the_cancellations_it_caused() {
     }
 }
 
+/// A panic inside a task's future (an awaited chunk, not one run inline)
+/// is named like any other; the waiting tasks are dropped at once, not
+/// after their 2,000 waits of 20 ms.
+#[test]
+fn a_panicking_future_is_named_and_the_waiting_tasks_are_dropped() {
+    let _serial = serial();
+    let mut job = fault_job(8_000, "panic", 6_001);
+    job.options.insert("where".into(), "async".into());
+    job.options.insert("item_ms".into(), "20".into());
+    for name in ["async", "async-mt"] {
+        let start = Instant::now();
+        let err = prepared(name, 4).execute(&job).unwrap_err().to_string();
+        assert!(
+            err.contains("panicked in chunk 3 (items 6000..8000)")
+                && err.contains("fault injected at item 6001"),
+            "{name}: {err}"
+        );
+        // Bounds a hang (40 s if the others waited on), not a speed.
+        assert!(start.elapsed() < Duration::from_secs(20), "{name}");
+    }
+}
+
 #[test]
 fn a_backend_runs_again_after_a_panicking_job() {
     let _serial = serial();
     let good = fault_job(1_000, "none", 0);
-    for name in ["threads", "rayon", "gil"] {
+    for name in ["threads", "rayon", "gil", "async", "async-mt"] {
         let mut backend = prepared(name, 2);
         assert!(backend.execute(&fault_job(1_000, "panic", 700)).is_err());
         assert_eq!(

@@ -119,6 +119,23 @@ fn sigint_stops_in_process_threads() {
 }
 
 #[test]
+fn sigint_stops_async_tasks_where_they_wait() {
+    // The sequential reference completes; the async run's tasks await
+    // forever (`where=async`) until the interrupt aborts them.
+    interrupt_case("async", &["fault=hang", "where=async"], libc::SIGINT, false);
+}
+
+#[test]
+fn sigterm_stops_the_multi_thread_runtime() {
+    interrupt_case(
+        "async-mt",
+        &["fault=hang", "where=async"],
+        libc::SIGTERM,
+        false,
+    );
+}
+
+#[test]
 fn sigkill_of_tvp_takes_its_workers_down() {
     let tmp = pid_dir();
     let pids = pid_dir();

@@ -89,7 +89,7 @@ fn a_sweep_that_fails_after_a_cell_removes_its_temp_dir_and_server() {
     ] {
         let sweep = Sweep {
             job,
-            backends: vec!["threads".into(), "pool".into()],
+            backends: vec!["threads".into(), "pool".into(), "async".into()],
             workers: vec![3],
             repeat: 1,
         };
@@ -141,7 +141,9 @@ fn a_workload_that_fails_in_its_workers_leaves_no_file() {
     // before it in each chunk have run; their chunk fails part way.
     std::fs::create_dir(dir.join("item-17")).unwrap();
     std::fs::write(dir.join("stray"), b"left by a crashed worker").unwrap();
-    for name in ["threads", "gil", "rayon", "process", "pool"] {
+    for name in [
+        "threads", "gil", "rayon", "process", "pool", "async", "async-mt",
+    ] {
         let mut backend = backends::create(name, &config()).unwrap();
         backend.prepare(4).unwrap();
         let err = backend.execute(&fixture.job).unwrap_err().to_string();
@@ -150,6 +152,44 @@ fn a_workload_that_fails_in_its_workers_leaves_no_file() {
     drop(fixture);
     assert!(!dir.exists());
     assert_nothing_left(Some(root.path()), None);
+}
+
+/// Threads of this process whose name starts with `prefix`.
+fn threads_named(prefix: &str) -> Vec<String> {
+    std::fs::read_dir("/proc/self/task")
+        .unwrap()
+        .flatten()
+        .filter_map(|t| std::fs::read_to_string(t.path().join("comm")).ok())
+        .map(|c| c.trim().to_string())
+        .filter(|c| c.starts_with(prefix))
+        .collect()
+}
+
+/// An async run that fails halfway (a task's connection is refused: the
+/// server is gone) closes every socket, and dropping the backend stops the
+/// runtime's threads, the blocking ones of `files` included.
+#[test]
+fn async_runtimes_leave_no_thread_or_socket_after_a_failure() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let root = tempfile::tempdir().unwrap();
+    for name in ["async", "async-mt"] {
+        let mut backend = backends::create(name, &config()).unwrap();
+        backend.prepare(16).unwrap();
+        let files = files_job("files", root.path(), 64).setup().unwrap();
+        backend.execute(&files.job).unwrap();
+        let tcp = Job::new("tcp").unwrap().with_size(400).setup().unwrap();
+        let job = tcp.job.clone();
+        let addr: SocketAddr = job.options[tcp::OPT_ADDR].parse().unwrap();
+        backend.execute(&job).unwrap();
+        drop(tcp);
+        let err = backend.execute(&job).unwrap_err().to_string();
+        assert!(err.contains("`tcp`: items"), "{name}: {err}");
+        drop(files);
+        drop(backend);
+        assert_eq!(threads_named("tvp-async"), Vec::<String>::new(), "{name}");
+        assert_eq!(threads_named("tokio"), Vec::<String>::new(), "{name}");
+        assert_nothing_left(Some(root.path()), Some(addr));
+    }
 }
 
 #[test]

@@ -37,6 +37,7 @@ fn create(_: &Config) -> Box<dyn Backend> {
 /// (but tokio's blocking threads, started only by `spawn_blocking`).
 fn runtime() -> Result<Runtime> {
     Builder::new_current_thread()
+        .thread_name("tvp-async")
         .enable_all()
         .build()
         .map_err(|e| Error::io("cannot build the tokio current_thread runtime", e))

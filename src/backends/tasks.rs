@@ -153,15 +153,22 @@ async fn gather(
             }
         }
     };
-    if let Some(e) = failure {
-        // Stop the others: waiting tasks are dropped where they wait,
-        // computing ones stop at their next tick; wait until all are gone.
-        cancel.cancel();
-        set.abort_all();
-        while set.join_next().await.is_some() {}
-        return Err(e);
+    let Some(mut first) = failure else {
+        return Ok(parts);
+    };
+    // Stop the others: waiting tasks are dropped where they wait, computing
+    // ones stop at their next tick; wait until all are gone. A chunk that
+    // was only cancelled gives way to the failure that caused it.
+    cancel.cancel();
+    set.abort_all();
+    while let Some(next) = set.join_next().await {
+        if let Ok(Err(e)) = next {
+            if matches!(first, Error::Cancelled { .. }) && !matches!(e, Error::Cancelled { .. }) {
+                first = e;
+            }
+        }
     }
-    Ok(parts)
+    Err(first)
 }
 
 /// A task that panicked (or was aborted) as the error for its chunk.

@@ -34,6 +34,7 @@ pub fn listing() -> String {
     for b in backends::REGISTRY {
         let _ = writeln!(out, "  {:<12} {}", b.name, b.teaches);
         let _ = writeln!(out, "  {:<12} Python: {}", "", b.python);
+        let _ = writeln!(out, "  {:<12} --workers N: {}", "", b.worker.knob());
         if let Some(reason) = backends::unavailable(b.name) {
             let _ = writeln!(out, "  {:<12} cannot run here: {reason}", "");
         }

@@ -14,7 +14,10 @@
 //!   `tvp worker` child and are ignored elsewhere.
 //! - `at`: the item that misbehaves (default 0).
 //! - `where`: `worker` limits `panic` and `hang` to worker children too, so
-//!   the sequential reference of a `tvp run` still completes.
+//!   the sequential reference of a `tvp run` still completes. `async` gives
+//!   the workload an async twin ([`Workload::run_async`]: items wait on
+//!   tokio timers) and limits them to it: `panic` panics inside a task's
+//!   future, `hang` awaits forever, until the run is aborted.
 //! - `item_ms`: each item sleeps this long (in `cx.blocking`), to make a run
 //!   slow without using the CPU.
 //! - `pid_dir`: a worker child appends `start..end` of each task it runs to
@@ -25,7 +28,7 @@
 use std::ops::Range;
 use std::time::Duration;
 
-use super::{Entry, Fixture, Job, Kind, Workload};
+use super::{ChunkFuture, Entry, Fixture, Job, Kind, Workload};
 use crate::context::Context;
 use crate::error::{Error, Result};
 
@@ -77,6 +80,8 @@ pub struct FaultWorkload {
     pub fault: Fault,
     pub at: u64,
     pub only_in_worker: bool,
+    /// `where=async`: act only in the async twin.
+    pub only_in_async: bool,
     pub item_time: Duration,
     pub pid_dir: Option<std::path::PathBuf>,
 }
@@ -105,6 +110,7 @@ fn build(job: &Job) -> Result<Box<dyn Workload>> {
         fault,
         at: option(job, "at", 0)?,
         only_in_worker: job.options.get("where").is_some_and(|w| w == "worker"),
+        only_in_async: job.options.get("where").is_some_and(|w| w == "async"),
         item_time: Duration::from_millis(option(job, "item_ms", 0)?),
         pid_dir: job.options.get("pid_dir").map(Into::into),
     }))
@@ -127,7 +133,9 @@ fn setup(job: &Job) -> Result<Fixture> {
 impl FaultWorkload {
     fn misbehave(&self, cx: &Context) {
         let in_worker = crate::context::is_worker();
-        if !in_worker && (self.only_in_worker || self.fault.ends_the_process()) {
+        if self.only_in_async
+            || !in_worker && (self.only_in_worker || self.fault.ends_the_process())
+        {
             return;
         }
         match self.fault {
@@ -194,5 +202,27 @@ impl Workload for FaultWorkload {
             sum = sum.wrapping_add(i);
         }
         sum
+    }
+    fn run_async(&self, items: Range<u64>) -> Option<ChunkFuture<'_>> {
+        if !self.only_in_async {
+            return None;
+        }
+        Some(Box::pin(async move {
+            let mut sum = 0u64;
+            for i in items {
+                if i == self.at {
+                    match self.fault {
+                        Fault::Panic => panic!("fault injected at item {}", self.at),
+                        Fault::Hang => std::future::pending::<()>().await,
+                        _ => {}
+                    }
+                }
+                if !self.item_time.is_zero() {
+                    tokio::time::sleep(self.item_time).await;
+                }
+                sum = sum.wrapping_add(i);
+            }
+            sum
+        }))
     }
 }
