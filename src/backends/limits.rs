@@ -171,6 +171,22 @@ impl Limits {
     }
 }
 
+/// What backend `name`'s `workers` hold while it runs, before any workload
+/// adds its own: a thread each (`threads`, `gil`, `rayon`), a child and its
+/// pipes each (`process`; `pool` also a reader thread each), nothing for
+/// tasks (the async runtimes' few threads are the cores').
+pub fn worker_needs(name: &str, workers: usize) -> Resources {
+    let Ok(entry) = super::entry(name) else {
+        return Resources::default();
+    };
+    match entry.worker {
+        super::Worker::Thread => THREAD.times(workers),
+        super::Worker::Process if name == "pool" => CHILD.plus(THREAD).times(workers),
+        super::Worker::Process => CHILD.times(workers),
+        _ => Resources::default(),
+    }
+}
+
 /// Reads the limits and checks `need` (see [`Limits::check`]).
 pub fn check(what: &str, need: Resources) -> Result<()> {
     if need == Resources::default() {

@@ -1,8 +1,9 @@
 //! Charts as SVG text, drawn with plotters (no system fonts needed).
 //!
 //! Two shapes cover the report: [`LineChart`] (several series over a numeric
-//! x axis, optionally dashed, optionally with error bars) and [`BarChart`]
-//! (one bar per label, optionally with error bars). Legends sit in a panel
+//! x axis, optionally dashed, optionally with error bars, either axis
+//! optionally logarithmic) and [`BarChart`] (one bar per label, optionally
+//! with error bars). Legends sit in a panel
 //! to the right of the plot so they never hide a line.
 
 use std::path::Path;
@@ -112,6 +113,45 @@ pub struct LineChart {
     /// Shift each solid series a little sideways so that error bars at the
     /// same x do not hide each other.
     pub dodge: bool,
+    /// A base-10 log x axis with a tick per decade (1, 10, 100, ...), for
+    /// values that span decades. Overrides `x_integer`'s log2 scale.
+    pub x_log: bool,
+    /// A base-10 log y axis with a tick per decade: values spanning decades
+    /// (8 ms and 2 s, 0.5 kB and 8 MB) each stay readable. Values at or
+    /// below zero cannot be drawn on it and are left out.
+    pub y_log: bool,
+}
+
+/// How an axis maps values to the plot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scale {
+    Linear,
+    Log2,
+    Log10,
+}
+
+impl Scale {
+    fn to_plot(self, v: f64) -> f64 {
+        match self {
+            Scale::Linear => v,
+            Scale::Log2 => v.log2(),
+            Scale::Log10 => v.log10(),
+        }
+    }
+
+    /// Whether `v` can be drawn on this scale.
+    fn shows(self, v: f64) -> bool {
+        v.is_finite() && (self == Scale::Linear || v > 0.0)
+    }
+}
+
+/// The label of the decade `k` (10^k): "1", "10", "1,000", "0.01".
+fn decade_label(k: i32) -> String {
+    if k >= 0 {
+        crate::report::explain::words::thousands(10u64.pow(k.unsigned_abs()))
+    } else {
+        format!("{:.*}", k.unsigned_abs() as usize, 10f64.powi(k))
+    }
 }
 
 /// One bar of a [`BarChart`].
@@ -224,12 +264,25 @@ pub fn line_chart(chart: &LineChart) -> Result<String> {
         let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
         try_draw!(title, root.fill(&WHITE));
         let (plot, legend) = root.split_horizontally(SIZE.0 - LEGEND_WIDTH);
-        let log2 = chart.x_integer && wide_range(&chart.series);
-        let tx = move |x: f64| if log2 { x.log2() } else { x };
+        let x_scale = if chart.x_log {
+            Scale::Log10
+        } else if chart.x_integer && wide_range(&chart.series) {
+            Scale::Log2
+        } else {
+            Scale::Linear
+        };
+        let y_scale = if chart.y_log {
+            Scale::Log10
+        } else {
+            Scale::Linear
+        };
+        let tx = move |x: f64| x_scale.to_plot(x);
+        let ty = move |y: f64| y_scale.to_plot(y);
+        let shown = |p: &&Point| x_scale.shows(p.x) && y_scale.shows(p.y);
         let xs = chart
             .series
             .iter()
-            .flat_map(|s| s.points.iter().map(|p| tx(p.x)));
+            .flat_map(|s| s.points.iter().filter(shown).map(|p| tx(p.x)));
         let (x_min, x_max) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| {
             (lo.min(x), hi.max(x))
         });
@@ -242,8 +295,20 @@ pub fn line_chart(chart: &LineChart) -> Result<String> {
         let ys = chart.series.iter().flat_map(|s| {
             s.points
                 .iter()
+                .filter(shown)
                 .map(|p| p.err.map_or(p.y, |(_, hi)| hi.max(p.y)))
         });
+        let (y_axis, y_ticks) = if y_scale == Scale::Log10 {
+            let lows = chart.series.iter().flat_map(|s| {
+                s.points
+                    .iter()
+                    .filter(shown)
+                    .map(|p| p.err.map_or(p.y, |(lo, _)| lo.min(p.y)))
+            });
+            log_range(lows.chain(ys))
+        } else {
+            (y_range(ys), 8)
+        };
         let mut ctx = try_draw!(
             title,
             ChartBuilder::on(&plot)
@@ -251,27 +316,35 @@ pub fn line_chart(chart: &LineChart) -> Result<String> {
                 .margin(12)
                 .x_label_area_size(48)
                 .y_label_area_size(64)
-                .build_cartesian_2d((x_min - pad)..(x_max + pad), y_range(ys))
+                .build_cartesian_2d((x_min - pad)..(x_max + pad), y_axis)
         );
         let percent = chart.y_percent;
         let integer = chart.x_integer;
-        let x_fmt = move |x: &f64| {
-            if !integer {
-                format!("{x}")
-            } else if (x - x.round()).abs() >= 1e-9 {
-                String::new()
-            } else if log2 {
-                format!("{}", x.round().exp2())
-            } else {
-                format!("{}", x.round())
-            }
+        let whole = |v: f64| (v - v.round()).abs() < 1e-9;
+        let x_fmt = move |x: &f64| match x_scale {
+            Scale::Log10 if whole(*x) => decade_label(x.round() as i32),
+            Scale::Log10 => String::new(),
+            _ if !integer => format!("{x}"),
+            _ if !whole(*x) => String::new(),
+            Scale::Log2 => format!("{}", x.round().exp2()),
+            Scale::Linear => format!("{}", x.round()),
         };
-        let x_desc = if log2 {
-            format!("{} (log scale)", chart.x_label)
-        } else {
+        let y_fmt = move |y: &f64| match y_scale {
+            Scale::Log10 if whole(*y) => decade_label(y.round() as i32),
+            Scale::Log10 => String::new(),
+            _ => format_y(*y, percent),
+        };
+        let x_desc = if x_scale == Scale::Linear {
             chart.x_label.clone()
+        } else {
+            format!("{} (log scale)", chart.x_label)
         };
-        let x_ticks = if integer {
+        let y_desc = if y_scale == Scale::Log10 {
+            format!("{} (log scale)", chart.y_label)
+        } else {
+            chart.y_label.clone()
+        };
+        let x_ticks = if integer || x_scale == Scale::Log10 {
             ((x_max - x_min).round() as usize + 1).min(12)
         } else {
             8
@@ -280,11 +353,11 @@ pub fn line_chart(chart: &LineChart) -> Result<String> {
             title,
             ctx.configure_mesh()
                 .x_desc(x_desc.as_str())
-                .y_desc(chart.y_label.as_str())
+                .y_desc(y_desc.as_str())
                 .x_labels(x_ticks)
-                .y_labels(8)
+                .y_labels(y_ticks)
                 .x_label_formatter(&x_fmt)
-                .y_label_formatter(&|v| format_y(*v, percent))
+                .y_label_formatter(&y_fmt)
                 .label_style((FONT, 15))
                 .axis_desc_style((FONT, 17))
                 .light_line_style(WHITE.mix(0.0))
@@ -306,7 +379,12 @@ pub fn line_chart(chart: &LineChart) -> Result<String> {
                 solid_index += 1;
                 step * (solid_index as f64 - (solid as f64 + 1.0) / 2.0)
             };
-            let line: Vec<(f64, f64)> = s.points.iter().map(|p| (tx(p.x) + shift, p.y)).collect();
+            let line: Vec<(f64, f64)> = s
+                .points
+                .iter()
+                .filter(shown)
+                .map(|p| (tx(p.x) + shift, ty(p.y)))
+                .collect();
             if s.dashed {
                 try_draw!(
                     title,
@@ -321,13 +399,13 @@ pub fn line_chart(chart: &LineChart) -> Result<String> {
             }
             try_draw!(
                 title,
-                ctx.draw_series(s.points.iter().filter_map(|p| {
-                    p.err.map(|(lo, hi)| {
+                ctx.draw_series(s.points.iter().filter(shown).filter_map(|p| {
+                    p.err.filter(|&(lo, _)| y_scale.shows(lo)).map(|(lo, hi)| {
                         ErrorBar::new_vertical(
                             tx(p.x) + shift,
-                            lo,
-                            p.y,
-                            hi,
+                            ty(lo),
+                            ty(p.y),
+                            ty(hi),
                             style.stroke_width(2),
                             10,
                         )
@@ -344,6 +422,22 @@ pub fn line_chart(chart: &LineChart) -> Result<String> {
         try_draw!(title, root.present());
     }
     Ok(svg)
+}
+
+/// A log10 axis's range, from the decade below the smallest value to the
+/// one above the largest, and its tick count (one per decade).
+fn log_range(values: impl Iterator<Item = f64>) -> (std::ops::Range<f64>, usize) {
+    let (lo, hi) = values
+        .filter(|v| v.is_finite() && *v > 0.0)
+        .map(f64::log10)
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+            (lo.min(v), hi.max(v))
+        });
+    if !lo.is_finite() {
+        return (0.0..1.0, 2);
+    }
+    let (lo, hi) = (lo.floor(), hi.ceil().max(lo.floor() + 1.0));
+    (lo..hi, (hi - lo) as usize + 1)
 }
 
 /// Whether every x is at least 1 and the largest is 16 or more times the
@@ -489,6 +583,8 @@ mod tests {
             y_percent: false,
             x_integer: true,
             dodge: true,
+            x_log: false,
+            y_log: false,
         };
         let svg = line_chart(&chart).unwrap();
         for text in ["primes: speedup", "workers", "rayon", "Amdahl fit", "<svg"] {
@@ -511,6 +607,8 @@ mod tests {
             y_percent: false,
             x_integer: true,
             dodge: false,
+            x_log: false,
+            y_log: false,
         };
         // The texts of an SVG, trimmed.
         let texts = |svg: String| -> Vec<String> {
@@ -550,6 +648,8 @@ mod tests {
             y_percent: true,
             x_integer: true,
             dodge: false,
+            x_log: false,
+            y_log: false,
         };
         assert!(line_chart(&chart).unwrap().contains("empty"));
         let bars = BarChart {

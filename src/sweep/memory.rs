@@ -44,6 +44,16 @@
 //!
 //! Sizes are in kB (1024 bytes). `cells` holds every backend at every worker
 //! count measured, `sequential` at 1.
+//!
+//! # The kernel's view: PSS, USS, stacks
+//! A cell asked with `detail` (the concurrency sweep of [`super::waits`]
+//! asks) also samples `/proc/<pid>/smaps_rollup` of the parent and every
+//! child through [`super::smaps`], keeps the sample where their PSS summed
+//! highest ([`Detail::peak`]: RSS, PSS, USS, address space, threads), the
+//! parent's thread stacks once its thread count stopped growing (reserved
+//! vs resident), and how much the kernel's own memory for thread stacks and
+//! page tables grew. PSS is the figure to add across processes: RSS counts
+//! every shared page (the binary, the C library) once per process.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, Write};
@@ -53,6 +63,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use super::smaps::{self, Pid, Stacks, Usage};
 use crate::backends::{self, Config};
 use crate::error::{Error, Result};
 use crate::process::child::WorkerChild;
@@ -60,6 +71,10 @@ use crate::workloads::Job;
 
 /// How often the children's memory is read while a cell runs.
 pub const SAMPLE_PERIOD: Duration = Duration::from_millis(1);
+
+/// The pause between two detailed samples (one detailed sample reads a
+/// file per process, so it takes longer than [`SAMPLE_PERIOD`] itself).
+pub const DETAIL_PERIOD: Duration = Duration::from_millis(5);
 
 /// What `tvp memory-cell` reads on stdin: one JSON line.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -69,6 +84,38 @@ pub struct CellRequest {
     pub job: Job,
     pub backend: String,
     pub workers: usize,
+    /// Stack per thread for `threads` and `gil`, in bytes (`None`: Rust's
+    /// default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thread_stack: Option<usize>,
+    /// Also sample PSS, USS, stacks and the kernel's memory ([`Detail`]).
+    #[serde(default)]
+    pub detail: bool,
+}
+
+/// What a cell asked with `detail` measured: the kernel's view at the peak
+/// of the run (see the module docs).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Detail {
+    /// Parent and children together, in the sample where their PSS summed
+    /// highest.
+    pub peak: Usage,
+    /// The parent alone, in that sample.
+    pub parent: Usage,
+    /// The most threads seen alive in the parent, and children at once.
+    pub max_threads: u64,
+    pub max_children: u64,
+    /// The size of stack mapping looked for, in kB.
+    pub stack_kb: u64,
+    /// The parent's thread stacks, read once its thread count stopped
+    /// growing at its highest.
+    pub stacks: Option<Stacks>,
+    /// How much the kernel's thread stacks and page tables grew on the whole
+    /// machine, from before `prepare` to the peak sample, in kB (other
+    /// programs' threads move it too).
+    pub kernel_kb: Option<i64>,
+    /// Detailed samples taken.
+    pub samples: u64,
 }
 
 /// The memory of one (backend, workers) run. See the module docs.
@@ -82,6 +129,9 @@ pub struct CellMemory {
     pub child_max_kb: u64,
     pub peak_kb: u64,
     pub checksum: u64,
+    /// Present when the cell was asked with `detail`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<Detail>,
 }
 
 impl CellMemory {
@@ -101,6 +151,7 @@ impl CellMemory {
             child_max_kb: 0,
             peak_kb,
             checksum: 0,
+            detail: None,
         }
     }
 }
@@ -169,13 +220,23 @@ pub fn measure_cell(
     backend: &str,
     workers: usize,
 ) -> Result<CellMemory> {
-    let request = CellRequest {
-        job: job.clone(),
-        backend: backend.to_string(),
-        workers,
-    };
+    measure(
+        config,
+        &CellRequest {
+            job: job.clone(),
+            backend: backend.to_string(),
+            workers,
+            thread_stack: None,
+            detail: false,
+        },
+    )
+}
+
+/// Measures the cell `request` asks for in a fresh `tvp memory-cell` child
+/// of `config`'s binary, as [`measure_cell`] does.
+pub fn measure(config: &Config, request: &CellRequest) -> Result<CellMemory> {
     let mut child = WorkerChild::spawn_subcommand(&config.worker_exe, "memory-cell")?;
-    let mut line = serde_json::to_string(&request).expect("a cell request serialises");
+    let mut line = serde_json::to_string(request).expect("a cell request serialises");
     line.push('\n');
     child.send_line(&line)?;
     child.close_stdin();
@@ -212,7 +273,9 @@ pub fn serve_cell() -> std::io::Result<()> {
     let result = serde_json::from_str::<CellRequest>(&line)
         .map_err(|e| format!("bad memory-cell request: {e}"))
         .and_then(|request| {
-            let config = Config::from_current_exe().map_err(|e| e.to_string())?;
+            let config = Config::from_current_exe()
+                .map_err(|e| e.to_string())?
+                .with_thread_stack(request.thread_stack);
             run_cell(&config, &request).map_err(|e| e.to_string())
         });
     let mut out = std::io::stdout().lock();
@@ -225,7 +288,15 @@ pub fn serve_cell() -> std::io::Result<()> {
 /// it in a fresh process: `parent_kb` is this process's lifetime peak.
 pub fn run_cell(config: &Config, request: &CellRequest) -> Result<CellMemory> {
     let done = AtomicBool::new(false);
-    let (checksum, peaks) = std::thread::scope(|s| {
+    let stack_kb = smaps::stack_kb(
+        config
+            .thread_stack
+            .unwrap_or_else(smaps::rust_default_stack),
+    );
+    let ((checksum, peaks), detail) = std::thread::scope(|s| {
+        let detailed = request
+            .detail
+            .then(|| s.spawn(|| sample_detail(&done, stack_kb)));
         let sampler = s.spawn(|| {
             let mut peaks = BTreeMap::new();
             while !done.load(Ordering::Acquire) {
@@ -246,8 +317,11 @@ pub fn run_cell(config: &Config, request: &CellRequest) -> Result<CellMemory> {
         let checksum = run();
         done.store(true, Ordering::Release);
         (
-            checksum,
-            sampler.join().expect("the sampler does not panic"),
+            (
+                checksum,
+                sampler.join().expect("the sampler does not panic"),
+            ),
+            detailed.map(|d| d.join().expect("the sampler does not panic")),
         )
     });
     let checksum = checksum?;
@@ -264,7 +338,63 @@ pub fn run_cell(config: &Config, request: &CellRequest) -> Result<CellMemory> {
         child_max_kb: children_max_rss_kb(),
         peak_kb: parent_kb + children_kb,
         checksum,
+        detail,
     })
+}
+
+/// Samples the parent and its children every [`DETAIL_PERIOD`] until
+/// `done`, keeping the sample whose PSS summed highest; see [`Detail`].
+fn sample_detail(done: &AtomicBool, stack_kb: u64) -> Detail {
+    let kernel_before = smaps::kernel_kb();
+    let mut detail = Detail {
+        peak: Usage::default(),
+        parent: Usage::default(),
+        max_threads: 0,
+        max_children: 0,
+        stack_kb,
+        stacks: None,
+        kernel_kb: None,
+        samples: 0,
+    };
+    // Samples in a row at the highest thread count seen so far.
+    let mut steady = 0;
+    loop {
+        // One last sample after `done`: the pool's children are still there.
+        let last = done.load(Ordering::Acquire);
+        let Some(parent) = Usage::read(Pid::This) else {
+            break;
+        };
+        let children = child_pids();
+        let mut all = parent;
+        for pid in &children {
+            if let Some(child) = Usage::read(Pid::Other(*pid)) {
+                all = all.plus(child);
+            }
+        }
+        detail.samples += 1;
+        detail.max_children = detail.max_children.max(children.len() as u64);
+        if all.pss_kb > detail.peak.pss_kb {
+            detail.peak = all;
+            detail.parent = parent;
+            detail.kernel_kb = kernel_before
+                .zip(smaps::kernel_kb())
+                .map(|(before, now)| now as i64 - before as i64);
+        }
+        if parent.threads > detail.max_threads {
+            (detail.max_threads, steady) = (parent.threads, 0);
+        } else if parent.threads == detail.max_threads {
+            steady += 1;
+            // The threads stopped coming: read their stacks once at this count.
+            if steady == 2 {
+                detail.stacks = smaps::thread_stacks(Pid::This, stack_kb);
+            }
+        }
+        if last {
+            break;
+        }
+        std::thread::sleep(DETAIL_PERIOD);
+    }
+    detail
 }
 
 /// Records each live child's VmHWM, keeping the largest seen per pid.

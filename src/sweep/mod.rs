@@ -28,6 +28,8 @@ pub mod affinity;
 pub mod cores;
 pub mod memory;
 pub mod mpi_launch;
+pub mod smaps;
+pub mod waits;
 pub mod workers;
 
 pub use workers::*;

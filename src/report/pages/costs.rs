@@ -240,6 +240,8 @@ fn ipc_section(c: &IpcCosts, drawn: &mut Drawn) -> Result<String> {
         y_percent: false,
         x_integer: true,
         dodge: false,
+        x_log: false,
+        y_log: false,
     };
     s.push_str(&costs_figure(
         drawn,
@@ -322,6 +324,8 @@ fn contention_chart(title: &str, x_label: &str, series: Vec<Series>) -> LineChar
         y_percent: false,
         x_integer: true,
         dodge: false,
+        x_log: false,
+        y_log: false,
     }
 }
 

@@ -247,6 +247,8 @@ fn speedup_chart(c: &Comparison, w: &WorkloadComparison) -> LineChart {
         y_percent: false,
         x_integer: true,
         dodge: false,
+        x_log: false,
+        y_log: false,
     }
 }
 
