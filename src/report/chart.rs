@@ -50,6 +50,12 @@ pub fn backend_color(name: &str) -> RGBColor {
     }
 }
 
+/// `c` halfway to white: a second line of the same backend.
+pub fn lighter(c: RGBColor) -> RGBColor {
+    let half = |v: u8| v + (255 - v) / 2;
+    RGBColor(half(c.0), half(c.1), half(c.2))
+}
+
 /// A colour by index, for charts that are not about backends.
 pub fn color(i: usize) -> RGBColor {
     PALETTE[i % PALETTE.len()]

@@ -9,7 +9,8 @@
 //! - [`page`]: the [`Page`] trait, [`PageOut`], [`ReportInput`], and the
 //!   [`Figure`] value (its numbers, its sentences, its SVG file).
 //! - [`pages`]: one file per data page: `scaling` (the index page: CPU and
-//!   memory workloads), `io` (IO workloads and memory per worker), `cores`
+//!   memory workloads), `io` (IO workloads and memory per worker), `waits`
+//!   (many waits: async tasks, threads and processes to 10,000), `cores`
 //!   (the core sweep), `costs` (spawn, IPC, locks, switches), `python` (Rust
 //!   vs Python), `mpi` (MPI ranks, feature `mpi`); `workload` holds what the
 //!   per-workload pages share.
@@ -61,6 +62,7 @@
 //! - `python/<workload>`: the Rust vs Python page, and `python/lost-update`
 //!   (four CPython threads adding 1 to one counter); `cores/<workload>`: the
 //!   core sweep; `io/<workload>` and `memory/<workload>`: the IO page;
+//!   `waits/time` and `waits/memory`: the many-waits page;
 //!   `mpi/<workload>`: the MPI page's time chart (computing and launch);
 //!   `mpi/exchange`: its chart of the share of a step spent communicating.
 
@@ -88,10 +90,11 @@ pub use pages::io::Io;
 pub use pages::mpi::Mpi;
 pub use pages::python::RustVsPython;
 pub use pages::scaling::Scaling;
+pub use pages::waits::Waits;
 
 /// Every page built from results, in navigation order. The first page to
 /// claim `index.html` is the front page.
-pub const PAGES: &[&dyn Page] = &[&Scaling, &Io, &Cores, &Costs, &RustVsPython, &Mpi];
+pub const PAGES: &[&dyn Page] = &[&Scaling, &Io, &Waits, &Cores, &Costs, &RustVsPython, &Mpi];
 
 /// The teaching pages, built after [`PAGES`] from the figures those
 /// published; they are written even when no result exists.

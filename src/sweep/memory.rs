@@ -356,8 +356,10 @@ fn sample_detail(done: &AtomicBool, stack_kb: u64) -> Detail {
         kernel_kb: None,
         samples: 0,
     };
-    // Samples in a row at the highest thread count seen so far.
+    // Samples in a row at the highest thread count seen so far, and the
+    // thread count when the stacks were last read.
     let mut steady = 0;
+    let mut stacks_at = 0;
     loop {
         // One last sample after `done`: the pool's children are still there.
         let last = done.load(Ordering::Acquire);
@@ -384,9 +386,12 @@ fn sample_detail(done: &AtomicBool, stack_kb: u64) -> Detail {
             (detail.max_threads, steady) = (parent.threads, 0);
         } else if parent.threads == detail.max_threads {
             steady += 1;
-            // The threads stopped coming: read their stacks once at this count.
-            if steady == 2 {
+            // The threads stopped coming (or each sample starved their
+            // start): read their stacks, again if more came since. With
+            // ten thousand threads this read takes most of a second.
+            if steady >= 2 && parent.threads > stacks_at {
                 detail.stacks = smaps::thread_stacks(Pid::This, stack_kb);
+                stacks_at = parent.threads;
             }
         }
         if last {

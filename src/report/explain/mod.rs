@@ -17,4 +17,5 @@ pub mod mpi;
 pub mod python;
 pub mod scaling;
 pub mod sharing;
+pub mod waits;
 pub mod words;

@@ -94,6 +94,26 @@ pub fn megabytes(mb: f64) -> String {
     }
 }
 
+/// Kilobytes of memory with sensible precision: "0.41 kB", "9.5 kB",
+/// "120 kB", and [`megabytes`] from 1,024 kB: "3.1 MB".
+pub fn kilobytes(kb: f64) -> String {
+    match kb.abs() {
+        a if a < 10.0 => format!("{kb:.2} kB"),
+        a if a < 100.0 => format!("{kb:.1} kB"),
+        a if a < 1024.0 => format!("{kb:.0} kB"),
+        _ => megabytes(kb / 1024.0),
+    }
+}
+
+/// A ratio: "1.6x" below ten, "24x" above.
+pub fn times(ratio: f64) -> String {
+    if ratio.abs() < 10.0 {
+        format!("{ratio:.1}x")
+    } else {
+        format!("{ratio:.0}x")
+    }
+}
+
 /// "12.3 M ops/s", "850 k ops/s".
 pub fn ops_per_sec(rate: f64) -> String {
     if rate >= 1e6 {
@@ -163,6 +183,16 @@ mod tests {
         assert_eq!(ns(850.0), "850 ns");
         assert_eq!(ns(12_345.0), "12.3 µs");
         assert_eq!(ns(4_560_000.0), "4.56 ms");
+    }
+
+    #[test]
+    fn memory_and_ratios_read_at_any_scale() {
+        assert_eq!(kilobytes(0.412), "0.41 kB");
+        assert_eq!(kilobytes(9.54), "9.5 kB");
+        assert_eq!(kilobytes(120.4), "120 kB");
+        assert_eq!(kilobytes(3.1 * 1024.0), "3.1 MB");
+        assert_eq!(times(1.62), "1.6x");
+        assert_eq!(times(23.7), "24x");
     }
 
     #[test]

@@ -50,8 +50,11 @@ impl Page for Io {
              machine's {} cores (<code>cargo bench --bench io</code>). A worker that waits \
              needs no core, so work that mostly waits can use far more workers than cores; \
              work that keeps the CPU busy between waits cannot. Speedup is the sequential \
-             time divided by the backend's time.</p>\n",
-            input.cores
+             time divided by the backend's time. The async backends, whose workers are tasks \
+             rather than threads, are swept apart, to 10,000 concurrent waits: see \
+             <a href=\"{}\">Many waits</a>.</p>\n",
+            input.cores,
+            super::waits::FILE
         );
         let mut drawn = Drawn::new(out);
         for entry in io_workloads() {

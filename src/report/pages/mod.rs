@@ -1,6 +1,6 @@
 //! The data pages, one file each, in [`crate::report::PAGES`]'s order:
-//! [`scaling`] (the index), [`io`], [`cores`], [`costs`], [`python`],
-//! [`mpi`]. [`workload`] holds what the per-workload pages share.
+//! [`scaling`] (the index), [`io`], [`waits`], [`cores`], [`costs`],
+//! [`python`], [`mpi`]. [`workload`] holds what the per-workload pages share.
 //!
 //! To add a page, see the `report` module docs: a file here implementing
 //! [`crate::report::Page`], one line in `PAGES`.
@@ -11,4 +11,5 @@ pub mod io;
 pub mod mpi;
 pub mod python;
 pub mod scaling;
+pub mod waits;
 pub mod workload;
