@@ -25,6 +25,16 @@ pub struct Line {
     pub points: Vec<(usize, f64)>,
 }
 
+/// What one more worker costs a run of `backend`, in words.
+pub fn worker_cost(backend: &str) -> &'static str {
+    match backend {
+        "process" => "starting a process",
+        "pool" => "feeding one more process over its pipes (the pool starts them before the clock)",
+        "async" | "async-mt" => "polling one more task",
+        _ => "starting a thread",
+    }
+}
+
 impl Line {
     fn at(&self, n: usize) -> Option<f64> {
         self.points.iter().find(|p| p.0 == n).map(|p| p.1)
@@ -118,16 +128,12 @@ pub fn explain_time(
             words::times(t / ideal_ms),
             words::ns(per * 1e6)
         );
-        let worker = if line.backend == "process" || line.backend == "pool" {
-            "process"
-        } else {
-            "thread"
-        };
         match (task_cost, tasks.at(n)) {
             (Some(task), at_n) if per > task => {
                 s += &format!(
-                    " against {} per task: starting a {worker} is the cost async does not pay.",
+                    " against {} per task: {}, which async does not pay.",
                     words::ns(task.max(0.0) * 1e6),
+                    worker_cost(&line.backend)
                 );
                 match at_n {
                     Some(at_n) if t > at_n => {
@@ -140,9 +146,9 @@ pub fn explain_time(
                     }
                     Some(at_n) => {
                         s += &format!(
-                            " Yet at {} it was the faster ({} against async's {}): its {worker}s \
-                             were few enough to start in less time than async's extra wait per \
-                             timer tick.",
+                            " Yet at {} it was the faster ({} against async's {}): at this count \
+                             its workers cost less than what async lost to its timers (see \
+                             above).",
                             words::thousands(n as u64),
                             words::ms(t),
                             words::ms(at_n)
@@ -404,7 +410,7 @@ mod tests {
             text[1]
         );
         assert!(
-            text[1].contains("starting a thread") && text[1].contains("42x less"),
+            text[1].contains("starting a thread, which") && text[1].contains("42x less"),
             "{}",
             text[1]
         );
