@@ -14,7 +14,7 @@ const LIMIT: Duration = Duration::from_secs(60);
 
 /// Our examples. Only these are built, so another engineer's unfinished example elsewhere
 /// cannot break this test.
-const EXAMPLES: [&str; 11] = [
+const EXAMPLES: [&str; 12] = [
     "process",
     "pool",
     "queue_lock",
@@ -26,6 +26,7 @@ const EXAMPLES: [&str; 11] = [
     "gil",
     "time_slicing",
     "wakeup",
+    "async_wait",
 ];
 
 /// `target/<profile>/examples/NAME`, built (once per test run) if needed.
@@ -466,4 +467,29 @@ fn wakeup_times_every_placement_each_round_and_compares_them() {
     } else {
         assert!(last.starts_with("Only one CPU"), "{out}");
     }
+}
+
+#[test]
+fn async_wait_overlaps_every_wait_and_shows_the_stall() {
+    let (out, _) = run("async_wait", &["--waits", "500", "--block-ms", "100"]);
+    let tasks = line(&out, "async:");
+    assert!(
+        tasks.starts_with("async: 500 waits of 500 ms") && tasks.contains("threads alive: 1;"),
+        "{out}"
+    );
+    let threads = line(&out, "threads:");
+    assert!(threads.starts_with("threads: 500 waits"), "{out}");
+    // All 500 asleep at once, beside the main thread.
+    let alive = numbers(threads.split("threads alive:").nth(1).unwrap())[0];
+    assert!(alive > 500, "{out}");
+    assert!(
+        line(&out, "stall:").starts_with("stall: a 100 ms computation inline in a task"),
+        "{out}"
+    );
+    assert!(line(&out, "cure:").contains("spawn_blocking"), "{out}");
+    assert_eq!(
+        out.lines().last(),
+        Some("async_wait: done, checksums agree"),
+        "{out}"
+    );
 }

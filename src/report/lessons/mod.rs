@@ -22,6 +22,7 @@ mod bound;
 mod gil;
 mod ipc;
 mod locks;
+mod many_waits;
 mod processes;
 mod time_slicing;
 
@@ -29,13 +30,14 @@ mod time_slicing;
 pub const INTRO_FILE: &str = "lessons.html";
 
 /// The lessons, in reading order.
-pub const LESSONS: [&Lesson; 7] = [
+pub const LESSONS: [&Lesson; 8] = [
     &time_slicing::LESSON,
     &gil::LESSON,
     &processes::LESSON,
     &ipc::LESSON,
     &locks::LESSON,
     &bound::LESSON,
+    &many_waits::LESSON,
     &beyond_one_machine::LESSON,
 ];
 
@@ -49,6 +51,7 @@ pub const PAGES: &[&dyn Page] = &[
     &LessonPage(4),
     &LessonPage(5),
     &LessonPage(6),
+    &LessonPage(7),
 ];
 
 /// One lesson's static text. HTML fields are trusted fragments written in
@@ -116,6 +119,7 @@ pub const SCALING_BENCH: &str = then_report!("cargo bench --bench scaling");
 pub const COSTS_BENCH: &str = then_report!("cargo bench --bench costs");
 pub const IO_BENCH: &str = then_report!("cargo bench --bench io");
 pub const CORES_BENCH: &str = then_report!("cargo bench --bench cores");
+pub const WAITS_BENCH: &str = then_report!("cargo bench --bench waits");
 pub const PYTHON_BENCH: &str = concat!(
     then_report!("cargo bench --bench python"),
     " It needs <code>python3</code>."
@@ -276,7 +280,7 @@ impl Page for LessonPage {
 #[derive(Debug, Clone, Copy)]
 pub struct Intro;
 
-const INTRO: &str = "<p>Seven short lessons on running work in parallel, for readers who \
+const INTRO: &str = "<p>Short lessons on running work in parallel, for readers who \
 know Python's <code>threading</code> and <code>multiprocessing</code>. Each one starts from \
 the Python you know, runs a small Rust program that does the same, and shows a chart measured \
 on <em>this</em> machine, with sentences written from its numbers.</p>\n\
@@ -507,6 +511,7 @@ mod tests {
             "queue_lock" => include_str!("../../../examples/queue_lock.rs"),
             "rlock" => include_str!("../../../examples/rlock.rs"),
             "time_slicing" => include_str!("../../../examples/time_slicing.rs"),
+            "async_wait" => include_str!("../../../examples/async_wait.rs"),
             other => panic!("no example {other}"),
         }
     }
