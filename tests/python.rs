@@ -36,6 +36,7 @@ fn sizes(workload: &str) -> Vec<u64> {
         "mandelbrot" => 61,
         "monte_carlo" => 20_011,
         "latency" => 23,
+        "tcp" => 101,
         other => panic!("add sizes for `{other}`"),
     };
     vec![0, 1, 2, 7, larger]
@@ -47,14 +48,33 @@ fn rust_checksum(workload: &str, size: u64) -> u64 {
 
 #[test]
 fn python_checksums_equal_rust_for_every_backend() {
-    let Some(script) = script() else { return };
-    for workload in ["primes", "mandelbrot", "monte_carlo", "latency"] {
+    let Some(mut script) = script() else { return };
+    // Python's tcp talks to a Rust server, as under `tvp python`.
+    let server = Job::new("tcp").unwrap().setup().unwrap();
+    script.tcp_addr = server
+        .job
+        .options
+        .get(tvp::workloads::tcp::OPT_ADDR)
+        .cloned();
+    for workload in ["primes", "mandelbrot", "monte_carlo", "latency", "tcp"] {
         let sizes = sizes(workload);
         let rows: Vec<CheckRow> = script
             .check(&[workload], &sizes, &[1, 2, 3], LIMIT)
             .unwrap();
-        // python-seq once, three worker counts for each of the other three.
-        assert_eq!(rows.len(), sizes.len() * 10, "{rows:?}");
+        // python-seq once, three worker counts for each of the other three,
+        // and for the workloads that wait, for asyncio too.
+        let backends = if ["latency", "tcp"].contains(&workload) {
+            13
+        } else {
+            10
+        };
+        assert_eq!(rows.len(), sizes.len() * backends, "{rows:?}");
+        if backends == 13 {
+            assert!(
+                rows.iter().any(|r| r.backend == "python-asyncio"),
+                "{rows:?}"
+            );
+        }
         for row in rows {
             assert_eq!(
                 row.checksum,
@@ -96,8 +116,25 @@ fn a_quick_run_writes_a_report_of_schema_1() {
     assert_eq!(report.workers, vec![1, 2]);
     assert_eq!(report.workload_order(), vec!["mandelbrot", "latency"]);
     assert!(!report.size_reason.is_empty());
-    // python-seq once, then 3 backends x 2 worker counts, per workload.
-    assert_eq!(report.results.len(), 2 * 7);
+    // python-seq once, then 3 backends x 2 worker counts, per workload, and
+    // asyncio at 2 worker counts for latency, which waits.
+    assert_eq!(report.results.len(), 2 * 7 + 2);
+    let interpreter = report
+        .interpreter
+        .as_ref()
+        .expect("the interpreter is recorded");
+    assert!(
+        interpreter.version.starts_with(&report.python),
+        "{interpreter:?}"
+    );
+    assert_eq!(interpreter.gil_enabled.is_some(), {
+        let v: Vec<u32> = report
+            .python
+            .split('.')
+            .filter_map(|p| p.parse().ok())
+            .collect();
+        v >= vec![3, 13]
+    });
     for r in &report.results {
         assert!(r.checksum_ok, "{r:?}");
         assert_eq!(r.checksum, rust_checksum(&r.workload, r.size), "{r:?}");

@@ -12,7 +12,13 @@ processes) happens in __init__, outside the timing, like Backend::prepare.
                    worker, like Rust's `pool`.
 - python-executor: concurrent.futures.ProcessPoolExecutor, chunked the
                    same way as python-pool.
+- python-asyncio:  one asyncio event loop on this thread, asyncio.gather of
+                   one task per worker (one static chunk each), like Rust's
+                   `async`: for the workloads that wait (latency, tcp), whose
+                   async twins await timers and sockets. Workers are tasks.
 """
+
+import asyncio
 
 import ctypes
 import ctypes.util
@@ -22,7 +28,7 @@ import signal
 import sys
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
-from workloads import combine, run_chunk
+from workloads import ASYNC, combine, run_chunk
 
 # As TASKS_PER_WORKER in src/backends/mod.rs: enough chunks per worker that
 # one finishing early finds more work.
@@ -126,7 +132,36 @@ class Executor:
         self.executor.shutdown(wait=True, cancel_futures=abort)
 
 
-BACKENDS = {b.name: b for b in (Sequential, Threads, Pool, Executor)}
+class Asyncio:
+    name = "python-asyncio"
+
+    def __init__(self, workers):
+        self.workers = workers
+        self.loop = asyncio.new_event_loop()
+
+    @staticmethod
+    def runs(name):
+        """Whether the workload has an async twin."""
+        return name in ASYNC
+
+    def run(self, name, size):
+        chunks = split(size, self.workers)
+
+        async def gather():
+            return await asyncio.gather(*(ASYNC[name](s, e, size) for s, e in chunks))
+
+        return combine(self.loop.run_until_complete(gather()))
+
+    def close(self, abort=False):
+        self.loop.close()
+
+
+BACKENDS = {b.name: b for b in (Sequential, Threads, Pool, Executor, Asyncio)}
+
+
+def runs(backend_cls, name):
+    """Whether `backend_cls` runs workload `name` (asyncio: only those that wait)."""
+    return getattr(backend_cls, "runs", lambda _: True)(name)
 
 
 class running:

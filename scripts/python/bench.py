@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""The suite's CPU workloads (and latency) in CPython: sequential, threads,
-multiprocessing.Pool and ProcessPoolExecutor, over the same worker counts as
-the Rust sweep. Standard library only.
+"""The suite's CPU workloads (and latency, tcp) in CPython: sequential,
+threads, multiprocessing.Pool, ProcessPoolExecutor and, for the workloads
+that wait, an asyncio event loop, over the same worker counts as the Rust
+sweep. Standard library only.
 
     python3 scripts/python/bench.py            # about 1-2 minutes on 2 cores
     python3 scripts/python/bench.py --quick    # about 10 s (or TVP_QUICK=1)
@@ -16,12 +17,14 @@ import json
 import multiprocessing
 import os
 import platform
+import socket
 import statistics
 import sys
+import sysconfig
 import time
 
-from backends import BACKENDS, die_with_parent, running
-from workloads import WORKLOADS
+from backends import BACKENDS, die_with_parent, running, runs
+from workloads import TCP_ADDR_ENV, WORKLOADS, serve
 
 SCHEMA = 1
 
@@ -32,8 +35,11 @@ SCHEMA = 1
 # 210 ms; the sizes below scale that to an estimated 0.25-0.35 s each, so the
 # sweep should take about a minute there, and should stay under the 180 s limit of
 # `tvp python` when other programs share the cores.
-SIZES = {"primes": 300_000, "mandelbrot": 250, "monte_carlo": 400_000, "latency": 150}
-QUICK_SIZES = {"primes": 100_000, "mandelbrot": 120, "monte_carlo": 120_000, "latency": 50}
+# tcp: a loopback round trip from CPython to tvp's server took 50-100 us on the
+# busy 2-core machine, so 600 requests take tens of ms: small, because every
+# backend (asyncio too) runs it at every worker count.
+SIZES = {"primes": 300_000, "mandelbrot": 250, "monte_carlo": 400_000, "latency": 150, "tcp": 600}
+QUICK_SIZES = {"primes": 100_000, "mandelbrot": 120, "monte_carlo": 120_000, "latency": 50, "tcp": 150}
 SIZE_REASON = (
     "CPython runs these loops about 50-100x slower than Rust: sizes are reduced "
     "so the whole script takes at most about 2 minutes on a 2-core machine. "
@@ -84,6 +90,33 @@ def log(text):
     print(text, file=sys.stderr, flush=True)
 
 
+def interpreter():
+    """What runs this script: version, build, and whether the GIL is on
+    (sys._is_gil_enabled exists from 3.13; Py_GIL_DISABLED marks a
+    free-threaded build)."""
+    is_gil_enabled = getattr(sys, "_is_gil_enabled", None)
+    return {
+        "version": sys.version,
+        "build": list(platform.python_build()),
+        "executable": sys.executable,
+        "free_threaded": sysconfig.get_config_var("Py_GIL_DISABLED") == 1,
+        "gil_enabled": is_gil_enabled() if is_gil_enabled else None,
+    }
+
+
+def start_server():
+    """tvp passes the address of its own tcp server (--tcp-addr); run alone,
+    the script starts one in a child process. Returns the process or None."""
+    if os.environ.get(TCP_ADDR_ENV):
+        return None
+    listener = socket.create_server(("127.0.0.1", 0))
+    server = multiprocessing.Process(target=serve, args=(listener,), daemon=True)
+    server.start()
+    os.environ[TCP_ADDR_ENV] = "127.0.0.1:%d" % listener.getsockname()[1]
+    listener.close()
+    return server
+
+
 def time_cell(backend, name, size, repeat):
     """One untimed warm-up run (which also gives the checksum), then `repeat`
     timed runs. Returns (times in seconds, checksum)."""
@@ -104,6 +137,8 @@ def sweep(names, sizes, workers, repeat):
         size = sizes[name]
         expected = None
         for backend_name, cls in BACKENDS.items():
+            if not runs(cls, name):
+                continue
             counts = [1] if backend_name == "python-seq" else workers
             for w in counts:
                 with running(cls, w) as backend:
@@ -134,6 +169,8 @@ def check(names, sizes, workers):
     rows = []
     for name in names:
         for backend_name, cls in BACKENDS.items():
+            if not runs(cls, name):
+                continue
             counts = [1] if backend_name == "python-seq" else workers
             for w in counts:
                 with running(cls, w) as backend:
@@ -161,9 +198,21 @@ def main():
     p.add_argument("--out", default=default_out, help="where to write the JSON [default: reports/data/python.json]")
     p.add_argument("--check", action="store_true", help="print checksums at --sizes as JSON and exit")
     p.add_argument("--sizes", type=int_list, default=[0, 1, 7], help="sizes for --check [default: 0,1,7]")
+    p.add_argument("--tcp-addr", help="the tcp server, HOST:PORT [default: start one in a child process]")
     args = p.parse_args()
     die_with_parent()
+    if args.tcp_addr:
+        os.environ[TCP_ADDR_ENV] = args.tcp_addr
+    server = start_server() if "tcp" in args.workload else None
+    try:
+        return measure(p, args)
+    finally:
+        if server is not None:
+            server.terminate()
+            server.join()
 
+
+def measure(p, args):
     n = cores()
     workers = sorted(set(args.workers)) if args.workers else default_workers(n)
     if not workers or min(workers) < 1:
@@ -188,6 +237,7 @@ def main():
         "schema": SCHEMA,
         "python": platform.python_version(),
         "implementation": platform.python_implementation(),
+        "interpreter": interpreter(),
         "machine": {
             "cores": n,
             "cpu_count": os.cpu_count(),

@@ -7,6 +7,9 @@ one. The arithmetic follows the Rust files exactly: the same operations in
 the same order on IEEE doubles, and 64-bit wrapping done by masking.
 """
 
+import asyncio
+import os
+import socket
 import time
 
 MASK64 = (1 << 64) - 1
@@ -109,12 +112,107 @@ def latency(start, end, size):
     return total & MASK64
 
 
+# --- tcp (src/workloads/tcp.rs) --------------------------------------------
+
+# The server's "host:port", set by bench.py before any worker starts, so
+# threads and processes alike find it (child processes inherit it).
+TCP_ADDR_ENV = "TVP_TCP_ADDR"
+
+
+def tcp_addr():
+    host, port = os.environ[TCP_ADDR_ENV].rsplit(":", 1)
+    return host, int(port)
+
+
+def recv_exactly(sock, n):
+    data = b""
+    while len(data) < n:
+        more = sock.recv(n - len(data))
+        if not more:
+            raise ConnectionError("the tcp server closed the connection")
+        data += more
+    return data
+
+
+def tcp(start, end, size):
+    """One connection per chunk, one round trip per item: 8 bytes, the index;
+    the server answers splitmix64(index). Blocking calls release the GIL."""
+    if start >= end:
+        return 0
+    total = 0
+    with socket.create_connection(tcp_addr()) as sock:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        for i in range(start, end):
+            sock.sendall(i.to_bytes(8, "little"))
+            total = (total + int.from_bytes(recv_exactly(sock, 8), "little")) & MASK64
+    return total
+
+
+# --- async twins (Workload::run_async) ---------------------------------------
+
+
+async def latency_async(start, end, size):
+    """latency on the event loop: each wait is an asyncio timer, so one
+    thread keeps every chunk's wait going at once."""
+    total = 0
+    for i in range(start, end):
+        await asyncio.sleep(LATENCY_MS / 1000.0)
+        total += splitmix64(i) & 0xFFFF
+    return total & MASK64
+
+
+async def tcp_async(start, end, size):
+    """tcp on the event loop: asyncio streams to the same server."""
+    if start >= end:
+        return 0
+    host, port = tcp_addr()
+    reader, writer = await asyncio.open_connection(host, port)
+    writer.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    total = 0
+    try:
+        for i in range(start, end):
+            writer.write(i.to_bytes(8, "little"))
+            await writer.drain()
+            reply = await reader.readexactly(8)
+            total = (total + int.from_bytes(reply, "little")) & MASK64
+    finally:
+        writer.close()
+        await writer.wait_closed()
+    return total
+
+
+# Workloads that wait, and their async twins: the asyncio backend runs these.
+ASYNC = {"latency": latency_async, "tcp": tcp_async}
+
+
+def serve(listener):
+    """The tcp server, for a run without tvp's: a thread per connection,
+    answering splitmix64 of each request, as src/workloads/tcp.rs does."""
+    import threading
+
+    def answer(conn):
+        with conn:
+            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            try:
+                while True:
+                    request = recv_exactly(conn, 8)
+                    reply = splitmix64(int.from_bytes(request, "little"))
+                    conn.sendall(reply.to_bytes(8, "little"))
+            except (ConnectionError, OSError):
+                return
+
+    while True:
+        conn, _ = listener.accept()
+        threading.Thread(target=answer, args=(conn,), daemon=True).start()
+
+
 # name -> (function over (start, end, size), kind)
 WORKLOADS = {
     "primes": (primes, "cpu"),
     "mandelbrot": (mandelbrot, "cpu"),
     "monte_carlo": (monte_carlo, "cpu"),
     "latency": (latency, "io"),
+    "tcp": (tcp, "io"),
 }
 
 

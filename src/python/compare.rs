@@ -16,11 +16,25 @@ use crate::workloads::{self, Job};
 /// The version of `python_vs_rust.json`.
 pub const SCHEMA: u32 = 1;
 
-/// The Python backends, in the order tables and charts show them.
-pub const PYTHON_BACKENDS: &[&str] = &["python-threads", "python-pool", "python-executor"];
+/// The Python backends, in the order tables and charts show them
+/// (`python-asyncio` only for the workloads that wait).
+pub const PYTHON_BACKENDS: &[&str] = &[
+    "python-threads",
+    "python-pool",
+    "python-executor",
+    "python-asyncio",
+];
 
 /// The Rust backends swept beside them.
 pub const RUST_BACKENDS: &[&str] = &["threads", "process", "pool", "gil"];
+
+/// Swept too for IO workloads, beside Python's asyncio.
+pub const RUST_ASYNC: &str = "async";
+
+/// Rust sizes smaller than the default for the comparison: `tcp`'s
+/// default takes a few hundred ms a run, and the comparison runs it on five
+/// backends at every worker count.
+pub const RUST_SIZES: &[(&str, u64)] = &[("tcp", 5_000)];
 
 /// Which side a series comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -34,8 +48,14 @@ pub enum Language {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Comparison {
     pub schema: u32,
-    /// e.g. "CPython 3.11.7".
+    /// e.g. "CPython 3.11.7", with " (free-threaded)" for such a build.
     pub python: String,
+    /// Threads ran without a GIL (a free-threaded build with the GIL off).
+    #[serde(default)]
+    pub free_threaded: bool,
+    /// `sys._is_gil_enabled()`, where the interpreter has it.
+    #[serde(default)]
+    pub gil_enabled: Option<bool>,
     pub cores: usize,
     pub quick: bool,
     pub workers: Vec<usize>,
@@ -108,6 +128,8 @@ pub fn label(backend: &str) -> &'static str {
         "python-threads" => "Python threads",
         "python-pool" => "Python multiprocessing.Pool",
         "python-executor" => "Python ProcessPoolExecutor",
+        "python-asyncio" => "Python asyncio",
+        "async" => "Rust async (tokio, one thread)",
         "threads" => "Rust threads",
         "process" => "Rust processes",
         "pool" => "Rust process pool",
@@ -136,10 +158,18 @@ pub fn rust_sweeps(
             continue;
         };
         let job = Job::new(name)?;
-        let size = crate::sweep::size_for(job.size, quick);
+        let size = RUST_SIZES
+            .iter()
+            .find(|(w, _)| *w == name)
+            .map_or(job.size, |&(_, size)| size);
+        let size = crate::sweep::size_for(size, quick);
+        let mut backends: Vec<String> = RUST_BACKENDS.iter().map(|b| (*b).to_string()).collect();
+        if entry.kind == workloads::Kind::Io {
+            backends.push(RUST_ASYNC.into());
+        }
         let sweep = Sweep {
             job: job.with_size(size),
-            backends: RUST_BACKENDS.iter().map(|b| (*b).to_string()).collect(),
+            backends,
             workers: report.workers.clone(),
             repeat: if entry.kind == workloads::Kind::Io {
                 io_repeat
@@ -177,9 +207,21 @@ pub fn compare(report: &PythonReport, rust: &[SweepResult]) -> Comparison {
             compare_workload(report, name, size, rust)
         })
         .collect();
+    let free_threaded = report.interpreter.as_ref().is_some_and(|i| i.without_gil());
     Comparison {
         schema: SCHEMA,
-        python: format!("{} {}", report.implementation, report.python),
+        python: format!(
+            "{} {}{}",
+            report.implementation,
+            report.python,
+            if free_threaded {
+                " (free-threaded)"
+            } else {
+                ""
+            }
+        ),
+        free_threaded,
+        gil_enabled: report.interpreter.as_ref().and_then(|i| i.gil_enabled),
         cores: report.machine.cores,
         quick: report.quick,
         workers: report.workers.clone(),
@@ -196,11 +238,22 @@ fn compare_workload(
     rust: Option<&SweepResult>,
 ) -> Option<WorkloadComparison> {
     let seq = report.cell(name, "python-seq", 1)?;
+    let free_threaded = report.interpreter.as_ref().is_some_and(|i| i.without_gil());
     let mut series: Vec<Series> = PYTHON_BACKENDS
         .iter()
+        .filter(|&&backend| {
+            report
+                .results
+                .iter()
+                .any(|r| r.workload == name && r.backend == backend)
+        })
         .map(|&backend| Series {
             backend: backend.to_string(),
-            label: label(backend).to_string(),
+            label: if free_threaded && backend == "python-threads" {
+                "Python threads (free-threaded)".to_string()
+            } else {
+                label(backend).to_string()
+            },
             language: Language::Python,
             points: report
                 .results
@@ -221,23 +274,28 @@ fn compare_workload(
         .all(|r| r.checksum_ok);
     if let Some(rust) = rust {
         let rust_seq = rust.sequential.as_secs_f64();
-        series.extend(RUST_BACKENDS.iter().map(|&backend| {
-            Series {
-                backend: backend.to_string(),
-                label: label(backend).to_string(),
-                language: Language::Rust,
-                points: rust
-                    .cells
-                    .iter()
-                    .filter(|m| m.backend == backend)
-                    .map(|m| Point {
-                        workers: m.workers,
-                        median_s: m.median.as_secs_f64(),
-                        speedup: rust_seq / m.median.as_secs_f64(),
-                    })
-                    .collect(),
-            }
-        }));
+        let ran = |b: &&&str| rust.cells.iter().any(|m| m.backend == **b);
+        series.extend(
+            RUST_BACKENDS
+                .iter()
+                .chain([&RUST_ASYNC])
+                .filter(ran)
+                .map(|&backend| Series {
+                    backend: backend.to_string(),
+                    label: label(backend).to_string(),
+                    language: Language::Rust,
+                    points: rust
+                        .cells
+                        .iter()
+                        .filter(|m| m.backend == backend)
+                        .map(|m| Point {
+                            workers: m.workers,
+                            median_s: m.median.as_secs_f64(),
+                            speedup: rust_seq / m.median.as_secs_f64(),
+                        })
+                        .collect(),
+                }),
+        );
         // Each language against its own sequential run; that both languages
         // compute the same checksums at equal sizes is tests/python.rs's job.
         checksums_ok &= rust.cells.iter().all(|m| m.checksum_ok);
@@ -287,6 +345,7 @@ mod tests {
             schema: 1,
             python: "3.11.7".into(),
             implementation: "CPython".into(),
+            interpreter: None,
             machine: PythonMachine {
                 cores: 2,
                 cpu_count: Some(2),

@@ -1,8 +1,10 @@
 //! Rust vs Python: the same workloads in CPython, measured beside Rust.
 //!
-//! `scripts/python/bench.py` runs primes, mandelbrot, monte_carlo and
-//! latency in CPython, sequentially, with threads (ThreadPoolExecutor) and
-//! with processes (multiprocessing.Pool, ProcessPoolExecutor). CPython is
+//! `scripts/python/bench.py` runs primes, mandelbrot, monte_carlo, latency
+//! and tcp in CPython, sequentially, with threads (ThreadPoolExecutor), with
+//! processes (multiprocessing.Pool, ProcessPoolExecutor) and, for the two
+//! that wait, on an asyncio event loop (beside Rust's `async`). It records
+//! the interpreter's version, build and whether it ran without a GIL. CPython is
 //! 50-100x slower, so the script uses smaller sizes; the Rust backends are
 //! swept at their default sizes, so each side's sequential run takes a few
 //! hundred ms, and speedups (not times) are compared. Expect
@@ -91,10 +93,18 @@ pub fn run_comparison(
     config: &Config,
     mut progress: impl FnMut(&str),
 ) -> Result<Outcome> {
-    let script = match Script::locate() {
+    let mut script = match Script::locate() {
         Ok(script) => script,
         Err(missing) => return Ok(Outcome::Skipped(missing)),
     };
+    // Python's `tcp` talks to the same server as Rust's: started here, kept
+    // until the script is done, stopped on every path.
+    let server = crate::workloads::Job::new("tcp")?.setup()?;
+    script.tcp_addr = server
+        .job
+        .options
+        .get(crate::workloads::tcp::OPT_ADDR)
+        .cloned();
     std::fs::create_dir_all(&opts.data_dir)
         .map_err(|e| Error::io(format!("creating {}", opts.data_dir.display()), e))?;
     let workers = if opts.quick {
@@ -110,6 +120,7 @@ pub fn run_comparison(
     ));
     let python_json = opts.data_dir.join(PYTHON_FILE);
     let report = script.bench(opts.quick, &workers, &python_json, opts.time_limit)?;
+    drop(server);
     progress(if opts.quick {
         "sweeping the Rust backends at a quarter of their default sizes (quick)"
     } else {

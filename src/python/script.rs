@@ -22,6 +22,9 @@ pub const SCRIPT: &str = "scripts/python/bench.py";
 pub struct Script {
     pub python: PathBuf,
     pub script: PathBuf,
+    /// The `tcp` workload's server, `host:port`, passed as `--tcp-addr`; the
+    /// script starts its own when `None`.
+    pub tcp_addr: Option<String>,
 }
 
 impl Script {
@@ -32,6 +35,7 @@ impl Script {
         Ok(Script {
             python,
             script: Path::new(env!("CARGO_MANIFEST_DIR")).join(SCRIPT),
+            tcp_addr: None,
         })
     }
 
@@ -45,6 +49,9 @@ impl Script {
         let mut cmd = Command::new(&self.python);
         // -u: progress lines appear as they are written.
         cmd.arg("-u").arg(&self.script);
+        if let Some(addr) = &self.tcp_addr {
+            cmd.args(["--tcp-addr", addr]);
+        }
         Ok(cmd)
     }
 
@@ -120,6 +127,9 @@ pub struct PythonReport {
     pub python: String,
     /// "CPython", "PyPy", ...
     pub implementation: String,
+    /// The interpreter's build and GIL (absent in files of older scripts).
+    #[serde(default)]
+    pub interpreter: Option<Interpreter>,
     pub machine: PythonMachine,
     pub quick: bool,
     /// Timed runs per cell (after one untimed warm-up).
@@ -133,6 +143,33 @@ pub struct PythonReport {
     pub size_reason: String,
     pub elapsed_s: f64,
     pub results: Vec<PythonResult>,
+}
+
+/// The interpreter as the script saw itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Interpreter {
+    /// `sys.version`: version, build and compiler.
+    pub version: String,
+    /// `platform.python_build()`: build number and date.
+    #[serde(default)]
+    pub build: Vec<String>,
+    #[serde(default)]
+    pub executable: String,
+    /// A free-threaded build (`Py_GIL_DISABLED`, 3.13t and later).
+    #[serde(default)]
+    pub free_threaded: bool,
+    /// `sys._is_gil_enabled()` where it exists (3.13 and later): a
+    /// free-threaded build may still run with the GIL (`PYTHON_GIL=1`).
+    #[serde(default)]
+    pub gil_enabled: Option<bool>,
+}
+
+impl Interpreter {
+    /// Whether threads ran without a GIL: a free-threaded build that kept it
+    /// off.
+    pub fn without_gil(&self) -> bool {
+        self.free_threaded && self.gil_enabled == Some(false)
+    }
 }
 
 /// The machine as the script saw it.

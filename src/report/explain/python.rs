@@ -21,6 +21,86 @@ const SMALL_FOR_RUST_PROCESSES: f64 = 0.05;
 
 const BUSY: &str = "the cores were probably busy with other programs; rerun on a quiet machine.";
 
+/// An event loop this far below threads' speedup is said to trail them.
+const TRAILS: f64 = 0.75;
+
+/// The sentence on asyncio (and Rust's `async`) beside Python threads, for a
+/// workload that waits, at `at` tasks.
+fn explain_asyncio(
+    asyncio: Option<f64>,
+    threads: Option<f64>,
+    rust_async: Option<f64>,
+    at: usize,
+) -> String {
+    let Some(asyncio) = asyncio else {
+        return String::new();
+    };
+    let mut out = format!(
+        " On one thread, an asyncio event loop with {at} tasks reached {}",
+        words::speedup(Some(asyncio))
+    );
+    if let Some(rust) = rust_async {
+        out += &format!(
+            " (Rust's `async`, tokio on one thread: {})",
+            words::speedup(Some(rust))
+        );
+    }
+    match threads {
+        Some(t) if asyncio >= TRAILS * t => {
+            out += &format!(
+                ", as far as {at} threads ({}): the loop overlaps the waits without a thread \
+                 per wait.",
+                words::speedup(Some(t))
+            );
+        }
+        Some(t) => {
+            out += &format!(
+                ", behind {at} threads ({}): expected about the same, since both overlap the \
+                 waits; the loop's own work per wait (a pass through the selector for every \
+                 read) is in CPython's bytecode, under the same GIL as the rest.",
+                words::speedup(Some(t))
+            );
+        }
+        None => out.push('.'),
+    }
+    out
+}
+
+/// Where the CPython docs give the free-threaded build's single-threaded
+/// cost, and what they say, quoted.
+pub const FREE_THREADED_SOURCE: &str = "What's New In Python 3.14 (docs.python.org/3/whatsnew/3.14.html), \
+     Free-threaded mode improvements";
+pub const FREE_THREADED_COST: &str = "The performance penalty on single-threaded code in \
+     free-threaded mode is now roughly 5-10%, depending on the platform and C compiler used.";
+
+/// The sentence on the interpreter measured: a free-threaded build whose
+/// threads ran without the GIL, one that kept the GIL, or a GIL build, with
+/// the free-threaded build's cost from the CPython docs.
+pub fn explain_interpreter(python: &str, free_threaded: bool, gil_enabled: Option<bool>) -> String {
+    match (free_threaded, gil_enabled) {
+        (true, Some(false)) => format!(
+            "{python} is a free-threaded build and ran without the GIL \
+             (sys._is_gil_enabled() was False): its threads lines are labelled free-threaded, \
+             and on CPU work they may speed up with the cores as Rust threads do. The CPython \
+             docs put the price on one thread at: \"{FREE_THREADED_COST}\" ({FREE_THREADED_SOURCE})."
+        ),
+        (true, _) => format!(
+            "{python} is a free-threaded build, but the GIL was on (PYTHON_GIL=1, or an \
+             extension that needs it): its threads behave as under a GIL build."
+        ),
+        (false, _) => format!(
+            "{python} is a build with the GIL{}. CPython 3.13 and later also ship a \
+             free-threaded build (python3.13t, python3.14t; point TVP_PYTHON at one to measure \
+             it here), whose threads run Python code in parallel. Its price on one thread, in \
+             the CPython docs' words: \"{FREE_THREADED_COST}\" ({FREE_THREADED_SOURCE}).",
+            match gil_enabled {
+                Some(true) => " (sys._is_gil_enabled() was True)",
+                _ => "",
+            }
+        ),
+    }
+}
+
 /// What the numbers of `w` at `at` workers say, in a few sentences.
 pub fn explain(w: &WorkloadComparison, at: usize) -> String {
     let s = |backend: &str| w.speedup(backend, at);
@@ -69,6 +149,7 @@ pub fn explain(w: &WorkloadComparison, at: usize) -> String {
             out += " The Rust gil model overlaps them too: it releases its lock around \
                     each wait, as CPython does.";
         }
+        out += &explain_asyncio(s("python-asyncio"), threads, s("async"), at);
         return out;
     }
     out += if sped_up(threads) {
@@ -134,6 +215,47 @@ pub fn explain(w: &WorkloadComparison, at: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_interpreter_is_named_free_threaded_or_not_with_the_docs_cost() {
+        let gil = explain_interpreter("CPython 3.11.7", false, None);
+        assert!(
+            gil.contains("a build with the GIL. CPython 3.13 and later"),
+            "{gil}"
+        );
+        assert!(
+            gil.contains("roughly 5-10%") && gil.contains("What's New In Python 3.14"),
+            "{gil}"
+        );
+        let on = explain_interpreter("CPython 3.13.1", false, Some(true));
+        assert!(on.contains("sys._is_gil_enabled() was True"), "{on}");
+        let free = explain_interpreter("CPython 3.14.0 (free-threaded)", true, Some(false));
+        assert!(
+            free.contains("ran without the GIL") && free.contains("labelled free-threaded"),
+            "{free}"
+        );
+        let kept = explain_interpreter("CPython 3.14.0", true, Some(true));
+        assert!(kept.contains("but the GIL was on"), "{kept}");
+    }
+
+    #[test]
+    fn asyncio_is_set_beside_threads() {
+        let same = explain_asyncio(Some(3.8), Some(3.9), Some(3.7), 4);
+        assert!(
+            same.contains("with 4 tasks reached 3.80x") && same.contains("as far as 4 threads"),
+            "{same}"
+        );
+        assert!(
+            same.contains("Rust's `async`, tokio on one thread: 3.70x"),
+            "{same}"
+        );
+        let behind = explain_asyncio(Some(1.1), Some(3.9), None, 4);
+        assert!(
+            behind.contains("behind 4 threads (3.90x): expected about the same"),
+            "{behind}"
+        );
+        assert_eq!(explain_asyncio(None, Some(1.0), None, 2), "");
+    }
     use crate::python::compare::{Language, Point, Series, WorkloadComparison, label};
 
     fn series(backend: &str, language: Language, at2: f64) -> Series {

@@ -53,14 +53,23 @@ impl Page for RustVsPython {
         let mut body = format!(
             "<p>{} ran the same workloads as Rust, item for item with the same checksums \
              (<code>scripts/python</code>), sequentially, with threads \
-             (<code>ThreadPoolExecutor</code>) and with processes \
-             (<code>multiprocessing.Pool</code>, <code>ProcessPoolExecutor</code>). Rust ran \
+             (<code>ThreadPoolExecutor</code>), with processes \
+             (<code>multiprocessing.Pool</code>, <code>ProcessPoolExecutor</code>) and, for the \
+             workloads that wait, on one asyncio event loop (<code>asyncio.gather</code>, a task \
+             per worker) beside Rust's <code>async</code>. Rust ran \
              at its default sizes, so both sides' sequential runs take a few hundred ms. {} Speedup is the same language's sequential time divided by \
              the backend's; dashed lines are Python, solid lines Rust. All numbers: \
              <a href=\"{DATA_FILE}\">{DATA_FILE}</a>.</p>\n",
             html::escape(&c.python),
             html::escape(&c.size_reason),
         );
+        body.push_str(&html::explanation(&[
+            crate::report::explain::python::explain_interpreter(
+                &c.python,
+                c.free_threaded,
+                c.gil_enabled,
+            ),
+        ]));
         body.push_str(&format!("<h2>Speedup at {} workers</h2>\n", c.explained_at));
         body.push_str(&summary(&c));
         let mut drawn = Drawn::new(out);
@@ -171,9 +180,11 @@ const COLUMNS: &[&str] = &[
     "python-threads",
     "python-pool",
     "python-executor",
+    "python-asyncio",
     "threads",
     "process",
     "gil",
+    "async",
 ];
 
 fn summary(c: &Comparison) -> String {
@@ -206,6 +217,7 @@ fn color_of(backend: &str) -> &str {
         "python-threads" => "threads",
         "python-pool" => "pool",
         "python-executor" => "process",
+        "python-asyncio" => "async",
         rust => rust,
     }
 }
@@ -288,6 +300,8 @@ mod tests {
         Comparison {
             schema: compare::SCHEMA,
             python: "CPython 3.11.7".into(),
+            free_threaded: false,
+            gil_enabled: None,
             cores: 2,
             quick: true,
             workers: vec![1, 2],
