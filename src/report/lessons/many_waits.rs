@@ -81,7 +81,7 @@ tokio::task::spawn_blocking(move || compute(ms)).await.unwrap();",
             from: WAITS_BENCH,
         },
         Wanted {
-            ids: &["python/asyncio"],
+            ids: &["python/latency"],
             from: PYTHON_BENCH,
         },
     ],
