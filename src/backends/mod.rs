@@ -6,6 +6,11 @@
 //!
 //! To add a backend: write one file implementing [`Backend`] and add one line
 //! to [`REGISTRY`]. This module is the one place a name becomes a backend.
+//!
+//! What they share: [`chunks`] (cutting, running a chunk safely,
+//! combining), [`tasks`] (chunks as async tasks on a tokio runtime, for
+//! `async` and `async-mt`) and [`limits`] (the kernel's limits on threads,
+//! processes and open files, checked before a run starts anything).
 
 use std::path::PathBuf;
 use std::time::Duration;

@@ -10,8 +10,11 @@
 //!   confine a run to K cores and time every backend at 1..N cores
 //!   (`tvp cores`).
 //! - [`memory`]: the peak memory of one cell, parent plus children, in a
-//!   fresh process; [`mpi_launch`]: the MPI launch costs the `mpi` bench
-//!   keeps beside criterion.
+//!   fresh process, and with `detail` the kernel's view ([`smaps`]: RSS,
+//!   PSS, USS, thread stacks); [`mpi_launch`]: the MPI launch costs the
+//!   `mpi` bench keeps beside criterion.
+//! - [`waits`]: many waits, `latency` at 1 to 10,000 concurrent waits on
+//!   async tasks, threads and processes, timed and measured in memory.
 //!
 //! A sweep knows backends and workloads by name, through their registries:
 //! a new backend or workload is swept without a change here.
