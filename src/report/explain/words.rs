@@ -188,7 +188,8 @@ mod tests {
     #[test]
     fn memory_and_ratios_read_at_any_scale() {
         assert_eq!(kilobytes(0.412), "0.41 kB");
-        assert_eq!(kilobytes(9.54), "9.5 kB");
+        assert_eq!(kilobytes(9.54), "9.54 kB");
+        assert_eq!(kilobytes(12.34), "12.3 kB");
         assert_eq!(kilobytes(120.4), "120 kB");
         assert_eq!(kilobytes(3.1 * 1024.0), "3.1 MB");
         assert_eq!(times(1.62), "1.6x");

@@ -63,7 +63,9 @@ tokio::spawn(async move {
 // ...
 compute(ms); // inline: this task holds the only thread
 // ...
-tokio::task::spawn_blocking(move || compute(ms)).await.unwrap();",
+tokio::task::spawn_blocking(move || compute(ms))
+    .await
+    .unwrap();",
     }],
     predict: "<p>Ten thousand workers each wait 2 ms ten times in a row. Without any cost per \
               wait, a run would take 20 ms. How long do you expect with 10,000 async tasks on \
