@@ -116,6 +116,16 @@ impl Files {
     }
 }
 
+impl Files {
+    fn failed(&self, path: &Path, e: &std::io::Error) -> String {
+        format!(
+            "`{}` failed on {}: {e} (the fixture's temp dir must exist while the job runs)",
+            self.name,
+            path.display()
+        )
+    }
+}
+
 /// Replaces `buf` with the contents of file `i`: word `j` is
 /// `splitmix64(i * WORDS + j)`, little-endian.
 fn fill(i: u64, buf: &mut Vec<u8>) {
@@ -185,14 +195,7 @@ impl Workload for Files {
             fill(i, &mut data);
             let path = self.dir.join(format!("item-{i}"));
             cx.blocking(|| write_read_remove(&path, &data, self.fsync, &mut back))
-                .unwrap_or_else(|e| {
-                    panic!(
-                        "`{}` failed on {}: {e} (the fixture's temp dir must exist while \
-                         the job runs)",
-                        self.name,
-                        path.display()
-                    )
-                });
+                .unwrap_or_else(|e| panic!("{}", self.failed(&path, &e)));
             sum = sum.wrapping_add(fnv1a_words(&back));
         }
         sum
@@ -221,12 +224,7 @@ impl Workload for Files {
                 });
                 (data, back) = (d, b);
                 if let Err((e, path)) = done {
-                    panic!(
-                        "`{}` failed on {}: {e} (the fixture's temp dir must exist while the \
-                         job runs)",
-                        self.name,
-                        path.display()
-                    );
+                    panic!("{}", self.failed(&path, &e));
                 }
                 sum = sum.wrapping_add(fnv1a_words(&back));
             }

@@ -51,10 +51,13 @@ impl Page for Io {
              needs no core, so work that mostly waits can use far more workers than cores; \
              work that keeps the CPU busy between waits cannot. Speedup is the sequential \
              time divided by the backend's time. The async backends, whose workers are tasks \
-             rather than threads, are swept apart, to 10,000 concurrent waits: see \
-             <a href=\"{}\">Many waits</a>.</p>\n",
+             rather than threads, are swept apart, to 10,000 concurrent waits: {}.</p>\n",
             input.cores,
-            super::waits::FILE
+            if out.join(crate::sweep::waits::FILE).is_file() {
+                format!("see <a href=\"{}\">Many waits</a>", super::waits::FILE)
+            } else {
+                "<code>cargo bench --bench waits</code> draws that page".to_string()
+            }
         );
         let mut drawn = Drawn::new(out);
         for entry in io_workloads() {
