@@ -33,7 +33,8 @@ fn a_tiny_sweep_measures_checks_and_draws_the_page_and_the_lesson() {
             .filter(|v| ["async", "threads", "pool"].contains(&v.backend.as_str()))
             .collect(),
         time_cap: Duration::from_secs(30),
-        quick: true,
+        memory_wait: waits::QUICK_MEMORY_WAIT,
+        quick: false,
     };
     let mut lines = Vec::new();
     let report = waits::run(&plan, &config(), |l| lines.push(l.to_string())).unwrap();
@@ -89,7 +90,6 @@ fn a_tiny_sweep_measures_checks_and_draws_the_page_and_the_lesson() {
         "Memory per concurrent wait",
         "per task (1 to 100)",
         "N concurrent tasks, not threads",
-        "quick mode",
     ] {
         assert!(html.contains(text), "waits.html lacks {text}");
     }

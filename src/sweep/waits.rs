@@ -21,13 +21,16 @@
 //! concurrency that would cross one of the machine's limits (open files,
 //! threads: the backends refuse before they start anything, see
 //! [`crate::backends::limits`]) or whose single run would take longer than
-//! the time cap, predicted from the last two points measured (the time a
-//! worker added there, times the workers still to add: threads and
-//! processes are started one by one). Nothing is silently missing: the page
-//! says where each line stopped and why.
+//! the time cap, predicted from the points measured: for threads and
+//! processes, started one by one, the last point's time grown in proportion
+//! to the workers (at small counts their start-up hides behind the waits,
+//! so the slope between two points would promise too little); for tasks,
+//! the time each task added between the last two points. Nothing is
+//! silently missing: the page says where each line stopped and why.
 //!
 //! # Memory per wait
-//! Then, for each backend, at 1, 100 and its last concurrency, one run in a
+//! Then, for each backend, at 1, 100 (not in quick mode) and its last
+//! concurrency, one run in a
 //! fresh `tvp memory-cell` process measures the kernel's view
 //! ([`super::memory::Detail`]): PSS, USS and RSS of the parent and its
 //! children at the run's peak, the threads alive, the thread stacks
@@ -74,8 +77,10 @@ pub const CELL_BUDGET: Duration = Duration::from_millis(1500);
 pub const TIME_CAP: Duration = Duration::from_secs(4);
 pub const QUICK_TIME_CAP: Duration = Duration::from_millis(500);
 
-/// The wait of a memory cell at least, and the waits at the other points.
+/// The wait of a memory cell at least, and the waits at the other points
+/// (quick mode: [`QUICK_MEMORY_WAIT`]).
 pub const MEMORY_WAIT: Duration = Duration::from_millis(300);
+pub const QUICK_MEMORY_WAIT: Duration = Duration::from_millis(100);
 
 /// The version of `waits.json`.
 pub const SCHEMA: u32 = 1;
@@ -264,6 +269,8 @@ pub struct Plan {
     pub waits_per_task: u64,
     pub variants: Vec<Variant>,
     pub time_cap: Duration,
+    /// The shortest wait of a memory cell.
+    pub memory_wait: Duration,
     pub quick: bool,
 }
 
@@ -280,6 +287,11 @@ impl Plan {
             waits_per_task: if quick { 4 } else { WAITS_PER_TASK },
             variants: variants(),
             time_cap: if quick { QUICK_TIME_CAP } else { TIME_CAP },
+            memory_wait: if quick {
+                QUICK_MEMORY_WAIT
+            } else {
+                MEMORY_WAIT
+            },
             quick,
         }
     }
@@ -313,8 +325,8 @@ pub fn run(plan: &Plan, config: &Config, mut progress: impl FnMut(&str)) -> Resu
             .iter()
             .filter(|c| c.variant == variant.label)
             .collect();
-        for cell in memory_points(&line) {
-            let wait = memory_wait(variant, cell);
+        for cell in memory_points(&line, plan.quick) {
+            let wait = memory_wait(variant, cell, plan.memory_wait);
             let request = CellRequest {
                 job: job(cell.concurrency as u64, wait),
                 backend: variant.backend.clone(),
@@ -391,7 +403,8 @@ fn time_line(
         )
         .err()
         .map(|e| e.to_string());
-        let predicted = predict_s(&cells, n).filter(|&p| p > plan.time_cap.as_secs_f64());
+        let predicted = predict_s(&cells, n, starts_one_by_one(variant))
+            .filter(|&p| p > plan.time_cap.as_secs_f64());
         if limit.is_some() || predicted.is_some() {
             let cap = cap(n, limit, predicted, cells.last());
             progress(&format!(
@@ -431,10 +444,15 @@ fn one_run_s(cell: &TimeCell) -> f64 {
     (cell.prepare_ms + cell.median_ms) / 1e3
 }
 
-/// The time of one run (prepare included) at `n`, in s, from the last two
-/// cells: what each worker added between them, times the workers to add.
-/// `None` before two cells are measured.
-fn predict_s(cells: &[TimeCell], n: usize) -> Option<f64> {
+/// The time of one run (prepare included) at `n`, in s: for workers
+/// started one by one, the last cell's time times `n` over its count; for
+/// tasks, the last cell's time plus what each task added between the last
+/// two cells, times the tasks to add (`None` before two cells).
+fn predict_s(cells: &[TimeCell], n: usize, one_by_one: bool) -> Option<f64> {
+    if one_by_one {
+        let last = cells.last()?;
+        return Some(one_run_s(last) * n as f64 / last.concurrency as f64);
+    }
     let [.., before, last] = cells else {
         return None;
     };
@@ -486,12 +504,21 @@ fn time_cell(plan: &Plan, config: &Config, variant: &Variant, n: usize) -> Resul
     })
 }
 
-/// The memory cells of a line: at 1, 100 and its last concurrency.
-fn memory_points<'a>(line: &[&'a TimeCell]) -> Vec<&'a TimeCell> {
+/// Whether `variant` starts a thread or a process per wait, one after
+/// another (every kind of worker but tasks).
+fn starts_one_by_one(variant: &Variant) -> bool {
+    backends::entry(&variant.backend).is_ok_and(|e| e.worker != backends::Worker::Task)
+}
+
+/// The memory cells of a line: at 1, 100 (not in quick mode) and its last
+/// concurrency.
+fn memory_points<'a>(line: &[&'a TimeCell], quick: bool) -> Vec<&'a TimeCell> {
     let last = line.last().map(|c| c.concurrency);
     line.iter()
         .copied()
-        .filter(|c| c.concurrency == 1 || c.concurrency == 100 || Some(c.concurrency) == last)
+        .filter(|c| {
+            c.concurrency == 1 || c.concurrency == 100 && !quick || Some(c.concurrency) == last
+        })
         .collect()
 }
 
@@ -499,13 +526,13 @@ fn memory_points<'a>(line: &[&'a TimeCell]) -> Vec<&'a TimeCell> {
 /// each waiting as soon as it starts, so they wait twice the time a timed
 /// run took (nearly all of it starting threads) to be alive all at once;
 /// tasks and processes are all started before any result is read.
-fn memory_wait(variant: &Variant, cell: &TimeCell) -> Duration {
-    let starts_one_by_one =
+fn memory_wait(variant: &Variant, cell: &TimeCell, least: Duration) -> Duration {
+    let threads =
         backends::entry(&variant.backend).is_ok_and(|e| e.worker == backends::Worker::Thread);
-    let wait = if starts_one_by_one {
-        Duration::from_secs_f64(2.0 * cell.median_ms / 1e3).max(MEMORY_WAIT)
+    let wait = if threads {
+        Duration::from_secs_f64(2.0 * cell.median_ms / 1e3).max(least)
     } else {
-        MEMORY_WAIT
+        least
     };
     wait.min(Duration::from_secs(10))
 }
@@ -549,8 +576,16 @@ mod tests {
             cell("a", 1_000, 1.0),
         ];
         let refs: Vec<&TimeCell> = line.iter().collect();
-        let at: Vec<usize> = memory_points(&refs).iter().map(|c| c.concurrency).collect();
+        let at: Vec<usize> = memory_points(&refs, false)
+            .iter()
+            .map(|c| c.concurrency)
+            .collect();
         assert_eq!(at, [1, 100, 1_000]);
+        let quick: Vec<usize> = memory_points(&refs, true)
+            .iter()
+            .map(|c| c.concurrency)
+            .collect();
+        assert_eq!(quick, [1, 1_000]);
     }
 
     #[test]
@@ -559,9 +594,15 @@ mod tests {
         let threads = v.iter().find(|v| v.backend == "threads").unwrap();
         let tasks = v.iter().find(|v| v.backend == "async").unwrap();
         let slow = cell("t", 10_000, 1_500.0);
-        assert_eq!(memory_wait(threads, &slow), Duration::from_secs(3));
-        assert_eq!(memory_wait(tasks, &slow), MEMORY_WAIT);
-        assert_eq!(memory_wait(threads, &cell("t", 1, 20.0)), MEMORY_WAIT);
+        assert_eq!(
+            memory_wait(threads, &slow, MEMORY_WAIT),
+            Duration::from_secs(3)
+        );
+        assert_eq!(memory_wait(tasks, &slow, MEMORY_WAIT), MEMORY_WAIT);
+        assert_eq!(
+            memory_wait(threads, &cell("t", 1, 20.0), MEMORY_WAIT),
+            MEMORY_WAIT
+        );
     }
 
     #[test]
@@ -573,8 +614,10 @@ mod tests {
                 .into_iter()
                 .filter(|v| v.backend == "async" || v.label.contains("64 KiB"))
                 .collect(),
-            // A cap no run can meet past the second point.
+            // A cap no run can meet: tasks stop after two points (their
+            // prediction needs two), threads after one.
             time_cap: Duration::from_micros(1),
+            memory_wait: QUICK_MEMORY_WAIT,
             quick: true,
         };
         let config = Config::new("tvp-not-needed-in-process");
@@ -582,22 +625,31 @@ mod tests {
         for v in &plan.variants {
             let (cells, cap) =
                 time_line(&plan, &config, v, &mut |l: &str| lines.push(l.to_string())).unwrap();
-            assert_eq!(cells.len(), 2, "{lines:?}");
+            let (measured, stop) = if v.backend == "async" {
+                (2, 64)
+            } else {
+                (1, 4)
+            };
+            assert_eq!(cells.len(), measured, "{lines:?}");
             assert!(cells.iter().all(|c| c.checksum_ok));
             let cap = cap.unwrap();
-            assert_eq!((cap.concurrency, cap.from), (64, Some(4)));
+            assert_eq!(cap.concurrency, stop, "{lines:?}");
+            assert_eq!(cap.from, cells.last().map(|c| c.concurrency));
             assert!(cap.predicted_s.unwrap() > cap.cap_s && cap.limit.is_none());
         }
     }
 
     #[test]
     fn a_run_is_predicted_from_what_each_worker_added() {
-        assert_eq!(predict_s(&[cell("t", 1, 10.0)], 100), None);
+        assert_eq!(predict_s(&[cell("t", 1, 10.0)], 100, false), None);
         let line = [cell("t", 10, 10.0), cell("t", 100, 100.0)];
         // 1 ms per worker from 10 to 100: 9.9 s more at 10,000.
-        assert!((predict_s(&line, 10_000).unwrap() - 10.0).abs() < 1e-9);
+        assert!((predict_s(&line, 10_000, false).unwrap() - 10.0).abs() < 1e-9);
         let flat = [cell("a", 1, 31.0), cell("a", 100, 30.0)];
-        assert!((predict_s(&flat, 10_000).unwrap() - 0.030).abs() < 1e-9);
+        assert!((predict_s(&flat, 10_000, false).unwrap() - 0.030).abs() < 1e-9);
+        // Started one by one: in proportion, from one point.
+        let one = [cell("t", 100, 22.0)];
+        assert!((predict_s(&one, 10_000, true).unwrap() - 2.2).abs() < 1e-9);
     }
 
     #[test]
