@@ -135,6 +135,10 @@ async fn gather(
         index.insert(handle.id(), i);
     }
     let mut parts: Vec<Result<u64>> = Vec::with_capacity(chunks.len());
+    // One timer for the whole run: a fresh `sleep` per finished task would
+    // put ten thousand timers in and out of the runtime's wheel.
+    let mut poll = tokio::time::interval(INTERRUPT_POLL);
+    poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let failure = loop {
         tokio::select! {
             next = set.join_next_with_id() => match next {
@@ -146,7 +150,7 @@ async fn gather(
                     break Some(panicked(workload.name(), &chunks[i], i, e));
                 }
             },
-            () = tokio::time::sleep(INTERRUPT_POLL) => {
+            _ = poll.tick() => {
                 if let Some(e) = crate::interrupt::error() {
                     break Some(e);
                 }
