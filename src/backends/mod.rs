@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::error::{Error, Result};
+use crate::process::deadline::Deadline;
 use crate::workloads::Job;
 
 pub mod chunks;
@@ -59,24 +60,24 @@ pub struct Config {
     /// tests and benches this is `env!("CARGO_BIN_EXE_tvp")`: there
     /// `current_exe()` is the test harness, not `tvp`.
     pub worker_exe: PathBuf,
-    /// How long one task may run in a child process (`process`, `pool`)
-    /// before the child is taken to hang, killed, and the run fails saying
-    /// so. Generous by default ([`Config::DEFAULT_TASK_DEADLINE`]); tests set
-    /// it short.
-    pub task_deadline: Duration,
+    /// How long the parent waits for a child process (`process`, `pool`,
+    /// a memory cell): for a task's reply, and for the child to exit after
+    /// it. Past it the child is taken to hang, killed, and the run fails
+    /// saying so and where the deadline came from. [`Deadline::DEFAULT`]
+    /// until a sweep scales it from the sequential time
+    /// ([`Config::scaled_to`]); `--deadline` or `TVP_DEADLINE` fix it; tests
+    /// set it short.
+    pub task_deadline: Deadline,
     /// Where the `mpi` backends start their ranks: this machine, or the
     /// hosts of a hostfile (see [`hosts`]).
     pub mpi_hosts: MpiHosts,
 }
 
 impl Config {
-    /// Ten minutes: far past any task this suite runs, short of forever.
-    pub const DEFAULT_TASK_DEADLINE: Duration = Duration::from_secs(600);
-
     pub fn new(worker_exe: impl Into<PathBuf>) -> Self {
         Config {
             worker_exe: worker_exe.into(),
-            task_deadline: Self::DEFAULT_TASK_DEADLINE,
+            task_deadline: Deadline::DEFAULT,
             mpi_hosts: MpiHosts::local(),
         }
     }
@@ -87,10 +88,27 @@ impl Config {
         self
     }
 
-    /// The same config with another task deadline.
-    pub fn with_task_deadline(mut self, deadline: Duration) -> Self {
-        self.task_deadline = deadline;
+    /// The same config with another task deadline, fixed by the program.
+    pub fn with_task_deadline(mut self, deadline: impl Into<Deadline>) -> Self {
+        self.task_deadline = deadline.into();
         self
+    }
+
+    /// The same config with the deadline `TVP_DEADLINE` asks for, if set.
+    pub fn with_env_deadline(mut self) -> Result<Self> {
+        if let Some(deadline) = Deadline::from_env()? {
+            self.task_deadline = deadline;
+        }
+        Ok(self)
+    }
+
+    /// The same config with its deadline scaled from a job's `expected`
+    /// time, unless the deadline was asked for or set (see
+    /// [`Deadline::scaled`]).
+    pub fn scaled_to(&self, expected: Duration) -> Self {
+        let mut config = self.clone();
+        config.task_deadline = self.task_deadline.scaled(expected);
+        config
     }
 
     /// For the `tvp` binary itself.

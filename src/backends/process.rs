@@ -8,7 +8,9 @@
 //!
 //! Replies are awaited from all children at once: the first child to fail
 //! (or to pass `Config::task_deadline`) ends the run, and the others are
-//! killed and reaped.
+//! killed and reaped. After its reply each child must exit within the same
+//! deadline: one stopped (SIGSTOP) after replying is killed, not waited on
+//! for ever.
 
 use super::{Backend, Config, Entry, Worker};
 use crate::error::{Error, Result};
@@ -64,9 +66,9 @@ impl Backend for ProcessPerChunk {
             })?;
             child.close_stdin();
         }
-        let parts = recv_each(&mut children, Some(self.config.task_deadline))?;
+        let parts = recv_each(&mut children, self.config.task_deadline)?;
         for child in &mut children {
-            child.wait()?;
+            child.wait_within(self.config.task_deadline)?;
         }
         super::chunks::combine_all(workload.as_ref(), parts.into_iter().map(Ok))
     }

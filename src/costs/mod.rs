@@ -127,6 +127,7 @@ impl PeerProcess {
     /// An error about this peer.
     pub fn error(&self, what: &'static str, message: String) -> Error {
         Error::Child {
+            role: "peer process",
             pid: self.pid(),
             what,
             message,

@@ -67,7 +67,9 @@ pub fn run_workload(sweep: &Sweep, config: &Config, memory: bool, cores: usize) 
     let mut cells = MemoryCells::new();
     let result = run_sweep_with(sweep, config, |job, m| {
         if memory {
-            let cell = memory::measure_cell(config, job, &m.backend, m.workers)?;
+            // The cell runs once more: its own time sets its deadline.
+            let config = config.scaled_to(m.median);
+            let cell = memory::measure_cell(&config, job, &m.backend, m.workers)?;
             cells.insert((m.backend.clone(), m.workers), cell);
         }
         Ok(())

@@ -254,6 +254,9 @@ pub fn run_sweep_with(
     sequential.prepare(1)?;
     let reference = time_backend(sequential.as_mut(), job, sweep.repeat)?;
     let expected = reference.checksum;
+    // From here on, children wait as long as this job's time warrants (see
+    // `process::deadline`), unless the user fixed the deadline.
+    let config = &config.scaled_to(reference.median);
     let mut cells = Vec::new();
     for name in &sweep.backends {
         let mut backend = backends::create(name, config)?;
