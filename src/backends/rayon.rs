@@ -41,10 +41,20 @@ impl Backend for RayonPool {
             .thread_name(|i| format!("tvp-rayon-{i}"))
             .build()
             .map_err(|e| {
-                Error::io(
-                    "cannot build the rayon thread pool",
-                    std::io::Error::other(e),
-                )
+                // The OS error rayon met, said once (its Display is the same
+                // error as its source).
+                let cause = std::error::Error::source(&e)
+                    .and_then(|s| s.downcast_ref::<std::io::Error>())
+                    .map_or_else(
+                        || std::io::Error::other(e.to_string()),
+                        |io| {
+                            io.raw_os_error().map_or_else(
+                                || std::io::Error::new(io.kind(), io.to_string()),
+                                std::io::Error::from_raw_os_error,
+                            )
+                        },
+                    );
+                Error::thread_start("the rayon pool", workers, None, cause)
             })?;
         self.pool = Some((workers, pool));
         Ok(())

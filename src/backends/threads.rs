@@ -67,7 +67,8 @@ impl Backend for Threads {
         let chunks = split(0..workload.size(), workers);
         // A fresh lock per run, as each Python program has its own GIL.
         let gil = self.under_gil.then(Gil::default);
-        let parts = super::chunks::run_on_scoped_threads(workload, &chunks, gil.as_ref());
+        let owner = format!("the `{}` backend", self.name);
+        let parts = super::chunks::run_on_scoped_threads(workload, &chunks, gil.as_ref(), &owner);
         super::chunks::combine_all(workload, parts)
     }
 }

@@ -85,7 +85,8 @@ pub enum Outcome {
 
 /// Runs the script and the matching Rust sweep, writes both JSON files in
 /// `opts.data_dir`, and returns the comparison. `progress` gets one line per
-/// step. Without python3 it returns [`Outcome::Skipped`] and writes nothing.
+/// step. Without python3 it returns [`Outcome::Skipped`] and writes nothing;
+/// with a `TVP_PYTHON` that is not an interpreter, an error.
 pub fn run_comparison(
     opts: &Options,
     config: &Config,
@@ -93,6 +94,7 @@ pub fn run_comparison(
 ) -> Result<Outcome> {
     let script = match Script::locate() {
         Ok(script) => script,
+        Err(missing) if missing.asked => return Err(missing.into_error()),
         Err(missing) => return Ok(Outcome::Skipped(missing)),
     };
     std::fs::create_dir_all(&opts.data_dir)

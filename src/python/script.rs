@@ -26,7 +26,8 @@ pub struct Script {
 
 impl Script {
     /// The interpreter from [`find_python`] and the script in this package's
-    /// source tree. `Err` means skip, with the message to print.
+    /// source tree. `Err` means skip, with the message to print, unless the
+    /// user asked for that interpreter ([`Missing::asked`]).
     pub fn locate() -> std::result::Result<Self, Missing> {
         let python = find_python()?;
         Ok(Script {
@@ -48,8 +49,8 @@ impl Script {
         Ok(cmd)
     }
 
-    fn run(&self, cmd: Command, limit: Duration) -> Result<Vec<u8>> {
-        let done = run_with_limit(cmd, limit)?;
+    fn run(&self, cmd: Command, limit: Duration, advice: &str) -> Result<Vec<u8>> {
+        let done = run_with_limit(cmd, limit, advice)?;
         if !done.status.success() {
             return Err(Error::Python(format!(
                 "{} {} failed: {} (its messages are above)",
@@ -77,7 +78,12 @@ impl Script {
         if quick {
             cmd.arg("--quick");
         }
-        self.run(cmd, limit)?;
+        let advice = if quick {
+            "try a quieter machine"
+        } else {
+            "try the quick mode (TVP_QUICK=1) or a quieter machine"
+        };
+        self.run(cmd, limit, advice)?;
         PythonReport::load(out)
     }
 
@@ -96,7 +102,7 @@ impl Script {
             .arg(join(sizes))
             .arg("--workers")
             .arg(join(workers));
-        let stdout = self.run(cmd, limit)?;
+        let stdout = self.run(cmd, limit, "try a quieter machine")?;
         let checks: Checks = serde_json::from_slice(&stdout).map_err(|e| {
             Error::Python(format!("the --check output is not the expected JSON: {e}"))
         })?;
@@ -220,4 +226,34 @@ pub struct CheckRow {
     pub workers: usize,
     pub size: u64,
     pub checksum: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A "python" that never finishes: the run stops at its limit, and the
+    /// advice fits the mode it ran in.
+    #[test]
+    fn past_its_limit_the_advice_fits_the_mode() {
+        let dir = tempfile::tempdir().unwrap();
+        let script = dir.path().join("bench.sh");
+        std::fs::write(&script, "sleep 30\n").unwrap();
+        let slow = Script {
+            python: PathBuf::from("/bin/sh"),
+            script,
+        };
+        let out = dir.path().join("python.json");
+        let limit = Duration::from_millis(200);
+        let quick = slow.bench(true, &[1], &out, limit).unwrap_err().to_string();
+        assert!(
+            quick.contains("limit") && !quick.contains("quick mode"),
+            "{quick}"
+        );
+        let full = slow
+            .bench(false, &[1], &out, limit)
+            .unwrap_err()
+            .to_string();
+        assert!(full.contains("quick mode (TVP_QUICK=1)"), "{full}");
+    }
 }
