@@ -23,8 +23,9 @@
 //! Basics: [`error`] (one error type), [`context`] (what a backend lends a
 //! running workload: the GIL model's hooks, cancellation, which role this
 //! process plays), [`interrupt`] (Ctrl-C stops a run and kills its
-//! children; children die with their parent), [`machine`] (what this
-//! machine is: cores, CPU, memory).
+//! children; children die with their parent), [`scratch`] (temp dirs named
+//! for their owner, removed on every way out, swept after SIGKILL),
+//! [`machine`] (what this machine is: cores, CPU, memory).
 //!
 //! # Imports run one way
 //! `workloads <- process <- backends <- sweep <- {costs, python} <- report`,
@@ -41,6 +42,7 @@ pub mod machine;
 pub mod process;
 pub mod python;
 pub mod report;
+pub mod scratch;
 pub mod sweep;
 pub mod workloads;
 

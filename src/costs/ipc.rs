@@ -288,7 +288,7 @@ impl Link {
             }
             (Mechanism::Unix, side) => {
                 let dir = tempfile::Builder::new()
-                    .prefix("tvp-unix-")
+                    .prefix(&crate::scratch::prefix("unix"))
                     .tempdir()
                     .map_err(io_err("cannot create a temp dir for the Unix socket"))?;
                 let path = dir.path().join("peer.sock");

@@ -35,7 +35,7 @@ impl SharedRegion {
             std::env::temp_dir()
         };
         let file = tempfile::Builder::new()
-            .prefix("tvp-shm-")
+            .prefix(&crate::scratch::prefix("shm"))
             .tempfile_in(&dir)
             .map_err(|e| {
                 Error::io(
