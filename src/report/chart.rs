@@ -429,7 +429,7 @@ pub fn bar_chart(chart: &BarChart) -> Result<String> {
 
 /// Writes SVG text to `path`.
 pub fn write_svg(path: &Path, svg: &str) -> Result<()> {
-    std::fs::write(path, svg).map_err(|e| Error::io(format!("writing {}", path.display()), e))
+    super::write_atomic(path, svg.as_bytes())
 }
 
 #[cfg(test)]

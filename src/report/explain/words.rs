@@ -85,6 +85,26 @@ pub fn bytes(bytes: u64) -> String {
     }
 }
 
+/// A size rounded for a reader, in binary units: "512 B", "16 MiB",
+/// "2.0 GiB".
+pub fn bytes_approx(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if bytes < 1024 {
+        return format!("{bytes} B");
+    }
+    let mut value = bytes as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if value < 10.0 && value.fract() != 0.0 {
+        format!("{value:.1} {}", UNITS[unit])
+    } else {
+        format!("{value:.0} {}", UNITS[unit])
+    }
+}
+
 /// Megabytes of memory: "640 kB" below one MB, else "4.2 MB".
 pub fn megabytes(mb: f64) -> String {
     if mb.abs() < 1.0 {
@@ -163,6 +183,14 @@ mod tests {
         assert_eq!(ns(850.0), "850 ns");
         assert_eq!(ns(12_345.0), "12.3 µs");
         assert_eq!(ns(4_560_000.0), "4.56 ms");
+    }
+
+    #[test]
+    fn sizes_round_to_a_readable_unit() {
+        assert_eq!(bytes_approx(512), "512 B");
+        assert_eq!(bytes_approx(16 << 20), "16 MiB");
+        assert_eq!(bytes_approx(2 << 30), "2 GiB");
+        assert_eq!(bytes_approx(3 << 29), "1.5 GiB");
     }
 
     #[test]

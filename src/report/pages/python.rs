@@ -29,6 +29,9 @@ impl Page for RustVsPython {
         if !path.is_file() {
             return Ok(None);
         }
+        if let Some(note) = crate::report::too_large(&path) {
+            return Err(crate::error::Error::Data(note));
+        }
         let c = crate::python::load_comparison(&path)?;
         let mut notes = Vec::new();
         if c.quick {
