@@ -102,7 +102,7 @@ pub fn run(python: &Path, quick: bool, out: &Path) -> Result<LostUpdate> {
     if quick {
         cmd.arg("--quick");
     }
-    let done = run_with_limit(cmd, TIME_LIMIT)?;
+    let done = run_with_limit(cmd, TIME_LIMIT, "try a quieter machine")?;
     // Exit 1 means the locked case lost updates: the file says so too.
     if !done.status.success() && !out.is_file() {
         return Err(Error::Python(format!(
