@@ -33,15 +33,22 @@ def die_with_parent():
     """With TVP_DIE_WITH_PARENT=1 (set by `tvp python`), on Linux: have the
     kernel kill this process when its parent dies, so that if tvp is killed,
     the script and its worker processes do not run on alone. Called in the
-    script and as the initializer of every worker process."""
+    script and as the initializer of every worker process.
+
+    TVP_PARENT_PID names the process that must be our parent: tvp for the
+    script, then the script for its workers (set here once checked). A parent
+    that died before prctl took effect is caught even though the orphan was
+    already handed to another parent, whose pid getppid() would show."""
     if os.environ.get("TVP_DIE_WITH_PARENT") != "1" or not sys.platform.startswith("linux"):
         return
-    parent = os.getppid()
+    expected = os.environ.get("TVP_PARENT_PID", "")
+    parent = int(expected) if expected.isdigit() else os.getppid()
     libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
     PR_SET_PDEATHSIG = 1
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     if os.getppid() != parent:  # the parent died before prctl took effect
         os._exit(1)
+    os.environ["TVP_PARENT_PID"] = str(os.getpid())
 
 
 def split(size, parts):

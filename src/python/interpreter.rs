@@ -7,7 +7,8 @@
 //! interrupted (see [`crate::interrupt`]), is killed together with its pool
 //! workers: nothing hangs, nothing is left behind. If this process dies
 //! first, `TVP_DIE_WITH_PARENT=1` has the script and its workers die with it
-//! (Linux).
+//! (Linux); `TVP_PARENT_PID` tells the script which parent to expect, so one
+//! killed before the script started is caught too.
 
 use std::io::Read;
 use std::os::unix::process::CommandExt;
@@ -109,6 +110,7 @@ pub fn run_with_limit(mut command: Command, limit: Duration, advice: &str) -> Re
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .env("TVP_DIE_WITH_PARENT", "1")
+        .env("TVP_PARENT_PID", std::process::id().to_string())
         .process_group(0);
     let child = command
         .spawn()
