@@ -1,24 +1,108 @@
 //! Cutting a job into chunks, running a chunk safely, and combining the
 //! partial checksums: what every backend shares. A backend decides only how
 //! many chunks and on which workers they run.
+//!
+//! How many: `K` chunks per worker ([`chunks_per_worker`]). With `K = 1`
+//! each worker gets one static chunk: on uneven items (primes, mandelbrot)
+//! the worker with the costliest chunk finishes last while the others sit
+//! idle. With more, a worker that finishes early takes the next chunk, so
+//! the imbalance shrinks, and every chunk pays its dispatch (an atomic
+//! increment for threads, a steal for rayon, a pipe round trip for the
+//! pool). The backends record each worker's busy time ([`BusyClock`]), so a
+//! run shows which of the two it lost to.
 
 use std::ops::Range;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use crate::context::{Cancel, Cancelled, Context, Gil};
 use crate::error::{Error, Result};
 use crate::workloads::{Workload, split};
 
-/// Tasks per worker for the backends that balance load dynamically (rayon and
-/// the pool): enough that a worker finishing early finds more work.
+/// Chunks per worker for the backends that balance load dynamically (rayon and
+/// the pool) unless asked otherwise: enough that a worker finishing early
+/// finds more work.
 pub const TASKS_PER_WORKER: usize = 8;
 
-/// Chunks for a dynamically balanced backend: about [`TASKS_PER_WORKER`] per
-/// worker, none smaller than the workload's grain.
-pub fn dynamic_chunks(workload: &dyn Workload, workers: usize) -> Vec<Range<u64>> {
+/// The most chunks per worker `--chunks-per-worker` accepts: past this every
+/// chunk of the default workloads is a handful of items, and the run
+/// measures nothing but dispatch.
+pub const MAX_CHUNKS_PER_WORKER: usize = 4096;
+
+/// A chunks-per-worker count from the command line: 1 to
+/// [`MAX_CHUNKS_PER_WORKER`].
+pub fn parse_chunks_per_worker(text: &str) -> std::result::Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(0) => {
+            Err("chunks per worker must be at least 1 (1: one static chunk per worker)".into())
+        }
+        Ok(k) if k <= MAX_CHUNKS_PER_WORKER => Ok(k),
+        Ok(k) => Err(format!(
+            "{k} chunks per worker is above the cap of {MAX_CHUNKS_PER_WORKER}: chunks that \
+             small measure nothing but dispatch"
+        )),
+        Err(_) => Err(format!(
+            "`{text}` is not a whole number of chunks per worker"
+        )),
+    }
+}
+
+/// About `per_worker` chunks per worker, none smaller than the workload's
+/// grain and none empty: `workers * per_worker` equal ranges when the job
+/// is large enough.
+pub fn chunks_per_worker(
+    workload: &dyn Workload,
+    workers: usize,
+    per_worker: usize,
+) -> Vec<Range<u64>> {
     let size = workload.size();
     let by_grain = size.div_ceil(workload.grain().max(1)).max(1);
-    let tasks = (workers * TASKS_PER_WORKER).min(usize::try_from(by_grain).unwrap_or(usize::MAX));
+    let tasks = workers
+        .max(1)
+        .saturating_mul(per_worker.max(1))
+        .min(usize::try_from(by_grain).unwrap_or(usize::MAX));
     split(0..size, tasks)
+}
+
+/// Chunks for a dynamically balanced backend at its default:
+/// [`TASKS_PER_WORKER`] per worker, none smaller than the workload's grain.
+pub fn dynamic_chunks(workload: &dyn Workload, workers: usize) -> Vec<Range<u64>> {
+    chunks_per_worker(workload, workers, TASKS_PER_WORKER)
+}
+
+/// Per worker, the time spent running chunks: each worker adds the wall
+/// time of every chunk it ran. Shared by the workers of one run.
+#[derive(Debug)]
+pub struct BusyClock {
+    nanos: Vec<AtomicU64>,
+}
+
+impl BusyClock {
+    pub fn new(workers: usize) -> Self {
+        BusyClock {
+            nanos: (0..workers).map(|_| AtomicU64::new(0)).collect(),
+        }
+    }
+
+    /// Runs `f` and adds its wall time to `worker`'s busy time (a worker
+    /// past the clock's size is not counted).
+    pub fn time<T>(&self, worker: usize, f: impl FnOnce() -> T) -> T {
+        let start = Instant::now();
+        let out = f();
+        if let Some(slot) = self.nanos.get(worker) {
+            let ns = u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX);
+            slot.fetch_add(ns, Ordering::Relaxed);
+        }
+        out
+    }
+
+    /// Each worker's busy time, in worker order.
+    pub fn busy(&self) -> Vec<Duration> {
+        self.nanos
+            .iter()
+            .map(|n| Duration::from_nanos(n.load(Ordering::Relaxed)))
+            .collect()
+    }
 }
 
 /// Runs chunk `index` with a context that stops when `cancel` is set, and
@@ -76,40 +160,83 @@ pub fn spawn_scoped<'scope, 'env, T: Send + 'scope>(
     std::thread::Builder::new().spawn_scoped(scope, f)
 }
 
-/// Runs each chunk on its own scoped thread and returns the partial
-/// checksums in chunk order. With a `gil`, every thread must hold it to run.
-/// If a thread cannot start, the threads started are cancelled and joined,
-/// and the parts end with [`Error::thread_start`] naming `owner` ("the
-/// `threads` backend"), which [`combine_all`] reports.
+/// Partial checksums in chunk order, and each worker's busy time.
+pub type Ran = (Vec<Result<u64>>, Vec<Duration>);
+
+/// Runs `chunks` on scoped threads and returns the partial checksums in
+/// chunk order with each worker's busy time, one per worker (a worker with
+/// no chunk was idle: zero).
+///
+/// Static (`dynamic == false`): one thread per chunk, thread `i` runs chunk
+/// `i` (one static chunk per worker). Dynamic: `workers` threads take the
+/// next chunk from a shared counter until none is left, as
+/// `ThreadPoolExecutor.map` over many chunks does. With a `gil`, every
+/// thread must hold it to run, and its wait for the lock counts as busy:
+/// the thread is inside its chunk. If a thread cannot start, the threads
+/// started are cancelled and joined, and the parts end with
+/// [`Error::thread_start`] naming `owner` ("the `threads` backend"), which
+/// [`combine_all`] reports.
 pub fn run_on_scoped_threads(
     workload: &dyn Workload,
     chunks: &[Range<u64>],
+    workers: usize,
+    dynamic: bool,
     gil: Option<&Gil>,
     owner: &str,
-) -> Vec<Result<u64>> {
+) -> Ran {
+    let threads = if dynamic {
+        workers.min(chunks.len())
+    } else {
+        chunks.len()
+    };
     let cancel = Cancel::default();
-    let cancel = &cancel;
-    std::thread::scope(|s| {
-        let mut handles = Vec::with_capacity(chunks.len());
+    let next = AtomicUsize::new(0);
+    let clock = BusyClock::new(workers.max(threads));
+    let (cancel, next, clock) = (&cancel, &next, &clock);
+    let (done, failed) = std::thread::scope(|s| {
+        let mut handles = Vec::with_capacity(threads);
         let mut failed = None;
-        for (i, chunk) in chunks.iter().enumerate() {
-            let work = move || run_chunk(workload, chunk, i, cancel, gil);
+        for worker in 0..threads {
+            let work = move || {
+                let mut mine = Vec::new();
+                loop {
+                    let i = match (dynamic, mine.is_empty()) {
+                        (true, _) => next.fetch_add(1, Ordering::Relaxed),
+                        (false, true) => worker,
+                        (false, false) => return mine,
+                    };
+                    let Some(chunk) = chunks.get(i) else {
+                        return mine;
+                    };
+                    let part = clock.time(worker, || run_chunk(workload, chunk, i, cancel, gil));
+                    mine.push((i, part));
+                }
+            };
             match spawn_scoped(s, work) {
                 Ok(handle) => handles.push(handle),
                 Err(e) => {
                     cancel.cancel();
-                    failed = Some(Error::thread_start(owner, chunks.len(), Some(i), e));
+                    failed = Some(Error::thread_start(owner, threads, Some(worker), e));
                     break;
                 }
             }
         }
-        let mut parts: Vec<Result<u64>> = handles
+        let done: Vec<Vec<(usize, Result<u64>)>> = handles
             .into_iter()
             .map(|h| h.join().expect("chunk panics are caught inside the thread"))
             .collect();
-        parts.extend(failed.map(Err));
-        parts
-    })
+        (done, failed)
+    });
+    let mut parts: Vec<Option<Result<u64>>> =
+        std::iter::repeat_with(|| None).take(chunks.len()).collect();
+    for (i, part) in done.into_iter().flatten() {
+        parts[i] = Some(part);
+    }
+    // A chunk no thread ran is left out only when a thread could not start:
+    // the parts then end with that error.
+    let mut parts: Vec<Result<u64>> = parts.into_iter().flatten().collect();
+    parts.extend(failed.map(Err));
+    (parts, clock.busy())
 }
 
 /// Combines partial checksums with the workload's own `combine`. If chunks

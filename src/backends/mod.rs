@@ -25,7 +25,10 @@ mod rayon;
 mod sequential;
 mod threads;
 
-pub use chunks::{TASKS_PER_WORKER, dynamic_chunks};
+pub use chunks::{
+    MAX_CHUNKS_PER_WORKER, TASKS_PER_WORKER, chunks_per_worker, dynamic_chunks,
+    parse_chunks_per_worker,
+};
 pub use hosts::MpiHosts;
 pub use pool::PoolBackend;
 pub use process::ProcessPerChunk;
@@ -43,6 +46,18 @@ pub trait Backend: Send {
     /// The part of the last `execute` spent launching workers rather than
     /// computing, for a backend that can tell them apart (`mpi`).
     fn last_launch_cost(&self) -> Option<std::time::Duration> {
+        None
+    }
+    /// How long each worker spent running chunks in the last `execute`,
+    /// one entry per worker (a worker that got no chunk has zero), for a
+    /// backend that can tell: a page can then say "worker 2 was busy 65% of
+    /// the run". Each is at most the run's wall time.
+    fn last_busy(&self) -> Option<Vec<Duration>> {
+        None
+    }
+    /// How many chunks per worker this backend cuts a job into (1: one
+    /// static chunk per worker), for a backend that cuts by workers.
+    fn chunks_per_worker(&self) -> Option<usize> {
         None
     }
     /// Where each worker of the last `execute` ran, for a backend whose
@@ -71,6 +86,14 @@ pub struct Config {
     /// Where the `mpi` backends start their ranks: this machine, or the
     /// hosts of a hostfile (see [`hosts`]).
     pub mpi_hosts: MpiHosts,
+    /// Chunks per worker for the backends that cut a job by workers
+    /// (`threads`, `gil`, `rayon`, `pool`; `--chunks-per-worker K`): 1 is
+    /// one static chunk per worker, more are taken by whichever worker is
+    /// free. `None` keeps each backend's own: 1 for threads,
+    /// [`TASKS_PER_WORKER`] for rayon and the pool. It lives here, not in
+    /// the [`Job`], because it is how a backend runs a job, not what the job
+    /// computes: children never see it, and the checksum cannot depend on it.
+    pub chunks_per_worker: Option<usize>,
 }
 
 impl Config {
@@ -79,7 +102,15 @@ impl Config {
             worker_exe: worker_exe.into(),
             task_deadline: Deadline::DEFAULT,
             mpi_hosts: MpiHosts::local(),
+            chunks_per_worker: None,
         }
+    }
+
+    /// The same config with `K` chunks per worker (`None`: each backend's
+    /// own).
+    pub fn with_chunks_per_worker(mut self, per_worker: Option<usize>) -> Self {
+        self.chunks_per_worker = per_worker;
+        self
     }
 
     /// The same config with the `mpi` backends' ranks placed by `hosts`.

@@ -34,6 +34,8 @@ pub struct WorkerChild {
     /// Bytes read from stdout and not yet returned as lines.
     lines: LineBuffer,
     reaped: bool,
+    /// The busy time of the last reply parsed, if the child sent one.
+    last_busy: Option<Duration>,
 }
 
 /// What a `tvp worker` child is called in errors.
@@ -57,6 +59,7 @@ impl WorkerChild {
             role,
             lines: LineBuffer::default(),
             reaped: false,
+            last_busy: None,
         };
         // A signal that came while we spawned missed this child: dropping it
         // kills it.
@@ -130,13 +133,25 @@ impl WorkerChild {
         }
     }
 
-    /// Turns a reply line from this child into its checksum or an error.
-    pub fn parse_reply(&self, line: &str) -> Result<u64> {
+    /// Turns a reply line from this child into its checksum or an error,
+    /// keeping the busy time it reported for [`WorkerChild::last_busy`].
+    pub fn parse_reply(&mut self, line: &str) -> Result<u64> {
+        self.last_busy = None;
         match Reply::parse(line) {
-            Ok(Reply::Checksum(sum)) => Ok(sum),
+            Ok(reply @ (Reply::Checksum(_) | Reply::Done { .. })) => {
+                let (sum, busy) = reply.outcome().expect("not an error reply");
+                self.last_busy = busy;
+                Ok(sum)
+            }
             Ok(Reply::Error(message)) => Err(self.error("task failed", message)),
             Err(message) => Err(self.error("protocol error", message)),
         }
+    }
+
+    /// How long the child spent computing the task of the last reply
+    /// parsed, as it measured it; `None` if that reply had no time.
+    pub fn last_busy(&self) -> Option<Duration> {
+        self.last_busy
     }
 
     /// The error for a child that sent more than [`MAX_LINE`] bytes without
@@ -299,7 +314,7 @@ pub fn recv_each(children: &mut [WorkerChild], deadline: Deadline) -> Result<Vec
 fn recv_lines<T>(
     children: &mut [WorkerChild],
     deadline: Deadline,
-    mut parse: impl FnMut(&WorkerChild, String) -> Result<T>,
+    mut parse: impl FnMut(&mut WorkerChild, String) -> Result<T>,
 ) -> Result<Vec<T>> {
     let due = Instant::now() + deadline.limit;
     let mut got: Vec<Option<T>> = children.iter().map(|_| None).collect();

@@ -64,6 +64,9 @@ pub struct Pool {
     running: Vec<Option<(TaskId, Instant)>>,
     /// How long one task may run before its child is taken to hang.
     task_deadline: Option<Deadline>,
+    /// Per child, the time it reported computing since the last
+    /// [`Pool::take_busy`].
+    busy: Vec<Duration>,
     queue: VecDeque<(TaskId, String)>,
     events: Receiver<(usize, Event)>,
     readers: Vec<JoinHandle<()>>,
@@ -82,6 +85,7 @@ impl Pool {
         let mut pool = Pool {
             children: Vec::with_capacity(workers),
             running: vec![None; workers],
+            busy: vec![Duration::ZERO; workers],
             queue: VecDeque::new(),
             events,
             readers: Vec::with_capacity(workers),
@@ -121,6 +125,14 @@ impl Pool {
     /// Process ids of the workers.
     pub fn pids(&self) -> Vec<u32> {
         self.children.iter().map(WorkerChild::pid).collect()
+    }
+
+    /// Per child, in [`Pool::pids`] order, the time it spent computing the
+    /// tasks received since the last call (as each child measured it); the
+    /// counts start again from zero.
+    pub fn take_busy(&mut self) -> Vec<Duration> {
+        let zeros = vec![Duration::ZERO; self.busy.len()];
+        std::mem::replace(&mut self.busy, zeros)
     }
 
     /// Tasks submitted and not yet returned by `recv`.
@@ -237,7 +249,10 @@ impl Pool {
         let child = &mut self.children[index];
         match event {
             Event::Line(line) => match (self.running[index].take(), child.parse_reply(&line)) {
-                (Some((task, _)), Ok(sum)) => Ok((task, sum)),
+                (Some((task, _)), Ok(sum)) => {
+                    self.busy[index] += child.last_busy().unwrap_or_default();
+                    Ok((task, sum))
+                }
                 (None, _) => Err(child.died(
                     "protocol error",
                     format!("it sent a reply with no task running: {line:?}"),

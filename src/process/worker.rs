@@ -12,6 +12,7 @@
 //! reply, and the worker exits with an error instead of growing without end.
 
 use std::io::{self, Read, Write};
+use std::time::Instant;
 
 use super::lines::{LineReader, MAX_LINE, Next};
 use super::protocol::{Reply, Request};
@@ -19,18 +20,21 @@ use crate::context::{self, Context};
 use crate::error::panic_message;
 
 /// Answers one request: runs the chunk, catching a panic into an error reply.
+/// A finished chunk's reply carries the time spent computing it (building
+/// the workload included, parsing the line not).
 pub fn answer(line: &str) -> Reply {
     let request: Request = match serde_json::from_str(line) {
         Ok(r) => r,
         Err(e) => return Reply::Error(format!("bad request line: {e}")),
     };
+    let started = Instant::now();
     let workload = match request.job.build() {
         Ok(w) => w,
         Err(e) => return Reply::Error(e.to_string()),
     };
     let items = request.start..request.end;
     match crate::error::catch_panic(|| workload.run(items, &Context::free())) {
-        Ok(sum) => Reply::Checksum(sum),
+        Ok(sum) => Reply::done(sum, started.elapsed()),
         Err(payload) => Reply::Error(format!(
             "workload `{}` panicked on items {}..{}: {}",
             request.job.workload,
@@ -102,12 +106,16 @@ mod tests {
         .concat();
         let mut out = Vec::new();
         serve(input.as_bytes(), &mut out).unwrap();
-        let replies: Vec<Reply> = String::from_utf8(out)
+        let sums: Vec<u64> = String::from_utf8(out)
             .unwrap()
             .lines()
-            .map(|l| Reply::parse(l).unwrap())
+            .map(|l| {
+                let reply = Reply::parse(l).unwrap();
+                assert!(matches!(reply, Reply::Done { .. }), "{reply:?}");
+                reply.outcome().unwrap().0
+            })
             .collect();
-        assert_eq!(replies, vec![Reply::Checksum(15), Reply::Checksum(10)]);
+        assert_eq!(sums, vec![15, 10]);
     }
 
     #[test]
