@@ -128,6 +128,12 @@ struct RunArgs {
     /// Timed runs per cell; the median is shown
     #[arg(long, short = 'r', default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=1000))]
     repeat: u64,
+    /// Cut each job into K chunks per worker (threads, gil, rayon, pool):
+    /// 1 gives each worker one static chunk, more are taken by whichever
+    /// worker is free (load balancing, for a dispatch per chunk) [default:
+    /// 1 for threads and gil, 8 for rayon and pool]
+    #[arg(long, value_name = "K", value_parser = backends::parse_chunks_per_worker)]
+    chunks_per_worker: Option<usize>,
     /// Confine the whole run, worker threads and child processes included,
     /// to this many cores [default: $TVP_CORES, else all usable cores]
     #[arg(long, short = 'c', value_parser = affinity::parse_cores)]
@@ -464,7 +470,11 @@ fn run(args: RunArgs, confined: Option<&Confined>) -> anyhow::Result<bool> {
     if let Some(file) = args.hostfile {
         hosts = hosts.with_hostfile(file);
     }
-    let config = args.deadline.config()?.with_mpi_hosts(hosts);
+    let config = args
+        .deadline
+        .config()?
+        .with_mpi_hosts(hosts)
+        .with_chunks_per_worker(args.chunks_per_worker);
     let cores = tvp::cores();
     let request = RunRequest {
         workloads: args.workload,
@@ -478,6 +488,28 @@ fn run(args: RunArgs, confined: Option<&Confined>) -> anyhow::Result<bool> {
     let plan = request.plan(cores)?;
     for (name, reason) in &plan.skipped {
         println!("skipping backend {name}: {reason}");
+    }
+    if let Some(k) = args.chunks_per_worker {
+        for name in plan
+            .sweeps
+            .first()
+            .map(|s| s.backends.as_slice())
+            .unwrap_or_default()
+        {
+            let cuts = backends::create(name, &config)?.chunks_per_worker();
+            if cuts != Some(k) {
+                println!(
+                    "note: {name} ignores --chunks-per-worker {k}: {}",
+                    match cuts {
+                        Some(own) => format!(
+                            "it always runs {}",
+                            tvp::report::explain::balance::per_worker(own)
+                        ),
+                        None => "it does not cut the job by workers".into(),
+                    }
+                );
+            }
+        }
     }
     println!(
         "{}; median of {} timed runs per cell{}",

@@ -104,18 +104,27 @@ pub fn sweep_cores(sweep: &CoreSweep, config: &Config) -> Result<bool> {
 /// The column headings of [`run_table`].
 pub fn run_header() -> String {
     format!(
-        "  {:<11} {:>7} {:>11} {:>12} {:>14} {:>11} {:>9} {:>9} {:>10}  checksum",
+        "  {:<11} {:>7} {:>6} {:>11} {:>12} {:>14} {:>11} {:>9} {:>9} {:>9} {:>10}  checksum",
         "backend",
         "workers",
+        "chunks",
         "median",
         "vs 1 worker",
         "vs sequential",
         "efficiency",
+        "busy",
         "launch",
         "peak MB",
         "MB/worker"
     )
 }
+
+/// What the `chunks` and `busy` columns mean, printed under a table that
+/// has them.
+pub const RUN_COLUMNS: &str = "chunks: chunks per worker (1 = one static chunk each); busy: the \
+     idlest and the busiest worker's time running chunks, as a share of the median run \
+     (a low first number with a high second is load imbalance; both low is time spent outside \
+     the chunks: spawning, pipes, waiting).";
 
 /// The sequential reference, then one row per cell of `result`, then the
 /// MPI paragraph when MPI cells were measured (on a machine of `cores`).
@@ -128,6 +137,14 @@ pub fn run_table(result: &SweepResult, memory: &MemoryCells, cores: usize) -> St
     for m in &result.cells {
         out.push_str(&run_row(result, m, memory));
         out.push('\n');
+    }
+    let wrap = || {
+        textwrap::Options::new(78)
+            .initial_indent("  ")
+            .subsequent_indent("  ")
+    };
+    if result.cells.iter().any(|m| m.busy.is_some()) {
+        let _ = write!(out, "\n{}\n", textwrap::fill(RUN_COLUMNS, wrap()));
     }
     let times = explain::mpi::Times {
         sequential: result.sequential,
@@ -148,10 +165,7 @@ pub fn run_table(result: &SweepResult, memory: &MemoryCells, cores: usize) -> St
         }),
     };
     if let Some(text) = explain::mpi::explain_mpi(&times, cores) {
-        let options = textwrap::Options::new(78)
-            .initial_indent("  ")
-            .subsequent_indent("  ");
-        let _ = write!(out, "\n{}\n", textwrap::fill(&text, options));
+        let _ = write!(out, "\n{}\n", textwrap::fill(&text, wrap()));
     }
     out
 }
@@ -179,8 +193,12 @@ fn run_row(result: &SweepResult, m: &Measurement, memory: &MemoryCells) -> Strin
         .hosts
         .as_deref()
         .map_or_else(String::new, |h| format!("  on {}", placement(h)));
+    let chunks = m
+        .chunks_per_worker
+        .map_or_else(|| "-".to_string(), |k| k.to_string());
+    let busy = m.busy_range().map_or_else(|| "-".to_string(), busy_column);
     format!(
-        "  {:<11} {:>7} {:>11} {:>12} {:>13.2}x {:>10.0}% {launch:>9} {peak:>9} {per_worker:>10}  {check}{hosts}",
+        "  {:<11} {:>7} {chunks:>6} {:>11} {:>12} {:>13.2}x {:>10.0}% {busy:>9} {launch:>9} {peak:>9} {per_worker:>10}  {check}{hosts}",
         m.backend,
         m.workers,
         millis(m.median),
@@ -220,6 +238,11 @@ pub fn placement(hosts: &[String]) -> String {
         })
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// The idlest and busiest worker's shares of a run: "61-99%".
+pub fn busy_column((idlest, busiest): (f64, f64)) -> String {
+    format!("{:.0}-{:.0}%", 100.0 * idlest, 100.0 * busiest)
 }
 
 /// A duration as the tables show it: "12.3 ms".
