@@ -9,7 +9,7 @@
 //! - [`page`]: the [`Page`] trait, [`PageOut`], [`ReportInput`], and the
 //!   [`Figure`] value (its numbers, its sentences, its SVG file).
 //! - [`pages`]: one file per data page: `scaling` (the index page: CPU and
-//!   memory workloads), `io` (IO workloads and memory per worker), `cores`
+//!   memory workloads), `balance` (chunks per worker and busy times), `io` (IO workloads and memory per worker), `cores`
 //!   (the core sweep), `costs` (spawn, IPC, locks, switches), `python` (Rust
 //!   vs Python), `mpi` (MPI ranks, feature `mpi`); `workload` holds what the
 //!   per-workload pages share.
@@ -63,6 +63,9 @@
 //!   core sweep; `io/<workload>` and `memory/<workload>`: the IO page;
 //!   `mpi/<workload>`: the MPI page's time chart (computing and launch);
 //!   `mpi/exchange`: its chart of the share of a step spent communicating.
+//! - `balance/<workload>` (speedup against chunks per worker) and
+//!   `busy/<workload>` (each run's wait for the slowest worker and time
+//!   outside chunks): the load-balancing page ([`Balance`]).
 
 use std::path::{Path, PathBuf};
 
@@ -82,6 +85,7 @@ pub mod results;
 pub mod terminal;
 
 pub use page::{Chart, Drawn, Figure, Page, PageOut, ReportInput};
+pub use pages::balance::Balance;
 pub use pages::cores::Cores;
 pub use pages::costs::Costs;
 pub use pages::io::Io;
@@ -91,7 +95,7 @@ pub use pages::scaling::Scaling;
 
 /// Every page built from results, in navigation order. The first page to
 /// claim `index.html` is the front page.
-pub const PAGES: &[&dyn Page] = &[&Scaling, &Io, &Cores, &Costs, &RustVsPython, &Mpi];
+pub const PAGES: &[&dyn Page] = &[&Scaling, &Balance, &Io, &Cores, &Costs, &RustVsPython, &Mpi];
 
 /// The teaching pages, built after [`PAGES`] from the figures those
 /// published; they are written even when no result exists.

@@ -8,6 +8,7 @@
 //! topic, add a file here and call it from its page in
 //! [`crate::report::pages`].
 
+pub mod balance;
 pub mod cores;
 pub mod costs;
 pub mod exchange;

@@ -153,6 +153,15 @@ pub fn workers_of(backend: &str, n: usize) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
+/// "a", "a and b", "a, b and c".
+pub fn and_list(items: &[&str]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => (*one).to_string(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
 /// "time slicing" -> "Time slicing".
 pub fn capitalise(s: &str) -> String {
     let mut chars = s.chars();
@@ -164,6 +173,14 @@ pub fn capitalise(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lists_read_as_prose() {
+        assert_eq!(and_list(&[]), "");
+        assert_eq!(and_list(&["a"]), "a");
+        assert_eq!(and_list(&["a", "b"]), "a and b");
+        assert_eq!(and_list(&["a", "b", "c"]), "a, b and c");
+    }
 
     #[test]
     fn sizes_get_thousands_separators() {
