@@ -53,8 +53,15 @@ fn python_checksums_equal_rust_for_every_backend() {
         let rows: Vec<CheckRow> = script
             .check(&[workload], &sizes, &[1, 2, 3], LIMIT)
             .unwrap();
-        // python-seq once, three worker counts for each of the other three.
-        assert_eq!(rows.len(), sizes.len() * 10, "{rows:?}");
+        // python-seq once, three worker counts for each of the other three,
+        // and python-pool also at 1 and 3 chunks per worker.
+        assert_eq!(rows.len(), sizes.len() * 16, "{rows:?}");
+        let chunked: Vec<Option<usize>> = rows
+            .iter()
+            .filter(|r| r.backend == "python-pool")
+            .map(|r| r.chunks_per_worker)
+            .collect();
+        assert!(chunked.contains(&Some(1)) && chunked.contains(&Some(3)));
         for row in rows {
             assert_eq!(
                 row.checksum,
@@ -102,6 +109,17 @@ fn a_quick_run_writes_a_report_of_schema_1() {
         assert!(r.checksum_ok, "{r:?}");
         assert_eq!(r.checksum, rust_checksum(&r.workload, r.size), "{r:?}");
         assert_eq!(r.times_s.len(), 1);
+    }
+    // The balance sweep: the CPU workload at every quick chunking, none for
+    // latency, each agreeing with Rust.
+    let balance = report.balance.expect("a balance sweep");
+    assert_eq!(balance.chunks, vec![1, 8, 64]);
+    assert_eq!(balance.results.len(), 3, "{:?}", balance.results);
+    for r in &balance.results {
+        assert_eq!(r.workload, "mandelbrot");
+        assert!(r.checksum_ok, "{r:?}");
+        assert_eq!(r.checksum, rust_checksum(&r.workload, r.size), "{r:?}");
+        assert!(r.chunks <= balance.workers * r.chunks_per_worker, "{r:?}");
     }
 }
 

@@ -9,7 +9,8 @@ processes) happens in __init__, outside the timing, like Backend::prepare.
                    Rust's `threads` (and `gil`). Under the GIL only one
                    thread runs bytecode at a time: no CPU speedup.
 - python-pool:     multiprocessing.Pool, TASKS_PER_WORKER chunks per
-                   worker, like Rust's `pool`.
+                   worker, like Rust's `pool`; `run(..., per_worker=K)`
+                   cuts K chunks per worker instead (the balance sweep).
 - python-executor: concurrent.futures.ProcessPoolExecutor, chunked the
                    same way as python-pool.
 """
@@ -104,8 +105,12 @@ class Pool:
         self.workers = workers
         self.pool = multiprocessing.Pool(workers, initializer=die_with_parent)
 
-    def run(self, name, size):
-        chunks = tasks(name, size, self.workers * TASKS_PER_WORKER)
+    def run(self, name, size, per_worker=TASKS_PER_WORKER):
+        # One task per chunk: the same as pool.map(item, range(size),
+        # chunksize=size // (workers * per_worker)), without pickling every
+        # item. Pool.map's own default chunksize is len / (4 * workers),
+        # rounded up: about 4 chunks per worker.
+        chunks = tasks(name, size, self.workers * per_worker)
         return combine(self.pool.map(run_chunk, chunks, chunksize=1))
 
     def close(self, abort=False):

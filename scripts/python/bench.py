@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """The suite's CPU workloads (and latency) in CPython: sequential, threads,
 multiprocessing.Pool and ProcessPoolExecutor, over the same worker counts as
-the Rust sweep. Standard library only.
+the Rust sweep; then the balance sweep: multiprocessing.Pool at the core
+count with 1, 2, 4, ... 256 chunks per worker (Pool.map's chunksize), as
+`cargo bench --bench balance` does in Rust. Standard library only.
 
     python3 scripts/python/bench.py            # about 1-2 minutes on 2 cores
     python3 scripts/python/bench.py --quick    # about 10 s (or TVP_QUICK=1)
@@ -20,7 +22,7 @@ import statistics
 import sys
 import time
 
-from backends import BACKENDS, die_with_parent, running
+from backends import BACKENDS, Pool, die_with_parent, running, split
 from workloads import WORKLOADS
 
 SCHEMA = 1
@@ -34,6 +36,12 @@ SCHEMA = 1
 # `tvp python` when other programs share the cores.
 SIZES = {"primes": 300_000, "mandelbrot": 250, "monte_carlo": 400_000, "latency": 150}
 QUICK_SIZES = {"primes": 100_000, "mandelbrot": 120, "monte_carlo": 120_000, "latency": 50}
+# The balance sweep: Pool.map over K chunks per worker, at the core count.
+BALANCE_WORKLOADS = ("primes", "mandelbrot", "monte_carlo")
+BALANCE_CHUNKS = [1, 2, 4, 8, 16, 32, 64, 128, 256]
+QUICK_BALANCE_CHUNKS = [1, 8, 64]
+# Timed runs per chunking; one untimed warm-up per workload before them.
+BALANCE_REPEAT = 3
 SIZE_REASON = (
     "CPython runs these loops about 50-100x slower than Rust: sizes are reduced "
     "so the whole script takes at most about 2 minutes on a 2-core machine. "
@@ -129,8 +137,52 @@ def sweep(names, sizes, workers, repeat):
     return results
 
 
+def balance(names, sizes, workers, chunks, repeat, expected):
+    """multiprocessing.Pool with `workers` processes at every chunks-per-worker
+    count in `chunks`: one pool per workload, one untimed warm-up, then
+    `repeat` timed runs per count. `expected` maps a workload to python-seq's
+    checksum. Returns the rows of python.json's "balance"."""
+    rows = []
+    for name in names:
+        if name not in BALANCE_WORKLOADS:
+            continue
+        size = sizes[name]
+        with running(Pool, workers) as pool:
+            pool.run(name, size)
+            for k in chunks:
+                times, checksum = [], None
+                for _ in range(repeat):
+                    start = time.perf_counter()
+                    checksum = pool.run(name, size, per_worker=k)
+                    times.append(time.perf_counter() - start)
+                row = {
+                    "workload": name,
+                    "workers": workers,
+                    "chunks_per_worker": k,
+                    "chunks": len(split(size, workers * k)),
+                    "size": size,
+                    "median_s": statistics.median(times),
+                    "times_s": times,
+                    "checksum": checksum,
+                    "checksum_ok": checksum == expected.get(name, checksum),
+                }
+                rows.append(row)
+                log(
+                    f"  {name:<12} python-pool {workers:>3} workers {k:>4} chunks/worker "
+                    f"{row['median_s'] * 1e3:9.1f} ms  checksum {checksum}"
+                    + ("" if row["checksum_ok"] else f" WRONG (sequential {expected[name]})")
+                )
+    return rows
+
+
+# Chunks per worker at which --check also runs python-pool (beside its
+# default, TASKS_PER_WORKER): static, and one that no size divides.
+CHECK_CHUNKS = (1, 3)
+
+
 def check(names, sizes, workers):
-    """Checksums of every backend at the given sizes, for the Rust tests."""
+    """Checksums of every backend at the given sizes, for the Rust tests;
+    python-pool also at CHECK_CHUNKS chunks per worker."""
     rows = []
     for name in names:
         for backend_name, cls in BACKENDS.items():
@@ -147,6 +199,19 @@ def check(names, sizes, workers):
                                 "checksum": backend.run(name, size),
                             }
                         )
+                        if backend_name != Pool.name:
+                            continue
+                        for k in CHECK_CHUNKS:
+                            rows.append(
+                                {
+                                    "workload": name,
+                                    "backend": backend_name,
+                                    "workers": w,
+                                    "size": size,
+                                    "chunks_per_worker": k,
+                                    "checksum": backend.run(name, size, per_worker=k),
+                                }
+                            )
     return {"schema": SCHEMA, "checks": rows}
 
 
@@ -161,6 +226,7 @@ def main():
     p.add_argument("--out", default=default_out, help="where to write the JSON [default: reports/data/python.json]")
     p.add_argument("--check", action="store_true", help="print checksums at --sizes as JSON and exit")
     p.add_argument("--sizes", type=int_list, default=[0, 1, 7], help="sizes for --check [default: 0,1,7]")
+    p.add_argument("--no-balance", action="store_true", help="skip the chunks-per-worker sweep of multiprocessing.Pool")
     args = p.parse_args()
     die_with_parent()
 
@@ -184,6 +250,22 @@ def main():
     )
     started = time.perf_counter()
     results = sweep(args.workload, sizes, workers, repeat)
+    balance_report = None
+    if not args.no_balance:
+        balance_workers = max(n, 2)
+        chunks = QUICK_BALANCE_CHUNKS if quick else BALANCE_CHUNKS
+        balance_repeat = 1 if quick else BALANCE_REPEAT
+        log(
+            f"balance: multiprocessing.Pool at {balance_workers} workers, chunks per worker "
+            f"{chunks}, median of {balance_repeat} timed run(s)"
+        )
+        expected = {r["workload"]: r["checksum"] for r in results if r["backend"] == "python-seq"}
+        balance_report = {
+            "workers": balance_workers,
+            "chunks": chunks,
+            "repeat": balance_repeat,
+            "results": balance(args.workload, sizes, balance_workers, chunks, balance_repeat, expected),
+        }
     report = {
         "schema": SCHEMA,
         "python": platform.python_version(),
@@ -203,6 +285,7 @@ def main():
         "size_reason": SIZE_REASON,
         "elapsed_s": time.perf_counter() - started,
         "results": results,
+        "balance": balance_report,
     }
     out = os.path.abspath(args.out)
     os.makedirs(os.path.dirname(out), exist_ok=True)
@@ -212,7 +295,8 @@ def main():
         f.write("\n")
     os.replace(tmp, out)  # readers never see half a file
     log(f"wrote {out} in {report['elapsed_s']:.1f} s")
-    return 0 if all(r["checksum_ok"] for r in results) else 1
+    balanced = balance_report["results"] if balance_report else []
+    return 0 if all(r["checksum_ok"] for r in results + balanced) else 1
 
 
 if __name__ == "__main__":

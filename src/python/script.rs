@@ -139,6 +139,37 @@ pub struct PythonReport {
     pub size_reason: String,
     pub elapsed_s: f64,
     pub results: Vec<PythonResult>,
+    /// The chunks-per-worker sweep of `multiprocessing.Pool`; absent when
+    /// the script ran with `--no-balance` (or predates it).
+    #[serde(default)]
+    pub balance: Option<PythonBalance>,
+}
+
+/// `python.json`'s `balance`: `multiprocessing.Pool` at the core count, at
+/// several chunks per worker (the twin of `cargo bench --bench balance`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PythonBalance {
+    pub workers: usize,
+    pub chunks: Vec<usize>,
+    /// Timed runs per chunking.
+    pub repeat: usize,
+    pub results: Vec<PythonBalanceResult>,
+}
+
+/// `multiprocessing.Pool` on one workload at one chunking.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PythonBalanceResult {
+    pub workload: String,
+    pub workers: usize,
+    pub chunks_per_worker: usize,
+    /// The tasks `Pool.map` was given.
+    pub chunks: usize,
+    pub size: u64,
+    pub median_s: f64,
+    pub times_s: Vec<f64>,
+    pub checksum: u64,
+    /// Whether the checksum equals python-seq's.
+    pub checksum_ok: bool,
 }
 
 /// The machine as the script saw it.
@@ -225,6 +256,9 @@ pub struct CheckRow {
     pub backend: String,
     pub workers: usize,
     pub size: u64,
+    /// For `python-pool` run at other than its default chunking.
+    #[serde(default)]
+    pub chunks_per_worker: Option<usize>,
     pub checksum: u64,
 }
 
