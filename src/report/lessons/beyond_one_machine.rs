@@ -112,6 +112,7 @@ sudo scripts/sim-cluster.sh down            # removes every namespace, link and 
              crossed half, on this machine. Remember what the simulated hosts are: namespaces \
              sharing one machine's cores and memory, so they show a protocol's and a link's \
              cost, never a cluster's speedup.</p>",
+    answer_from_figures: None,
     exercises: &[
         "Run the comparison at a larger size (<code>-s</code>) until the MPI launch cost is \
          small next to the work. How large must the job be?",

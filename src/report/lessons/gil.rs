@@ -79,6 +79,7 @@ return (lo..hi).map(step).fold(0, u64::wrapping_add); // free threading",
              stay flat like the <code>gil</code> model and its process pools to climb like \
              Rust's threads; each line is against its own language's sequential time, so the \
              table on that page gives the absolute times.</p>",
+    answer_from_figures: None,
     exercises: &[
         "IO-bound work releases the GIL. Run <code>cargo run --release -- run -w latency -b \
          threads,gil -n 1,4,16</code>: why does <code>gil</code> speed up here?",

@@ -100,6 +100,7 @@ let n = queue.write(&f)?;",
              busy (<code>src/costs/ipc.rs</code> has the runs). \
              <code>cargo run --release --example wakeup</code> times a ping-pong on one CPU \
              and on two on yours.</p>",
+    answer_from_figures: None,
     exercises: &[
         "In <code>examples/pipe.rs</code>, send 1000 messages instead of 3 \
          (<code>MESSAGES</code>) and time the run; then send them all first and read the \

@@ -19,6 +19,7 @@ use crate::error::Result;
 
 mod beyond_one_machine;
 mod bound;
+mod chunks;
 mod gil;
 mod ipc;
 mod locks;
@@ -29,7 +30,7 @@ mod time_slicing;
 pub const INTRO_FILE: &str = "lessons.html";
 
 /// The lessons, in reading order.
-pub const LESSONS: [&Lesson; 7] = [
+pub const LESSONS: [&Lesson; 8] = [
     &time_slicing::LESSON,
     &gil::LESSON,
     &processes::LESSON,
@@ -37,6 +38,7 @@ pub const LESSONS: [&Lesson; 7] = [
     &locks::LESSON,
     &bound::LESSON,
     &beyond_one_machine::LESSON,
+    &chunks::LESSON,
 ];
 
 /// The introduction, then every lesson: the report's [`super::LESSONS`].
@@ -49,6 +51,7 @@ pub const PAGES: &[&dyn Page] = &[
     &LessonPage(4),
     &LessonPage(5),
     &LessonPage(6),
+    &LessonPage(7),
 ];
 
 /// One lesson's static text. HTML fields are trusted fragments written in
@@ -73,6 +76,11 @@ pub struct Lesson {
     /// The answer, HTML, shown after the charts in a `<details>`. It says
     /// how to read the charts; the numbers are in their sentences.
     pub answer: &'static str,
+    /// The part of the answer that compares or ranks, computed from the
+    /// published figures' numbers (with its branch for when this machine
+    /// disagrees), shown first in the `<details>`; `None` when the charts'
+    /// own sentences carry every claim.
+    pub answer_from_figures: Option<fn(&ReportInput) -> Vec<String>>,
     /// One or two exercises, HTML.
     pub exercises: &'static [&'static str],
 }
@@ -116,6 +124,7 @@ pub const SCALING_BENCH: &str = then_report!("cargo bench --bench scaling");
 pub const COSTS_BENCH: &str = then_report!("cargo bench --bench costs");
 pub const IO_BENCH: &str = then_report!("cargo bench --bench io");
 pub const CORES_BENCH: &str = then_report!("cargo bench --bench cores");
+pub const BALANCE_BENCH: &str = then_report!("cargo bench --bench balance");
 pub const PYTHON_BENCH: &str = concat!(
     then_report!("cargo bench --bench python"),
     " It needs <code>python3</code>."
@@ -156,8 +165,11 @@ impl Lesson {
         for wanted in self.figures {
             s.push_str(&figure_or_missing(wanted, input));
         }
+        let computed = self
+            .answer_from_figures
+            .map_or_else(String::new, |f| html::explanation(&f(input)));
         s.push_str(&format!(
-            "<details>\n<summary>The answer</summary>\n{}\n</details>\n",
+            "<details>\n<summary>The answer</summary>\n{computed}{}\n</details>\n",
             self.answer
         ));
         s.push_str("<h2>Exercises</h2>\n<ol class=\"exercises\">\n");
@@ -223,6 +235,35 @@ fn figure_notes(lesson: &Lesson, input: &ReportInput) -> Vec<String> {
     notes
 }
 
+/// The y of the point at `x` on the line `label` of figure `id`, if drawn.
+fn point_at(input: &ReportInput, id: &str, label: &str, x: f64) -> Option<f64> {
+    let line = input.figure(id)?.line(label)?;
+    line.points
+        .iter()
+        .find(|p| (p.x - x).abs() < 1e-9)
+        .map(|p| p.y)
+}
+
+/// The value of the bar `label` of figure `id`, if drawn.
+fn bar(input: &ReportInput, id: &str, label: &str) -> Option<f64> {
+    input
+        .figure(id)?
+        .bars()
+        .iter()
+        .find(|b| b.label == label)
+        .map(|b| b.value)
+}
+
+/// One sentence for an answer whose figures are not all in this report:
+/// which are missing.
+fn missing_figures(missing: &[&str]) -> Vec<String> {
+    vec![format!(
+        "This answer is computed from the charts' numbers; this report lacks {}: the line \
+         where each chart belongs says which bench draws it.",
+        missing.join(", ")
+    )]
+}
+
 /// The figure shown for `wanted`: the first of its ids published.
 fn shown<'a>(wanted: &Wanted, input: &'a ReportInput) -> Option<&'a Figure> {
     wanted.ids.iter().find_map(|id| input.figure(id))
@@ -276,7 +317,7 @@ impl Page for LessonPage {
 #[derive(Debug, Clone, Copy)]
 pub struct Intro;
 
-const INTRO: &str = "<p>Seven short lessons on running work in parallel, for readers who \
+const INTRO: &str = "<p>Short lessons on running work in parallel, for readers who \
 know Python's <code>threading</code> and <code>multiprocessing</code>. Each one starts from \
 the Python you know, runs a small Rust program that does the same, and shows a chart measured \
 on <em>this</em> machine, with sentences written from its numbers.</p>\n\
@@ -503,6 +544,7 @@ mod tests {
             "lock" => include_str!("../../../examples/lock.rs"),
             "pipe" => include_str!("../../../examples/pipe.rs"),
             "pool" => include_str!("../../../examples/pool.rs"),
+            "chunks" => include_str!("../../../examples/chunks.rs"),
             "process" => include_str!("../../../examples/process.rs"),
             "queue_lock" => include_str!("../../../examples/queue_lock.rs"),
             "rlock" => include_str!("../../../examples/rlock.rs"),
