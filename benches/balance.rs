@@ -5,8 +5,9 @@
 //! worker's busy time. See `tvp::sweep::balance`.
 //!
 //! Not criterion: each cell is the median of 5 runs after one warm-up
-//! (`time_backend`), at about a third of the scaling bench's sizes, so the
-//! 84 cells fit the bench's budget of about a minute on 2 cores.
+//! (`time_backend`), at smaller sizes than the scaling bench's
+//! (`tvp::sweep::balance::bench_size`), so the 84 cells fit the bench's
+//! budget of 70 s on 2 cores.
 //! `cargo bench --bench balance -- --quick` (or `TVP_QUICK=1`): a quarter of
 //! those sizes, 1, 8 and 64 chunks per worker, 3 runs per cell: a few
 //! seconds. Writes `reports/data/balance.json`, then rebuilds the report,

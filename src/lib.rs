@@ -15,7 +15,7 @@
 //! | [`workloads`] | pure functions over an index range, one file each (primes, mandelbrot, monte_carlo, stream; IO-bound: latency, files, files_fsync, tcp) |
 //! | [`process`] | the process machinery: the `tvp worker` protocol, the child side, the parent's view of a child, a `multiprocessing.Pool` |
 //! | [`backends`] | ways to run a workload, one file each (sequential, threads, rayon, gil, process, pool; `mpi` behind a feature); every one returns `sequential`'s checksum |
-//! | [`sweep`] | running a plan: timing every backend at every worker count (`tvp run`), which worker counts, cores and affinity (`tvp cores`), memory per cell |
+//! | [`sweep`] | running a plan: timing every backend at every worker count (`tvp run`), which worker counts, cores and affinity (`tvp cores`), memory per cell, chunks per worker (the balance sweep) |
 //! | [`costs`] | the primitives underneath, measured: spawn, IPC, locks, context switches, shared memory; the exchange (compute, then all-reduce, every step) |
 //! | [`python`] | the same workloads in CPython, run and compared (`tvp python`) |
 //! | [`report`] | criterion's results and the data files -> charts, sentences written from the numbers, HTML pages and lessons under `reports/`; also the terminal tables |

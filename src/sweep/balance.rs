@@ -58,14 +58,16 @@ pub const REPEAT: usize = 5;
 /// Timed runs per cell in quick mode.
 pub const QUICK_REPEAT: usize = 3;
 
-/// Items per workload in the balance bench: about a third of the scaling
-/// bench's, so 84 cells of six runs each fit in about a minute on two
-/// cores; quick mode takes a quarter of these.
+/// Items per workload in the balance bench, smaller than the scaling
+/// bench's: about 120-130 ms sequentially on the quiet 2-core reference
+/// machine (scaled from the timings in each workload's docs), so that 84
+/// cells of six runs each take about 40 s there, inside the bench's budget
+/// of 70 s. Quick mode takes a quarter of these.
 pub fn bench_size(workload: &str) -> Option<u64> {
     match workload {
-        "primes" => Some(1_000_000),
-        "mandelbrot" => Some(600),
-        "monte_carlo" => Some(12_000_000),
+        "primes" => Some(2_000_000),
+        "mandelbrot" => Some(900),
+        "monte_carlo" => Some(20_000_000),
         _ => None,
     }
 }

@@ -162,6 +162,15 @@ pub fn and_list(items: &[&str]) -> String {
     }
 }
 
+/// "rayon's", "threads'".
+pub fn possessive(name: &str) -> String {
+    if name.ends_with('s') {
+        format!("{name}'")
+    } else {
+        format!("{name}'s")
+    }
+}
+
 /// "time slicing" -> "Time slicing".
 pub fn capitalise(s: &str) -> String {
     let mut chars = s.chars();
@@ -180,6 +189,8 @@ mod tests {
         assert_eq!(and_list(&["a"]), "a");
         assert_eq!(and_list(&["a", "b"]), "a and b");
         assert_eq!(and_list(&["a", "b", "c"]), "a, b and c");
+        assert_eq!(possessive("rayon"), "rayon's");
+        assert_eq!(possessive("threads"), "threads'");
     }
 
     #[test]

@@ -239,14 +239,18 @@ mod tests {
     #[test]
     fn the_gap_is_put_down_to_imbalance_when_the_busy_times_say_so() {
         let text = answer_from_figures(&input(174.0, 150.0, 1.5)).join(" ");
-        assert!(text.contains("a gap of 24.0 ms"), "{text}");
+        assert!(text.contains("The gap is 24.0 ms"), "{text}");
         assert!(text.contains("load imbalance, not spawn cost"), "{text}");
     }
 
     #[test]
     fn a_dear_spawn_or_a_reversed_gap_is_said_as_measured() {
         let text = answer_from_figures(&input(174.0, 150.0, 30.0)).join(" ");
-        assert!(text.contains("the spawn cost explains more"), "{text}");
+        assert!(
+            text.contains("the spawn cost is the larger cause"),
+            "{text}"
+        );
+        assert!(text.contains("not as an exact account"), "{text}");
         let text = answer_from_figures(&input(140.0, 150.0, 1.5)).join(" ");
         assert!(
             text.contains("Expected process to be the slower one"),

@@ -152,8 +152,8 @@ fn intro(run: &BalanceRun, noise: f64, python: bool) -> String {
          one chunking only: one static chunk per child (a single point at K = 1).</p>\n\
          <p>Measured at {workers} ({cores} cores here), each cell the median of {repeat} \
          runs after one warm-up, timed by <code>cargo bench --bench balance</code> (not \
-         criterion: {cells} cells must fit in about a minute), on jobs about a third the \
-         size of the scaling page's{quick}. Each worker records the time it spent running \
+         criterion: {cells} cells must fit in about a minute), on jobs smaller than the \
+         scaling page's{quick} (each section gives its size and sequential time). Each worker records the time it spent running \
          chunks; the second chart splits every median run into computing, <em>waiting for \
          the slowest worker</em> (the busiest worker's busy time minus the average: load \
          imbalance) and <em>outside chunks</em> (the run's time minus the busiest worker's: \
@@ -168,7 +168,7 @@ fn intro(run: &BalanceRun, noise: f64, python: bool) -> String {
         repeat = run.repeat,
         cells = run.workloads.iter().map(|w| w.cells.len()).sum::<usize>(),
         quick = if run.quick {
-            ", and in quick mode a quarter of that"
+            ", smaller still in quick mode"
         } else {
             ""
         },
