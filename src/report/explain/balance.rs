@@ -133,23 +133,19 @@ pub fn speedup(
     if let Some(py) = python {
         out.extend(python_sentence(py, curves));
     }
-    out.extend(above_the_workers(
-        workers,
-        curves.iter().chain(python),
-        noise,
-    ));
+    out.extend(above_the_workers(workers, curves.iter().chain(python)));
     out
 }
 
-/// A speedup above what `workers` workers can give is not a result: it
-/// says the sequential reference ran slower than the cell (the machine was
-/// busier then) or the runs were noisy.
+/// A speedup above what `workers` workers can give (by more than
+/// [`MATTERS`]) is not a result: it says the sequential reference ran
+/// slower than the cell (the machine was busier then) or the runs were
+/// noisy.
 fn above_the_workers<'c>(
     workers: usize,
     curves: impl Iterator<Item = &'c KCurve>,
-    noise: f64,
 ) -> Option<String> {
-    let limit = workers as f64 * (1.0 + noise);
+    let limit = workers as f64 * (1.0 + MATTERS);
     let (c, p) = curves
         .flat_map(|c| c.points.iter().map(move |p| (c, p)))
         .filter(|(_, p)| p.speedup > limit)

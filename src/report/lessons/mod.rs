@@ -195,15 +195,17 @@ fn figure_or_missing(wanted: &Wanted, input: &ReportInput) -> String {
     }
 }
 
-/// The figure, and a link to the page that drew it (the scaling page's
-/// sections are anchored by workload).
+/// The figure, and a link to the page that drew it (the scaling and
+/// balance pages' sections are anchored by workload).
 fn with_source(f: &Figure) -> String {
     let mut s = f.html();
     if f.page.is_empty() {
         return s;
     }
     let href = match (f.page.as_str(), f.id.split_once('/')) {
-        ("index.html", Some((_, workload))) => format!("index.html#{workload}"),
+        (page @ ("index.html" | "balance.html"), Some((_, workload))) => {
+            format!("{page}#{workload}")
+        }
         (page, _) => page.to_string(),
     };
     s.push_str(&format!(
