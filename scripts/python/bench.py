@@ -2,7 +2,7 @@
 """The suite's CPU workloads (and latency) in CPython: sequential, threads,
 multiprocessing.Pool and ProcessPoolExecutor, over the same worker counts as
 the Rust sweep; then the balance sweep: multiprocessing.Pool at the core
-count with 1, 2, 4, ... 256 chunks per worker (Pool.map's chunksize), as
+count with 1, 2, 4, 8, 16, 64 and 256 chunks per worker (Pool.map's chunksize), as
 `cargo bench --bench balance` does in Rust. Standard library only.
 
     python3 scripts/python/bench.py            # about 1-2 minutes on 2 cores
@@ -37,8 +37,17 @@ SCHEMA = 1
 SIZES = {"primes": 300_000, "mandelbrot": 250, "monte_carlo": 400_000, "latency": 150}
 QUICK_SIZES = {"primes": 100_000, "mandelbrot": 120, "monte_carlo": 120_000, "latency": 50}
 # The balance sweep: Pool.map over K chunks per worker, at the core count.
+# Fewer chunkings than Rust's 1, 2, 4 ... 256, so it adds at most about 20 s
+# to `tvp python` on 2 cores: the full list took 38.5 s of CPU on the busy
+# 2-core machine (80 s of wall time at load average 12), about 19 s of wall
+# time on 2 quiet cores; these seven take about 7/9 of that.
 BALANCE_WORKLOADS = ("primes", "mandelbrot", "monte_carlo")
-BALANCE_CHUNKS = [1, 2, 4, 8, 16, 32, 64, 128, 256]
+BALANCE_CHUNKS = [1, 2, 4, 8, 16, 64, 256]
+# The balance sweep's time as a share of the sweep's, at most: the sweep
+# took 120 s and the full balance list 80 s on the 2-core machine at load
+# average 12. With --time-limit (tvp passes its own), the balance sweep is
+# skipped, with a message, when it would likely run past the limit.
+BALANCE_SHARE = 0.7
 QUICK_BALANCE_CHUNKS = [1, 8, 64]
 # Timed runs per chunking; one untimed warm-up per workload before them.
 BALANCE_REPEAT = 3
@@ -227,6 +236,7 @@ def main():
     p.add_argument("--check", action="store_true", help="print checksums at --sizes as JSON and exit")
     p.add_argument("--sizes", type=int_list, default=[0, 1, 7], help="sizes for --check [default: 0,1,7]")
     p.add_argument("--no-balance", action="store_true", help="skip the chunks-per-worker sweep of multiprocessing.Pool")
+    p.add_argument("--time-limit", type=float, help="seconds the caller allows; the balance sweep is skipped when it would likely run past them")
     args = p.parse_args()
     die_with_parent()
 
@@ -251,7 +261,14 @@ def main():
     started = time.perf_counter()
     results = sweep(args.workload, sizes, workers, repeat)
     balance_report = None
-    if not args.no_balance:
+    swept_s = time.perf_counter() - started
+    if not args.no_balance and args.time_limit and swept_s * (1 + BALANCE_SHARE) > args.time_limit:
+        log(
+            f"balance: skipped: the sweep took {swept_s:.0f} s, so the balance sweep would likely "
+            f"run past the time limit of {args.time_limit:.0f} s (the machine is busy); rerun on "
+            "a quieter machine"
+        )
+    elif not args.no_balance:
         balance_workers = max(n, 2)
         chunks = QUICK_BALANCE_CHUNKS if quick else BALANCE_CHUNKS
         balance_repeat = 1 if quick else BALANCE_REPEAT

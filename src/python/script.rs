@@ -74,7 +74,9 @@ impl Script {
         cmd.arg("--workers")
             .arg(join(workers))
             .arg("--out")
-            .arg(out);
+            .arg(out)
+            .arg("--time-limit")
+            .arg(limit.as_secs().to_string());
         if quick {
             cmd.arg("--quick");
         }

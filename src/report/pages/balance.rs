@@ -55,10 +55,17 @@ impl Page for Balance {
             return Ok(None);
         }
         let run = balance::load(&path)?;
-        let python = PythonReport::load(&out.join(PYTHON_FILE))
-            .ok()
-            .and_then(|p| p.balance.map(|b| (p.python, p.results, b)));
+        let report = PythonReport::load(&out.join(PYTHON_FILE)).ok();
+        let skipped = report.as_ref().is_some_and(|p| p.balance.is_none());
+        let python = report.and_then(|p| p.balance.map(|b| (p.python, p.results, b)));
         let mut notes = run_notes(&run, input.cores);
+        if skipped {
+            notes.push(format!(
+                "{PYTHON_FILE} has no balance sweep (run with --no-balance, or skipped on a \
+                 busy machine: see the output of `tvp python`), so Python's Pool.map is not \
+                 drawn."
+            ));
+        }
         let noise = explain::noise(typical_spread(&run));
         let mut body = intro(&run, noise, python.is_some());
         let mut drawn = Drawn::new(out);
