@@ -26,38 +26,10 @@ use std::ops::Range;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-/// Trial division by 2 and odd numbers up to the square root.
-fn is_prime(n: u64) -> bool {
-    if n < 4 {
-        return n >= 2;
-    }
-    if n % 2 == 0 {
-        return false;
-    }
-    let mut d = 3;
-    while d * d <= n {
-        if n % d == 0 {
-            return false;
-        }
-        d += 2;
-    }
-    true
-}
-
-/// `parts` contiguous ranges covering 0..n, lengths differing by at most one.
-fn cut(n: u64, parts: u64) -> Vec<Range<u64>> {
-    let parts = parts.clamp(1, n.max(1));
-    let (base, extra) = (n / parts, n % parts);
-    let mut start = 0;
-    (0..parts)
-        .map(|i| {
-            let end = start + base + u64::from(i < extra);
-            let chunk = start..end;
-            start = end;
-            chunk
-        })
-        .collect()
-}
+// The suite's own primality test (trial division up to the square root) and
+// its cut of 0..n into ranges whose lengths differ by at most one.
+use tvp::workloads::primes::is_prime;
+use tvp::workloads::split;
 
 /// Runs `chunks` on `workers` threads: with `dynamic`, each takes the next chunk from a
 /// shared counter; without, thread w runs chunk w only. Returns the primes found and
@@ -99,7 +71,7 @@ fn main() {
     let n: u64 = args
         .next()
         .map_or(2_000_000, |a| a.parse().expect("N: a whole number"));
-    let ks: Vec<u64> = args.next().map_or(vec![1, 4, 16, 256], |a| {
+    let ks: Vec<usize> = args.next().map_or(vec![1, 4, 16, 256], |a| {
         a.split(',')
             .map(|k| k.parse().expect("K: comma-separated whole numbers"))
             .collect()
@@ -108,7 +80,7 @@ fn main() {
     println!("primes below {n} on {workers} threads; busy = each thread's time counting");
     let mut counts = Vec::new();
     for &k in &ks {
-        let chunks = cut(n, workers as u64 * k.max(1));
+        let chunks = split(0..n, workers * k.max(1));
         let start = Instant::now();
         let (primes, busy) = run(&chunks, workers, k > 1);
         let wall = start.elapsed();

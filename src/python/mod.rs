@@ -133,7 +133,7 @@ pub fn run_comparison(
         },
     )?;
     let comparison = compare(&report, &rust);
-    write_json(&opts.data_dir.join(COMBINED_FILE), &comparison)?;
+    crate::sweep::write_json(&opts.data_dir.join(COMBINED_FILE), &comparison)?;
     progress(&format!(
         "the lost update: four threads add 1 to one counter ({})",
         lost_update::SCRIPT
@@ -165,17 +165,4 @@ pub fn load_comparison(path: &Path) -> Result<Comparison> {
         )));
     }
     Ok(c)
-}
-
-/// Writes `value` as JSON through a temp file, so readers never see half.
-fn write_json(path: &Path, value: &impl serde::Serialize) -> Result<()> {
-    let text = serde_json::to_string_pretty(value)
-        .map_err(|e| Error::Python(format!("cannot encode {}: {e}", path.display())))?;
-    let tmp = path.with_extension("json.tmp");
-    std::fs::write(&tmp, text + "\n")
-        .and_then(|()| std::fs::rename(&tmp, path))
-        .map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            Error::io(format!("writing {}", path.display()), e)
-        })
 }

@@ -378,21 +378,13 @@ fn load_average() -> Option<f64> {
     text.split_whitespace().next()?.parse().ok()
 }
 
-/// Writes `run` as JSON through a temp file, so readers never see half.
+/// Writes `run` as JSON (through a temp file, so readers never see half).
 pub fn write(path: &Path, run: &BalanceRun) -> Result<()> {
-    let text = serde_json::to_string_pretty(run)
-        .map_err(|e| Error::Data(format!("cannot encode {}: {e}", path.display())))?;
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)
             .map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
     }
-    let tmp = path.with_extension("json.tmp");
-    std::fs::write(&tmp, text + "\n")
-        .and_then(|()| std::fs::rename(&tmp, path))
-        .map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            Error::io(format!("writing {}", path.display()), e)
-        })
+    super::write_json(path, run)
 }
 
 /// Reads a `balance.json`; one of another schema is an error that says to

@@ -276,6 +276,19 @@ pub fn time_backend(
     })
 }
 
+/// Writes `value` as JSON through a temp file, so readers never see half.
+pub fn write_json(path: &std::path::Path, value: &impl Serialize) -> Result<()> {
+    let text = serde_json::to_string_pretty(value)
+        .map_err(|e| crate::error::Error::Data(format!("cannot encode {}: {e}", path.display())))?;
+    let tmp = path.with_extension("json.tmp");
+    std::fs::write(&tmp, text + "\n")
+        .and_then(|()| std::fs::rename(&tmp, path))
+        .map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            crate::error::Error::io(format!("writing {}", path.display()), e)
+        })
+}
+
 /// Runs the sweep; `progress` is told about each cell as it finishes.
 pub fn run_sweep(
     sweep: &Sweep,

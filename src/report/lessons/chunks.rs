@@ -159,28 +159,16 @@ busy += start.elapsed();",
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::Page;
 
     #[test]
     fn the_answer_is_computed_from_the_balance_figures() {
-        let dir = tempfile::tempdir().unwrap();
-        let run = crate::report::pages::balance::tests::made_up_run();
-        crate::sweep::balance::write(
-            &dir.path().join(crate::report::pages::balance::DATA_FILE),
-            &run,
-        )
-        .unwrap();
         let mut input = ReportInput::made_up(Vec::new(), Vec::new());
-        let page = crate::report::Balance
-            .build(&input, dir.path())
-            .unwrap()
-            .unwrap();
         assert!(
             answer_from_figures(&input)
                 .join(" ")
                 .contains("lacks balance/primes")
         );
-        input.figures = page.figures;
+        input.figures = crate::report::pages::balance::tests::made_up_figures();
         let text = answer_from_figures(&input).join(" ");
         // threads: busy 61 and 40 ms of a 62 ms run at K = 1.
         assert!(

@@ -483,6 +483,12 @@ pub(crate) mod tests {
         }
     }
 
+    /// The figures of the page drawn from [`made_up_run`], for the lessons'
+    /// tests.
+    pub(crate) fn made_up_figures() -> Vec<crate::report::Figure> {
+        build(&made_up_run()).1.figures
+    }
+
     fn build(run: &BalanceRun) -> (tempfile::TempDir, PageOut) {
         let dir = tempfile::tempdir().unwrap();
         balance::write(&dir.path().join(DATA_FILE), run).unwrap();
