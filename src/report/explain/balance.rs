@@ -146,18 +146,29 @@ fn above_the_workers<'c>(
     curves: impl Iterator<Item = &'c KCurve>,
 ) -> Option<String> {
     let limit = workers as f64 * (1.0 + MATTERS);
-    let (c, p) = curves
-        .flat_map(|c| c.points.iter().map(move |p| (c, p)))
-        .filter(|(_, p)| p.speedup > limit)
-        .reduce(|a, b| if b.1.speedup > a.1.speedup { b } else { a })?;
+    let above: Vec<String> = curves
+        .filter_map(|c| {
+            let top = c.best().filter(|p| p.speedup > limit)?;
+            let name = if c.backend == "python-pool" {
+                "Python's Pool.map"
+            } else {
+                c.backend.as_str()
+            };
+            Some(format!(
+                "{name} {} at {}",
+                words::speedup(Some(top.speedup)),
+                per_worker(top.k)
+            ))
+        })
+        .collect();
+    if above.is_empty() {
+        return None;
+    }
     Some(format!(
-        "{}'s {} at {} is more than {} can give: its sequential reference ran slower than \
-         this cell (the machine was busier then), or the runs were noisy. Read the shapes, not \
-         that number.",
-        c.backend,
-        words::speedup(Some(p.speedup)),
-        per_worker(p.k),
-        words::workers(workers)
+        "More than {} can give: {}. The sequential reference ran slower than these cells (the \
+         machine was busier then), or the runs were noisy: read the shapes, not those numbers.",
+        words::workers(workers),
+        above.join("; ")
     ))
 }
 
@@ -659,11 +670,25 @@ mod tests {
         )];
         let text = speedup("mandelbrot", 2, &odd, None, 0.05).join(" ");
         assert!(
-            text.contains("rayon's 3.35x at 1 chunk per worker is more than 2 workers can give"),
+            text.contains("More than 2 workers can give: rayon 3.35x at 1 chunk per worker."),
             "{text}"
         );
         let text = speedup("primes", 2, &expected(), None, 0.05).join(" ");
         assert!(!text.contains("can give"), "{text}");
+        let py = KCurve::new(
+            "python-pool",
+            vec![KPoint {
+                k: 64,
+                speedup: 3.6,
+                waiting: None,
+                outside: None,
+            }],
+        );
+        let text = speedup("primes", 2, &odd, Some(&py), 0.05).join(" ");
+        assert!(
+            text.contains("rayon 3.35x at 1 chunk per worker; Python's Pool.map 3.60x at 64"),
+            "{text}"
+        );
     }
 
     #[test]
