@@ -1,9 +1,11 @@
 //! Charts as SVG text, drawn with plotters (no system fonts needed).
 //!
-//! Two shapes cover the report: [`LineChart`] (several series over a numeric
-//! x axis, optionally dashed, optionally with error bars) and [`BarChart`]
-//! (one bar per label, optionally with error bars). Legends sit in a panel
-//! to the right of the plot so they never hide a line.
+//! Three shapes cover the report: [`LineChart`] (several series over a
+//! numeric x axis, optionally dashed, optionally with error bars),
+//! [`LogChart`] (the same over two log axes, for sizes and times that span
+//! decades) and [`BarChart`] (one bar per label, optionally with error
+//! bars). Legends sit in a panel to the right of the plot so they never
+//! hide a line.
 
 use std::path::Path;
 
@@ -427,6 +429,141 @@ pub fn bar_chart(chart: &BarChart) -> Result<String> {
     Ok(svg)
 }
 
+/// How a log axis labels its ticks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Ticks {
+    /// The number as it is.
+    #[default]
+    Plain,
+    /// Bytes, ticks at powers of 8: "8 B", "512 B", "32 KiB", "2 MiB".
+    Bytes,
+    /// Nanoseconds, ticks at powers of 10: "1 ns", "100 ns", "10 µs".
+    Nanos,
+}
+
+impl Ticks {
+    fn base(self) -> f64 {
+        match self {
+            Ticks::Bytes => 8.0,
+            Ticks::Plain | Ticks::Nanos => 10.0,
+        }
+    }
+
+    fn label(self, v: f64) -> String {
+        match self {
+            Ticks::Plain => format!("{v}"),
+            Ticks::Bytes => crate::report::explain::words::bytes(v.round() as u64),
+            Ticks::Nanos => crate::report::explain::words::ns(v),
+        }
+    }
+}
+
+/// Several series over two log axes: every x and y must be above zero
+/// (points that are not are left out).
+#[derive(Debug, Clone, Default)]
+pub struct LogChart {
+    pub title: String,
+    pub x_label: String,
+    pub y_label: String,
+    pub series: Vec<Series>,
+    pub x_ticks: Ticks,
+    pub y_ticks: Ticks,
+}
+
+/// The range `lo..hi` of the positive `values`, widened by `pad` times on
+/// each side; 1..10 when there are none.
+fn log_range(values: impl Iterator<Item = f64>, pad: f64) -> std::ops::Range<f64> {
+    let (lo, hi) = values
+        .filter(|v| v.is_finite() && *v > 0.0)
+        .fold((f64::INFINITY, 0.0_f64), |(lo, hi), v| {
+            (lo.min(v), hi.max(v))
+        });
+    if lo.is_finite() {
+        (lo / pad)..(hi * pad)
+    } else {
+        1.0..10.0
+    }
+}
+
+/// Renders a log-log chart to SVG text.
+pub fn log_chart(chart: &LogChart) -> Result<String> {
+    use plotters::coord::combinators::IntoLogRange;
+    let title = chart.title.as_str();
+    let positive = |p: &&Point| p.x > 0.0 && p.y > 0.0 && p.x.is_finite() && p.y.is_finite();
+    let points = || {
+        chart
+            .series
+            .iter()
+            .flat_map(|s| s.points.iter().filter(positive))
+    };
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+        try_draw!(title, root.fill(&WHITE));
+        let (plot, legend) = root.split_horizontally(SIZE.0 - LEGEND_WIDTH);
+        let x = log_range(points().map(|p| p.x), 1.3)
+            .log_scale()
+            .base(chart.x_ticks.base());
+        let y = log_range(points().map(|p| p.y), 1.5)
+            .log_scale()
+            .base(chart.y_ticks.base());
+        let mut ctx = try_draw!(
+            title,
+            ChartBuilder::on(&plot)
+                .caption(title, (FONT, 22))
+                .margin(12)
+                .x_label_area_size(48)
+                .y_label_area_size(72)
+                .build_cartesian_2d(x, y)
+        );
+        let (x_ticks, y_ticks) = (chart.x_ticks, chart.y_ticks);
+        try_draw!(
+            title,
+            ctx.configure_mesh()
+                .x_desc(format!("{} (log scale)", chart.x_label))
+                .y_desc(format!("{} (log scale)", chart.y_label))
+                .x_labels(12)
+                .y_labels(8)
+                .x_label_formatter(&|v| x_ticks.label(*v))
+                .y_label_formatter(&|v| y_ticks.label(*v))
+                .label_style((FONT, 15))
+                .axis_desc_style((FONT, 17))
+                .light_line_style(WHITE.mix(0.0))
+                .bold_line_style(BLACK.mix(0.08))
+                .draw()
+        );
+        for s in &chart.series {
+            let style = ShapeStyle::from(&s.color).stroke_width(if s.dashed { 2 } else { 3 });
+            let line: Vec<(f64, f64)> = s
+                .points
+                .iter()
+                .filter(positive)
+                .map(|p| (p.x, p.y))
+                .collect();
+            if s.dashed {
+                try_draw!(
+                    title,
+                    ctx.draw_series(DashedLineSeries::new(line.clone(), 8, 6, style))
+                );
+            } else {
+                try_draw!(title, ctx.draw_series(LineSeries::new(line.clone(), style)));
+            }
+            try_draw!(
+                title,
+                ctx.draw_series(line.iter().map(|&p| Circle::new(p, 4, style.filled())))
+            );
+        }
+        let items: Vec<_> = chart
+            .series
+            .iter()
+            .map(|s| (s.label.clone(), s.color, s.dashed))
+            .collect();
+        draw_legend(&legend, title, &items)?;
+        try_draw!(title, root.present());
+    }
+    Ok(svg)
+}
+
 /// Writes SVG text to `path`.
 pub fn write_svg(path: &Path, svg: &str) -> Result<()> {
     super::write_atomic(path, svg.as_bytes())
@@ -554,6 +691,42 @@ mod tests {
             bars: vec![],
         };
         assert!(bar_chart(&bars).unwrap().contains("none"));
+    }
+
+    #[test]
+    fn a_log_chart_labels_sizes_and_times_and_skips_what_a_log_cannot_show() {
+        let chart = LogChart {
+            title: "time per byte".into(),
+            x_label: "payload".into(),
+            y_label: "time per byte".into(),
+            series: vec![Series::solid(
+                "binary",
+                color(0),
+                vec![
+                    Point::new(8.0, 2000.0),
+                    Point::new(4096.0, 5.0),
+                    Point::new(64.0 * 1024.0 * 1024.0, 0.3),
+                    Point::new(0.0, 1.0),
+                ],
+            )],
+            x_ticks: Ticks::Bytes,
+            y_ticks: Ticks::Nanos,
+        };
+        let svg = log_chart(&chart).unwrap();
+        for text in [
+            "time per byte",
+            "payload (log scale)",
+            "binary",
+            "8 B",
+            "4 KiB",
+            "16 MiB",
+            "1.00 ns",
+            "100 ns",
+        ] {
+            assert!(svg.contains(text), "missing {text}");
+        }
+        let empty = LogChart::default();
+        assert!(log_chart(&empty).unwrap().contains("<svg"));
     }
 
     #[test]

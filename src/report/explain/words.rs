@@ -74,9 +74,11 @@ pub fn bytes_per_sec(rate: f64) -> String {
     }
 }
 
-/// "64 B", "4 KiB", "1 MiB".
+/// "64 B", "4 KiB", "1 MiB", "1 GiB".
 pub fn bytes(bytes: u64) -> String {
-    if bytes >= 1 << 20 && bytes % (1 << 20) == 0 {
+    if bytes >= 1 << 30 && bytes % (1 << 30) == 0 {
+        format!("{} GiB", bytes >> 30)
+    } else if bytes >= 1 << 20 && bytes % (1 << 20) == 0 {
         format!("{} MiB", bytes >> 20)
     } else if bytes >= 1 << 10 && bytes % (1 << 10) == 0 {
         format!("{} KiB", bytes >> 10)
@@ -112,6 +114,11 @@ pub fn megabytes(mb: f64) -> String {
     } else {
         format!("{mb:.1} MB")
     }
+}
+
+/// Mebibytes of memory, whole: "1050 MiB".
+pub fn mebibytes(mib: f64) -> String {
+    format!("{mib:.0} MiB")
 }
 
 /// "12.3 M ops/s", "850 k ops/s".
