@@ -97,6 +97,9 @@ struct PeerArgs {
     /// CPU to pin to
     #[arg(long)]
     cpu: Option<usize>,
+    /// Test hook: die (SIGKILL) after reading this many bytes of a request
+    #[arg(long, hide = true)]
+    die_after: Option<u64>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -359,6 +362,7 @@ fn dispatch(cli: Cli) -> ExitCode {
                 size: args.size,
                 addr: args.addr,
                 cpu: args.cpu,
+                die_after: args.die_after,
             })
             .context("peer"),
         ),

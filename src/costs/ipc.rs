@@ -31,10 +31,8 @@
 //! an earlier full `cargo bench`, with a build beside it, measured 4.9 us for
 //! the same TCP link. `shm` spins before it sleeps and stayed under 1 us.
 
-use std::fs::File;
 use std::io::{self, Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::os::fd::FromRawFd;
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::Path;
 use std::sync::atomic::Ordering::SeqCst;
@@ -43,7 +41,7 @@ use std::thread::JoinHandle;
 use std::time::Instant;
 
 use super::shared::{SharedRegion, Spin};
-use super::{PEER_TIMEOUT, PeerProcess, Side, io_err, need_exe};
+use super::{PEER_TIMEOUT, PeerProcess, Side, io_err, need_exe, pipe};
 use crate::error::{Error, Result};
 
 pub const LATENCY_GROUP: &str = "ipc-latency";
@@ -436,20 +434,6 @@ impl Drop for Link {
         }
         // A process peer is killed and reaped by PeerProcess's drop.
     }
-}
-
-/// A pipe: (read end, write end), close-on-exec.
-fn pipe() -> Result<(File, File)> {
-    let mut fds = [0; 2];
-    // SAFETY: pipe2 writes two fds into the array.
-    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
-        return Err(Error::io(
-            "cannot create a pipe",
-            io::Error::last_os_error(),
-        ));
-    }
-    // SAFETY: both fds are new and owned by nobody else.
-    Ok(unsafe { (File::from_raw_fd(fds[0]), File::from_raw_fd(fds[1])) })
 }
 
 /// A connected Unix or TCP socket.
