@@ -14,6 +14,9 @@
 //! - [`compare`](mod@compare): the Rust sweep at its default sizes; speedup series per workload.
 //! - [`lost_update`]: four CPython threads adding 1 to one counter, with and
 //!   without a gap between read and write, and under a Lock.
+//! - [`starts`]: `scripts/python/starts.py`, CPython's start methods and
+//!   pickling, measured beside [`crate::costs::start`] and
+//!   [`crate::costs::serialization`].
 //!
 //! The sentences written from these numbers live with the report's
 //! explainers ([`crate::report::explain::python`]).
@@ -28,6 +31,7 @@ pub mod compare;
 pub mod interpreter;
 pub mod lost_update;
 pub mod script;
+pub mod starts;
 
 pub use compare::{Comparison, WorkloadComparison, compare, rust_sweeps};
 pub use interpreter::{Missing, find_python};
