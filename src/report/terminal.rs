@@ -8,6 +8,7 @@ use std::fmt::Write as _;
 use crate::backends::Config;
 use crate::error::Result;
 use crate::python::Comparison;
+use crate::python::starts::StartsReport;
 use crate::report::explain::{self, words};
 use crate::sweep::cores::{CoreSweep, CoreSweepResult, run_core_sweep};
 use crate::sweep::memory::{self, CellMemory};
@@ -352,6 +353,52 @@ pub fn python_table(c: &Comparison) -> String {
             out.push('\n');
         }
         let _ = writeln!(out, "  {}", explain::python::explain(w, c.explained_at));
+    }
+    out
+}
+
+/// CPython's start methods and pickling as `tvp python` prints them: one
+/// line per start, one per payload size, then the sentences the costs page
+/// writes from the same numbers.
+pub fn python_starts_table(r: &StartsReport) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "\n{} {}: start a process, get one answer (median of {}){}",
+        r.implementation,
+        r.python,
+        r.repeat,
+        if r.quick { " (quick)" } else { "" }
+    );
+    for s in &r.starts {
+        let _ = writeln!(
+            out,
+            "  {:<10} parent {:>8} touched, payload {:>7}: {}",
+            s.method,
+            words::bytes(s.parent_mib << 20),
+            words::bytes(s.payload_bytes),
+            words::secs_as_ms(s.median_s)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "Pool.apply round trips, the payload pickled both ways:"
+    );
+    for p in &r.pickling {
+        let _ = writeln!(
+            out,
+            "  {:>8}: {}",
+            words::bytes(p.bytes),
+            words::ns(p.median_s * 1e9)
+        );
+    }
+    let c = explain::starts::StartCosts::from_python(r);
+    let rust = explain::starts::StartCosts::default();
+    for line in explain::starts::explain_python(r, &c, &rust)
+        .into_iter()
+        .chain(explain::starts::explain_payload(&rust, Some(&c)))
+    {
+        let _ = writeln!(out, "  - {line}");
     }
     out
 }

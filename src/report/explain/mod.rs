@@ -17,5 +17,7 @@ pub mod lost_update;
 pub mod mpi;
 pub mod python;
 pub mod scaling;
+pub mod serialization;
 pub mod sharing;
+pub mod starts;
 pub mod words;

@@ -1,7 +1,8 @@
 //! The data pages, one file each, in [`crate::report::PAGES`]'s order:
 //! [`scaling`] (the index), [`balance`], [`io`], [`cores`], [`costs`],
 //! [`python`], [`mpi`]. [`workload`] holds what the per-workload pages
-//! share.
+//! share; [`starts`] holds two sections of the costs page (how a process
+//! starts, serialization), which also read Python's data.
 //!
 //! To add a page, see the `report` module docs: a file here implementing
 //! [`crate::report::Page`], one line in `PAGES`.
@@ -13,4 +14,5 @@ pub mod io;
 pub mod mpi;
 pub mod python;
 pub mod scaling;
+pub mod starts;
 pub mod workload;
