@@ -569,6 +569,16 @@ fn python(args: PythonArgs) -> anyhow::Result<bool> {
             if !ok {
                 eprintln!("error: a checksum disagreed (marked DISAGREE above)");
             }
+            eprintln!("How CPython starts a process, and what pickling costs:");
+            if let Some(starts) = tvp::python::starts::run(quick, &opts.data_dir)
+                .context("timing Python's start methods")?
+            {
+                println!("{}", terminal::python_starts_table(&starts));
+                println!(
+                    "Wrote {}",
+                    opts.data_dir.join(tvp::python::starts::FILE).display()
+                );
+            }
             Ok(ok)
         }
     }

@@ -14,8 +14,8 @@ use crate::report::estimates::Estimates;
 use crate::report::explain::costs::{
     self as explain, IpcCosts, LockCosts, SpawnCosts, SwitchCosts,
 };
-use crate::report::explain::sharing::{self as sharing_explain, SharingCosts};
 use crate::report::explain::serialization::SerialCosts;
+use crate::report::explain::sharing::{self as sharing_explain, SharingCosts};
 use crate::report::explain::words;
 use crate::report::pages::starts;
 use crate::report::{Chart, Drawn, Figure, Page, PageOut, ReportInput, html};
