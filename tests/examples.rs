@@ -14,7 +14,7 @@ const LIMIT: Duration = Duration::from_secs(60);
 
 /// Our examples. Only these are built, so another engineer's unfinished example elsewhere
 /// cannot break this test.
-const EXAMPLES: [&str; 12] = [
+const EXAMPLES: [&str; 13] = [
     "process",
     "pool",
     "queue_lock",
@@ -27,6 +27,7 @@ const EXAMPLES: [&str; 12] = [
     "time_slicing",
     "wakeup",
     "chunks",
+    "start",
 ];
 
 /// `target/<profile>/examples/NAME`, built (once per test run) if needed.
@@ -505,4 +506,19 @@ fn wakeup_times_every_placement_each_round_and_compares_them() {
     } else {
         assert!(last.starts_with("Only one CPU"), "{out}");
     }
+}
+
+#[test]
+fn start_forks_in_place_spawns_with_a_copy_and_every_sum_agrees() {
+    let (out, _) = run("start", &[]);
+    assert_eq!(
+        line(&out, "fork: the child saw"),
+        "fork: the child saw 7, wrote 99 and read 99 back; the parent still has 7 (copy-on-write)"
+    );
+    assert!(
+        line(&out, "spawn:").contains("sent through a pipe"),
+        "{out}"
+    );
+    assert!(line(&out, "forkserver:").contains("per request"), "{out}");
+    assert!(line(&out, "start:").ends_with("every sum agrees"), "{out}");
 }

@@ -24,6 +24,7 @@ mod gil;
 mod ipc;
 mod locks;
 mod processes;
+mod starts;
 mod time_slicing;
 
 /// The introduction page.
@@ -35,6 +36,7 @@ pub const LESSONS: [&Lesson; 8] = [
     &gil::LESSON,
     &processes::LESSON,
     &ipc::LESSON,
+    &starts::LESSON,
     &locks::LESSON,
     &bound::LESSON,
     &beyond_one_machine::LESSON,
@@ -550,6 +552,7 @@ mod tests {
             "process" => include_str!("../../../examples/process.rs"),
             "queue_lock" => include_str!("../../../examples/queue_lock.rs"),
             "rlock" => include_str!("../../../examples/rlock.rs"),
+            "start" => include_str!("../../../examples/start.rs"),
             "time_slicing" => include_str!("../../../examples/time_slicing.rs"),
             other => panic!("no example {other}"),
         }
