@@ -16,8 +16,8 @@
 //! | [`process`] | the process machinery: the `tvp worker` protocol, the child side, the parent's view of a child, a `multiprocessing.Pool` |
 //! | [`backends`] | ways to run a workload, one file each (sequential, threads, rayon, gil, process, pool; `mpi` behind a feature); every one returns `sequential`'s checksum |
 //! | [`sweep`] | running a plan: timing every backend at every worker count (`tvp run`), which worker counts, cores and affinity (`tvp cores`), memory per cell, chunks per worker (the balance sweep) |
-//! | [`costs`] | the primitives underneath, measured: spawn, IPC, locks, context switches, shared memory; the exchange (compute, then all-reduce, every step) |
-//! | [`python`] | the same workloads in CPython, run and compared (`tvp python`) |
+//! | [`costs`] | the primitives underneath, measured: spawn, IPC, locks, context switches, shared memory; the exchange (compute, then all-reduce, every step); start methods (spawn, fork, forkserver), serialization |
+//! | [`python`] | the same workloads in CPython, run and compared (`tvp python`); CPython's start methods and pickling |
 //! | [`report`] | criterion's results and the data files -> charts, sentences written from the numbers, HTML pages and lessons under `reports/`; also the terminal tables |
 //!
 //! Basics: [`error`] (one error type), [`context`] (what a backend lends a

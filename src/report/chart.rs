@@ -435,21 +435,30 @@ pub enum Ticks {
     /// The number as it is.
     #[default]
     Plain,
-    /// Bytes, ticks at powers of 8: "8 B", "512 B", "32 KiB", "2 MiB".
+    /// Bytes, ticks at powers of 8 ("8 B", "512 B", "32 KiB", "2 MiB"), or
+    /// of 2 on an axis that spans less than four powers of 8.
     Bytes,
     /// Nanoseconds, ticks at powers of 10: "1 ns", "100 ns", "10 µs".
     Nanos,
 }
 
 impl Ticks {
-    fn base(self) -> f64 {
+    /// The base of the ticks on an axis from `lo` to `hi`.
+    fn base(self, range: &std::ops::Range<f64>) -> f64 {
         match self {
-            Ticks::Bytes => 8.0,
+            Ticks::Bytes if range.end >= 4096.0 * range.start => 8.0,
+            Ticks::Bytes => 2.0,
             Ticks::Plain | Ticks::Nanos => 10.0,
         }
     }
 
-    fn label(self, v: f64) -> String {
+    /// The tick's label; none between the powers of `base` (plotters adds
+    /// such ticks when an axis spans little).
+    fn label(self, v: f64, base: f64) -> String {
+        let power = v.ln() / base.ln();
+        if (power - power.round()).abs() > 1e-6 {
+            return String::new();
+        }
         match self {
             Ticks::Plain => format!("{v}"),
             Ticks::Bytes => crate::report::explain::words::bytes(v.round() as u64),
@@ -501,12 +510,10 @@ pub fn log_chart(chart: &LogChart) -> Result<String> {
         let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
         try_draw!(title, root.fill(&WHITE));
         let (plot, legend) = root.split_horizontally(SIZE.0 - LEGEND_WIDTH);
-        let x = log_range(points().map(|p| p.x), 1.3)
-            .log_scale()
-            .base(chart.x_ticks.base());
-        let y = log_range(points().map(|p| p.y), 1.5)
-            .log_scale()
-            .base(chart.y_ticks.base());
+        let x = log_range(points().map(|p| p.x), 1.3);
+        let y = log_range(points().map(|p| p.y), 1.5);
+        let (x_base, y_base) = (chart.x_ticks.base(&x), chart.y_ticks.base(&y));
+        let (x, y) = (x.log_scale().base(x_base), y.log_scale().base(y_base));
         let mut ctx = try_draw!(
             title,
             ChartBuilder::on(&plot)
@@ -524,8 +531,8 @@ pub fn log_chart(chart: &LogChart) -> Result<String> {
                 .y_desc(format!("{} (log scale)", chart.y_label))
                 .x_labels(12)
                 .y_labels(8)
-                .x_label_formatter(&|v| x_ticks.label(*v))
-                .y_label_formatter(&|v| y_ticks.label(*v))
+                .x_label_formatter(&|v| x_ticks.label(*v, x_base))
+                .y_label_formatter(&|v| y_ticks.label(*v, y_base))
                 .label_style((FONT, 15))
                 .axis_desc_style((FONT, 17))
                 .light_line_style(WHITE.mix(0.0))

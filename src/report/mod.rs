@@ -9,8 +9,10 @@
 //! - [`page`]: the [`Page`] trait, [`PageOut`], [`ReportInput`], and the
 //!   [`Figure`] value (its numbers, its sentences, its SVG file).
 //! - [`pages`]: one file per data page: `scaling` (the index page: CPU and
-//!   memory workloads), `balance` (chunks per worker and busy times), `io` (IO workloads and memory per worker), `cores`
-//!   (the core sweep), `costs` (spawn, IPC, locks, switches), `python` (Rust
+//!   memory workloads), `balance` (chunks per worker and busy times), `io`
+//!   (IO workloads and memory per worker), `cores` (the core sweep), `costs`
+//!   (spawn, IPC, locks, switches, start methods, serialization; its last two
+//!   sections in `starts`), `python` (Rust
 //!   vs Python), `mpi` (MPI ranks, feature `mpi`); `workload` holds what the
 //!   per-workload pages share.
 //! - [`lessons`]: one file per lesson, built after the pages from their
@@ -57,7 +59,9 @@
 //!   scaling page ([`Scaling`]).
 //! - `costs/<name>` for `costs-<name>.svg`: `costs/spawn-processes`,
 //!   `costs/spawn-threads`, `costs/ipc-latency`, `costs/ipc-throughput`,
-//!   `costs/locks`, `costs/false-sharing`, `costs/context-switch`.
+//!   `costs/locks`, `costs/false-sharing`, `costs/context-switch`,
+//!   `costs/start-methods`, `costs/start-methods-python`,
+//!   `costs/start-payload`, `costs/serialization`.
 //! - `python/<workload>`: the Rust vs Python page, and `python/lost-update`
 //!   (four CPython threads adding 1 to one counter); `cores/<workload>`: the
 //!   core sweep; `io/<workload>` and `memory/<workload>`: the IO page;

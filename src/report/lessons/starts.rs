@@ -6,9 +6,9 @@ use super::{COSTS_BENCH, Example, Lesson, PYTHON_BENCH, Wanted};
 pub const LESSON: Lesson = Lesson {
     slug: "starts",
     title: "How a process starts: fork, spawn, forkserver",
-    question: "What happens between Process.start() and the first line of the target, why does \
-               it cost more in a large parent with fork and never with spawn, and what does \
-               sending the data cost?",
+    question: "What happens between Process.start() and the first line of the target, why can \
+               fork cost more than spawn in a large parent, and what does sending the data \
+               cost?",
     idea: "<p>Before a child can run your function it has to exist, and Python's \
            <code>multiprocessing</code> has three ways to make it, its <em>start \
            methods</em>:</p>\n\

@@ -64,8 +64,19 @@ pub fn rust_starts(e: &crate::report::estimates::Estimates, out: &Path) -> Start
     StartCosts::from_estimates(e).with_resident(resident)
 }
 
-/// One line per method, over the parent's touched memory (no payload).
-fn start_chart(title: &str, c: &StartCosts) -> LineChart {
+/// One line per method (no payload) over the parent's resident memory, both
+/// axes on a log scale: from a few MiB to a GiB, from microseconds to a
+/// fifth of a second. A level whose resident memory was not recorded is
+/// placed at the memory it touched, or left out when that is nothing.
+fn start_chart(title: &str, c: &StartCosts) -> LogChart {
+    let x = |touched: u64| {
+        let mib = c
+            .resident
+            .iter()
+            .find(|r| r.0 == touched)
+            .map_or(touched as f64, |r| r.1);
+        (mib > 0.0).then_some(mib * f64::from(1u32 << 20))
+    };
     let series = c
         .methods()
         .into_iter()
@@ -75,20 +86,19 @@ fn start_chart(title: &str, c: &StartCosts) -> LineChart {
                 .rows
                 .iter()
                 .filter(|r| r.method == method && !r.payload)
-                .map(|r| Point::new(r.parent_mib as f64, r.ns / 1e6))
+                .filter_map(|r| Some(Point::new(x(r.parent_mib)?, r.ns)))
                 .collect();
             points.sort_by(|a, b| a.x.total_cmp(&b.x));
             (!points.is_empty()).then(|| Series::solid(method, method_color(method, i), points))
         })
         .collect();
-    LineChart {
+    LogChart {
         title: title.into(),
-        x_label: "memory the parent touched first, MiB".into(),
-        y_label: "ms from start to answer".into(),
+        x_label: "the parent's resident memory (VmRSS)".into(),
+        y_label: "time to one answer".into(),
         series,
-        y_percent: false,
-        x_integer: false,
-        dodge: false,
+        x_ticks: Ticks::Bytes,
+        y_ticks: Ticks::Nanos,
     }
 }
 
@@ -157,14 +167,15 @@ pub fn start_section(
          started once forks a child per request. <code>pool</code>: a worker started once \
          answers itself. Python's <code>multiprocessing</code> does the same with \
          <code>get_context(\"fork\" | \"spawn\" | \"forkserver\")</code> and a \
-         <code>Pool</code>.</p>\n",
+         <code>Pool</code>. The charts place each parent at the memory the kernel counted \
+         as resident, both axes on a log scale.</p>\n",
     );
     s.push_str(
         &drawn.add(
             Figure::new(
                 "costs/start-methods",
                 "costs-start-methods.svg",
-                "Rust: starting a process against the parent's memory",
+                "Rust: starting a process against the parent's resident memory",
                 start_chart("Rust: start a process, get one answer", rust),
             )
             .with_sentences(explain_starts::explain_rust(rust)),
@@ -177,7 +188,7 @@ pub fn start_section(
                 Figure::new(
                     "costs/start-methods-python",
                     "costs-start-methods-python.svg",
-                    "Python: multiprocessing's start methods against the parent's memory",
+                    "Python: multiprocessing's start methods against the parent's resident memory",
                     start_chart(
                         &format!("Python {}: start a process, get one answer", py.python),
                         c,
