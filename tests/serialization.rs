@@ -34,6 +34,17 @@ fn workers() -> Vec<(u32, char)> {
         .collect()
 }
 
+/// Drops `echo` and checks its worker is reaped and its file removed.
+fn assert_cleaned_up(echo: Echo) {
+    let (pid, file) = (echo.peer_pid(), echo.region_path().map(PathBuf::from));
+    let what = echo.encoding().name();
+    drop(echo);
+    assert_reaped(pid, what);
+    if let Some(file) = file {
+        assert!(!file.exists(), "{what}: {} left behind", file.display());
+    }
+}
+
 /// The shared-memory files of the suite that exist now.
 fn shm_files() -> BTreeSet<PathBuf> {
     std::fs::read_dir("/dev/shm")
@@ -68,12 +79,7 @@ fn every_size_comes_back_byte_for_byte_in_every_encoding() {
                     back.iter().zip(&expected).position(|(a, b)| a != b)
                 );
             }
-            let (pid, file) = (echo.peer_pid(), echo.region_path().map(PathBuf::from));
-            drop(echo);
-            assert_reaped(pid, encoding.name());
-            if let Some(file) = file {
-                assert!(!file.exists(), "{} left behind", file.display());
-            }
+            assert_cleaned_up(echo);
         }
     }
     assert!(workers().is_empty(), "{:?}", workers());
@@ -104,7 +110,7 @@ fn a_worker_killed_mid_transfer_is_a_clear_error_and_leaves_nothing() {
     let size = 4 << 20;
     for encoding in Encoding::ALL {
         let mut echo = Echo::with_fault(encoding, size, Some(exe()), 1 << 20).unwrap();
-        let (pid, file) = (echo.peer_pid(), echo.region_path().map(PathBuf::from));
+        let pid = echo.peer_pid();
         let err = echo.round_trip().unwrap_err().to_string();
         assert!(
             err.contains(&format!("worker process {pid} (died mid-transfer)"))
@@ -114,11 +120,7 @@ fn a_worker_killed_mid_transfer_is_a_clear_error_and_leaves_nothing() {
         );
         // It stays an error, and says so again.
         assert!(echo.round_trip().is_err());
-        drop(echo);
-        assert_reaped(pid, encoding.name());
-        if let Some(file) = file {
-            assert!(!file.exists(), "{} left behind", file.display());
-        }
+        assert_cleaned_up(echo);
     }
     assert!(workers().is_empty(), "{:?}", workers());
 }

@@ -607,17 +607,8 @@ pub fn serve(mechanism: &str, addr: &str, size: usize) -> Result<()> {
 
 /// Answers messages in the shared mailbox until the parent sets CLOSED.
 fn serve_shm(path: &Path, size: usize) -> Result<()> {
-    let region = SharedRegion::open(path)?;
     let mut buf = vec![0u8; size.max(1)];
-    let mut seen = 0;
-    loop {
-        seen = region
-            .doorbell(REQ)
-            .wait_past(seen, SHM_SPIN, None)
-            .expect("waits without a timeout");
-        if region.atomic_u32(CLOSED).load(SeqCst) != 0 {
-            return Ok(());
-        }
+    SharedRegion::open(path)?.serve_mailbox([REQ, ACK, CLOSED], SHM_SPIN, |region| {
         let len = (region.atomic_u64(LEN).load(SeqCst) as usize).clamp(1, buf.len());
         // SAFETY: `ptr` checks the bounds; the parent does not write until
         // we ring ACK.
@@ -625,8 +616,8 @@ fn serve_shm(path: &Path, size: usize) -> Result<()> {
         region
             .atomic_u32(ACK_BYTE)
             .store(u32::from(buf[len - 1]), SeqCst);
-        region.doorbell(ACK).ring();
-    }
+    });
+    Ok(())
 }
 
 #[cfg(test)]

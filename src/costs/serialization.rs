@@ -547,15 +547,7 @@ pub fn serve(mechanism: &str, addr: Option<&str>, die_after: Option<u64>) -> Res
 fn serve_shm(path: &Path, die_after: Option<u64>) -> Result<()> {
     let region = SharedRegion::open(path)?;
     let room = (region.len().saturating_sub(HEADER)) / 2;
-    let mut seen = 0;
-    loop {
-        seen = region
-            .doorbell(REQ)
-            .wait_past(seen, SHM_SPIN, None)
-            .expect("waits without a timeout");
-        if region.atomic_u32(CLOSED).load(SeqCst) != 0 {
-            return Ok(());
-        }
+    region.serve_mailbox([REQ, ACK, CLOSED], SHM_SPIN, |region| {
         let n = usize::try_from(region.atomic_u64(LEN).load(SeqCst))
             .unwrap_or(usize::MAX)
             .min(room);
@@ -567,8 +559,8 @@ fn serve_shm(path: &Path, die_after: Option<u64>) -> Result<()> {
         unsafe {
             std::ptr::copy_nonoverlapping(region.ptr(HEADER, n), region.ptr(HEADER + n, n), n);
         }
-        region.doorbell(ACK).ring();
-    }
+    });
+    Ok(())
 }
 
 #[cfg(test)]

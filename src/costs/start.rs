@@ -59,16 +59,11 @@ pub struct Parent {
     pub resident_mib: f64,
 }
 
-/// Writes the parents measured (the whole file, through a temp file).
+/// Writes the parents measured (the whole file).
 pub fn write_parents(path: &Path, parents: &[Parent]) -> Result<()> {
     let text = serde_json::to_string_pretty(parents).expect("plain data serialises");
-    let tmp = path.with_extension("json.tmp");
-    std::fs::write(&tmp, text + "\n")
-        .and_then(|()| std::fs::rename(&tmp, path))
-        .map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            Error::io(format!("writing {}", path.display()), e)
-        })
+    std::fs::write(path, text + "\n")
+        .map_err(|e| Error::io(format!("writing {}", path.display()), e))
 }
 
 /// Reads what [`write_parents`] wrote.

@@ -170,3 +170,26 @@ pub fn load_comparison(path: &Path) -> Result<Comparison> {
     }
     Ok(c)
 }
+
+/// Parses a JSON file that carries a `schema` number: `what` names the file
+/// in errors, `rerun` says how to make one of this version.
+pub(crate) fn parse_versioned<T: serde::de::DeserializeOwned>(
+    text: &str,
+    schema: u32,
+    what: &str,
+    rerun: &str,
+) -> std::result::Result<T, String> {
+    #[derive(serde::Deserialize)]
+    struct Version {
+        schema: u32,
+    }
+    let version: Version =
+        serde_json::from_str(text).map_err(|e| format!("not a {what} file ({e}): {rerun}"))?;
+    if version.schema != schema {
+        return Err(format!(
+            "schema {} where {schema} was expected: {rerun}",
+            version.schema
+        ));
+    }
+    serde_json::from_str(text).map_err(|e| format!("does not match schema {schema}: {e}"))
+}

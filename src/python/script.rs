@@ -211,19 +211,12 @@ impl PythonReport {
 
     /// Parses `python.json` text; the error says what to do.
     pub fn parse(text: &str) -> std::result::Result<Self, String> {
-        #[derive(Deserialize)]
-        struct Version {
-            schema: u32,
-        }
-        let version: Version = serde_json::from_str(text)
-            .map_err(|e| format!("not a python.json file ({e}): rerun the script"))?;
-        if version.schema != SCHEMA {
-            return Err(format!(
-                "schema {} where {SCHEMA} was expected: rerun the script of this version",
-                version.schema
-            ));
-        }
-        serde_json::from_str(text).map_err(|e| format!("does not match schema {SCHEMA}: {e}"))
+        super::parse_versioned(
+            text,
+            SCHEMA,
+            "python.json",
+            "rerun the script of this version",
+        )
     }
 
     /// Workload names in the order the script ran them.

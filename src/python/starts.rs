@@ -85,19 +85,7 @@ impl StartsReport {
 
     /// Parses `python_starts.json` text; the error says what to do.
     pub fn parse(text: &str) -> std::result::Result<Self, String> {
-        #[derive(Deserialize)]
-        struct Version {
-            schema: u32,
-        }
-        let version: Version = serde_json::from_str(text)
-            .map_err(|e| format!("not a python_starts.json file ({e}): rerun `tvp python`"))?;
-        if version.schema != SCHEMA {
-            return Err(format!(
-                "schema {} where {SCHEMA} was expected: rerun `tvp python`",
-                version.schema
-            ));
-        }
-        serde_json::from_str(text).map_err(|e| format!("does not match schema {SCHEMA}: {e}"))
+        super::parse_versioned(text, SCHEMA, FILE, "rerun `tvp python`")
     }
 
     /// The median seconds of `method` from a parent with `parent_mib`

@@ -182,11 +182,17 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
 fn draw_legend(
     area: &DrawingArea<SVGBackend<'_>, Shift>,
     title: &str,
-    items: &[(String, RGBColor, bool)],
+    series: &[Series],
 ) -> Result<()> {
     let text = (FONT, 16).into_font().color(&BLACK);
     let mut y = 50;
-    for (label, color, dashed) in items {
+    for Series {
+        label,
+        color,
+        dashed,
+        ..
+    } in series
+    {
         let style = ShapeStyle::from(color).stroke_width(3);
         if *dashed {
             for x in (4..36).step_by(10) {
@@ -333,12 +339,7 @@ pub fn line_chart(chart: &LineChart) -> Result<String> {
                 }))
             );
         }
-        let items: Vec<_> = chart
-            .series
-            .iter()
-            .map(|s| (s.label.clone(), s.color, s.dashed))
-            .collect();
-        draw_legend(&legend, title, &items)?;
+        draw_legend(&legend, title, &chart.series)?;
         try_draw!(title, root.present());
     }
     Ok(svg)
@@ -560,12 +561,7 @@ pub fn log_chart(chart: &LogChart) -> Result<String> {
                 ctx.draw_series(line.iter().map(|&p| Circle::new(p, 4, style.filled())))
             );
         }
-        let items: Vec<_> = chart
-            .series
-            .iter()
-            .map(|s| (s.label.clone(), s.color, s.dashed))
-            .collect();
-        draw_legend(&legend, title, &items)?;
+        draw_legend(&legend, title, &chart.series)?;
         try_draw!(title, root.present());
     }
     Ok(svg)
