@@ -370,13 +370,20 @@ pub fn python_starts_table(r: &StartsReport) -> String {
         r.repeat,
         if r.quick { " (quick)" } else { "" }
     );
+    let or_nothing = |bytes: u64| {
+        if bytes == 0 {
+            "nothing".to_string()
+        } else {
+            words::bytes(bytes)
+        }
+    };
     for s in &r.starts {
         let _ = writeln!(
             out,
             "  {:<10} parent {:>8} touched, payload {:>7}: {}",
             s.method,
-            words::bytes(s.parent_mib << 20),
-            words::bytes(s.payload_bytes),
+            or_nothing(s.parent_mib << 20),
+            or_nothing(s.payload_bytes),
             words::secs_as_ms(s.median_s)
         );
     }
@@ -417,5 +424,32 @@ mod tests {
         );
         assert_eq!(placement(&hosts(&["a", "b", "a"])), "a[0,2] b[1]");
         assert_eq!(placement(&[]), "");
+    }
+
+    #[test]
+    fn the_python_starts_table_lists_every_cell_and_its_sentences() {
+        let r = StartsReport::parse(
+            r#"{"schema": 1, "python": "3.11.7", "implementation": "CPython",
+            "system": "Linux", "default_start_method": "fork", "start_methods": ["fork", "spawn"],
+            "quick": true, "repeat": 2, "payload_bytes": 16777216,
+            "starts": [
+              {"method": "fork", "parent_mib": 0, "parent_rss_mib": 30.0, "payload_bytes": 0,
+               "median_s": 0.002, "times_s": [0.002]},
+              {"method": "spawn", "parent_mib": 256, "parent_rss_mib": 290.0,
+               "payload_bytes": 16777216, "median_s": 0.2, "times_s": [0.2]}],
+            "pickling": [{"bytes": 4096, "median_s": 0.0001, "times_s": [0.0001]}],
+            "elapsed_s": 3.0}"#,
+        )
+        .unwrap();
+        let table = python_starts_table(&r);
+        for line in [
+            "CPython 3.11.7: start a process, get one answer (median of 2) (quick)",
+            "fork       parent  nothing touched, payload nothing: 2.00 ms",
+            "spawn      parent  256 MiB touched, payload  16 MiB: 200 ms",
+            "   4 KiB: 100 µs",
+            "starts processes with fork by default",
+        ] {
+            assert!(table.contains(line), "missing {line:?} in\n{table}");
+        }
     }
 }

@@ -309,7 +309,7 @@ fn payload_sentence(c: &StartCosts, python: bool) -> Option<String> {
              writes), while spawn must serialize the bytes and send them through a pipe."
         ),
         (true, true) => format!(
-            "In Python the same payload added {fork} to fork and {spawn} to spawn, which \
+            "In Python a {size} payload added {fork} to fork and {spawn} to spawn, which \
              pickles it into the process object and sends it."
         ),
         (false, false) => format!(
@@ -318,7 +318,7 @@ fn payload_sentence(c: &StartCosts, python: bool) -> Option<String> {
              pipe); at this size the difference is within what a busy machine varies by."
         ),
         (true, false) => format!(
-            "In Python the same payload added {fork} to fork and {spawn} to spawn: not the \
+            "In Python a {size} payload added {fork} to fork and {spawn} to spawn: not the \
              expected order (spawn pickles it and sends it, fork's child finds it in place); \
              likely the machine was busy."
         ),
@@ -455,7 +455,7 @@ mod tests {
             "{p}"
         );
         assert!(
-            p.contains("In Python the same payload added 2.00 ms to fork and 8.00 ms to spawn"),
+            p.contains("In Python a 16 MiB payload added 2.00 ms to fork and 8.00 ms to spawn"),
             "{p}"
         );
     }
