@@ -171,6 +171,31 @@ pub fn load_comparison(path: &Path) -> Result<Comparison> {
     Ok(c)
 }
 
+/// Runs `python -u SCRIPT --out OUT` (with `--quick` when asked), SCRIPT
+/// relative to this package's root, stopped past `limit`; returns how it
+/// ended. A missing script is an error that says where to run from.
+pub(crate) fn run_data_script(
+    python: &Path,
+    script: &str,
+    quick: bool,
+    out: &Path,
+    limit: Duration,
+) -> Result<std::process::ExitStatus> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(script);
+    if !path.is_file() {
+        return Err(Error::Python(format!(
+            "the script {} is missing: run from a checkout of threads-vs-processes",
+            path.display()
+        )));
+    }
+    let mut cmd = std::process::Command::new(python);
+    cmd.arg("-u").arg(&path).arg("--out").arg(out);
+    if quick {
+        cmd.arg("--quick");
+    }
+    Ok(interpreter::run_with_limit(cmd, limit, "try a quieter machine")?.status)
+}
+
 /// Parses a JSON file that carries a `schema` number: `what` names the file
 /// in errors, `rerun` says how to make one of this version.
 pub(crate) fn parse_versioned<T: serde::de::DeserializeOwned>(

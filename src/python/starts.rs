@@ -9,13 +9,12 @@
 //! 64 MiB, pickled both ways, beside [`crate::costs::serialization`]. The
 //! costs page draws both beside Rust's.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::interpreter::{find_python, run_with_limit};
+use super::interpreter::find_python;
 use crate::error::{Error, Result};
 
 /// The version of `python_starts.json` this code reads.
@@ -118,29 +117,16 @@ pub fn run(quick: bool, data_dir: &Path) -> Result<Option<StartsReport>> {
     let Ok(python) = find_python() else {
         return Ok(None);
     };
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(SCRIPT);
-    if !script.is_file() {
-        return Err(Error::Python(format!(
-            "the script {} is missing: run from a checkout of threads-vs-processes",
-            script.display()
-        )));
-    }
     std::fs::create_dir_all(data_dir)
         .map_err(|e| Error::io(format!("creating {}", data_dir.display()), e))?;
     let out = data_dir.join(FILE);
-    let mut cmd = Command::new(&python);
-    cmd.arg("-u").arg(&script).arg("--out").arg(&out);
-    if quick {
-        cmd.arg("--quick");
-    }
     let limit = if quick { QUICK_TIME_LIMIT } else { TIME_LIMIT };
-    let done = run_with_limit(cmd, limit)?;
-    if !done.status.success() {
+    let status = super::run_data_script(&python, SCRIPT, quick, &out, limit)?;
+    if !status.success() {
         return Err(Error::Python(format!(
-            "{} {} failed: {} (its messages are above)",
+            "{} {SCRIPT} failed: {} (its messages are above)",
             python.display(),
-            script.display(),
-            crate::process::child::describe(done.status)
+            crate::process::child::describe(status)
         )));
     }
     StartsReport::load(&out).map(Some)
