@@ -76,7 +76,7 @@ fn every_page_of_a_generated_report_resolves_offline() {
         "the lesson repeats the scaling page's sentences"
     );
     // ...and say which bench draws the ones the fixture lacks.
-    let locks = std::fs::read_to_string(out.join("lesson-6-locks.html")).unwrap();
+    let locks = std::fs::read_to_string(out.join("lesson-7-locks.html")).unwrap();
     assert!(locks.contains("cargo bench --bench costs"), "{locks}");
     // Every page but the lessons is in the navigation bar; the intro is.
     assert!(
@@ -144,7 +144,7 @@ fn a_balance_run_gets_its_page_and_the_lessons_show_its_charts() {
         "{page}"
     );
     assert!(page.contains("<h2 id=\"primes\">"), "{page}");
-    let lesson = std::fs::read_to_string(out.join("lesson-8-chunks.html")).unwrap();
+    let lesson = std::fs::read_to_string(out.join("lesson-4-chunks.html")).unwrap();
     assert!(
         lesson.contains("<img src=\"balance-primes.svg\""),
         "{lesson}"

@@ -379,7 +379,7 @@ impl Failure {
     /// A framing error read from the worker: its IO errors mean it died.
     fn from_peer(e: Error) -> Failure {
         match e {
-            Error::Io { source, .. } => Failure::Io(source),
+            Error::Io { cause, .. } => Failure::Io(cause),
             other => Failure::Other(other),
         }
     }

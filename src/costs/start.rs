@@ -265,8 +265,9 @@ pub fn fork_sum(payload: &[u8]) -> Result<u64> {
     match read {
         Ok(()) if status.success() => Ok(u64::from_le_bytes(answer)),
         _ => Err(Error::Child {
+            role: "forked child",
             pid: pid.unsigned_abs(),
-            what: "forked child failed",
+            what: "failed",
             message: crate::process::child::describe(status),
         }),
     }
@@ -308,8 +309,9 @@ pub fn cow_probe(page: &mut [u8], value: u8) -> Result<CowProbe> {
     let status = reap(pid)?;
     if read.is_err() || !status.success() {
         return Err(Error::Child {
+            role: "copy-on-write probe",
             pid: pid.unsigned_abs(),
-            what: "copy-on-write probe failed",
+            what: "failed",
             message: crate::process::child::describe(status),
         });
     }

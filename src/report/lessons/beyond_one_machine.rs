@@ -1,4 +1,4 @@
-//! Lesson 8: beyond one machine. Processes as MPI ranks, on one host or on
+//! Lesson 9: beyond one machine. Processes as MPI ranks, on one host or on
 //! several (a hostfile; the simulated cluster), and what communication costs
 //! once workers must exchange data every step.
 

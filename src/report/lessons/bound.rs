@@ -1,4 +1,4 @@
-//! Lesson 7: CPU-bound vs IO-bound vs memory-bound, three ways for scaling
+//! Lesson 8: CPU-bound vs IO-bound vs memory-bound, three ways for scaling
 //! to stop.
 
 use super::{Example, IO_BENCH, Lesson, SCALING_BENCH, Wanted};

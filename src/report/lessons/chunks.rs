@@ -1,4 +1,4 @@
-//! Lesson 8: chunk size and load balancing. One static chunk per worker
+//! Lesson 4: chunk size and load balancing. One static chunk per worker
 //! against many small ones: the wait for the slowest worker, and what
 //! handing out a chunk costs.
 //!

@@ -1,4 +1,4 @@
-//! Lesson 6: locks. Lock, RLock, contention, when an atomic is enough, and
+//! Lesson 7: locks. Lock, RLock, contention, when an atomic is enough, and
 //! two ways sharing goes wrong: false sharing and deadlock.
 
 use super::{COSTS_BENCH, Example, Lesson, PYTHON_BENCH, Wanted};

@@ -31,16 +31,16 @@ mod time_slicing;
 pub const INTRO_FILE: &str = "lessons.html";
 
 /// The lessons, in reading order.
-pub const LESSONS: [&Lesson; 8] = [
+pub const LESSONS: [&Lesson; 9] = [
     &time_slicing::LESSON,
     &gil::LESSON,
     &processes::LESSON,
+    &chunks::LESSON,
     &ipc::LESSON,
     &starts::LESSON,
     &locks::LESSON,
     &bound::LESSON,
     &beyond_one_machine::LESSON,
-    &chunks::LESSON,
 ];
 
 /// The introduction, then every lesson: the report's [`super::LESSONS`].
@@ -54,6 +54,7 @@ pub const PAGES: &[&dyn Page] = &[
     &LessonPage(5),
     &LessonPage(6),
     &LessonPage(7),
+    &LessonPage(8),
 ];
 
 /// One lesson's static text. HTML fields are trusted fragments written in

@@ -72,10 +72,10 @@ pub const LESSON: Lesson = Lesson {
                the difference between close() and terminate()?",
     idea: "<p>A process has its own memory and its own interpreter: no shared GIL, and no \
            memory shared unless you ask for it, so real parallelism in Python. What processes \
-           do share (a file, a pipe, a shared-memory block) they can still race on: lesson 4's \
+           do share (a file, a pipe, a shared-memory block) they can still race on: lesson 5's \
            queue example shows writes that tear without a lock. The price: starting one takes far longer than starting \
            a thread (a new address space, loading the program), and every argument and result \
-           crosses between processes as bytes (pickled, in Python; lesson 4).</p>\n\
+           crosses between processes as bytes (pickled, in Python; lesson 5).</p>\n\
            <p><code>multiprocessing.Process</code> per task pays the start every time. A \
            <code>Pool</code> starts its workers once and feeds them tasks; what remains per \
            task is a round trip. <code>close()</code> then <code>join()</code>: no new tasks, \

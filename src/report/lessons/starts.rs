@@ -1,4 +1,4 @@
-//! Lesson 5: how a process starts. fork, spawn, forkserver, copy-on-write,
+//! Lesson 6: how a process starts. fork, spawn, forkserver, copy-on-write,
 //! and what sending a payload costs against its size.
 
 use super::{COSTS_BENCH, Example, Lesson, PYTHON_BENCH, Wanted};
@@ -123,6 +123,7 @@ send_request(&mut c.0.stdin.take().expect(\"stdin is piped\"), &data)?;",
              is best inherited (fork) or put in shared memory, not pickled per task. On Python \
              3.14 and later, Linux code that relied on fork's inheritance must pass its data, \
              or ask for <code>get_context(\"fork\")</code> knowing the risk with threads.</p>",
+    answer_from_figures: None,
     exercises: &[
         "In <code>examples/start.rs</code>, have the parent touch 1 GiB before the fork (for \
          instance <code>let big = vec![1u8; 1 &lt;&lt; 30];</code> at the top of \
