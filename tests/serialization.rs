@@ -113,7 +113,7 @@ fn a_worker_killed_mid_transfer_is_a_clear_error_and_leaves_nothing() {
         let pid = echo.peer_pid();
         let err = echo.round_trip().unwrap_err().to_string();
         assert!(
-            err.contains(&format!("worker process {pid} (died mid-transfer)"))
+            err.contains(&format!("peer process {pid} (died mid-transfer)"))
                 && err.contains("killed by signal 9"),
             "{}: {err}",
             encoding.name()
