@@ -1,12 +1,17 @@
 //! The costs underneath, each beside its thread-side twin (tvp::costs):
 //! spawning, IPC latency and throughput, locks under contention, false
-//! sharing, context switches. About 2 minutes on a 2-core machine; `cargo
-//! bench --bench costs -- --quick` or `TVP_QUICK=1` trims sizes, contender
-//! counts, timing windows and plots.
+//! sharing, context switches; then how a process starts (spawn, fork, a
+//! fork server, a running pool, against the parent's memory) and what a
+//! payload costs to send to a worker and back (JSON, binary, shared memory).
+//! About 2 minutes on a 2-core machine, plus about 40 s for the last two
+//! groups; `cargo bench --bench costs -- --quick` or `TVP_QUICK=1` trims
+//! sizes, contender counts, timing windows and plots.
 //!
 //! The contention groups (locks, false sharing) run many short cells whose
-//! batches last a millisecond or so: they get shorter windows and no
-//! per-benchmark plots, which would cost more than the measurement.
+//! batches last a millisecond or so, and the start-methods and
+//! serialization groups many cells whose charts the report draws: they get
+//! shorter windows and no per-benchmark plots, which would cost more than
+//! the measurement.
 //!
 //! Setup (peers, pools, mappings) happens once per benchmark, outside the
 //! timing, and only for benchmarks the command-line filter selects.
@@ -21,8 +26,10 @@ use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput};
 use tvp::costs::Side;
 use tvp::costs::ipc::{self, Link, Mechanism};
 use tvp::costs::locks::{self, Contention, LockKind};
+use tvp::costs::serialization::{self, Echo, Encoding};
 use tvp::costs::sharing::{self, CacheLine, Counting, Layout};
 use tvp::costs::spawn::{self, LargeParent, ProcessPoolTask, ThreadPoolTask};
+use tvp::costs::start::{self, Method, Starter};
 use tvp::costs::switch::{self, PingPong, Placement};
 use tvp::report::criterion::{RunInfo, default_dir};
 use tvp::report::explain::sharing::{self as sharing_explain, SharingCosts};
@@ -60,11 +67,15 @@ struct Plan {
     sizes: Vec<usize>,
     contenders: Vec<usize>,
     throughput_links: Vec<(Mechanism, Side)>,
+    /// (MiB the parent touches, whether with the payload) per start cell.
+    start_levels: Vec<(usize, Vec<bool>)>,
+    /// Payload sizes per encoding.
+    serial_cells: Vec<(Encoding, Vec<usize>)>,
     started: Instant,
     step: usize,
 }
 
-const STEPS: usize = 6;
+const STEPS: usize = 8;
 
 impl Plan {
     fn new() -> Plan {
@@ -86,11 +97,42 @@ impl Plan {
             (Mechanism::Shm, Side::Thread),
             (Mechanism::Shm, Side::Process),
         ];
+        // The payload only from the smallest parent: what it adds does not
+        // depend on the parent. Quick: two parents; a small, a middle and a
+        // large payload.
+        let parents = if quick {
+            &start::PARENT_MIB[..2]
+        } else {
+            &start::PARENT_MIB[..]
+        };
+        let start_levels = parents
+            .iter()
+            .map(|&mib| {
+                (
+                    mib,
+                    if mib == 0 {
+                        vec![false, true]
+                    } else {
+                        vec![false]
+                    },
+                )
+            })
+            .collect();
+        let quick_sizes = [8, 4 << 10, 2 << 20];
+        let serial_cells = Encoding::ALL
+            .iter()
+            .map(|&e| {
+                let sizes = e.sizes().filter(|s| !quick || quick_sizes.contains(s));
+                (e, sizes.collect())
+            })
+            .collect();
         Plan {
             quick,
             sizes,
             contenders,
             throughput_links,
+            start_levels,
+            serial_cells,
             started: Instant::now(),
             step: 0,
         }
@@ -114,6 +156,14 @@ impl Plan {
             (locks::GROUP, LockKind::ALL.len() * self.contenders.len()),
             (sharing::GROUP, self.sharing_cells().len()),
             (switch::GROUP, 2 * switch_placements().len()),
+            (
+                start::GROUP,
+                Method::ALL.len() * self.start_levels.iter().map(|l| l.1.len()).sum::<usize>(),
+            ),
+            (
+                serialization::GROUP,
+                self.serial_cells.iter().map(|c| c.1.len()).sum(),
+            ),
         ];
         let total: usize = counts.iter().map(|c| c.1).sum();
         eprintln!(
@@ -131,6 +181,19 @@ impl Plan {
             self.contenders,
             locks::BATCH_OPS,
             sharing::BATCH_OPS
+        );
+        eprintln!(
+            "  start methods {:?} from parents of {:?} MiB, payload {} B; serialization \
+             {:?} B (JSON up to {} B)",
+            Method::ALL.map(Method::name),
+            self.start_levels.iter().map(|l| l.0).collect::<Vec<_>>(),
+            start::PAYLOAD_BYTES,
+            self.serial_cells
+                .iter()
+                .map(|c| c.1.clone())
+                .max_by_key(Vec::len)
+                .unwrap_or_default(),
+            serialization::JSON_BENCH_MAX
         );
     }
 
@@ -332,6 +395,105 @@ fn bench_switch(c: &mut Criterion, plan: &mut Plan) {
     g.finish();
 }
 
+/// Starts a process (or asks the running worker) and gets one answer, from
+/// a parent that first touched 0, 256 or 1024 MiB, with and without the
+/// payload. The parent's resident memory at each level goes to the
+/// report's data folder.
+fn bench_starts(c: &mut Criterion, plan: &mut Plan) {
+    plan.progress(start::GROUP);
+    let mut g = c.benchmark_group(start::GROUP);
+    g.sampling_mode(SamplingMode::Flat);
+    let mut parents = Vec::new();
+    for (mib, payloads) in plan.start_levels.clone() {
+        // Touched once per level, when its first selected benchmark runs.
+        let mut big: Option<Option<LargeParent>> = None;
+        let mut touch = |parents: &mut Vec<start::Parent>| {
+            lazy(&mut big, || {
+                let big = (mib > 0).then(|| LargeParent::new(mib << 20)).transpose()?;
+                let resident =
+                    tvp::machine::resident_bytes().unwrap_or(0) as f64 / f64::from(1u32 << 20);
+                eprintln!("  parent: {mib} MiB touched, {resident:.0} MiB resident (VmRSS)");
+                parents.push(start::Parent {
+                    touched_mib: mib as u64,
+                    resident_mib: resident,
+                });
+                Ok(big)
+            });
+        };
+        for method in Method::ALL {
+            for &payload in &payloads {
+                let id = method.bench_id(payload);
+                let bytes = if payload { start::PAYLOAD_BYTES } else { 0 };
+                let mut starter = None;
+                g.bench_with_input(BenchmarkId::new(&id, mib), &mib, |b, _| {
+                    mark(start::GROUP, &id, Some(mib.to_string()));
+                    touch(&mut parents);
+                    let starter = lazy(&mut starter, || Starter::new(method, bytes, Some(exe())));
+                    b.iter(|| starter.start().expect("start a process"))
+                });
+            }
+        }
+    }
+    g.finish();
+    if !parents.is_empty() {
+        let path = data_dir().join(start::PARENTS_FILE);
+        let mut all = start::read_parents(&path).unwrap_or_default();
+        all.retain(|p| !parents.iter().any(|q| q.touched_mib == p.touched_mib));
+        all.extend(parents);
+        all.sort_by_key(|p| p.touched_mib);
+        let written = std::fs::create_dir_all(data_dir())
+            .map_err(|e| tvp::Error::io("creating the data folder", e))
+            .and_then(|()| start::write_parents(&path, &all));
+        if let Err(e) = written {
+            eprintln!("costs: {e} (the report will not show the parent's resident memory)");
+        }
+    }
+}
+
+/// A payload of each size to a worker and back, by encoding; each echo is
+/// checked byte for byte once, outside the timing.
+fn bench_serialization(c: &mut Criterion, plan: &mut Plan) {
+    plan.progress(serialization::GROUP);
+    let mut g = c.benchmark_group(serialization::GROUP);
+    g.sampling_mode(SamplingMode::Flat);
+    for (encoding, sizes) in plan.serial_cells.clone() {
+        for size in sizes {
+            g.throughput(Throughput::Bytes(size as u64));
+            let mut echo = None;
+            g.bench_with_input(
+                BenchmarkId::new(encoding.name(), size),
+                &size,
+                |b, &size| {
+                    mark(
+                        serialization::GROUP,
+                        encoding.name(),
+                        Some(size.to_string()),
+                    );
+                    let echo = lazy(&mut echo, || Echo::new(encoding, size, Some(exe())));
+                    b.iter(|| echo.round_trip().map(<[u8]>::len).expect("round trip"))
+                },
+            );
+            if let Some(mut echo) = echo {
+                let expected = start::payload(size);
+                let back = echo.round_trip().expect("round trip");
+                assert!(
+                    back == expected,
+                    "{} changed a {size}-byte payload",
+                    encoding.name()
+                );
+            }
+        }
+    }
+    g.finish();
+}
+
+/// The report's data folder, where benches write their data files.
+fn data_dir() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("reports")
+        .join(tvp::report::DATA_DIR)
+}
+
 /// Records which benchmarks of each group this run measured, so the report
 /// leaves out results from earlier runs of benchmarks no longer selected.
 fn record_runs(plan: &Plan, ran: &[(String, String, String)]) {
@@ -372,6 +534,12 @@ fn report() {
         explain::explain_locks(&explain::LockCosts::from_estimates(&e)),
         sharing_explain::explain_sharing(&sharing_costs(&e)),
         explain::explain_switch(&explain::SwitchCosts::from_estimates(&e)),
+        tvp::report::explain::starts::explain_rust(
+            &tvp::report::explain::starts::StartCosts::from_estimates(&e),
+        ),
+        tvp::report::explain::serialization::explain(
+            &tvp::report::explain::serialization::SerialCosts::from_estimates(&e),
+        ),
     ];
     eprintln!("\n== costs: what the numbers say ({})", dir.display());
     for line in sections.iter().flatten() {
@@ -400,7 +568,8 @@ fn main() {
         c = c.without_plots();
     }
     let mut c = c.configure_from_args();
-    // The contention groups: many cells of millisecond batches.
+    // The contention groups, start methods and serialization: many cells,
+    // no criterion plots (the report draws their charts).
     let mut contention = Criterion::default()
         .warm_up_time(warm / 2)
         .measurement_time(measure / 2)
@@ -415,6 +584,8 @@ fn main() {
     bench_locks(&mut contention, &mut plan);
     bench_sharing(&mut contention, &mut plan, &line);
     bench_switch(&mut c, &mut plan);
+    bench_starts(&mut contention, &mut plan);
+    bench_serialization(&mut contention, &mut plan);
     contention.final_summary();
     c.final_summary();
     eprintln!(

@@ -5,16 +5,18 @@
 //! matching Rust sweep and `scripts/python/lost_update.py` (about 3 s),
 //! writes `reports/data/python.json`, `reports/data/python_vs_rust.json` and
 //! `reports/data/lost_update.json`, prints the table, and regenerates the
-//! report, whose "Rust vs Python" page draws them. Without python3 on PATH
-//! (or `TVP_PYTHON`) it says so and skips. `cargo bench -- --quick` or
-//! `TVP_QUICK=1`: about 15 s.
+//! report, whose "Rust vs Python" page draws them. Then
+//! `scripts/python/starts.py` times CPython's start methods and pickling
+//! (`reports/data/python_starts.json`, drawn on the costs page beside
+//! Rust's). Without python3 on PATH (or `TVP_PYTHON`) it says so and skips.
+//! `cargo bench -- --quick` or `TVP_QUICK=1`: about 15 s.
 
 use std::path::Path;
 use std::process::ExitCode;
 
 use tvp::backends::Config;
 use tvp::python::{Options, Outcome, run_comparison};
-use tvp::report::terminal::python_table as table;
+use tvp::report::terminal::{python_starts_table, python_table as table};
 
 fn main() -> ExitCode {
     // Without `--bench` (as under `cargo test --benches`) measure nothing:
@@ -39,7 +41,14 @@ fn main() -> ExitCode {
         }
         Ok(Outcome::Done(comparison)) => {
             println!("{}", table(&comparison));
-            comparison.workloads.iter().all(|w| w.checksums_ok)
+            let ok = comparison.workloads.iter().all(|w| w.checksums_ok);
+            eprintln!("python: how CPython starts a process, and what pickling costs");
+            match tvp::python::starts::run(quick, &opts.data_dir) {
+                Ok(Some(starts)) => println!("{}", python_starts_table(&starts)),
+                Ok(None) => {}
+                Err(e) => eprintln!("python: {e}"),
+            }
+            ok
         }
         Err(e) => {
             eprintln!("python: {e}");

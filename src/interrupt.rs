@@ -1,6 +1,9 @@
-//! Interrupts: SIGINT (Ctrl-C) or SIGTERM during a run stops it cleanly.
+//! Interrupts: a signal that asks `tvp` to stop (SIGINT from Ctrl-C,
+//! SIGTERM, SIGHUP from a closed terminal, SIGUSR1, SIGUSR2) stops a run
+//! cleanly. (SIGPIPE is ignored, as in every Rust program: see
+//! [`HANDLED`].)
 //!
-//! [`install`] starts a thread that waits for either signal. On the first it
+//! [`install`] starts a thread that waits for these signals. On the first it
 //! records the signal and kills every live worker child (the registry below,
 //! which [`crate::process::child::WorkerChild`] keeps). The run then unwinds by itself:
 //! in-process chunks stop at their next `Context::tick` (see
@@ -8,12 +11,20 @@
 //! child may start, and on the way out each fixture deletes its temp dirs.
 //! `tvp` then exits with 128 + the signal (130 for SIGINT, 143 for SIGTERM),
 //! as a shell expects. A second signal, or a run still going after [`GRACE`],
-//! exits at once.
+//! exits at once, first killing the children and removing the temp dirs
+//! still alive ([`crate::scratch::remove_registered`]).
+//!
+//! Ctrl-C reaches the whole foreground process group: the children may die
+//! of it before this thread has recorded it. A child killed by one of these
+//! signals is therefore checked against the interrupt first
+//! ([`error_for_child_signal`]): then the run was interrupted, and no worker
+//! failed.
 //!
 //! SIGKILL cannot be caught: then each child dies with its parent through
-//! PR_SET_PDEATHSIG (see [`die_with_parent`]).
+//! PR_SET_PDEATHSIG (see [`die_with_parent`]), and the next start sweeps the
+//! temp dirs left behind ([`crate::scratch::sweep_stale`]).
 
-use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
@@ -22,8 +33,31 @@ use crate::error::{Error, Result};
 /// How long a run may take to unwind after the first signal.
 pub const GRACE: Duration = Duration::from_secs(5);
 
+/// The signals that stop a run: the catchable ones whose default action
+/// ends the process and that a user or a terminal sends.
+///
+/// SIGPIPE is not among them: Rust ignores it from the start, so a write to
+/// a closed pipe fails with EPIPE instead. A worker's pipe closing is then
+/// that worker's failure, and stdout closing (`tvp run | head`) unwinds the
+/// run, cleaning up, and exits with 141, as a shell expects (see `main.rs`).
+/// Handling it here would turn a dead worker's pipe into an "interrupt".
+pub const HANDLED: [i32; 5] = [
+    libc::SIGINT,
+    libc::SIGTERM,
+    libc::SIGHUP,
+    libc::SIGUSR1,
+    libc::SIGUSR2,
+];
+
+/// How long a child's death by one of [`HANDLED`] waits for this process's
+/// own handler to record the same signal.
+pub const CHILD_SIGNAL_WAIT: Duration = Duration::from_secs(1);
+
 /// The first signal received, 0 for none.
 static SIGNAL: AtomicI32 = AtomicI32::new(0);
+
+/// Whether [`install`] ran: only then can a signal be recorded.
+static INSTALLED: AtomicBool = AtomicBool::new(false);
 
 /// Pids of the worker children spawned and not yet reaped. A pid leaves the
 /// list before it is reaped, so a kill never reaches a reused pid.
@@ -53,6 +87,9 @@ pub fn signal_name(signal: i32) -> &'static str {
     match signal {
         libc::SIGINT => "SIGINT",
         libc::SIGTERM => "SIGTERM",
+        libc::SIGHUP => "SIGHUP",
+        libc::SIGUSR1 => "SIGUSR1",
+        libc::SIGUSR2 => "SIGUSR2",
         _ => "a signal",
     }
 }
@@ -60,6 +97,22 @@ pub fn signal_name(signal: i32) -> &'static str {
 /// The error a run returns once interrupted, if it was.
 pub fn error() -> Option<Error> {
     signal().map(|sig| Error::Interrupted(signal_name(sig)))
+}
+
+/// The error for a child killed by `signal`, when that was the interrupt:
+/// `signal` is one [`install`] handles, and this process received it too
+/// (waiting up to [`CHILD_SIGNAL_WAIT`] for its handler to say so, since
+/// the child may have died first). `None` when the child was killed on its
+/// own: that is a worker failure.
+pub fn error_for_child_signal(signal: i32) -> Option<Error> {
+    if !HANDLED.contains(&signal) || !INSTALLED.load(Ordering::SeqCst) {
+        return error();
+    }
+    let start = std::time::Instant::now();
+    while !requested() && start.elapsed() < CHILD_SIGNAL_WAIT {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    error()
 }
 
 /// Records a spawned child. Called by [`crate::process::child::WorkerChild::spawn`].
@@ -90,18 +143,33 @@ fn kill_live() {
 /// [`install`] for a bench: Ctrl-C then stops the run at its next check
 /// and unwinds (a panic that says so), so fixtures delete their temp dirs
 /// and servers. If the handler cannot be installed, says so and goes on.
+/// Also removes the temp dirs an earlier run killed with SIGKILL left
+/// ([`crate::scratch::sweep_all`]).
 pub fn install_for_bench(bench: &str) {
+    for path in crate::scratch::sweep_all() {
+        eprintln!(
+            "{bench}: removed {}, left by a tvp that was killed",
+            path.display()
+        );
+    }
     if let Err(e) = install() {
         eprintln!("{bench}: {e}; Ctrl-C will stop the bench without cleaning up");
     }
 }
 
-/// Handles SIGINT and SIGTERM as described in the module docs. Call it once,
-/// early in `main`.
+/// Ends the process now with 128 + `sig`: kills the children and removes
+/// the temp dirs still alive first.
+fn exit_now(sig: i32) -> ! {
+    kill_live();
+    crate::scratch::remove_registered();
+    std::process::exit(exit_code(sig).into());
+}
+
+/// Handles the [`HANDLED`] signals as described in the module docs. Call it
+/// once, early in `main`.
 pub fn install() -> Result<()> {
-    use signal_hook::consts::{SIGINT, SIGTERM};
-    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM])
-        .map_err(|e| Error::io("cannot install the SIGINT/SIGTERM handler", e))?;
+    let mut signals = signal_hook::iterator::Signals::new(HANDLED)
+        .map_err(|e| Error::io("cannot install the signal handlers", e))?;
     std::thread::Builder::new()
         .name("tvp-signals".into())
         .spawn(move || {
@@ -111,20 +179,31 @@ pub fn install() -> Result<()> {
                     .is_ok();
                 kill_live();
                 if !first {
-                    std::process::exit(exit_code(sig).into());
+                    exit_now(sig);
                 }
-                std::thread::spawn(move || {
+                let grace = std::thread::Builder::new().spawn(move || {
                     std::thread::sleep(GRACE);
-                    kill_live();
                     eprintln!(
-                        "tvp: still running {GRACE:?} after {}: exiting without cleaning up",
+                        "tvp: still running {GRACE:?} after {}: exiting, with the workers \
+                         stopped and temp files removed",
                         signal_name(sig)
                     );
-                    std::process::exit(exit_code(sig).into());
+                    exit_now(sig);
                 });
+                // No thread to wait out the grace period: no grace.
+                if grace.is_err() {
+                    exit_now(sig);
+                }
             }
         })
-        .map_err(|e| Error::io("cannot start the signal-handling thread", e))?;
+        .map_err(|e| {
+            Error::io_while(
+                crate::error::Doing::Starting,
+                "cannot start the signal-handling thread",
+                e,
+            )
+        })?;
+    INSTALLED.store(true, Ordering::SeqCst);
     Ok(())
 }
 

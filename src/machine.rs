@@ -145,6 +145,31 @@ pub fn cores() -> usize {
     std::thread::available_parallelism().map_or_else(|_| num_cpus::get(), usize::from)
 }
 
+/// Memory the kernel could give this process now without swapping, in
+/// bytes (MemAvailable); None when it cannot be read.
+pub fn available_memory() -> Option<u64> {
+    let refresh = RefreshKind::nothing().with_memory(MemoryRefreshKind::nothing().with_ram());
+    System::new_with_specifics(refresh)
+        .ok()
+        .map(|s| s.available_memory())
+        .filter(|&bytes| bytes > 0)
+}
+
+/// This process's resident memory now (VmRSS in /proc/self/status), in
+/// bytes; None where /proc is missing.
+pub fn resident_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kb: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kb * 1024)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -166,5 +191,18 @@ mod tests {
         let share = share.unwrap();
         // Not a speed assertion: only that the ratio is a sane fraction.
         assert!(share > 0.0 && share <= 1.05, "{share}");
+    }
+
+    #[test]
+    fn resident_memory_grows_when_pages_are_touched() {
+        let mut pages = vec![0u8; 64 << 20];
+        for page in pages.chunks_mut(4096) {
+            page[0] = 1;
+        }
+        std::hint::black_box(&pages);
+        let after = resident_bytes().unwrap();
+        // Held and touched, so resident whatever other tests free meanwhile.
+        assert!(after >= 64 << 20, "{after}");
+        assert!(available_memory().unwrap() > 0);
     }
 }

@@ -7,6 +7,7 @@ use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
 use tvp::backends::{self, Config};
+use tvp::process::deadline;
 use tvp::report::terminal;
 use tvp::sweep::affinity::{self, Confined};
 use tvp::sweep::cores::CoresRequest;
@@ -42,6 +43,10 @@ enum Command {
     /// Write the HTML report under reports/ from the results `cargo bench`
     /// saved. Exits with 3 when there are no results to report.
     Report(ReportArgs),
+    /// Remove the temp dirs and files that a killed tvp left behind (named
+    /// tvp-<kind>-<pid>-..., in the temp dir and /dev/shm, whose process is
+    /// gone). `tvp run`, `cores`, `python` and the benches do it at start.
+    Clean,
     /// The child side of the process backends: reads tasks on stdin, one JSON
     /// line each, and answers on stdout. Exits at end of input.
     #[command(hide = true)]
@@ -92,6 +97,9 @@ struct PeerArgs {
     /// CPU to pin to
     #[arg(long)]
     cpu: Option<usize>,
+    /// Test hook: die (SIGKILL) after reading this many bytes of a request
+    #[arg(long, hide = true)]
+    die_after: Option<u64>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -123,6 +131,12 @@ struct RunArgs {
     /// Timed runs per cell; the median is shown
     #[arg(long, short = 'r', default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=1000))]
     repeat: u64,
+    /// Cut each job into K chunks per worker (threads, gil, rayon, pool):
+    /// 1 gives each worker one static chunk, more are taken by whichever
+    /// worker is free (load balancing, for a dispatch per chunk) [default:
+    /// 1 for threads and gil, 8 for rayon and pool]
+    #[arg(long, value_name = "K", value_parser = backends::parse_chunks_per_worker)]
+    chunks_per_worker: Option<usize>,
     /// Confine the whole run, worker threads and child processes included,
     /// to this many cores [default: $TVP_CORES, else all usable cores]
     #[arg(long, short = 'c', value_parser = affinity::parse_cores)]
@@ -136,6 +150,31 @@ struct RunArgs {
     /// the test-only `fault` workload reads its faults from them.
     #[arg(long = "option", short = 'o', hide = true, value_parser = workloads::parse_option)]
     options: Vec<(String, String)>,
+    #[command(flatten)]
+    deadline: DeadlineArg,
+}
+
+#[derive(Debug, clap::Args)]
+struct DeadlineArg {
+    /// How long to wait for a worker process before taking it to hang
+    /// (seconds, or 90s, 2m) [default: $TVP_DEADLINE, else 20 x the
+    /// sequential run's time, at least 30 s]
+    #[arg(long, value_parser = deadline::parse)]
+    deadline: Option<std::time::Duration>,
+}
+
+impl DeadlineArg {
+    /// The backends' config for this binary, with the deadline asked for.
+    fn config(&self) -> anyhow::Result<Config> {
+        let config = Config::from_current_exe()?.with_env_deadline()?;
+        Ok(match self.deadline {
+            Some(limit) => Config {
+                task_deadline: deadline::Deadline::asked(limit),
+                ..config
+            },
+            None => config,
+        })
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -161,6 +200,8 @@ struct CoresArgs {
     /// Timed runs per cell; the median is shown
     #[arg(long, short = 'r', default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=1000))]
     repeat: u64,
+    #[command(flatten)]
+    deadline: DeadlineArg,
 }
 
 /// The workload names `--workload` accepts: the registry's, plus the hidden
@@ -203,30 +244,86 @@ struct ReportArgs {
 /// `tvp report` found no results: it wrote a page saying so.
 const EXIT_NO_RESULTS: u8 = 3;
 
-/// `println!` panics when stdout is gone: `tvp list | head` closed the
-/// pipe, or `> /dev/full` has no room. Say that in one line (nothing for a
-/// closed pipe, as Unix tools do) instead of a panic message and backtrace;
-/// the panic still unwinds, so workers and temp files are cleaned up.
-fn quiet_output_errors() {
+/// The exit status of a program whose output pipe was closed: 128 +
+/// SIGPIPE, what a shell shows for `yes | head -1`'s `yes`.
+const EXIT_CLOSED_PIPE: u8 = 128 + libc::SIGPIPE as u8;
+
+/// What `println!` panics with when stdout is gone: `tvp list | head`
+/// closed the pipe, or `> /dev/full` has no room.
+const STDOUT_FAILED: &str = "failed printing to stdout";
+
+/// The panic hook: a panic that [`tvp::error::catch_panic`] will report as
+/// an error prints nothing (the error says it), and a failed write to
+/// stdout prints nothing here ([`output_failed`] says it once); anything
+/// else is a bug, shown as usual.
+fn quiet_expected_panics() {
     let default = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        let payload = info.payload();
-        let message = (payload.downcast_ref::<String>().map(String::as_str))
-            .or_else(|| payload.downcast_ref::<&str>().copied());
-        match message {
-            Some(m) if m.starts_with("failed printing to stdout") => {
-                if !m.contains("Broken pipe") {
-                    eprintln!("error: could not write the output: {m}");
-                }
-            }
-            _ => default(info),
+        let message = panic_text(info.payload());
+        let printing = message.is_some_and(|m| m.starts_with(STDOUT_FAILED));
+        if !printing && !tvp::error::panic_is_caught() {
+            default(info);
         }
     }));
 }
 
+fn panic_text(payload: &(dyn std::any::Any + Send)) -> Option<&str> {
+    (payload.downcast_ref::<String>().map(String::as_str))
+        .or_else(|| payload.downcast_ref::<&str>().copied())
+}
+
+/// The exit status for output that could not be written: quietly
+/// [`EXIT_CLOSED_PIPE`] for a closed pipe (as Unix tools do), else a
+/// message and 1.
+fn output_failed(what: &str) -> ExitCode {
+    if what.contains(&format!("os error {}", libc::EPIPE)) {
+        return ExitCode::from(EXIT_CLOSED_PIPE);
+    }
+    eprintln!("error: could not write the output: {what}");
+    ExitCode::FAILURE
+}
+
 fn main() -> ExitCode {
-    quiet_output_errors();
-    let cli = Cli::parse();
+    quiet_expected_panics();
+    // A file size limit (`ulimit -f`) then fails a write with EFBIG, which
+    // is reported, instead of killing tvp with SIGXFSZ.
+    // SAFETY: setting a signal to SIG_IGN touches no memory of ours.
+    unsafe { libc::signal(libc::SIGXFSZ, libc::SIG_IGN) };
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // --help, --version, or a usage error: clap prints it. Printing can
+        // fail too (`tvp --help > /dev/full`).
+        Err(e) => {
+            use std::io::Write as _;
+            let printed = e.print().and_then(|()| std::io::stdout().flush());
+            return match printed {
+                Ok(()) => ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2)),
+                Err(io) => output_failed(&io.to_string()),
+            };
+        }
+    };
+    // The run unwinds on a failed write to stdout (println! panics), so its
+    // children are reaped and its temp dirs removed on the way out.
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| dispatch(cli)));
+    let code = match outcome {
+        Ok(code) => code,
+        Err(payload) => match panic_text(payload.as_ref()) {
+            Some(m) if m.starts_with(STDOUT_FAILED) => {
+                let cause = m.trim_start_matches(STDOUT_FAILED).trim_start_matches(": ");
+                return output_failed(cause);
+            }
+            _ => std::panic::resume_unwind(payload),
+        },
+    };
+    use std::io::Write as _;
+    match std::io::stdout().flush() {
+        Ok(()) => code,
+        Err(e) => output_failed(&e.to_string()),
+    }
+}
+
+/// Runs the command; the exit status it asks for.
+fn dispatch(cli: Cli) -> ExitCode {
     // Confine before anything else starts a thread or a child: the mask
     // belongs to this thread, and only what it starts later inherits it.
     let confined = match &cli.command {
@@ -254,15 +351,18 @@ fn main() -> ExitCode {
         Command::Cores(args) => with_interrupts(|| cores(args, confined.as_ref())),
         Command::Python(args) => with_interrupts(|| python(args)),
         Command::Report(args) => report(args),
-        Command::Worker => {
-            done(tvp::process::worker::main().context("worker: lost its pipes to the parent"))
+        Command::Clean => {
+            clean();
+            Ok(ExitCode::SUCCESS)
         }
+        Command::Worker => done(tvp::process::worker::main().context("worker")),
         Command::Peer(args) => done(
             tvp::costs::peer_main(&tvp::costs::PeerArgs {
                 mechanism: args.mechanism,
                 size: args.size,
                 addr: args.addr,
                 cpu: args.cpu,
+                die_after: args.die_after,
             })
             .context("peer"),
         ),
@@ -282,6 +382,34 @@ fn main() -> ExitCode {
         eprintln!("error: {e:#}");
         ExitCode::FAILURE
     })
+}
+
+/// `tvp clean`: removes what killed runs left, and says what.
+fn clean() {
+    let removed = tvp::scratch::sweep_all();
+    for path in &removed {
+        println!("removed {}", path.display());
+    }
+    let roots: Vec<String> = tvp::scratch::roots()
+        .iter()
+        .map(|r| r.display().to_string())
+        .collect();
+    println!(
+        "{} left by killed tvp runs in {}",
+        match removed.len() {
+            0 => "nothing was".to_string(),
+            1 => "1 temp dir or file was".to_string(),
+            n => format!("{n} temp dirs or files were"),
+        },
+        roots.join(" and ")
+    );
+}
+
+/// At the start of a run: removes what killed runs left, saying so.
+fn sweep_stale() {
+    for path in tvp::scratch::sweep_all() {
+        eprintln!("removed {}, left by a tvp that was killed", path.display());
+    }
 }
 
 /// Writes the report; exits with [`EXIT_NO_RESULTS`] when there were no
@@ -313,10 +441,12 @@ fn report(args: ReportArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Runs `f` with SIGINT/SIGTERM stopping it cleanly (see `tvp::interrupt`):
+/// Runs `f` with SIGINT, SIGTERM and the other signals of
+/// `tvp::interrupt::HANDLED` stopping it cleanly (see `tvp::interrupt`):
 /// success when `f` says every checksum agreed, failure when one did not,
 /// 128 + the signal when interrupted.
 fn with_interrupts(f: impl FnOnce() -> anyhow::Result<bool>) -> anyhow::Result<ExitCode> {
+    sweep_stale();
     let result = tvp::interrupt::install()
         .context("cannot stop cleanly on Ctrl-C")
         .and_then(|()| f());
@@ -344,7 +474,11 @@ fn run(args: RunArgs, confined: Option<&Confined>) -> anyhow::Result<bool> {
     if let Some(file) = args.hostfile {
         hosts = hosts.with_hostfile(file);
     }
-    let config = Config::from_current_exe()?.with_mpi_hosts(hosts);
+    let config = args
+        .deadline
+        .config()?
+        .with_mpi_hosts(hosts)
+        .with_chunks_per_worker(args.chunks_per_worker);
     let cores = tvp::cores();
     let request = RunRequest {
         workloads: args.workload,
@@ -358,6 +492,28 @@ fn run(args: RunArgs, confined: Option<&Confined>) -> anyhow::Result<bool> {
     let plan = request.plan(cores)?;
     for (name, reason) in &plan.skipped {
         println!("skipping backend {name}: {reason}");
+    }
+    if let Some(k) = args.chunks_per_worker {
+        for name in plan
+            .sweeps
+            .first()
+            .map(|s| s.backends.as_slice())
+            .unwrap_or_default()
+        {
+            let cuts = backends::create(name, &config)?.chunks_per_worker();
+            if cuts != Some(k) {
+                println!(
+                    "note: {name} ignores --chunks-per-worker {k}: {}",
+                    match cuts {
+                        Some(own) => format!(
+                            "it always runs {}",
+                            tvp::report::explain::balance::per_worker(own)
+                        ),
+                        None => "it does not cut the job by workers".into(),
+                    }
+                );
+            }
+        }
     }
     println!(
         "{}; median of {} timed runs per cell{}",
@@ -394,7 +550,7 @@ fn python(args: PythonArgs) -> anyhow::Result<bool> {
         data_dir: args.data_dir,
         ..tvp::python::Options::new(quick)
     };
-    let config = Config::from_current_exe()?;
+    let config = Config::from_current_exe()?.with_env_deadline()?;
     let outcome = tvp::python::run_comparison(&opts, &config, |line| eprintln!("{line}"))
         .context("comparing with Python")?;
     match outcome {
@@ -413,6 +569,16 @@ fn python(args: PythonArgs) -> anyhow::Result<bool> {
             if !ok {
                 eprintln!("error: a checksum disagreed (marked DISAGREE above)");
             }
+            eprintln!("How CPython starts a process, and what pickling costs:");
+            if let Some(starts) = tvp::python::starts::run(quick, &opts.data_dir)
+                .context("timing Python's start methods")?
+            {
+                println!("{}", terminal::python_starts_table(&starts));
+                println!(
+                    "Wrote {}",
+                    opts.data_dir.join(tvp::python::starts::FILE).display()
+                );
+            }
             Ok(ok)
         }
     }
@@ -421,7 +587,7 @@ fn python(args: PythonArgs) -> anyhow::Result<bool> {
 /// The core sweep: every backend at each core count, a fixed worker count.
 /// `Ok(false)` when a checksum disagreed.
 fn cores(args: CoresArgs, confined: Option<&Confined>) -> anyhow::Result<bool> {
-    let config = Config::from_current_exe()?;
+    let config = args.deadline.config()?;
     let usable = affinity::usable()?;
     let request = CoresRequest {
         workloads: args.workload,

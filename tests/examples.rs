@@ -14,7 +14,7 @@ const LIMIT: Duration = Duration::from_secs(60);
 
 /// Our examples. Only these are built, so another engineer's unfinished example elsewhere
 /// cannot break this test.
-const EXAMPLES: [&str; 12] = [
+const EXAMPLES: [&str; 14] = [
     "process",
     "pool",
     "queue_lock",
@@ -27,6 +27,8 @@ const EXAMPLES: [&str; 12] = [
     "time_slicing",
     "wakeup",
     "async_wait",
+    "chunks",
+    "start",
 ];
 
 /// `target/<profile>/examples/NAME`, built (once per test run) if needed.
@@ -404,6 +406,44 @@ fn false_sharing_counts_the_same_total_both_ways() {
 }
 
 #[test]
+fn chunks_count_the_same_primes_at_every_chunking() {
+    let (out, _) = run("chunks", &["200000", "1,4,64"]);
+    assert_eq!(
+        line(&out, "chunks:"),
+        "chunks: done, counts agree (17984 primes below 200000)"
+    );
+    let workers = numbers(line(&out, "primes below"))[1] as usize;
+    let rows: Vec<&str> = out.lines().filter(|l| l.starts_with("K = ")).collect();
+    assert_eq!(rows.len(), 3, "{out}");
+    for (row, k) in rows.iter().zip([1, 4, 64]) {
+        let n = numbers(row);
+        // K, chunks, the run's ms (2 numbers), then two numbers per busy time.
+        assert_eq!((n[0], n[1]), (k, k * workers as u64), "{row}");
+        let busy_ms: Vec<f64> = row
+            .split_once('[')
+            .and_then(|(_, rest)| rest.split_once(']'))
+            .unwrap()
+            .0
+            .split(", ")
+            .map(|b| b.parse().unwrap())
+            .collect();
+        assert_eq!(busy_ms.len(), workers, "one busy time per thread: {row}");
+        let wall: f64 = row
+            .split_once("): ")
+            .unwrap()
+            .1
+            .split(" ms")
+            .next()
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        // A thread cannot be busy longer than the run (rounding to 0.1 ms aside).
+        assert!(busy_ms.iter().all(|&b| b <= wall + 0.1), "{row}");
+    }
+}
+
+#[test]
 fn gil_runs_agree() {
     let (out, _) = run("gil", &[]);
     assert!(
@@ -492,4 +532,19 @@ fn async_wait_overlaps_every_wait_and_shows_the_stall() {
         Some("async_wait: done, checksums agree"),
         "{out}"
     );
+}
+
+#[test]
+fn start_forks_in_place_spawns_with_a_copy_and_every_sum_agrees() {
+    let (out, _) = run("start", &[]);
+    assert_eq!(
+        line(&out, "fork: the child saw"),
+        "fork: the child saw 7, wrote 99 and read 99 back; the parent still has 7 (copy-on-write)"
+    );
+    assert!(
+        line(&out, "spawn:").contains("sent through a pipe"),
+        "{out}"
+    );
+    assert!(line(&out, "forkserver:").contains("per request"), "{out}");
+    assert!(line(&out, "start:").ends_with("every sum agrees"), "{out}");
 }

@@ -29,28 +29,6 @@ fn start_run(backend: &str, options: &[&str], tmp: &Path, pids: &Path) -> Child 
         .unwrap()
 }
 
-/// Entries in `dir`.
-fn entries(dir: &Path) -> Vec<String> {
-    std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect()
-}
-
-/// Waits up to a minute for `tvp` to exit, killing it if it does not.
-fn wait_exit(child: &mut Child) -> std::process::ExitStatus {
-    let mut status = None;
-    wait_for(Duration::from_secs(60), || {
-        status = child.try_wait().unwrap();
-        status.is_some()
-    });
-    status.unwrap_or_else(|| {
-        let _ = child.kill();
-        let _ = child.wait();
-        panic!("tvp did not exit within a minute of the signal");
-    })
-}
-
 fn send(child: &Child, signal: i32) {
     // SAFETY: kill touches no memory; the pid is our unreaped child.
     unsafe { libc::kill(child.id() as libc::pid_t, signal) };
@@ -74,7 +52,7 @@ fn interrupt_case(backend: &str, options: &[&str], signal: i32, expect_children:
     assert!(busy, "{case}: the run never got going");
     std::thread::sleep(Duration::from_millis(100));
     send(&tvp, signal);
-    let status = wait_exit(&mut tvp);
+    let status = wait_exit(&mut tvp, Duration::from_secs(60));
     let mut stderr = String::new();
     std::io::Read::read_to_string(tvp.stderr.as_mut().unwrap(), &mut stderr).unwrap();
     assert_eq!(status.code(), Some(128 + signal), "{case}: {stderr}");

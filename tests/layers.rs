@@ -2,7 +2,7 @@
 //! no module imports itself back through another (an import loop).
 //!
 //! The parts, lowest first (see `src/lib.rs`): the basics (error, context,
-//! interrupt, machine), workloads, process, backends, sweep, costs and
+//! interrupt, machine, scratch), workloads, process, backends, sweep, costs and
 //! python, report. A module may use its own part, the parts below it, and
 //! its own ancestors (a child using its parent's trait is not a loop).
 
@@ -15,6 +15,7 @@ const FLOORS: &[(&str, u32)] = &[
     ("context", 0),
     ("interrupt", 0),
     ("machine", 0),
+    ("scratch", 0),
     ("workloads", 1),
     ("process", 2),
     ("backends", 3),

@@ -62,19 +62,26 @@ fn python_checksums_equal_rust_for_every_backend() {
             .check(&[workload], &sizes, &[1, 2, 3], LIMIT)
             .unwrap();
         // python-seq once, three worker counts for each of the other three,
-        // and for the workloads that wait, for asyncio too.
+        // python-pool also at 1 and 3 chunks per worker, and for the
+        // workloads that wait, asyncio at the three worker counts too.
         let backends = if ["latency", "tcp"].contains(&workload) {
-            13
+            19
         } else {
-            10
+            16
         };
         assert_eq!(rows.len(), sizes.len() * backends, "{rows:?}");
-        if backends == 13 {
+        if backends == 19 {
             assert!(
                 rows.iter().any(|r| r.backend == "python-asyncio"),
                 "{rows:?}"
             );
         }
+        let chunked: Vec<Option<usize>> = rows
+            .iter()
+            .filter(|r| r.backend == "python-pool")
+            .map(|r| r.chunks_per_worker)
+            .collect();
+        assert!(chunked.contains(&Some(1)) && chunked.contains(&Some(3)));
         for row in rows {
             assert_eq!(
                 row.checksum,
@@ -140,24 +147,36 @@ fn a_quick_run_writes_a_report_of_schema_1() {
         assert_eq!(r.checksum, rust_checksum(&r.workload, r.size), "{r:?}");
         assert_eq!(r.times_s.len(), 1);
     }
+    // The balance sweep: the CPU workload at every quick chunking, none for
+    // latency, each agreeing with Rust.
+    let balance = report.balance.expect("a balance sweep");
+    assert_eq!(balance.chunks, vec![1, 8, 64]);
+    assert_eq!(balance.results.len(), 3, "{:?}", balance.results);
+    for r in &balance.results {
+        assert_eq!(r.workload, "mandelbrot");
+        assert!(r.checksum_ok, "{r:?}");
+        assert_eq!(r.checksum, rust_checksum(&r.workload, r.size), "{r:?}");
+        assert!(r.chunks <= balance.workers * r.chunks_per_worker, "{r:?}");
+    }
 }
 
 #[test]
 fn without_python_tvp_python_says_so_and_skips() {
     let dir = tempfile::tempdir().unwrap();
-    let missing = dir.path().join("no-such-python");
     let data = dir.path().join("data");
+    // A PATH with no python3 on it, and no TVP_PYTHON: nothing to run.
     let out = Command::new(env!("CARGO_BIN_EXE_tvp"))
         .args(["python", "--quick", "--data-dir"])
         .arg(&data)
-        .env("TVP_PYTHON", &missing)
+        .env("PATH", dir.path())
+        .env_remove("TVP_PYTHON")
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{err}");
     assert!(err.contains("skipping the Python comparison"), "{err}");
+    assert!(err.contains("no `python3` on PATH"), "{err}");
     assert!(err.contains("TVP_PYTHON"), "{err}");
-    assert!(err.contains("no-such-python"), "{err}");
     assert!(!data.exists(), "a skipped run wrote {}", data.display());
 }
 

@@ -76,7 +76,7 @@ fn every_page_of_a_generated_report_resolves_offline() {
         "the lesson repeats the scaling page's sentences"
     );
     // ...and say which bench draws the ones the fixture lacks.
-    let locks = std::fs::read_to_string(out.join("lesson-5-locks.html")).unwrap();
+    let locks = std::fs::read_to_string(out.join("lesson-7-locks.html")).unwrap();
     assert!(locks.contains("cargo bench --bench costs"), "{locks}");
     // Every page but the lessons is in the navigation bar; the intro is.
     assert!(
@@ -84,6 +84,87 @@ fn every_page_of_a_generated_report_resolves_offline() {
         "{index}"
     );
     assert!(!index.contains("<a href=\"lesson-1-time-slicing.html\""));
+}
+
+/// A made-up balance sweep of primes at 2 workers: threads, the pool and
+/// process, at 1 and 8 chunks per worker.
+fn balance_run() -> tvp::sweep::balance::BalanceRun {
+    use tvp::sweep::balance::{BalanceCell, BalanceRun, BalanceWorkload, SCHEMA};
+    let cell = |backend: &str, k: usize, ms: f64, busy: [f64; 2]| BalanceCell {
+        backend: backend.into(),
+        chunks_per_worker: k,
+        chunks: 2 * k,
+        median_s: ms / 1e3,
+        times_s: vec![ms / 1e3; 5],
+        busy_s: busy.iter().map(|b| b / 1e3).collect(),
+        checksum_ok: true,
+    };
+    BalanceRun {
+        schema: SCHEMA,
+        cores: 2,
+        workers: 2,
+        quick: false,
+        repeat: 5,
+        chunks: vec![1, 8],
+        load_average: None,
+        elapsed_s: 30.0,
+        workloads: vec![BalanceWorkload {
+            workload: "primes".into(),
+            size: 2_000_000,
+            sequential_s: 0.13,
+            checksum: 148_933,
+            cells: vec![
+                cell("threads", 1, 80.0, [79.0, 52.0]),
+                cell("threads", 8, 67.0, [66.0, 65.0]),
+                cell("pool", 1, 82.0, [79.0, 52.0]),
+                cell("pool", 8, 69.0, [66.0, 65.0]),
+                cell("process", 1, 85.0, [78.0, 52.0]),
+            ],
+        }],
+    }
+}
+
+#[test]
+fn a_balance_run_gets_its_page_and_the_lessons_show_its_charts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("reports");
+    let opts = options(&tmp.path().join("none"), &out);
+    tvp::sweep::balance::write(
+        &opts.data_dir.join(tvp::sweep::balance::FILE),
+        &balance_run(),
+    )
+    .unwrap();
+    let outcome = report::generate(&opts).unwrap();
+    assert_eq!(outcome.pages_with_data, 1, "{:?}", outcome.pages);
+    assert_clean(&out);
+    let page = std::fs::read_to_string(out.join("balance.html")).unwrap();
+    assert!(page.contains("<img src=\"balance-primes.svg\""), "{page}");
+    assert!(
+        page.contains("<img src=\"balance-primes-busy.svg\""),
+        "{page}"
+    );
+    assert!(page.contains("<h2 id=\"primes\">"), "{page}");
+    let lesson = std::fs::read_to_string(out.join("lesson-4-chunks.html")).unwrap();
+    assert!(
+        lesson.contains("<img src=\"balance-primes.svg\""),
+        "{lesson}"
+    );
+    assert!(lesson.contains("balance.html#primes"), "{lesson}");
+    // The answer is computed from the charts' numbers: at one chunk per
+    // worker, threads' busiest worker ran 79 ms and the mean was 65.5, so
+    // the workers waited 13.5 ms of the 80 ms run for the slowest.
+    assert!(
+        lesson.contains(&html::escape(
+            "threads' workers waiting for the slowest one for 17% of the run"
+        )),
+        "{lesson}"
+    );
+    // Lesson 3 has the busy times but not the scaling and costs charts.
+    let processes = std::fs::read_to_string(out.join("lesson-3-processes.html")).unwrap();
+    assert!(
+        processes.contains("this report lacks time/primes, costs/spawn-processes"),
+        "{processes}"
+    );
 }
 
 #[test]

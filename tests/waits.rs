@@ -98,7 +98,7 @@ fn a_tiny_sweep_measures_checks_and_draws_the_page_and_the_lesson() {
         svg.contains("(log scale)") && svg.contains("ideal"),
         "{svg}"
     );
-    let lesson = std::fs::read_to_string(out.join("lesson-7-many-waits.html")).unwrap();
+    let lesson = std::fs::read_to_string(out.join("lesson-9-many-waits.html")).unwrap();
     assert!(lesson.contains("<img src=\"waits-time.svg\""), "{lesson}");
     assert!(lesson.contains("<img src=\"waits-memory.svg\""), "{lesson}");
     assert_eq!(check_report(&out), Vec::<String>::new());

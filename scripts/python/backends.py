@@ -9,7 +9,8 @@ processes) happens in __init__, outside the timing, like Backend::prepare.
                    Rust's `threads` (and `gil`). Under the GIL only one
                    thread runs bytecode at a time: no CPU speedup.
 - python-pool:     multiprocessing.Pool, TASKS_PER_WORKER chunks per
-                   worker, like Rust's `pool`.
+                   worker, like Rust's `pool`; `run(..., per_worker=K)`
+                   cuts K chunks per worker instead (the balance sweep).
 - python-executor: concurrent.futures.ProcessPoolExecutor, chunked the
                    same way as python-pool.
 - python-asyncio:  one asyncio event loop on this thread, asyncio.gather of
@@ -39,15 +40,22 @@ def die_with_parent():
     """With TVP_DIE_WITH_PARENT=1 (set by `tvp python`), on Linux: have the
     kernel kill this process when its parent dies, so that if tvp is killed,
     the script and its worker processes do not run on alone. Called in the
-    script and as the initializer of every worker process."""
+    script and as the initializer of every worker process.
+
+    TVP_PARENT_PID names the process that must be our parent: tvp for the
+    script, then the script for its workers (set here once checked). A parent
+    that died before prctl took effect is caught even though the orphan was
+    already handed to another parent, whose pid getppid() would show."""
     if os.environ.get("TVP_DIE_WITH_PARENT") != "1" or not sys.platform.startswith("linux"):
         return
-    parent = os.getppid()
+    expected = os.environ.get("TVP_PARENT_PID", "")
+    parent = int(expected) if expected.isdigit() else os.getppid()
     libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
     PR_SET_PDEATHSIG = 1
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     if os.getppid() != parent:  # the parent died before prctl took effect
         os._exit(1)
+    os.environ["TVP_PARENT_PID"] = str(os.getpid())
 
 
 def split(size, parts):
@@ -103,8 +111,12 @@ class Pool:
         self.workers = workers
         self.pool = multiprocessing.Pool(workers, initializer=die_with_parent)
 
-    def run(self, name, size):
-        chunks = tasks(name, size, self.workers * TASKS_PER_WORKER)
+    def run(self, name, size, per_worker=TASKS_PER_WORKER):
+        # One task per chunk: the same as pool.map(item, range(size),
+        # chunksize=size // (workers * per_worker)), without pickling every
+        # item. Pool.map's own default chunksize is len / (4 * workers),
+        # rounded up: about 4 chunks per worker.
+        chunks = tasks(name, size, self.workers * per_worker)
         return combine(self.pool.map(run_chunk, chunks, chunksize=1))
 
     def close(self, abort=False):

@@ -2,7 +2,9 @@
 """The suite's CPU workloads (and latency, tcp) in CPython: sequential,
 threads, multiprocessing.Pool, ProcessPoolExecutor and, for the workloads
 that wait, an asyncio event loop, over the same worker counts as the Rust
-sweep. Standard library only.
+sweep; then the balance sweep: multiprocessing.Pool at the core count with
+1, 2, 4, 8, 16, 64 and 256 chunks per worker (Pool.map's chunksize), as
+`cargo bench --bench balance` does in Rust. Standard library only.
 
     python3 scripts/python/bench.py            # about 1-2 minutes on 2 cores
     python3 scripts/python/bench.py --quick    # about 10 s (or TVP_QUICK=1)
@@ -23,7 +25,7 @@ import sys
 import sysconfig
 import time
 
-from backends import BACKENDS, die_with_parent, running, runs
+from backends import BACKENDS, Pool, die_with_parent, running, runs, split
 from workloads import TCP_ADDR_ENV, WORKLOADS, serve
 
 SCHEMA = 1
@@ -40,6 +42,21 @@ SCHEMA = 1
 # backend (asyncio too) runs it at every worker count.
 SIZES = {"primes": 300_000, "mandelbrot": 250, "monte_carlo": 400_000, "latency": 150, "tcp": 600}
 QUICK_SIZES = {"primes": 100_000, "mandelbrot": 120, "monte_carlo": 120_000, "latency": 50, "tcp": 150}
+# The balance sweep: Pool.map over K chunks per worker, at the core count.
+# Fewer chunkings than Rust's 1, 2, 4 ... 256, so it adds at most about 20 s
+# to `tvp python` on 2 cores: the full list took 38.5 s of CPU on the busy
+# 2-core machine (80 s of wall time at load average 12), about 19 s of wall
+# time on 2 quiet cores; these seven take about 7/9 of that.
+BALANCE_WORKLOADS = ("primes", "mandelbrot", "monte_carlo")
+BALANCE_CHUNKS = [1, 2, 4, 8, 16, 64, 256]
+# The balance sweep's time as a share of the sweep's, at most: the sweep
+# took 120 s and the full balance list 80 s on the 2-core machine at load
+# average 12. With --time-limit (tvp passes its own), the balance sweep is
+# skipped, with a message, when it would likely run past the limit.
+BALANCE_SHARE = 0.7
+QUICK_BALANCE_CHUNKS = [1, 8, 64]
+# Timed runs per chunking; one untimed warm-up per workload before them.
+BALANCE_REPEAT = 3
 SIZE_REASON = (
     "CPython runs these loops about 50-100x slower than Rust: sizes are reduced "
     "so the whole script takes at most about 2 minutes on a 2-core machine. "
@@ -164,8 +181,52 @@ def sweep(names, sizes, workers, repeat):
     return results
 
 
+def balance(names, sizes, workers, chunks, repeat, expected):
+    """multiprocessing.Pool with `workers` processes at every chunks-per-worker
+    count in `chunks`: one pool per workload, one untimed warm-up, then
+    `repeat` timed runs per count. `expected` maps a workload to python-seq's
+    checksum. Returns the rows of python.json's "balance"."""
+    rows = []
+    for name in names:
+        if name not in BALANCE_WORKLOADS:
+            continue
+        size = sizes[name]
+        with running(Pool, workers) as pool:
+            pool.run(name, size)
+            for k in chunks:
+                times, checksum = [], None
+                for _ in range(repeat):
+                    start = time.perf_counter()
+                    checksum = pool.run(name, size, per_worker=k)
+                    times.append(time.perf_counter() - start)
+                row = {
+                    "workload": name,
+                    "workers": workers,
+                    "chunks_per_worker": k,
+                    "chunks": len(split(size, workers * k)),
+                    "size": size,
+                    "median_s": statistics.median(times),
+                    "times_s": times,
+                    "checksum": checksum,
+                    "checksum_ok": checksum == expected.get(name, checksum),
+                }
+                rows.append(row)
+                log(
+                    f"  {name:<12} python-pool {workers:>3} workers {k:>4} chunks/worker "
+                    f"{row['median_s'] * 1e3:9.1f} ms  checksum {checksum}"
+                    + ("" if row["checksum_ok"] else f" WRONG (sequential {expected[name]})")
+                )
+    return rows
+
+
+# Chunks per worker at which --check also runs python-pool (beside its
+# default, TASKS_PER_WORKER): static, and one that no size divides.
+CHECK_CHUNKS = (1, 3)
+
+
 def check(names, sizes, workers):
-    """Checksums of every backend at the given sizes, for the Rust tests."""
+    """Checksums of every backend at the given sizes, for the Rust tests;
+    python-pool also at CHECK_CHUNKS chunks per worker."""
     rows = []
     for name in names:
         for backend_name, cls in BACKENDS.items():
@@ -184,6 +245,19 @@ def check(names, sizes, workers):
                                 "checksum": backend.run(name, size),
                             }
                         )
+                        if backend_name != Pool.name:
+                            continue
+                        for k in CHECK_CHUNKS:
+                            rows.append(
+                                {
+                                    "workload": name,
+                                    "backend": backend_name,
+                                    "workers": w,
+                                    "size": size,
+                                    "chunks_per_worker": k,
+                                    "checksum": backend.run(name, size, per_worker=k),
+                                }
+                            )
     return {"schema": SCHEMA, "checks": rows}
 
 
@@ -199,6 +273,8 @@ def main():
     p.add_argument("--check", action="store_true", help="print checksums at --sizes as JSON and exit")
     p.add_argument("--sizes", type=int_list, default=[0, 1, 7], help="sizes for --check [default: 0,1,7]")
     p.add_argument("--tcp-addr", help="the tcp server, HOST:PORT [default: start one in a child process]")
+    p.add_argument("--no-balance", action="store_true", help="skip the chunks-per-worker sweep of multiprocessing.Pool")
+    p.add_argument("--time-limit", type=float, help="seconds the caller allows; the balance sweep is skipped when it would likely run past them")
     args = p.parse_args()
     die_with_parent()
     if args.tcp_addr:
@@ -233,6 +309,29 @@ def measure(p, args):
     )
     started = time.perf_counter()
     results = sweep(args.workload, sizes, workers, repeat)
+    balance_report = None
+    swept_s = time.perf_counter() - started
+    if not args.no_balance and args.time_limit and swept_s * (1 + BALANCE_SHARE) > args.time_limit:
+        log(
+            f"balance: skipped: the sweep took {swept_s:.0f} s, so the balance sweep would likely "
+            f"run past the time limit of {args.time_limit:.0f} s (the machine is busy); rerun on "
+            "a quieter machine"
+        )
+    elif not args.no_balance:
+        balance_workers = max(n, 2)
+        chunks = QUICK_BALANCE_CHUNKS if quick else BALANCE_CHUNKS
+        balance_repeat = 1 if quick else BALANCE_REPEAT
+        log(
+            f"balance: multiprocessing.Pool at {balance_workers} workers, chunks per worker "
+            f"{chunks}, median of {balance_repeat} timed run(s)"
+        )
+        expected = {r["workload"]: r["checksum"] for r in results if r["backend"] == "python-seq"}
+        balance_report = {
+            "workers": balance_workers,
+            "chunks": chunks,
+            "repeat": balance_repeat,
+            "results": balance(args.workload, sizes, balance_workers, chunks, balance_repeat, expected),
+        }
     report = {
         "schema": SCHEMA,
         "python": platform.python_version(),
@@ -253,6 +352,7 @@ def measure(p, args):
         "size_reason": SIZE_REASON,
         "elapsed_s": time.perf_counter() - started,
         "results": results,
+        "balance": balance_report,
     }
     out = os.path.abspath(args.out)
     os.makedirs(os.path.dirname(out), exist_ok=True)
@@ -262,7 +362,8 @@ def measure(p, args):
         f.write("\n")
     os.replace(tmp, out)  # readers never see half a file
     log(f"wrote {out} in {report['elapsed_s']:.1f} s")
-    return 0 if all(r["checksum_ok"] for r in results) else 1
+    balanced = balance_report["results"] if balance_report else []
+    return 0 if all(r["checksum_ok"] for r in results + balanced) else 1
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::error::{Error, Result};
+use crate::process::deadline::Deadline;
 use crate::workloads::Job;
 
 mod async_loop;
@@ -33,7 +34,10 @@ mod sequential;
 pub mod tasks;
 mod threads;
 
-pub use chunks::{TASKS_PER_WORKER, dynamic_chunks};
+pub use chunks::{
+    MAX_CHUNKS_PER_WORKER, TASKS_PER_WORKER, chunks_per_worker, dynamic_chunks,
+    parse_chunks_per_worker,
+};
 pub use hosts::MpiHosts;
 pub use pool::PoolBackend;
 pub use process::ProcessPerChunk;
@@ -53,6 +57,18 @@ pub trait Backend: Send {
     fn last_launch_cost(&self) -> Option<std::time::Duration> {
         None
     }
+    /// How long each worker spent running chunks in the last `execute`,
+    /// one entry per worker (a worker that got no chunk has zero), for a
+    /// backend that can tell: a page can then say "worker 2 was busy 65% of
+    /// the run". Each is at most the run's wall time.
+    fn last_busy(&self) -> Option<Vec<Duration>> {
+        None
+    }
+    /// How many chunks per worker this backend cuts a job into (1: one
+    /// static chunk per worker), for a backend that cuts by workers.
+    fn chunks_per_worker(&self) -> Option<usize> {
+        None
+    }
     /// Where each worker of the last `execute` ran, for a backend whose
     /// workers may sit on other machines (`mpi`: the host of every rank, in
     /// rank order).
@@ -68,11 +84,14 @@ pub struct Config {
     /// tests and benches this is `env!("CARGO_BIN_EXE_tvp")`: there
     /// `current_exe()` is the test harness, not `tvp`.
     pub worker_exe: PathBuf,
-    /// How long one task may run in a child process (`process`, `pool`)
-    /// before the child is taken to hang, killed, and the run fails saying
-    /// so. Generous by default ([`Config::DEFAULT_TASK_DEADLINE`]); tests set
-    /// it short.
-    pub task_deadline: Duration,
+    /// How long the parent waits for a child process (`process`, `pool`,
+    /// a memory cell): for a task's reply, and for the child to exit after
+    /// it. Past it the child is taken to hang, killed, and the run fails
+    /// saying so and where the deadline came from. [`Deadline::DEFAULT`]
+    /// until a sweep scales it from the sequential time
+    /// ([`Config::scaled_to`]); `--deadline` or `TVP_DEADLINE` fix it; tests
+    /// set it short.
+    pub task_deadline: Deadline,
     /// Where the `mpi` backends start their ranks: this machine, or the
     /// hosts of a hostfile (see [`hosts`]).
     pub mpi_hosts: MpiHosts,
@@ -80,19 +99,32 @@ pub struct Config {
     /// `None` for Rust's default (2 MiB, or `RUST_MIN_STACK`). A stack is
     /// address space: only the pages a thread touches take memory.
     pub thread_stack: Option<usize>,
+    /// Chunks per worker for the backends that cut a job by workers
+    /// (`threads`, `gil`, `rayon`, `pool`; `--chunks-per-worker K`): 1 is
+    /// one static chunk per worker, more are taken by whichever worker is
+    /// free. `None` keeps each backend's own: 1 for threads,
+    /// [`TASKS_PER_WORKER`] for rayon and the pool. It lives here, not in
+    /// the [`Job`], because it is how a backend runs a job, not what the job
+    /// computes: children never see it, and the checksum cannot depend on it.
+    pub chunks_per_worker: Option<usize>,
 }
 
 impl Config {
-    /// Ten minutes: far past any task this suite runs, short of forever.
-    pub const DEFAULT_TASK_DEADLINE: Duration = Duration::from_secs(600);
-
     pub fn new(worker_exe: impl Into<PathBuf>) -> Self {
         Config {
             worker_exe: worker_exe.into(),
-            task_deadline: Self::DEFAULT_TASK_DEADLINE,
+            task_deadline: Deadline::DEFAULT,
             mpi_hosts: MpiHosts::local(),
             thread_stack: None,
+            chunks_per_worker: None,
         }
+    }
+
+    /// The same config with `K` chunks per worker (`None`: each backend's
+    /// own).
+    pub fn with_chunks_per_worker(mut self, per_worker: Option<usize>) -> Self {
+        self.chunks_per_worker = per_worker;
+        self
     }
 
     /// The same config with the `mpi` backends' ranks placed by `hosts`.
@@ -108,10 +140,27 @@ impl Config {
         self
     }
 
-    /// The same config with another task deadline.
-    pub fn with_task_deadline(mut self, deadline: Duration) -> Self {
-        self.task_deadline = deadline;
+    /// The same config with another task deadline, fixed by the program.
+    pub fn with_task_deadline(mut self, deadline: impl Into<Deadline>) -> Self {
+        self.task_deadline = deadline.into();
         self
+    }
+
+    /// The same config with the deadline `TVP_DEADLINE` asks for, if set.
+    pub fn with_env_deadline(mut self) -> Result<Self> {
+        if let Some(deadline) = Deadline::from_env()? {
+            self.task_deadline = deadline;
+        }
+        Ok(self)
+    }
+
+    /// The same config with its deadline scaled from a job's `expected`
+    /// time, unless the deadline was asked for or set (see
+    /// [`Deadline::scaled`]).
+    pub fn scaled_to(&self, expected: Duration) -> Self {
+        let mut config = self.clone();
+        config.task_deadline = self.task_deadline.scaled(expected);
+        config
     }
 
     /// For the `tvp` binary itself.

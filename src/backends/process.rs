@@ -4,11 +4,18 @@
 //! Processes share no memory, so they run in parallel even in CPython. Each
 //! one is a fresh `tvp worker` (a fork+exec, about a millisecond here), so
 //! the spawn cost is part of what this backend measures: it is the lesson.
-//! Compare `pool`, which pays it once.
+//! Compare `pool`, which pays it once. Its chunks are static, one per
+//! child, whatever `--chunks-per-worker` says: on uneven items the child with
+//! the costliest chunk finishes last. Each child times its chunk and sends
+//! the time with its reply: that is its busy time, spawn not included.
 //!
 //! Replies are awaited from all children at once: the first child to fail
 //! (or to pass `Config::task_deadline`) ends the run, and the others are
-//! killed and reaped.
+//! killed and reaped. After its reply each child must exit within the same
+//! deadline: one stopped (SIGSTOP) after replying is killed, not waited on
+//! for ever.
+
+use std::time::Duration;
 
 use super::limits::{self, Checked};
 use super::{Backend, Config, Entry, Worker};
@@ -30,6 +37,7 @@ fn create(config: &Config) -> Box<dyn Backend> {
         config: config.clone(),
         workers: None,
         checked: Checked::default(),
+        busy: None,
     })
 }
 
@@ -39,6 +47,7 @@ pub struct ProcessPerChunk {
     config: Config,
     workers: Option<usize>,
     checked: Checked,
+    busy: Option<Vec<Duration>>,
 }
 
 impl Backend for ProcessPerChunk {
@@ -52,6 +61,7 @@ impl Backend for ProcessPerChunk {
     }
     fn execute(&mut self, job: &Job) -> Result<u64> {
         let workers = self.workers.ok_or(Error::NotPrepared(ENTRY.name))?;
+        self.busy = None;
         let workload = job.build()?;
         let chunks = split(0..workload.size(), workers);
         // Counted in this process, the client side of a socket too: a
@@ -76,10 +86,24 @@ impl Backend for ProcessPerChunk {
             })?;
             child.close_stdin();
         }
-        let parts = recv_each(&mut children, Some(self.config.task_deadline))?;
+        let parts = recv_each(&mut children, self.config.task_deadline)?;
+        // One chunk per child; a worker with no chunk (fewer items than
+        // workers) was idle.
+        let mut busy: Vec<Duration> = children
+            .iter()
+            .map(|c| c.last_busy().unwrap_or_default())
+            .collect();
+        busy.resize(workers, Duration::ZERO);
         for child in &mut children {
-            child.wait()?;
+            child.wait_within(self.config.task_deadline)?;
         }
+        self.busy = Some(busy);
         super::chunks::combine_all(workload.as_ref(), parts.into_iter().map(Ok))
+    }
+    fn last_busy(&self) -> Option<Vec<Duration>> {
+        self.busy.clone()
+    }
+    fn chunks_per_worker(&self) -> Option<usize> {
+        Some(1)
     }
 }

@@ -10,6 +10,11 @@
 //! means; `tokio::task::spawn_blocking` or `block_in_place` would move it off
 //! (see `examples/async_wait.rs`).
 //!
+//! Each task's busy time is the wall time from its first poll to its end,
+//! waits included, as a thread's is from the start of its chunk to the end
+//! ([`Backend::last_busy`]): on `async`, a computing task that waited for
+//! the loop's one thread shows it as a short busy time in a long run.
+//!
 //! Failures: a chunk that panics becomes [`Error::ChunkPanicked`]; the other
 //! tasks are aborted (waiting ones drop at once, closing their sockets;
 //! computing ones stop at their next `Context::tick`) and awaited before
@@ -20,7 +25,7 @@
 use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::runtime::Runtime;
 use tokio::task::{JoinError, JoinSet};
@@ -38,6 +43,7 @@ pub struct Tasks {
     build: fn() -> Result<Runtime>,
     prepared: Option<(usize, Runtime)>,
     checked: Checked,
+    busy: Option<Vec<Duration>>,
 }
 
 impl std::fmt::Debug for Tasks {
@@ -57,6 +63,7 @@ impl Tasks {
             build,
             prepared: None,
             checked: Checked::default(),
+            busy: None,
         }
     }
 }
@@ -76,6 +83,7 @@ impl Backend for Tasks {
             .prepared
             .as_ref()
             .ok_or(Error::NotPrepared(self.name))?;
+        self.busy = None;
         let workload: Arc<dyn Workload> = Arc::from(job.build()?);
         let chunks = split(0..workload.size(), *workers);
         // Tasks cost the kernel nothing; what the chunks open (sockets) does.
@@ -85,7 +93,14 @@ impl Backend for Tasks {
             chunks.len(),
             || workload.per_chunk().times(chunks.len()),
         )?;
-        run_chunks(runtime, workload, chunks)
+        let (sum, mut busy) = run_chunks(runtime, workload, chunks)?;
+        // One entry per worker: a task that got no chunk was idle.
+        busy.resize(busy.len().max(*workers), Duration::ZERO);
+        self.busy = Some(busy);
+        Ok(sum)
+    }
+    fn last_busy(&self) -> Option<Vec<Duration>> {
+        self.busy.clone()
     }
 }
 
@@ -104,37 +119,42 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 /// Runs each chunk of `workload` as a task on `runtime` and combines the
 /// partial checksums; the first failure ends the run (see the module docs).
+/// Also returns each task's busy time, in chunk order.
 pub fn run_chunks(
     runtime: &Runtime,
     workload: Arc<dyn Workload>,
     chunks: Vec<Range<u64>>,
-) -> Result<u64> {
+) -> Result<(u64, Vec<Duration>)> {
     let cancel = Arc::new(Cancel::default());
-    let parts = runtime.block_on(gather(workload.clone(), chunks, cancel))?;
-    super::chunks::combine_all(workload.as_ref(), parts)
+    let (parts, busy) = runtime.block_on(gather(workload.clone(), chunks, cancel))?;
+    Ok((super::chunks::combine_all(workload.as_ref(), parts)?, busy))
 }
 
-/// `asyncio.gather` of one task per chunk: every partial checksum, or the
-/// first error after the other tasks were aborted and awaited.
+/// `asyncio.gather` of one task per chunk: every partial checksum and each
+/// task's busy time in chunk order, or the first error after the other
+/// tasks were aborted and awaited.
 async fn gather(
     workload: Arc<dyn Workload>,
     chunks: Vec<Range<u64>>,
     cancel: Arc<Cancel>,
-) -> Result<Vec<Result<u64>>> {
+) -> Result<(Vec<Result<u64>>, Vec<Duration>)> {
     let mut set = JoinSet::new();
     let mut index = HashMap::with_capacity(chunks.len());
     for (i, chunk) in chunks.iter().cloned().enumerate() {
         let (workload, cancel) = (workload.clone(), cancel.clone());
         let handle = set.spawn(async move {
-            match workload.run_async(chunk.clone()) {
+            let start = Instant::now();
+            let part = match workload.run_async(chunk.clone()) {
                 Some(waits) => Ok(waits.await),
                 // Computing work runs inline: it holds this thread.
                 None => super::chunks::run_chunk(workload.as_ref(), &chunk, i, &cancel, None),
-            }
+            };
+            part.map(|sum| (i, sum, start.elapsed()))
         });
         index.insert(handle.id(), i);
     }
     let mut parts: Vec<Result<u64>> = Vec::with_capacity(chunks.len());
+    let mut busy = vec![Duration::ZERO; chunks.len()];
     // One timer for the whole run: a fresh `sleep` per finished task would
     // put ten thousand timers in and out of the runtime's wheel.
     let mut poll = tokio::time::interval(INTERRUPT_POLL);
@@ -143,7 +163,10 @@ async fn gather(
         tokio::select! {
             next = set.join_next_with_id() => match next {
                 None => break None,
-                Some(Ok((_, Ok(sum)))) => parts.push(Ok(sum)),
+                Some(Ok((_, Ok((i, sum, took))))) => {
+                    parts.push(Ok(sum));
+                    busy[i] = took;
+                }
                 Some(Ok((_, Err(e)))) => break Some(e),
                 Some(Err(e)) => {
                     let i = index.get(&e.id()).copied().unwrap_or(0);
@@ -158,7 +181,7 @@ async fn gather(
         }
     };
     let Some(mut first) = failure else {
-        return Ok(parts);
+        return Ok((parts, busy));
     };
     // Stop the others: waiting tasks are dropped where they wait, computing
     // ones stop at their next tick; wait until all are gone. A chunk that

@@ -31,10 +31,8 @@
 //! an earlier full `cargo bench`, with a build beside it, measured 4.9 us for
 //! the same TCP link. `shm` spins before it sleeps and stayed under 1 us.
 
-use std::fs::File;
 use std::io::{self, Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::os::fd::FromRawFd;
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::Path;
 use std::sync::atomic::Ordering::SeqCst;
@@ -43,7 +41,7 @@ use std::thread::JoinHandle;
 use std::time::Instant;
 
 use super::shared::{SharedRegion, Spin};
-use super::{PEER_TIMEOUT, PeerProcess, Side, io_err, need_exe};
+use super::{PEER_TIMEOUT, PeerProcess, Side, io_err, need_exe, pipe};
 use crate::error::{Error, Result};
 
 pub const LATENCY_GROUP: &str = "ipc-latency";
@@ -288,7 +286,7 @@ impl Link {
             }
             (Mechanism::Unix, side) => {
                 let dir = tempfile::Builder::new()
-                    .prefix("tvp-unix-")
+                    .prefix(&crate::scratch::prefix("unix"))
                     .tempdir()
                     .map_err(io_err("cannot create a temp dir for the Unix socket"))?;
                 let path = dir.path().join("peer.sock");
@@ -436,20 +434,6 @@ impl Drop for Link {
         }
         // A process peer is killed and reaped by PeerProcess's drop.
     }
-}
-
-/// A pipe: (read end, write end), close-on-exec.
-fn pipe() -> Result<(File, File)> {
-    let mut fds = [0; 2];
-    // SAFETY: pipe2 writes two fds into the array.
-    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
-        return Err(Error::io(
-            "cannot create a pipe",
-            io::Error::last_os_error(),
-        ));
-    }
-    // SAFETY: both fds are new and owned by nobody else.
-    Ok(unsafe { (File::from_raw_fd(fds[0]), File::from_raw_fd(fds[1])) })
 }
 
 /// A connected Unix or TCP socket.
@@ -623,17 +607,8 @@ pub fn serve(mechanism: &str, addr: &str, size: usize) -> Result<()> {
 
 /// Answers messages in the shared mailbox until the parent sets CLOSED.
 fn serve_shm(path: &Path, size: usize) -> Result<()> {
-    let region = SharedRegion::open(path)?;
     let mut buf = vec![0u8; size.max(1)];
-    let mut seen = 0;
-    loop {
-        seen = region
-            .doorbell(REQ)
-            .wait_past(seen, SHM_SPIN, None)
-            .expect("waits without a timeout");
-        if region.atomic_u32(CLOSED).load(SeqCst) != 0 {
-            return Ok(());
-        }
+    SharedRegion::open(path)?.serve_mailbox([REQ, ACK, CLOSED], SHM_SPIN, |region| {
         let len = (region.atomic_u64(LEN).load(SeqCst) as usize).clamp(1, buf.len());
         // SAFETY: `ptr` checks the bounds; the parent does not write until
         // we ring ACK.
@@ -641,8 +616,8 @@ fn serve_shm(path: &Path, size: usize) -> Result<()> {
         region
             .atomic_u32(ACK_BYTE)
             .store(u32::from(buf[len - 1]), SeqCst);
-        region.doorbell(ACK).ring();
-    }
+    });
+    Ok(())
 }
 
 #[cfg(test)]

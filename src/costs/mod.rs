@@ -11,6 +11,8 @@
 //! | `threading.RLock` | - | parking_lot `ReentrantMutex` | [`locks`] |
 //! | (the scheduler) | two processes handing over a token | two threads handing over a token | [`switch`] |
 //! | `Pool.map` with big arguments, mpi4py's `allreduce` | pipes through the parent, MPI ranks | threads reading shared buffers | [`exchange`] |
+//! | `get_context("spawn" \| "fork" \| "forkserver")` | spawn, fork in place, a fork server, a running pool; against the parent's memory | - | [`start`] |
+//! | pickling through `Pool.apply` | JSON, a binary encoding, shared memory; 8 B to 64 MiB | - | [`serialization`] |
 //!
 //! Every type here does its setup (spawned peers, pools, mappings) in its
 //! constructor, outside any timing, and offers one method that performs ONE
@@ -31,13 +33,17 @@ pub mod crew;
 pub mod exchange;
 pub mod ipc;
 pub mod locks;
+pub mod serialization;
 pub mod shared;
 pub mod sharing;
 pub mod spawn;
+pub mod start;
 pub mod switch;
 
+use std::fs::File;
+use std::os::fd::FromRawFd;
 use std::path::Path;
-use std::process::{Child, ChildStdin, ChildStdout};
+use std::process::{Child, ChildStdin, ChildStdout, ExitStatus};
 use std::time::Duration;
 
 use crate::error::{Error, Result};
@@ -47,7 +53,20 @@ pub const PEER_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The mechanisms `tvp peer` serves.
 pub const PEER_MECHANISMS: &[&str] = &[
-    "pipe", "unix", "tcp", "shm", "switch", "lock", "sharing", "exchange",
+    "pipe",
+    "unix",
+    "tcp",
+    "shm",
+    "switch",
+    "lock",
+    "sharing",
+    "exchange",
+    start::SPAWNED_PEER,
+    start::FORKSERVER_PEER,
+    start::POOL_PEER,
+    serialization::JSON_PEER,
+    serialization::BINARY_PEER,
+    serialization::SHM_PEER,
 ];
 
 /// Arguments of `tvp peer`.
@@ -61,6 +80,10 @@ pub struct PeerArgs {
     pub addr: Option<String>,
     /// CPU to pin to (context-switch peer).
     pub cpu: Option<usize>,
+    /// Test hook: a serialization peer kills itself (SIGKILL) once it has
+    /// read more than this many bytes of a request, as a worker killed
+    /// mid-transfer.
+    pub die_after: Option<u64>,
 }
 
 /// `tvp peer`: the process side of a cost measurement. Dies with its parent.
@@ -78,6 +101,12 @@ pub fn peer_main(args: &PeerArgs) -> Result<()> {
         "lock" => locks::serve(Path::new(addr()?)),
         "sharing" => sharing::serve(Path::new(addr()?)),
         "exchange" => exchange::pipes::serve(),
+        start::SPAWNED_PEER | start::FORKSERVER_PEER | start::POOL_PEER => {
+            start::serve(&args.mechanism)
+        }
+        serialization::JSON_PEER | serialization::BINARY_PEER | serialization::SHM_PEER => {
+            serialization::serve(&args.mechanism, args.addr.as_deref(), args.die_after)
+        }
         other => Err(Error::InvalidJob(format!(
             "unknown peer mechanism `{other}`: use one of {PEER_MECHANISMS:?}"
         ))),
@@ -127,10 +156,34 @@ impl PeerProcess {
     /// An error about this peer.
     pub fn error(&self, what: &'static str, message: String) -> Error {
         Error::Child {
+            role: "peer process",
             pid: self.pid(),
             what,
             message,
         }
+    }
+
+    /// Waits for the peer to exit by itself (after its input closed).
+    pub fn wait(&mut self) -> Result<ExitStatus> {
+        self.child.stdin = None;
+        crate::process::child::reap_tracked(&mut self.child)
+            .map_err(|e| Error::io(format!("cannot wait for peer process {}", self.pid()), e))
+    }
+
+    /// The error for a peer that stopped answering: kills it if it still
+    /// runs, reaps it, and says how it ended (`detail` first, if any).
+    pub fn died(&mut self, what: &'static str, detail: &str) -> Error {
+        let _ = self.child.kill();
+        let ended = match crate::process::child::reap_tracked(&mut self.child) {
+            Ok(status) => crate::process::child::describe(status),
+            Err(e) => format!("its exit status could not be read ({e})"),
+        };
+        let message = if detail.is_empty() {
+            ended
+        } else {
+            format!("{detail}; {ended}")
+        };
+        self.error(what, message)
     }
 }
 
@@ -166,6 +219,38 @@ fn need_exe(exe: Option<&Path>) -> Result<&Path> {
             "a process peer needs the path of the tvp binary (CARGO_BIN_EXE_tvp in benches)".into(),
         )
     })
+}
+
+/// A pipe: (read end, write end), close-on-exec.
+fn pipe() -> Result<(File, File)> {
+    let mut fds = [0; 2];
+    // SAFETY: pipe2 writes two fds into the array.
+    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
+        return Err(Error::io(
+            "cannot create a pipe",
+            std::io::Error::last_os_error(),
+        ));
+    }
+    // SAFETY: both fds are new and owned by nobody else.
+    Ok(unsafe { (File::from_raw_fd(fds[0]), File::from_raw_fd(fds[1])) })
+}
+
+/// Fails with a message that says what to do when `needed` bytes exceed
+/// the memory this machine has available now; `what` names the need.
+fn check_memory(what: &str, needed: u64) -> Result<()> {
+    let Some(available) = crate::machine::available_memory() else {
+        return Ok(());
+    };
+    if needed <= available {
+        return Ok(());
+    }
+    let gib = |bytes: u64| bytes as f64 / f64::from(1u32 << 30);
+    Err(Error::InvalidJob(format!(
+        "{what} needs about {:.1} GiB of memory and this machine has {:.1} GiB available: \
+         use a smaller payload",
+        gib(needed),
+        gib(available)
+    )))
 }
 
 /// Maps an IO error to a library error with context.

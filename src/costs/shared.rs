@@ -35,7 +35,7 @@ impl SharedRegion {
             std::env::temp_dir()
         };
         let file = tempfile::Builder::new()
-            .prefix("tvp-shm-")
+            .prefix(&crate::scratch::prefix("shm"))
             .tempfile_in(&dir)
             .map_err(|e| {
                 Error::io(
@@ -128,6 +128,29 @@ impl SharedRegion {
         Doorbell {
             word: self.atomic_u32(offset),
             sleepers: self.atomic_u32(offset + 4),
+        }
+    }
+
+    /// The peer side of a mailbox: waits for each ring of the doorbell at
+    /// `request` (spinning `spin` first), calls `answer`, and rings the one
+    /// at `done`; returns once the word at `closed` is set.
+    pub fn serve_mailbox(
+        &self,
+        [request, done, closed]: [usize; 3],
+        spin: Spin,
+        mut answer: impl FnMut(&SharedRegion),
+    ) {
+        let mut seen = 0;
+        loop {
+            seen = self
+                .doorbell(request)
+                .wait_past(seen, spin, None)
+                .expect("waits without a timeout");
+            if self.atomic_u32(closed).load(SeqCst) != 0 {
+                return;
+            }
+            answer(self);
+            self.doorbell(done).ring();
         }
     }
 }

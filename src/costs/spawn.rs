@@ -73,30 +73,14 @@ pub fn worker_spawn_wait(exe: &Path) -> Result<()> {
 /// is the page-table copy plus process creation and teardown. Returns the
 /// child's pid.
 pub fn fork_wait() -> Result<i32> {
-    // SAFETY: the child calls only the async-signal-safe `_exit`, so it is
-    // sound even though the parent has other threads.
-    let pid = unsafe { libc::fork() };
-    if pid == 0 {
-        // SAFETY: see above.
-        unsafe { libc::_exit(0) };
-    }
-    if pid < 0 {
-        return Err(Error::io("fork failed", std::io::Error::last_os_error()));
-    }
-    let mut status = 0;
-    // SAFETY: waiting for our own child, with a valid status pointer.
-    let waited = unsafe { libc::waitpid(pid, &mut status, 0) };
-    if waited != pid {
-        return Err(Error::io(
-            format!("cannot reap forked child {pid}"),
-            std::io::Error::last_os_error(),
-        ));
-    }
-    if libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0 {
+    let pid = super::start::fork_child(|| true)?;
+    let status = super::start::reap(pid)?;
+    if status.success() {
         Ok(pid)
     } else {
         Err(Error::InvalidJob(format!(
-            "forked child {pid} ended with status {status}"
+            "forked child {pid} failed: {}",
+            crate::process::child::describe(status)
         )))
     }
 }

@@ -10,13 +10,15 @@
 //! - [`Pool::terminate`] kills the children at once, tasks in flight or not.
 //! - Dropping a pool terminates it, so no child outlives it.
 //!
-//! A child that dies, breaks the protocol, or runs a task past the task
-//! deadline ([`Pool::set_task_deadline`]) marks the pool broken: every child
-//! is killed and reaped at once, the tasks are lost, and the error says which
-//! child and what happened. Build a new pool to go on.
+//! A child that dies, breaks the protocol (a line that is not a reply, or
+//! longer than [`MAX_LINE`](crate::process::lines::MAX_LINE)), or runs a
+//! task past the task deadline ([`Pool::set_task_deadline`]) marks the pool
+//! broken: every child is killed and reaped at once, the tasks are lost, and
+//! the error says which child and what happened. Build a new pool to go on.
+//! [`Pool::join`] waits for the children to exit within the same deadline.
 
 use std::collections::VecDeque;
-use std::io::{BufRead, BufReader};
+use std::io::Read;
 use std::ops::Range;
 use std::path::Path;
 use std::thread::JoinHandle;
@@ -26,6 +28,8 @@ use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 
 use crate::error::{Error, Result};
 use crate::process::child::WorkerChild;
+use crate::process::deadline::Deadline;
+use crate::process::lines::{LineReader, Next};
 use crate::process::protocol::Request;
 use crate::workloads::Job;
 
@@ -38,6 +42,8 @@ enum Event {
     Line(String),
     /// The child's last bytes before end of file, with no newline.
     Truncated(String),
+    /// More bytes than a line may hold, with no newline: their start.
+    TooLong(String),
     Eof,
     Failed(std::io::Error),
 }
@@ -57,7 +63,10 @@ pub struct Pool {
     /// The task each child is running, if any, and since when.
     running: Vec<Option<(TaskId, Instant)>>,
     /// How long one task may run before its child is taken to hang.
-    task_deadline: Option<Duration>,
+    task_deadline: Option<Deadline>,
+    /// Per child, the time it reported computing since the last
+    /// [`Pool::take_busy`].
+    busy: Vec<Duration>,
     queue: VecDeque<(TaskId, String)>,
     events: Receiver<(usize, Event)>,
     readers: Vec<JoinHandle<()>>,
@@ -76,6 +85,7 @@ impl Pool {
         let mut pool = Pool {
             children: Vec::with_capacity(workers),
             running: vec![None; workers],
+            busy: vec![Duration::ZERO; workers],
             queue: VecDeque::new(),
             events,
             readers: Vec::with_capacity(workers),
@@ -90,8 +100,10 @@ impl Pool {
             let tx: Sender<(usize, Event)> = tx.clone();
             let reader = std::thread::Builder::new()
                 .name(format!("tvp-pool-reader-{index}"))
-                .spawn(move || read_events(BufReader::new(stdout), index, &tx))
-                .map_err(|e| Error::io("cannot start a pool reader thread", e))?;
+                .spawn(move || read_events(stdout, index, &tx))
+                .map_err(|e| {
+                    Error::thread_start("the process pool's readers", workers, Some(index), e)
+                })?;
             pool.children.push(child);
             pool.readers.push(reader);
         }
@@ -99,9 +111,10 @@ impl Pool {
     }
 
     /// Kills a child whose task runs longer than `deadline`; `None` waits
-    /// forever.
-    pub fn set_task_deadline(&mut self, deadline: Option<Duration>) {
-        self.task_deadline = deadline;
+    /// forever. [`Pool::join`] waits this long for the children to exit
+    /// ([`Deadline::DEFAULT`] when `None`).
+    pub fn set_task_deadline(&mut self, deadline: Option<impl Into<Deadline>>) {
+        self.task_deadline = deadline.map(Into::into);
     }
 
     /// Number of worker processes.
@@ -112,6 +125,14 @@ impl Pool {
     /// Process ids of the workers.
     pub fn pids(&self) -> Vec<u32> {
         self.children.iter().map(WorkerChild::pid).collect()
+    }
+
+    /// Per child, in [`Pool::pids`] order, the time it spent computing the
+    /// tasks received since the last call (as each child measured it); the
+    /// counts start again from zero.
+    pub fn take_busy(&mut self) -> Vec<Duration> {
+        let zeros = vec![Duration::ZERO; self.busy.len()];
+        std::mem::replace(&mut self.busy, zeros)
     }
 
     /// Tasks submitted and not yet returned by `recv`.
@@ -183,7 +204,7 @@ impl Pool {
         let task_due = self
             .task_deadline
             .zip(oldest)
-            .map(|(limit, (i, since))| (i, since + limit, limit));
+            .map(|(limit, (i, since))| (i, since + limit.limit, limit));
         let deadline = match (wait, task_due) {
             (Some(w), Some((_, t, _))) => Some(w.min(t)),
             (w, t) => w.or(t.map(|(_, t, _)| t)),
@@ -200,7 +221,7 @@ impl Pool {
             Err(RecvTimeoutError::Timeout) => Err(match task_due {
                 Some((i, due, limit)) if Instant::now() >= due => self.children[i].died(
                     "hung past the deadline",
-                    format!("its task ran past the task deadline of {limit:?}, so it was killed"),
+                    format!("its task ran past the task deadline of {limit}, so it was killed"),
                 ),
                 _ => {
                     let busy = oldest.map_or(0, |(i, _)| i);
@@ -228,17 +249,20 @@ impl Pool {
         let child = &mut self.children[index];
         match event {
             Event::Line(line) => match (self.running[index].take(), child.parse_reply(&line)) {
-                (Some((task, _)), Ok(sum)) => Ok((task, sum)),
+                (Some((task, _)), Ok(sum)) => {
+                    self.busy[index] += child.last_busy().unwrap_or_default();
+                    Ok((task, sum))
+                }
                 (None, _) => Err(child.died(
                     "protocol error",
                     format!("it sent a reply with no task running: {line:?}"),
                 )),
                 (Some(_), Err(e)) => Err(e),
             },
-            Event::Truncated(part) => {
-                let shown: String = part.chars().take(80).collect();
+            Event::Truncated(shown) => {
                 Err(child.died("sent a truncated line", format!("{shown:?} and no newline")))
             }
+            Event::TooLong(shown) => Err(child.too_long(&shown)),
             Event::Eof => Err(child.died("exited early", String::new())),
             Event::Failed(e) => Err(child.died("reply unreadable", e.to_string())),
         }
@@ -291,15 +315,12 @@ impl Pool {
         while self.state == State::Closed && self.pending() > 0 {
             results.push(self.recv()?);
         }
+        let deadline = self.task_deadline.unwrap_or(Deadline::DEFAULT);
         for child in &mut self.children {
-            let status = child.wait()?;
+            let status = child.wait_within(deadline)?;
             if !status.success() {
                 let message = crate::process::child::describe(status);
-                return Err(Error::Child {
-                    pid: child.pid(),
-                    what: "bad exit",
-                    message,
-                });
+                return Err(child.error("bad exit", message));
             }
         }
         self.finish();
@@ -338,16 +359,17 @@ impl Drop for Pool {
     }
 }
 
-/// A reader thread: turns one child's stdout into events until end of file.
-fn read_events(mut stdout: impl BufRead, index: usize, tx: &Sender<(usize, Event)>) {
+/// A reader thread: turns one child's stdout into events until end of file
+/// or a line too long, each line bounded by the protocol's
+/// [`MAX_LINE`](crate::process::lines::MAX_LINE).
+fn read_events(stdout: impl Read, index: usize, tx: &Sender<(usize, Event)>) {
+    let mut lines = LineReader::new(stdout);
     loop {
-        let mut line = String::new();
-        let event = match stdout.read_line(&mut line) {
-            Ok(0) => Event::Eof,
-            Ok(_) => match line.strip_suffix('\n') {
-                Some(whole) => Event::Line(whole.to_string()),
-                None => Event::Truncated(line),
-            },
+        let event = match lines.next_line() {
+            Ok(Next::Line(line)) => Event::Line(line),
+            Ok(Next::Truncated(shown)) => Event::Truncated(shown),
+            Ok(Next::TooLong(shown)) => Event::TooLong(shown),
+            Ok(Next::Eof) => Event::Eof,
             Err(e) => Event::Failed(e),
         };
         let last = !matches!(event, Event::Line(_));

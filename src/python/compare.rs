@@ -366,6 +366,7 @@ mod tests {
                 py("python-pool", 2, 0.5),
                 py("python-executor", 2, 0.625),
             ],
+            balance: None,
         }
     }
 
@@ -379,6 +380,8 @@ mod tests {
             checksum_ok: true,
             launch: None,
             hosts: None,
+            busy: None,
+            chunks_per_worker: None,
         };
         SweepResult {
             job: Job::new("primes").unwrap().with_size(100),

@@ -7,7 +7,8 @@
 //! interrupted (see [`crate::interrupt`]), is killed together with its pool
 //! workers: nothing hangs, nothing is left behind. If this process dies
 //! first, `TVP_DIE_WITH_PARENT=1` has the script and its workers die with it
-//! (Linux).
+//! (Linux); `TVP_PARENT_PID` tells the script which parent to expect, so one
+//! killed before the script started is caught too.
 
 use std::io::Read;
 use std::os::unix::process::CommandExt;
@@ -24,6 +25,21 @@ pub const PYTHON_ENV: &str = "TVP_PYTHON";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Missing {
     pub reason: String,
+    /// The user named the interpreter (`TVP_PYTHON`): its absence is an
+    /// error, not a reason to skip.
+    pub asked: bool,
+}
+
+impl Missing {
+    /// The error for an interpreter the user asked for and that is not
+    /// there.
+    pub fn into_error(self) -> Error {
+        Error::Python(format!(
+            "{}: set {PYTHON_ENV} to a CPython 3 interpreter, or unset it to use `python3` \
+             from PATH",
+            self.reason
+        ))
+    }
 }
 
 impl std::fmt::Display for Missing {
@@ -53,10 +69,12 @@ pub fn find_python() -> std::result::Result<PathBuf, Missing> {
                     "{PYTHON_ENV}={} is not an executable file",
                     wanted.display()
                 ),
+                asked: true,
             })
         }
         None => search_path(Path::new("python3")).ok_or_else(|| Missing {
             reason: "no `python3` on PATH".into(),
+            asked: false,
         }),
     }
 }
@@ -83,14 +101,16 @@ pub struct Finished {
 }
 
 /// Runs `command` with stdout captured and stderr passed through, and kills
-/// its whole process group if it runs past `limit`.
-pub fn run_with_limit(mut command: Command, limit: Duration) -> Result<Finished> {
+/// its whole process group if it runs past `limit`; the error then ends
+/// with `advice` (what to try next) when it is not empty.
+pub fn run_with_limit(mut command: Command, limit: Duration, advice: &str) -> Result<Finished> {
     let what = format!("{command:?}");
     command
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .env("TVP_DIE_WITH_PARENT", "1")
+        .env("TVP_PARENT_PID", std::process::id().to_string())
         .process_group(0);
     let child = command
         .spawn()
@@ -106,9 +126,13 @@ pub fn run_with_limit(mut command: Command, limit: Duration) -> Result<Finished>
     let deadline = Instant::now() + limit;
     let past_limit = |what: &str| {
         Error::Python(format!(
-            "{what} ran past its {} s limit and was stopped with its child processes; \
-             try the quick mode (TVP_QUICK=1) or a quieter machine",
-            limit.as_secs()
+            "{what} ran past its {} s limit and was stopped with its child processes{}",
+            limit.as_secs(),
+            if advice.is_empty() {
+                String::new()
+            } else {
+                format!("; {advice}")
+            }
         ))
     };
     let status = loop {
@@ -179,7 +203,7 @@ mod tests {
         // The background sleep is a grandchild holding stdout open.
         cmd.args(["-c", "sleep 30 & echo started; sleep 30"]);
         let start = Instant::now();
-        let err = run_with_limit(cmd, Duration::from_millis(300)).unwrap_err();
+        let err = run_with_limit(cmd, Duration::from_millis(300), "").unwrap_err();
         assert!(start.elapsed() < Duration::from_secs(10));
         assert!(err.to_string().contains("limit"), "{err}");
     }
@@ -189,7 +213,7 @@ mod tests {
         let mut cmd = Command::new("sh");
         cmd.args(["-c", "sleep 30 & echo started"]);
         let start = Instant::now();
-        let err = run_with_limit(cmd, Duration::from_millis(300)).unwrap_err();
+        let err = run_with_limit(cmd, Duration::from_millis(300), "").unwrap_err();
         assert!(start.elapsed() < Duration::from_secs(10));
         assert!(err.to_string().contains("limit"), "{err}");
     }
@@ -198,7 +222,7 @@ mod tests {
     fn a_process_left_behind_is_stopped() {
         let mut cmd = Command::new("sh");
         cmd.args(["-c", "sleep 30 >/dev/null 2>&1 & echo $!"]);
-        let done = run_with_limit(cmd, Duration::from_secs(10)).unwrap();
+        let done = run_with_limit(cmd, Duration::from_secs(10), "").unwrap();
         let pid: libc::pid_t = String::from_utf8(done.stdout)
             .unwrap()
             .trim()
@@ -226,7 +250,7 @@ mod tests {
     fn output_and_status_come_back() {
         let mut cmd = Command::new("sh");
         cmd.args(["-c", "echo hello; exit 3"]);
-        let done = run_with_limit(cmd, Duration::from_secs(10)).unwrap();
+        let done = run_with_limit(cmd, Duration::from_secs(10), "").unwrap();
         assert_eq!(done.stdout, b"hello\n");
         assert_eq!(done.status.code(), Some(3));
     }

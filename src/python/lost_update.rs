@@ -7,13 +7,11 @@
 //! the gap, and none under the Lock; 3.9 and older, and free-threaded
 //! builds, lose updates in the plain loop too.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::interpreter::run_with_limit;
 use crate::error::{Error, Result};
 
 /// The script, relative to the package root.
@@ -90,25 +88,12 @@ impl LostUpdate {
 
 /// Runs the script with `python`, writing `out`, and reads it back.
 pub fn run(python: &Path, quick: bool, out: &Path) -> Result<LostUpdate> {
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(SCRIPT);
-    if !script.is_file() {
-        return Err(Error::Python(format!(
-            "the script {} is missing: run from a checkout of threads-vs-processes",
-            script.display()
-        )));
-    }
-    let mut cmd = Command::new(python);
-    cmd.arg("-u").arg(&script).arg("--out").arg(out);
-    if quick {
-        cmd.arg("--quick");
-    }
-    let done = run_with_limit(cmd, TIME_LIMIT)?;
+    let status = super::run_data_script(python, SCRIPT, quick, out, TIME_LIMIT)?;
     // Exit 1 means the locked case lost updates: the file says so too.
-    if !done.status.success() && !out.is_file() {
+    if !status.success() && !out.is_file() {
         return Err(Error::Python(format!(
-            "{} failed: {} (its messages are above)",
-            script.display(),
-            crate::process::child::describe(done.status)
+            "{SCRIPT} failed: {} (its messages are above)",
+            crate::process::child::describe(status)
         )));
     }
     LostUpdate::load(out)

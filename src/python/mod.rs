@@ -16,6 +16,9 @@
 //! - [`compare`](mod@compare): the Rust sweep at its default sizes; speedup series per workload.
 //! - [`lost_update`]: four CPython threads adding 1 to one counter, with and
 //!   without a gap between read and write, and under a Lock.
+//! - [`starts`]: `scripts/python/starts.py`, CPython's start methods and
+//!   pickling, measured beside [`crate::costs::start`] and
+//!   [`crate::costs::serialization`].
 //!
 //! The sentences written from these numbers live with the report's
 //! explainers ([`crate::report::explain::python`]).
@@ -30,6 +33,7 @@ pub mod compare;
 pub mod interpreter;
 pub mod lost_update;
 pub mod script;
+pub mod starts;
 
 pub use compare::{Comparison, WorkloadComparison, compare, rust_sweeps};
 pub use interpreter::{Missing, find_python};
@@ -87,7 +91,8 @@ pub enum Outcome {
 
 /// Runs the script and the matching Rust sweep, writes both JSON files in
 /// `opts.data_dir`, and returns the comparison. `progress` gets one line per
-/// step. Without python3 it returns [`Outcome::Skipped`] and writes nothing.
+/// step. Without python3 it returns [`Outcome::Skipped`] and writes nothing;
+/// with a `TVP_PYTHON` that is not an interpreter, an error.
 pub fn run_comparison(
     opts: &Options,
     config: &Config,
@@ -95,6 +100,7 @@ pub fn run_comparison(
 ) -> Result<Outcome> {
     let mut script = match Script::locate() {
         Ok(script) => script,
+        Err(missing) if missing.asked => return Err(missing.into_error()),
         Err(missing) => return Ok(Outcome::Skipped(missing)),
     };
     // Python's `tcp` talks to the same server as Rust's: started here, kept
@@ -142,7 +148,7 @@ pub fn run_comparison(
         },
     )?;
     let comparison = compare(&report, &rust);
-    write_json(&opts.data_dir.join(COMBINED_FILE), &comparison)?;
+    crate::sweep::write_json(&opts.data_dir.join(COMBINED_FILE), &comparison)?;
     progress(&format!(
         "the lost update: four threads add 1 to one counter ({})",
         lost_update::SCRIPT
@@ -176,15 +182,50 @@ pub fn load_comparison(path: &Path) -> Result<Comparison> {
     Ok(c)
 }
 
-/// Writes `value` as JSON through a temp file, so readers never see half.
-fn write_json(path: &Path, value: &impl serde::Serialize) -> Result<()> {
-    let text = serde_json::to_string_pretty(value)
-        .map_err(|e| Error::Python(format!("cannot encode {}: {e}", path.display())))?;
-    let tmp = path.with_extension("json.tmp");
-    std::fs::write(&tmp, text + "\n")
-        .and_then(|()| std::fs::rename(&tmp, path))
-        .map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            Error::io(format!("writing {}", path.display()), e)
-        })
+/// Runs `python -u SCRIPT --out OUT` (with `--quick` when asked), SCRIPT
+/// relative to this package's root, stopped past `limit`; returns how it
+/// ended. A missing script is an error that says where to run from.
+pub(crate) fn run_data_script(
+    python: &Path,
+    script: &str,
+    quick: bool,
+    out: &Path,
+    limit: Duration,
+) -> Result<std::process::ExitStatus> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(script);
+    if !path.is_file() {
+        return Err(Error::Python(format!(
+            "the script {} is missing: run from a checkout of threads-vs-processes",
+            path.display()
+        )));
+    }
+    let mut cmd = std::process::Command::new(python);
+    cmd.arg("-u").arg(&path).arg("--out").arg(out);
+    if quick {
+        cmd.arg("--quick");
+    }
+    Ok(interpreter::run_with_limit(cmd, limit, "try a quieter machine")?.status)
+}
+
+/// Parses a JSON file that carries a `schema` number: `what` names the file
+/// in errors, `rerun` says how to make one of this version.
+pub(crate) fn parse_versioned<T: serde::de::DeserializeOwned>(
+    text: &str,
+    schema: u32,
+    what: &str,
+    rerun: &str,
+) -> std::result::Result<T, String> {
+    #[derive(serde::Deserialize)]
+    struct Version {
+        schema: u32,
+    }
+    let version: Version =
+        serde_json::from_str(text).map_err(|e| format!("not a {what} file ({e}): {rerun}"))?;
+    if version.schema != schema {
+        return Err(format!(
+            "schema {} where {schema} was expected: {rerun}",
+            version.schema
+        ));
+    }
+    serde_json::from_str(text).map_err(|e| format!("does not match schema {schema}: {e}"))
 }

@@ -29,7 +29,8 @@ pub struct Script {
 
 impl Script {
     /// The interpreter from [`find_python`] and the script in this package's
-    /// source tree. `Err` means skip, with the message to print.
+    /// source tree. `Err` means skip, with the message to print, unless the
+    /// user asked for that interpreter ([`Missing::asked`]).
     pub fn locate() -> std::result::Result<Self, Missing> {
         let python = find_python()?;
         Ok(Script {
@@ -55,8 +56,8 @@ impl Script {
         Ok(cmd)
     }
 
-    fn run(&self, cmd: Command, limit: Duration) -> Result<Vec<u8>> {
-        let done = run_with_limit(cmd, limit)?;
+    fn run(&self, cmd: Command, limit: Duration, advice: &str) -> Result<Vec<u8>> {
+        let done = run_with_limit(cmd, limit, advice)?;
         if !done.status.success() {
             return Err(Error::Python(format!(
                 "{} {} failed: {} (its messages are above)",
@@ -80,11 +81,18 @@ impl Script {
         cmd.arg("--workers")
             .arg(join(workers))
             .arg("--out")
-            .arg(out);
+            .arg(out)
+            .arg("--time-limit")
+            .arg(limit.as_secs().to_string());
         if quick {
             cmd.arg("--quick");
         }
-        self.run(cmd, limit)?;
+        let advice = if quick {
+            "try a quieter machine"
+        } else {
+            "try the quick mode (TVP_QUICK=1) or a quieter machine"
+        };
+        self.run(cmd, limit, advice)?;
         PythonReport::load(out)
     }
 
@@ -103,7 +111,7 @@ impl Script {
             .arg(join(sizes))
             .arg("--workers")
             .arg(join(workers));
-        let stdout = self.run(cmd, limit)?;
+        let stdout = self.run(cmd, limit, "try a quieter machine")?;
         let checks: Checks = serde_json::from_slice(&stdout).map_err(|e| {
             Error::Python(format!("the --check output is not the expected JSON: {e}"))
         })?;
@@ -143,6 +151,37 @@ pub struct PythonReport {
     pub size_reason: String,
     pub elapsed_s: f64,
     pub results: Vec<PythonResult>,
+    /// The chunks-per-worker sweep of `multiprocessing.Pool`; absent when
+    /// the script ran with `--no-balance` (or predates it).
+    #[serde(default)]
+    pub balance: Option<PythonBalance>,
+}
+
+/// `python.json`'s `balance`: `multiprocessing.Pool` at the core count, at
+/// several chunks per worker (the twin of `cargo bench --bench balance`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PythonBalance {
+    pub workers: usize,
+    pub chunks: Vec<usize>,
+    /// Timed runs per chunking.
+    pub repeat: usize,
+    pub results: Vec<PythonBalanceResult>,
+}
+
+/// `multiprocessing.Pool` on one workload at one chunking.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PythonBalanceResult {
+    pub workload: String,
+    pub workers: usize,
+    pub chunks_per_worker: usize,
+    /// The tasks `Pool.map` was given.
+    pub chunks: usize,
+    pub size: u64,
+    pub median_s: f64,
+    pub times_s: Vec<f64>,
+    pub checksum: u64,
+    /// Whether the checksum equals python-seq's.
+    pub checksum_ok: bool,
 }
 
 /// The interpreter as the script saw itself.
@@ -209,19 +248,12 @@ impl PythonReport {
 
     /// Parses `python.json` text; the error says what to do.
     pub fn parse(text: &str) -> std::result::Result<Self, String> {
-        #[derive(Deserialize)]
-        struct Version {
-            schema: u32,
-        }
-        let version: Version = serde_json::from_str(text)
-            .map_err(|e| format!("not a python.json file ({e}): rerun the script"))?;
-        if version.schema != SCHEMA {
-            return Err(format!(
-                "schema {} where {SCHEMA} was expected: rerun the script of this version",
-                version.schema
-            ));
-        }
-        serde_json::from_str(text).map_err(|e| format!("does not match schema {SCHEMA}: {e}"))
+        super::parse_versioned(
+            text,
+            SCHEMA,
+            "python.json",
+            "rerun the script of this version",
+        )
     }
 
     /// Workload names in the order the script ran them.
@@ -256,5 +288,39 @@ pub struct CheckRow {
     pub backend: String,
     pub workers: usize,
     pub size: u64,
+    /// For `python-pool` run at other than its default chunking.
+    #[serde(default)]
+    pub chunks_per_worker: Option<usize>,
     pub checksum: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A "python" that never finishes: the run stops at its limit, and the
+    /// advice fits the mode it ran in.
+    #[test]
+    fn past_its_limit_the_advice_fits_the_mode() {
+        let dir = tempfile::tempdir().unwrap();
+        let script = dir.path().join("bench.sh");
+        std::fs::write(&script, "sleep 30\n").unwrap();
+        let slow = Script {
+            python: PathBuf::from("/bin/sh"),
+            script,
+            tcp_addr: None,
+        };
+        let out = dir.path().join("python.json");
+        let limit = Duration::from_millis(200);
+        let quick = slow.bench(true, &[1], &out, limit).unwrap_err().to_string();
+        assert!(
+            quick.contains("limit") && !quick.contains("quick mode"),
+            "{quick}"
+        );
+        let full = slow
+            .bench(false, &[1], &out, limit)
+            .unwrap_err()
+            .to_string();
+        assert!(full.contains("quick mode (TVP_QUICK=1)"), "{full}");
+    }
 }

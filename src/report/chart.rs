@@ -1,10 +1,11 @@
 //! Charts as SVG text, drawn with plotters (no system fonts needed).
 //!
-//! Two shapes cover the report: [`LineChart`] (several series over a numeric
-//! x axis, optionally dashed, optionally with error bars, either axis
-//! optionally logarithmic) and [`BarChart`] (one bar per label, optionally
-//! with error bars). Legends sit in a panel
-//! to the right of the plot so they never hide a line.
+//! Three shapes cover the report: [`LineChart`] (several series over a
+//! numeric x axis, optionally dashed, optionally with error bars),
+//! [`LogChart`] (the same over two log axes, for sizes and times that span
+//! decades) and [`BarChart`] (one bar per label, optionally with error
+//! bars). Legends sit in a panel to the right of the plot so they never
+//! hide a line.
 
 use std::path::Path;
 
@@ -119,45 +120,6 @@ pub struct LineChart {
     /// Shift each solid series a little sideways so that error bars at the
     /// same x do not hide each other.
     pub dodge: bool,
-    /// A base-10 log x axis with a tick per decade (1, 10, 100, ...), for
-    /// values that span decades. Overrides `x_integer`'s log2 scale.
-    pub x_log: bool,
-    /// A base-10 log y axis with a tick per decade: values spanning decades
-    /// (8 ms and 2 s, 0.5 kB and 8 MB) each stay readable. Values at or
-    /// below zero cannot be drawn on it and are left out.
-    pub y_log: bool,
-}
-
-/// How an axis maps values to the plot.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Scale {
-    Linear,
-    Log2,
-    Log10,
-}
-
-impl Scale {
-    fn to_plot(self, v: f64) -> f64 {
-        match self {
-            Scale::Linear => v,
-            Scale::Log2 => v.log2(),
-            Scale::Log10 => v.log10(),
-        }
-    }
-
-    /// Whether `v` can be drawn on this scale.
-    fn shows(self, v: f64) -> bool {
-        v.is_finite() && (self == Scale::Linear || v > 0.0)
-    }
-}
-
-/// The label of the decade `k` (10^k): "1", "10", "1,000", "0.01".
-fn decade_label(k: i32) -> String {
-    if k >= 0 {
-        crate::report::explain::words::thousands(10u64.pow(k.unsigned_abs()))
-    } else {
-        format!("{:.*}", k.unsigned_abs() as usize, 10f64.powi(k))
-    }
 }
 
 /// One bar of a [`BarChart`].
@@ -230,11 +192,17 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
 fn draw_legend(
     area: &DrawingArea<SVGBackend<'_>, Shift>,
     title: &str,
-    items: &[(String, RGBColor, bool)],
+    series: &[Series],
 ) -> Result<()> {
     let text = (FONT, 16).into_font().color(&BLACK);
     let mut y = 50;
-    for (label, color, dashed) in items {
+    for Series {
+        label,
+        color,
+        dashed,
+        ..
+    } in series
+    {
         let style = ShapeStyle::from(color).stroke_width(3);
         if *dashed {
             for x in (4..36).step_by(10) {
@@ -270,25 +238,12 @@ pub fn line_chart(chart: &LineChart) -> Result<String> {
         let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
         try_draw!(title, root.fill(&WHITE));
         let (plot, legend) = root.split_horizontally(SIZE.0 - LEGEND_WIDTH);
-        let x_scale = if chart.x_log {
-            Scale::Log10
-        } else if chart.x_integer && wide_range(&chart.series) {
-            Scale::Log2
-        } else {
-            Scale::Linear
-        };
-        let y_scale = if chart.y_log {
-            Scale::Log10
-        } else {
-            Scale::Linear
-        };
-        let tx = move |x: f64| x_scale.to_plot(x);
-        let ty = move |y: f64| y_scale.to_plot(y);
-        let shown = |p: &&Point| x_scale.shows(p.x) && y_scale.shows(p.y);
+        let log2 = chart.x_integer && wide_range(&chart.series);
+        let tx = move |x: f64| if log2 { x.log2() } else { x };
         let xs = chart
             .series
             .iter()
-            .flat_map(|s| s.points.iter().filter(shown).map(|p| tx(p.x)));
+            .flat_map(|s| s.points.iter().map(|p| tx(p.x)));
         let (x_min, x_max) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| {
             (lo.min(x), hi.max(x))
         });
@@ -301,20 +256,8 @@ pub fn line_chart(chart: &LineChart) -> Result<String> {
         let ys = chart.series.iter().flat_map(|s| {
             s.points
                 .iter()
-                .filter(shown)
                 .map(|p| p.err.map_or(p.y, |(_, hi)| hi.max(p.y)))
         });
-        let (y_axis, y_ticks) = if y_scale == Scale::Log10 {
-            let lows = chart.series.iter().flat_map(|s| {
-                s.points
-                    .iter()
-                    .filter(shown)
-                    .map(|p| p.err.map_or(p.y, |(lo, _)| lo.min(p.y)))
-            });
-            log_range(lows.chain(ys))
-        } else {
-            (y_range(ys), 8)
-        };
         let mut ctx = try_draw!(
             title,
             ChartBuilder::on(&plot)
@@ -322,35 +265,27 @@ pub fn line_chart(chart: &LineChart) -> Result<String> {
                 .margin(12)
                 .x_label_area_size(48)
                 .y_label_area_size(64)
-                .build_cartesian_2d((x_min - pad)..(x_max + pad), y_axis)
+                .build_cartesian_2d((x_min - pad)..(x_max + pad), y_range(ys))
         );
         let percent = chart.y_percent;
         let integer = chart.x_integer;
-        let whole = |v: f64| (v - v.round()).abs() < 1e-9;
-        let x_fmt = move |x: &f64| match x_scale {
-            Scale::Log10 if whole(*x) => decade_label(x.round() as i32),
-            Scale::Log10 => String::new(),
-            _ if !integer => format!("{x}"),
-            _ if !whole(*x) => String::new(),
-            Scale::Log2 => format!("{}", x.round().exp2()),
-            Scale::Linear => format!("{}", x.round()),
+        let x_fmt = move |x: &f64| {
+            if !integer {
+                format!("{x}")
+            } else if (x - x.round()).abs() >= 1e-9 {
+                String::new()
+            } else if log2 {
+                format!("{}", x.round().exp2())
+            } else {
+                format!("{}", x.round())
+            }
         };
-        let y_fmt = move |y: &f64| match y_scale {
-            Scale::Log10 if whole(*y) => decade_label(y.round() as i32),
-            Scale::Log10 => String::new(),
-            _ => format_y(*y, percent),
-        };
-        let x_desc = if x_scale == Scale::Linear {
-            chart.x_label.clone()
-        } else {
+        let x_desc = if log2 {
             format!("{} (log scale)", chart.x_label)
-        };
-        let y_desc = if y_scale == Scale::Log10 {
-            format!("{} (log scale)", chart.y_label)
         } else {
-            chart.y_label.clone()
+            chart.x_label.clone()
         };
-        let x_ticks = if integer || x_scale == Scale::Log10 {
+        let x_ticks = if integer {
             ((x_max - x_min).round() as usize + 1).min(12)
         } else {
             8
@@ -359,11 +294,11 @@ pub fn line_chart(chart: &LineChart) -> Result<String> {
             title,
             ctx.configure_mesh()
                 .x_desc(x_desc.as_str())
-                .y_desc(y_desc.as_str())
+                .y_desc(chart.y_label.as_str())
                 .x_labels(x_ticks)
-                .y_labels(y_ticks)
+                .y_labels(8)
                 .x_label_formatter(&x_fmt)
-                .y_label_formatter(&y_fmt)
+                .y_label_formatter(&|v| format_y(*v, percent))
                 .label_style((FONT, 15))
                 .axis_desc_style((FONT, 17))
                 .light_line_style(WHITE.mix(0.0))
@@ -385,12 +320,7 @@ pub fn line_chart(chart: &LineChart) -> Result<String> {
                 solid_index += 1;
                 step * (solid_index as f64 - (solid as f64 + 1.0) / 2.0)
             };
-            let line: Vec<(f64, f64)> = s
-                .points
-                .iter()
-                .filter(shown)
-                .map(|p| (tx(p.x) + shift, ty(p.y)))
-                .collect();
+            let line: Vec<(f64, f64)> = s.points.iter().map(|p| (tx(p.x) + shift, p.y)).collect();
             if s.dashed {
                 try_draw!(
                     title,
@@ -405,13 +335,13 @@ pub fn line_chart(chart: &LineChart) -> Result<String> {
             }
             try_draw!(
                 title,
-                ctx.draw_series(s.points.iter().filter(shown).filter_map(|p| {
-                    p.err.filter(|&(lo, _)| y_scale.shows(lo)).map(|(lo, hi)| {
+                ctx.draw_series(s.points.iter().filter_map(|p| {
+                    p.err.map(|(lo, hi)| {
                         ErrorBar::new_vertical(
                             tx(p.x) + shift,
-                            ty(lo),
-                            ty(p.y),
-                            ty(hi),
+                            lo,
+                            p.y,
+                            hi,
                             style.stroke_width(2),
                             10,
                         )
@@ -419,31 +349,10 @@ pub fn line_chart(chart: &LineChart) -> Result<String> {
                 }))
             );
         }
-        let items: Vec<_> = chart
-            .series
-            .iter()
-            .map(|s| (s.label.clone(), s.color, s.dashed))
-            .collect();
-        draw_legend(&legend, title, &items)?;
+        draw_legend(&legend, title, &chart.series)?;
         try_draw!(title, root.present());
     }
     Ok(svg)
-}
-
-/// A log10 axis's range, from the decade below the smallest value to the
-/// one above the largest, and its tick count (one per decade).
-fn log_range(values: impl Iterator<Item = f64>) -> (std::ops::Range<f64>, usize) {
-    let (lo, hi) = values
-        .filter(|v| v.is_finite() && *v > 0.0)
-        .map(f64::log10)
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
-            (lo.min(v), hi.max(v))
-        });
-    if !lo.is_finite() {
-        return (0.0..1.0, 2);
-    }
-    let (lo, hi) = (lo.floor(), hi.ceil().max(lo.floor() + 1.0));
-    (lo..hi, (hi - lo) as usize + 1)
 }
 
 /// Whether every x is at least 1 and the largest is 16 or more times the
@@ -531,9 +440,155 @@ pub fn bar_chart(chart: &BarChart) -> Result<String> {
     Ok(svg)
 }
 
+/// How a log axis labels its ticks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Ticks {
+    /// Numbers, ticks at powers of 10: "0.1", "1", "1,000", "10,000".
+    #[default]
+    Plain,
+    /// Bytes, ticks at powers of 8 ("8 B", "512 B", "32 KiB", "2 MiB"), or
+    /// of 2 on an axis that spans less than four powers of 8.
+    Bytes,
+    /// Nanoseconds, ticks at powers of 10: "1 ns", "100 ns", "10 µs".
+    Nanos,
+}
+
+impl Ticks {
+    /// The base of the ticks on an axis from `lo` to `hi`.
+    fn base(self, range: &std::ops::Range<f64>) -> f64 {
+        match self {
+            Ticks::Bytes if range.end >= 4096.0 * range.start => 8.0,
+            Ticks::Bytes => 2.0,
+            Ticks::Plain | Ticks::Nanos => 10.0,
+        }
+    }
+
+    /// The tick's label; none between the powers of `base` (plotters adds
+    /// such ticks when an axis spans little).
+    fn label(self, v: f64, base: f64) -> String {
+        let power = v.ln() / base.ln();
+        if (power - power.round()).abs() > 1e-6 {
+            return String::new();
+        }
+        match self {
+            Ticks::Plain => decade_label(power.round() as i32),
+            Ticks::Bytes => crate::report::explain::words::bytes(v.round() as u64),
+            Ticks::Nanos => crate::report::explain::words::ns(v),
+        }
+    }
+}
+
+/// The label of the decade `k` (10^k): "1", "10", "1,000", "0.01".
+fn decade_label(k: i32) -> String {
+    if k >= 0 {
+        crate::report::explain::words::thousands(10u64.pow(k.unsigned_abs()))
+    } else {
+        format!("{:.*}", k.unsigned_abs() as usize, 10f64.powi(k))
+    }
+}
+
+/// Several series over two log axes: every x and y must be above zero
+/// (points that are not are left out).
+#[derive(Debug, Clone, Default)]
+pub struct LogChart {
+    pub title: String,
+    pub x_label: String,
+    pub y_label: String,
+    pub series: Vec<Series>,
+    pub x_ticks: Ticks,
+    pub y_ticks: Ticks,
+}
+
+/// The range `lo..hi` of the positive `values`, widened by `pad` times on
+/// each side; 1..10 when there are none.
+fn log_range(values: impl Iterator<Item = f64>, pad: f64) -> std::ops::Range<f64> {
+    let (lo, hi) = values
+        .filter(|v| v.is_finite() && *v > 0.0)
+        .fold((f64::INFINITY, 0.0_f64), |(lo, hi), v| {
+            (lo.min(v), hi.max(v))
+        });
+    if lo.is_finite() {
+        (lo / pad)..(hi * pad)
+    } else {
+        1.0..10.0
+    }
+}
+
+/// Renders a log-log chart to SVG text.
+pub fn log_chart(chart: &LogChart) -> Result<String> {
+    use plotters::coord::combinators::IntoLogRange;
+    let title = chart.title.as_str();
+    let positive = |p: &&Point| p.x > 0.0 && p.y > 0.0 && p.x.is_finite() && p.y.is_finite();
+    let points = || {
+        chart
+            .series
+            .iter()
+            .flat_map(|s| s.points.iter().filter(positive))
+    };
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+        try_draw!(title, root.fill(&WHITE));
+        let (plot, legend) = root.split_horizontally(SIZE.0 - LEGEND_WIDTH);
+        let x = log_range(points().map(|p| p.x), 1.3);
+        let y = log_range(points().map(|p| p.y), 1.5);
+        let (x_base, y_base) = (chart.x_ticks.base(&x), chart.y_ticks.base(&y));
+        let (x, y) = (x.log_scale().base(x_base), y.log_scale().base(y_base));
+        let mut ctx = try_draw!(
+            title,
+            ChartBuilder::on(&plot)
+                .caption(title, (FONT, 22))
+                .margin(12)
+                .x_label_area_size(48)
+                .y_label_area_size(72)
+                .build_cartesian_2d(x, y)
+        );
+        let (x_ticks, y_ticks) = (chart.x_ticks, chart.y_ticks);
+        try_draw!(
+            title,
+            ctx.configure_mesh()
+                .x_desc(format!("{} (log scale)", chart.x_label))
+                .y_desc(format!("{} (log scale)", chart.y_label))
+                .x_labels(12)
+                .y_labels(8)
+                .x_label_formatter(&|v| x_ticks.label(*v, x_base))
+                .y_label_formatter(&|v| y_ticks.label(*v, y_base))
+                .label_style((FONT, 15))
+                .axis_desc_style((FONT, 17))
+                .light_line_style(WHITE.mix(0.0))
+                .bold_line_style(BLACK.mix(0.08))
+                .draw()
+        );
+        for s in &chart.series {
+            let style = ShapeStyle::from(&s.color).stroke_width(if s.dashed { 2 } else { 3 });
+            let line: Vec<(f64, f64)> = s
+                .points
+                .iter()
+                .filter(positive)
+                .map(|p| (p.x, p.y))
+                .collect();
+            if s.dashed {
+                try_draw!(
+                    title,
+                    ctx.draw_series(DashedLineSeries::new(line.clone(), 8, 6, style))
+                );
+            } else {
+                try_draw!(title, ctx.draw_series(LineSeries::new(line.clone(), style)));
+            }
+            try_draw!(
+                title,
+                ctx.draw_series(line.iter().map(|&p| Circle::new(p, 4, style.filled())))
+            );
+        }
+        draw_legend(&legend, title, &chart.series)?;
+        try_draw!(title, root.present());
+    }
+    Ok(svg)
+}
+
 /// Writes SVG text to `path`.
 pub fn write_svg(path: &Path, svg: &str) -> Result<()> {
-    std::fs::write(path, svg).map_err(|e| Error::io(format!("writing {}", path.display()), e))
+    super::write_atomic(path, svg.as_bytes())
 }
 
 #[cfg(test)]
@@ -589,8 +644,6 @@ mod tests {
             y_percent: false,
             x_integer: true,
             dodge: true,
-            x_log: false,
-            y_log: false,
         };
         let svg = line_chart(&chart).unwrap();
         for text in ["primes: speedup", "workers", "rayon", "Amdahl fit", "<svg"] {
@@ -613,8 +666,6 @@ mod tests {
             y_percent: false,
             x_integer: true,
             dodge: false,
-            x_log: false,
-            y_log: false,
         };
         // The texts of an SVG, trimmed.
         let texts = |svg: String| -> Vec<String> {
@@ -654,8 +705,6 @@ mod tests {
             y_percent: true,
             x_integer: true,
             dodge: false,
-            x_log: false,
-            y_log: false,
         };
         assert!(line_chart(&chart).unwrap().contains("empty"));
         let bars = BarChart {
@@ -664,6 +713,42 @@ mod tests {
             bars: vec![],
         };
         assert!(bar_chart(&bars).unwrap().contains("none"));
+    }
+
+    #[test]
+    fn a_log_chart_labels_sizes_and_times_and_skips_what_a_log_cannot_show() {
+        let chart = LogChart {
+            title: "time per byte".into(),
+            x_label: "payload".into(),
+            y_label: "time per byte".into(),
+            series: vec![Series::solid(
+                "binary",
+                color(0),
+                vec![
+                    Point::new(8.0, 2000.0),
+                    Point::new(4096.0, 5.0),
+                    Point::new(64.0 * 1024.0 * 1024.0, 0.3),
+                    Point::new(0.0, 1.0),
+                ],
+            )],
+            x_ticks: Ticks::Bytes,
+            y_ticks: Ticks::Nanos,
+        };
+        let svg = log_chart(&chart).unwrap();
+        for text in [
+            "time per byte",
+            "payload (log scale)",
+            "binary",
+            "8 B",
+            "4 KiB",
+            "16 MiB",
+            "1.00 ns",
+            "100 ns",
+        ] {
+            assert!(svg.contains(text), "missing {text}");
+        }
+        let empty = LogChart::default();
+        assert!(log_chart(&empty).unwrap().contains("<svg"));
     }
 
     #[test]

@@ -20,14 +20,22 @@ pub const RUN_INFO_FILE: &str = "tvp-run.json";
 /// Where criterion writes: `$CRITERION_HOME`, else `$CARGO_TARGET_DIR/criterion`,
 /// else `<project>/target/criterion`, the order criterion itself uses.
 pub fn default_dir(project: &Path) -> PathBuf {
-    if let Some(home) = std::env::var_os("CRITERION_HOME") {
+    // An empty variable is unset, not the path "" (the current directory).
+    let set = |name| std::env::var_os(name).filter(|v| !v.is_empty());
+    if let Some(home) = set("CRITERION_HOME") {
         return PathBuf::from(home);
     }
-    match std::env::var_os("CARGO_TARGET_DIR") {
+    match set("CARGO_TARGET_DIR") {
         Some(target) => project.join(target).join("criterion"),
         None => project.join("target").join("criterion"),
     }
 }
+
+/// The times per iteration a benchmark can take, in ns: from a hundredth
+/// of a nanosecond (far below one clock cycle) to about three hours (far
+/// past any run of these benches). A time outside is not a measurement: the
+/// result is left out with a note, so no chart or sentence shows it.
+pub const PLAUSIBLE_NS: std::ops::RangeInclusive<f64> = 1e-2..=1e13;
 
 /// One benchmark's id and timing, in nanoseconds per iteration.
 #[derive(Debug, Clone, PartialEq)]
@@ -143,7 +151,7 @@ impl RunInfo {
     /// few benchmarks adds to the results instead of hiding the rest.
     pub fn write_merged(mut self, criterion_dir: &Path) -> Result<()> {
         let path = criterion_dir.join(&self.group).join(RUN_INFO_FILE);
-        let previous = std::fs::read_to_string(path)
+        let previous = super::read_input(&path)
             .ok()
             .and_then(|t| serde_json::from_str::<RunInfo>(&t).ok())
             .filter(|p| (p.size, p.quick, p.cores) == (self.size, self.quick, self.cores));
@@ -162,7 +170,7 @@ impl RunInfo {
             .map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
         let path = dir.join(RUN_INFO_FILE);
         let text = serde_json::to_string_pretty(self).expect("a RunInfo always serialises");
-        std::fs::write(&path, text).map_err(|e| Error::io(format!("writing {}", path.display()), e))
+        super::write_atomic(&path, text.as_bytes())
     }
 
     /// Whether the latest run measured this benchmark.
@@ -250,7 +258,7 @@ pub fn scan(dir: &Path) -> Scan {
 }
 
 fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read it ({e})"))?;
+    let text = super::read_input(path)?;
     serde_json::from_str(&text).map_err(|e| {
         let name = path.file_name().unwrap_or_default().to_string_lossy();
         format!("{name} is not in the expected format ({e})")
@@ -265,14 +273,25 @@ fn read_benchmark(new_dir: &Path) -> Result<Benchmark, String> {
     }
     let est: EstimatesFile = read_json(&estimates_path)?;
     let median = est.median;
-    let finite = [
-        median.point_estimate,
-        median.confidence_interval.lower_bound,
-        median.confidence_interval.upper_bound,
+    let times = [
+        ("median", median.point_estimate),
+        (
+            "median's lower bound",
+            median.confidence_interval.lower_bound,
+        ),
+        (
+            "median's upper bound",
+            median.confidence_interval.upper_bound,
+        ),
+        ("mean", est.mean.point_estimate),
     ];
-    if finite.iter().any(|v| !v.is_finite() || *v <= 0.0) {
+    if let Some((what, v)) = times.iter().find(|(_, v)| !PLAUSIBLE_NS.contains(v)) {
         return Err(format!(
-            "estimates.json holds an unusable median {finite:?}"
+            "estimates.json holds a {what} of {v:e} ns per iteration, outside any plausible \
+             time ({:e} ns to {:e} ns): the file is damaged or was edited, so it is left out \
+             of the charts",
+            PLAUSIBLE_NS.start(),
+            PLAUSIBLE_NS.end()
         ));
     }
     Ok(Benchmark {

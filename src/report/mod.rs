@@ -9,9 +9,11 @@
 //! - [`page`]: the [`Page`] trait, [`PageOut`], [`ReportInput`], and the
 //!   [`Figure`] value (its numbers, its sentences, its SVG file).
 //! - [`pages`]: one file per data page: `scaling` (the index page: CPU and
-//!   memory workloads), `io` (IO workloads and memory per worker), `waits`
-//!   (many waits: async tasks, threads and processes to 10,000), `cores`
-//!   (the core sweep), `costs` (spawn, IPC, locks, switches), `python` (Rust
+//!   memory workloads), `balance` (chunks per worker and busy times), `io`
+//!   (IO workloads and memory per worker), `waits` (many waits: async tasks,
+//!   threads and processes to 10,000), `cores` (the core sweep), `costs`
+//!   (spawn, IPC, locks, switches, start methods, serialization; its last two
+//!   sections in `starts`), `python` (Rust
 //!   vs Python), `mpi` (MPI ranks, feature `mpi`); `workload` holds what the
 //!   per-workload pages share.
 //! - [`lessons`]: one file per lesson, built after the pages from their
@@ -58,13 +60,18 @@
 //!   scaling page ([`Scaling`]).
 //! - `costs/<name>` for `costs-<name>.svg`: `costs/spawn-processes`,
 //!   `costs/spawn-threads`, `costs/ipc-latency`, `costs/ipc-throughput`,
-//!   `costs/locks`, `costs/false-sharing`, `costs/context-switch`.
+//!   `costs/locks`, `costs/false-sharing`, `costs/context-switch`,
+//!   `costs/start-methods`, `costs/start-methods-python`,
+//!   `costs/start-payload`, `costs/serialization`.
 //! - `python/<workload>`: the Rust vs Python page, and `python/lost-update`
 //!   (four CPython threads adding 1 to one counter); `cores/<workload>`: the
 //!   core sweep; `io/<workload>` and `memory/<workload>`: the IO page;
 //!   `waits/time` and `waits/memory`: the many-waits page;
 //!   `mpi/<workload>`: the MPI page's time chart (computing and launch);
 //!   `mpi/exchange`: its chart of the share of a step spent communicating.
+//! - `balance/<workload>` (speedup against chunks per worker) and
+//!   `busy/<workload>` (each run's wait for the slowest worker and time
+//!   outside chunks): the load-balancing page ([`Balance`]).
 
 use std::path::{Path, PathBuf};
 
@@ -84,6 +91,7 @@ pub mod results;
 pub mod terminal;
 
 pub use page::{Chart, Drawn, Figure, Page, PageOut, ReportInput};
+pub use pages::balance::Balance;
 pub use pages::cores::Cores;
 pub use pages::costs::Costs;
 pub use pages::io::Io;
@@ -94,7 +102,16 @@ pub use pages::waits::Waits;
 
 /// Every page built from results, in navigation order. The first page to
 /// claim `index.html` is the front page.
-pub const PAGES: &[&dyn Page] = &[&Scaling, &Io, &Waits, &Cores, &Costs, &RustVsPython, &Mpi];
+pub const PAGES: &[&dyn Page] = &[
+    &Scaling,
+    &Balance,
+    &Io,
+    &Waits,
+    &Cores,
+    &Costs,
+    &RustVsPython,
+    &Mpi,
+];
 
 /// The teaching pages, built after [`PAGES`] from the figures those
 /// published; they are written even when no result exists.
@@ -127,6 +144,71 @@ impl Options {
 /// The report's data folder, inside the report directory.
 pub const DATA_DIR: &str = "data";
 
+/// The largest input file the report reads. Criterion's files are a few kB
+/// and the benches' data files tens of kB: anything past this is damaged or
+/// not ours, and is refused with a note instead of read into memory.
+pub const MAX_INPUT_BYTES: u64 = 16 << 20;
+
+/// The note for an input file larger than [`MAX_INPUT_BYTES`], or `None`
+/// when its size is fine (or it cannot be read: the reader says so).
+pub fn too_large(path: &Path) -> Option<String> {
+    let len = std::fs::metadata(path).ok()?.len();
+    (len > MAX_INPUT_BYTES).then(|| {
+        format!(
+            "{} is {}, far larger than any file the benches write (at most {}), so it was \
+             not read: it is damaged or not ours; delete it and run the bench again",
+            path.display(),
+            explain::words::bytes_approx(len),
+            explain::words::bytes_approx(MAX_INPUT_BYTES)
+        )
+    })
+}
+
+/// Reads an input file of at most [`MAX_INPUT_BYTES`]; the error is a
+/// sentence for a note.
+pub fn read_input(path: &Path) -> std::result::Result<String, String> {
+    use std::io::Read;
+    if let Some(note) = too_large(path) {
+        return Err(note);
+    }
+    let file = std::fs::File::open(path).map_err(|e| format!("cannot read it ({e})"))?;
+    let mut text = String::new();
+    // `take`: the file may grow after the size check (or be a device).
+    file.take(MAX_INPUT_BYTES + 1)
+        .read_to_string(&mut text)
+        .map_err(|e| format!("cannot read it ({e})"))?;
+    if text.len() as u64 > MAX_INPUT_BYTES {
+        return Err(format!(
+            "{} grew past {} while it was read: it was not used",
+            path.display(),
+            explain::words::bytes_approx(MAX_INPUT_BYTES)
+        ));
+    }
+    Ok(text)
+}
+
+/// Writes `contents` to `path` whole or not at all: into a temp file in the
+/// same folder, then renamed over `path`. A full disk or a write error
+/// leaves the old file (or none), never a truncated one, and no temp file.
+pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let failed = |e| Error::io(format!("writing {}", path.display()), e);
+    let mut file = tempfile::Builder::new()
+        .prefix(".tvp-write-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(failed)?;
+    // Through the `File`: NamedTempFile's own writes wrap the OS error with
+    // its path, which hides its errno (and so its hint).
+    file.as_file_mut().write_all(contents).map_err(failed)?;
+    file.persist(path).map_err(|e| failed(e.error))?;
+    Ok(())
+}
+
 /// Copies the `.json` files of `from` into `to` (made if missing), unless
 /// they are the same folder. A missing `from` copies nothing: the pages then
 /// say which bench writes what they miss.
@@ -149,7 +231,12 @@ fn copy_data(from: &Path, to: &Path) -> Result<()> {
         let path = entry.map_err(copy_error)?.path();
         if path.is_file() && path.extension().is_some_and(|e| e == "json") {
             let name = path.file_name().expect("a file has a name");
-            std::fs::copy(&path, to.join(name)).map_err(copy_error)?;
+            if too_large(&path).is_some() {
+                // The page that reads it says so; a copy would only double it.
+                continue;
+            }
+            let bytes = std::fs::read(&path).map_err(copy_error)?;
+            write_atomic(&to.join(name), &bytes)?;
         }
     }
     Ok(())
@@ -244,8 +331,7 @@ pub fn generate(options: &Options) -> Result<Outcome> {
         let page_notes = if i == 0 { &notes } else { &p.notes };
         let text = html::page(&p.title, &nav, &p.file, page_notes, &p.body, &input.machine);
         let path = out.join(&p.file);
-        std::fs::write(&path, text)
-            .map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
+        write_atomic(&path, text.as_bytes())?;
         pages.push(path);
     }
     Ok(Outcome {

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::Result;
 use crate::machine::MachineInfo;
-use crate::report::chart::{self, Bar, BarChart, LineChart, Series};
+use crate::report::chart::{self, Bar, BarChart, LineChart, LogChart, Series};
 use crate::report::{criterion, html};
 
 /// One page of the report.
@@ -46,6 +46,8 @@ pub struct PageOut {
 pub enum Chart {
     /// Lines over a numeric x axis.
     Line(LineChart),
+    /// Lines over two log axes.
+    Log(LogChart),
     /// One bar per label.
     Bars(BarChart),
 }
@@ -53,6 +55,12 @@ pub enum Chart {
 impl From<LineChart> for Chart {
     fn from(chart: LineChart) -> Self {
         Chart::Line(chart)
+    }
+}
+
+impl From<LogChart> for Chart {
+    fn from(chart: LogChart) -> Self {
+        Chart::Log(chart)
     }
 }
 
@@ -67,6 +75,7 @@ impl Chart {
     pub fn is_empty(&self) -> bool {
         match self {
             Chart::Line(c) => c.series.iter().all(|s| s.points.is_empty()),
+            Chart::Log(c) => c.series.iter().all(|s| s.points.is_empty()),
             Chart::Bars(c) => c.bars.is_empty(),
         }
     }
@@ -75,6 +84,7 @@ impl Chart {
     pub fn svg(&self) -> Result<String> {
         match self {
             Chart::Line(c) => chart::line_chart(c),
+            Chart::Log(c) => chart::log_chart(c),
             Chart::Bars(c) => chart::bar_chart(c),
         }
     }
@@ -130,6 +140,7 @@ impl Figure {
     pub fn series(&self) -> &[Series] {
         match &self.chart {
             Chart::Line(c) => &c.series,
+            Chart::Log(c) => &c.series,
             Chart::Bars(_) => &[],
         }
     }
@@ -137,7 +148,7 @@ impl Figure {
     /// The bars drawn (none for a line chart).
     pub fn bars(&self) -> &[Bar] {
         match &self.chart {
-            Chart::Line(_) => &[],
+            Chart::Line(_) | Chart::Log(_) => &[],
             Chart::Bars(c) => &c.bars,
         }
     }

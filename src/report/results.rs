@@ -118,7 +118,7 @@ pub fn workload_rows(scan: &Scan, workload: &str, kind: &str) -> (Vec<ResultRow>
 /// Writes `rows` as pretty JSON.
 pub fn write_json(rows: &[ResultRow], path: &Path) -> Result<()> {
     let text = serde_json::to_string_pretty(rows).expect("result rows always serialise");
-    std::fs::write(path, text).map_err(|e| Error::io(format!("writing {}", path.display()), e))
+    super::write_atomic(path, text.as_bytes())
 }
 
 /// Reads rows written by [`write_json`].
@@ -131,12 +131,14 @@ pub fn read_json(path: &Path) -> Result<Vec<ResultRow>> {
 /// Writes `rows` as CSV with a header line; a missing speedup is an empty field.
 pub fn write_csv(rows: &[ResultRow], path: &Path) -> Result<()> {
     let data = |e: csv::Error| Error::Data(format!("writing {}: {e}", path.display()));
-    let mut out = csv::Writer::from_path(path).map_err(data)?;
+    let mut out = csv::Writer::from_writer(Vec::new());
     for row in rows {
         out.serialize(row).map_err(data)?;
     }
-    out.flush()
-        .map_err(|e| Error::io(format!("writing {}", path.display()), e))
+    let bytes = out
+        .into_inner()
+        .map_err(|e| Error::Data(format!("writing {}: {e}", path.display())))?;
+    super::write_atomic(path, &bytes)
 }
 
 /// Reads rows written by [`write_csv`].

@@ -8,6 +8,7 @@ use std::fmt::Write as _;
 use crate::backends::Config;
 use crate::error::Result;
 use crate::python::Comparison;
+use crate::python::starts::StartsReport;
 use crate::report::explain::{self, words};
 use crate::sweep::cores::{CoreSweep, CoreSweepResult, run_core_sweep};
 use crate::sweep::memory::{self, CellMemory};
@@ -68,7 +69,9 @@ pub fn run_workload(sweep: &Sweep, config: &Config, memory: bool, cores: usize) 
     let mut cells = MemoryCells::new();
     let result = run_sweep_with(sweep, config, |job, m| {
         if memory {
-            let cell = memory::measure_cell(config, job, &m.backend, m.workers)?;
+            // The cell runs once more: its own time sets its deadline.
+            let config = config.scaled_to(m.median);
+            let cell = memory::measure_cell(&config, job, &m.backend, m.workers)?;
             cells.insert((m.backend.clone(), m.workers), cell);
         }
         Ok(())
@@ -103,18 +106,27 @@ pub fn sweep_cores(sweep: &CoreSweep, config: &Config) -> Result<bool> {
 /// The column headings of [`run_table`].
 pub fn run_header() -> String {
     format!(
-        "  {:<11} {:>7} {:>11} {:>12} {:>14} {:>11} {:>9} {:>9} {:>10}  checksum",
+        "  {:<11} {:>7} {:>6} {:>11} {:>12} {:>14} {:>11} {:>9} {:>9} {:>9} {:>10}  checksum",
         "backend",
         "workers",
+        "chunks",
         "median",
         "vs 1 worker",
         "vs sequential",
         "efficiency",
+        "busy",
         "launch",
         "peak MB",
         "MB/worker"
     )
 }
+
+/// What the `chunks` and `busy` columns mean, printed under a table that
+/// has them.
+pub const RUN_COLUMNS: &str = "chunks: chunks per worker (1 = one static chunk each); busy: the \
+     idlest and the busiest worker's time running chunks, as a share of the median run \
+     (a low first number with a high second is load imbalance; both low is time spent outside \
+     the chunks: spawning, pipes, waiting).";
 
 /// The sequential reference, then one row per cell of `result`, then the
 /// MPI paragraph when MPI cells were measured (on a machine of `cores`).
@@ -127,6 +139,14 @@ pub fn run_table(result: &SweepResult, memory: &MemoryCells, cores: usize) -> St
     for m in &result.cells {
         out.push_str(&run_row(result, m, memory));
         out.push('\n');
+    }
+    let wrap = || {
+        textwrap::Options::new(78)
+            .initial_indent("  ")
+            .subsequent_indent("  ")
+    };
+    if result.cells.iter().any(|m| m.busy.is_some()) {
+        let _ = write!(out, "\n{}\n", textwrap::fill(RUN_COLUMNS, wrap()));
     }
     let times = explain::mpi::Times {
         sequential: result.sequential,
@@ -147,10 +167,7 @@ pub fn run_table(result: &SweepResult, memory: &MemoryCells, cores: usize) -> St
         }),
     };
     if let Some(text) = explain::mpi::explain_mpi(&times, cores) {
-        let options = textwrap::Options::new(78)
-            .initial_indent("  ")
-            .subsequent_indent("  ");
-        let _ = write!(out, "\n{}\n", textwrap::fill(&text, options));
+        let _ = write!(out, "\n{}\n", textwrap::fill(&text, wrap()));
     }
     out
 }
@@ -178,8 +195,12 @@ fn run_row(result: &SweepResult, m: &Measurement, memory: &MemoryCells) -> Strin
         .hosts
         .as_deref()
         .map_or_else(String::new, |h| format!("  on {}", placement(h)));
+    let chunks = m
+        .chunks_per_worker
+        .map_or_else(|| "-".to_string(), |k| k.to_string());
+    let busy = m.busy_range().map_or_else(|| "-".to_string(), busy_column);
     format!(
-        "  {:<11} {:>7} {:>11} {:>12} {:>13.2}x {:>10.0}% {launch:>9} {peak:>9} {per_worker:>10}  {check}{hosts}",
+        "  {:<11} {:>7} {chunks:>6} {:>11} {:>12} {:>13.2}x {:>10.0}% {busy:>9} {launch:>9} {peak:>9} {per_worker:>10}  {check}{hosts}",
         m.backend,
         m.workers,
         millis(m.median),
@@ -219,6 +240,11 @@ pub fn placement(hosts: &[String]) -> String {
         })
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// The idlest and busiest worker's shares of a run: "61-99%".
+pub fn busy_column((idlest, busiest): (f64, f64)) -> String {
+    format!("{:.0}-{:.0}%", 100.0 * idlest, 100.0 * busiest)
 }
 
 /// A duration as the tables show it: "12.3 ms".
@@ -332,6 +358,59 @@ pub fn python_table(c: &Comparison) -> String {
     out
 }
 
+/// CPython's start methods and pickling as `tvp python` prints them: one
+/// line per start, one per payload size, then the sentences the costs page
+/// writes from the same numbers.
+pub fn python_starts_table(r: &StartsReport) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "\n{} {}: start a process, get one answer (median of {}){}",
+        r.implementation,
+        r.python,
+        r.repeat,
+        if r.quick { " (quick)" } else { "" }
+    );
+    let or_nothing = |bytes: u64| {
+        if bytes == 0 {
+            "nothing".to_string()
+        } else {
+            words::bytes(bytes)
+        }
+    };
+    for s in &r.starts {
+        let _ = writeln!(
+            out,
+            "  {:<10} parent {:>8} touched, payload {:>7}: {}",
+            s.method,
+            or_nothing(s.parent_mib << 20),
+            or_nothing(s.payload_bytes),
+            words::secs_as_ms(s.median_s)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "Pool.apply round trips, the payload pickled both ways:"
+    );
+    for p in &r.pickling {
+        let _ = writeln!(
+            out,
+            "  {:>8}: {}",
+            words::bytes(p.bytes),
+            words::ns(p.median_s * 1e9)
+        );
+    }
+    let c = explain::starts::StartCosts::from_python(r);
+    let rust = explain::starts::StartCosts::default();
+    for line in explain::starts::explain_python(r, &c, &rust)
+        .into_iter()
+        .chain(explain::starts::explain_payload(&rust, Some(&c)))
+    {
+        let _ = writeln!(out, "  - {line}");
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -346,5 +425,32 @@ mod tests {
         );
         assert_eq!(placement(&hosts(&["a", "b", "a"])), "a[0,2] b[1]");
         assert_eq!(placement(&[]), "");
+    }
+
+    #[test]
+    fn the_python_starts_table_lists_every_cell_and_its_sentences() {
+        let r = StartsReport::parse(
+            r#"{"schema": 1, "python": "3.11.7", "implementation": "CPython",
+            "system": "Linux", "default_start_method": "fork", "start_methods": ["fork", "spawn"],
+            "quick": true, "repeat": 2, "payload_bytes": 16777216,
+            "starts": [
+              {"method": "fork", "parent_mib": 0, "parent_rss_mib": 30.0, "payload_bytes": 0,
+               "median_s": 0.002, "times_s": [0.002]},
+              {"method": "spawn", "parent_mib": 256, "parent_rss_mib": 290.0,
+               "payload_bytes": 16777216, "median_s": 0.2, "times_s": [0.2]}],
+            "pickling": [{"bytes": 4096, "median_s": 0.0001, "times_s": [0.0001]}],
+            "elapsed_s": 3.0}"#,
+        )
+        .unwrap();
+        let table = python_starts_table(&r);
+        for line in [
+            "CPython 3.11.7: start a process, get one answer (median of 2) (quick)",
+            "fork       parent  nothing touched, payload nothing: 2.00 ms",
+            "spawn      parent  256 MiB touched, payload  16 MiB: 200 ms",
+            "   4 KiB: 100 µs",
+            "starts processes with fork by default",
+        ] {
+            assert!(table.contains(line), "missing {line:?} in\n{table}");
+        }
     }
 }

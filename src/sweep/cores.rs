@@ -242,11 +242,16 @@ pub fn run_core_sweep(
 ) -> Result<CoreSweepResult> {
     let fixture = sweep.job.setup()?;
     let job = &fixture.job;
-    let expected = {
+    let (expected, config) = {
         let mut sequential = backends::create("sequential", config)?;
         sequential.prepare(1)?;
-        sequential.execute(job)?
+        let start = std::time::Instant::now();
+        let expected = sequential.execute(job)?;
+        // Children wait as long as the job's time warrants: at one core,
+        // every worker takes turns, so the same scaled deadline holds.
+        (expected, config.scaled_to(start.elapsed()))
     };
+    let config = &config;
     let mut cells = Vec::with_capacity(sweep.cell_count());
     for &k in &sweep.cores {
         confined(k, |cpus| {

@@ -56,7 +56,7 @@
 //! every shared page (the binary, the C library) once per process.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, Write};
+use std::io::Write;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -212,8 +212,12 @@ pub fn mb_per_worker(one: &CellMemory, cell: &CellMemory) -> Option<f64> {
         .then(|| (cell.peak_kb as f64 - one.peak_kb as f64) / 1024.0 / (cell.workers - 1) as f64)
 }
 
+/// What a `tvp memory-cell` child is called in errors.
+pub const CELL_ROLE: &str = "memory-cell process";
+
 /// Measures one cell in a fresh `tvp memory-cell` child of `config`'s
-/// binary. The child is killed and reaped if anything fails.
+/// binary. Its reply is read, and its exit awaited, within `config`'s
+/// deadline; the child is killed and reaped if anything fails.
 pub fn measure_cell(
     config: &Config,
     job: &Job,
@@ -235,43 +239,41 @@ pub fn measure_cell(
 /// Measures the cell `request` asks for in a fresh `tvp memory-cell` child
 /// of `config`'s binary, as [`measure_cell`] does.
 pub fn measure(config: &Config, request: &CellRequest) -> Result<CellMemory> {
-    let mut child = WorkerChild::spawn_subcommand(&config.worker_exe, "memory-cell")?;
+    let mut child = WorkerChild::spawn_subcommand(&config.worker_exe, "memory-cell", CELL_ROLE)?;
     let mut line = serde_json::to_string(request).expect("a cell request serialises");
     line.push('\n');
     child.send_line(&line)?;
     child.close_stdin();
-    let stdout = child.take_stdout().expect("a new child has its stdout");
-    let mut reply = String::new();
-    let read = std::io::BufReader::new(stdout).read_line(&mut reply);
-    let status = child.wait()?;
-    let pid = child.pid();
-    if let Err(e) = read {
-        return Err(Error::io(
-            format!("cannot read the reply of memory cell {pid}"),
-            e,
-        ));
-    }
-    let reply: std::result::Result<CellMemory, String> = serde_json::from_str(reply.trim_end())
-        .map_err(|e| Error::Child {
-            pid,
-            what: "memory cell gave no figure",
-            message: format!("{e}; {}", crate::process::child::describe(status)),
+    // On an error the child is killed and reaped, and the error says how
+    // it ended.
+    let reply = child.recv_line_within(config.task_deadline)?;
+    let status = child.wait_within(config.task_deadline)?;
+    let reply: std::result::Result<CellMemory, String> =
+        serde_json::from_str(&reply).map_err(|e| {
+            child.error(
+                "gave no figure",
+                format!("{e}; {}", crate::process::child::describe(status)),
+            )
         })?;
-    reply.map_err(|message| Error::Child {
-        pid,
-        what: "memory cell failed",
-        message,
-    })
+    reply.map_err(|message| child.error("failed", message))
 }
 
 /// `tvp memory-cell`: reads one [`CellRequest`] line on stdin, runs it here
 /// and prints the result as one JSON line (`{"Ok": ...}` or `{"Err": ...}`).
 pub fn serve_cell() -> std::io::Result<()> {
     crate::interrupt::die_with_parent();
-    let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line)?;
-    let result = serde_json::from_str::<CellRequest>(&line)
-        .map_err(|e| format!("bad memory-cell request: {e}"))
+    use crate::process::lines::{LineReader, Next};
+    let line = match LineReader::new(std::io::stdin().lock()).next_line()? {
+        Next::Line(line) => Ok(line),
+        Next::Truncated(shown) => Err(format!("a request with no newline: {shown:?}")),
+        Next::TooLong(shown) => Err(format!("a request line too long: {shown:?}...")),
+        Next::Eof => Err("no request: stdin was empty".to_string()),
+    };
+    let result = line
+        .and_then(|line| {
+            serde_json::from_str::<CellRequest>(&line)
+                .map_err(|e| format!("bad memory-cell request: {e}"))
+        })
         .and_then(|request| {
             let config = Config::from_current_exe()
                 .map_err(|e| e.to_string())?
@@ -294,17 +296,24 @@ pub fn run_cell(config: &Config, request: &CellRequest) -> Result<CellMemory> {
             .unwrap_or_else(smaps::rust_default_stack),
     );
     let ((checksum, peaks), detail) = std::thread::scope(|s| {
-        let detailed = request
-            .detail
-            .then(|| s.spawn(|| sample_detail(&done, stack_kb)));
-        let sampler = s.spawn(|| {
+        let sampler = backends::chunks::spawn_scoped(s, None, || {
             let mut peaks = BTreeMap::new();
             while !done.load(Ordering::Acquire) {
                 sample_children(&mut peaks);
                 std::thread::sleep(SAMPLE_PERIOD);
             }
             peaks
-        });
+        })
+        .map_err(|e| Error::thread_start("the memory sampler", 1, Some(0), e))?;
+        let detailed = request
+            .detail
+            .then(|| backends::chunks::spawn_scoped(s, None, || sample_detail(&done, stack_kb)))
+            .transpose()
+            .map_err(|e| {
+                // The first sampler stops, and the scope joins it.
+                done.store(true, Ordering::Release);
+                Error::thread_start("the memory sampler", 2, Some(1), e)
+            })?;
         let run = || -> Result<u64> {
             let mut backend = backends::create(&request.backend, config)?;
             backend.prepare(request.workers)?;
@@ -316,14 +325,14 @@ pub fn run_cell(config: &Config, request: &CellRequest) -> Result<CellMemory> {
         };
         let checksum = run();
         done.store(true, Ordering::Release);
-        (
+        Ok((
             (
                 checksum,
                 sampler.join().expect("the sampler does not panic"),
             ),
             detailed.map(|d| d.join().expect("the sampler does not panic")),
-        )
-    });
+        ))
+    })?;
     let checksum = checksum?;
     let parent_kb = vm_hwm_kb("self").ok_or_else(|| {
         Error::InvalidJob("cannot read VmHWM in /proc/self/status: memory needs Linux /proc".into())

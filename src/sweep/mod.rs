@@ -13,6 +13,8 @@
 //!   fresh process, and with `detail` the kernel's view ([`smaps`]: RSS,
 //!   PSS, USS, thread stacks); [`mpi_launch`]: the MPI launch costs the
 //!   `mpi` bench keeps beside criterion.
+//! - [`balance`]: speedup against chunks per worker, with every worker's
+//!   busy time (`cargo bench --bench balance`).
 //! - [`waits`]: many waits, `latency` at 1 to 10,000 concurrent waits on
 //!   async tasks, threads and processes, timed and measured in memory.
 //!
@@ -28,6 +30,7 @@ use crate::error::Result;
 use crate::workloads::{self, Job};
 
 pub mod affinity;
+pub mod balance;
 pub mod cores;
 pub mod memory;
 pub mod mpi_launch;
@@ -139,8 +142,37 @@ pub struct Measurement {
     /// report it (`mpi`: every rank's host, in rank order).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hosts: Option<Vec<String>>,
+    /// Each worker's time running chunks in the median run, for backends
+    /// that record it ([`backends::Backend::last_busy`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub busy: Option<Vec<Duration>>,
+    /// The chunks per worker the backend cut the job into, for backends
+    /// that cut by workers ([`backends::Backend::chunks_per_worker`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chunks_per_worker: Option<usize>,
     pub checksum: u64,
     pub checksum_ok: bool,
+}
+
+impl Measurement {
+    /// The busiest and the idlest worker's busy time as shares of the
+    /// median run's wall time: `(idlest, busiest)`, each from 0 to 1.
+    pub fn busy_range(&self) -> Option<(f64, f64)> {
+        busy_shares(self.busy.as_deref()?, self.median)
+    }
+}
+
+/// The smallest and the largest of `busy` as shares of `wall`; `None` with
+/// no workers or no time.
+pub fn busy_shares(busy: &[Duration], wall: Duration) -> Option<(f64, f64)> {
+    let wall = wall.as_secs_f64();
+    if busy.is_empty() || wall <= 0.0 {
+        return None;
+    }
+    let shares = busy.iter().map(|b| b.as_secs_f64() / wall);
+    let lo = shares.clone().fold(f64::INFINITY, f64::min);
+    let hi = shares.fold(0.0, f64::max);
+    Some((lo, hi))
 }
 
 /// What to sweep.
@@ -192,6 +224,11 @@ pub struct Timed {
     pub launch: Option<Duration>,
     /// [`backends::Backend::last_placement`] after the last run.
     pub hosts: Option<Vec<String>>,
+    /// For backends that report [`backends::Backend::last_busy`]: each
+    /// worker's busy time in the run whose time is the median.
+    pub busy: Option<Vec<Duration>>,
+    /// Every timed run, in order: their spread is the run-to-run noise.
+    pub times: Vec<Duration>,
     pub checksum: u64,
 }
 
@@ -200,8 +237,17 @@ fn median(mut times: Vec<Duration>) -> Option<Duration> {
     times.get(times.len() / 2).copied()
 }
 
+/// The index of the median of `times` (the upper one of an even count), as
+/// [`median`] picks it.
+fn median_index(times: &[Duration]) -> Option<usize> {
+    let mut order: Vec<usize> = (0..times.len()).collect();
+    order.sort_by_key(|&i| times[i]);
+    order.get(times.len() / 2).copied()
+}
+
 /// Times `repeat` runs (after one untimed warm-up that also checks the
-/// checksum) and returns the medians and the checksum.
+/// checksum) and returns the medians, the busy times of the median run and
+/// the checksum.
 pub fn time_backend(
     backend: &mut dyn backends::Backend,
     job: &Job,
@@ -210,24 +256,47 @@ pub fn time_backend(
     let checksum = backend.execute(job)?;
     let mut times = Vec::with_capacity(repeat.max(1));
     let mut computing = Vec::new();
+    let mut busy = Vec::with_capacity(repeat.max(1));
     for _ in 0..repeat.max(1) {
         let start = Instant::now();
         let sum = std::hint::black_box(backend.execute(job)?);
         let time = start.elapsed();
         times.push(time);
+        busy.push(backend.last_busy());
         if let Some(launch) = backend.last_launch_cost() {
             computing.push(time.saturating_sub(launch));
         }
         debug_assert_eq!(sum, checksum);
     }
-    let median_time = median(times).expect("at least one timed run");
+    let at = median_index(&times).expect("at least one timed run");
+    let median_time = times[at];
     Ok(Timed {
         median: median_time,
         // So that `median - launch` is the median computing time.
         launch: median(computing).map(|c| median_time.saturating_sub(c)),
         hosts: backend.last_placement(),
+        busy: busy.swap_remove(at),
+        times,
         checksum,
     })
+}
+
+/// Writes `value` as JSON through a temp file, so readers never see half;
+/// makes the folder first when it is missing.
+pub fn write_json(path: &std::path::Path, value: &impl Serialize) -> Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| crate::error::Error::io(format!("creating {}", dir.display()), e))?;
+    }
+    let text = serde_json::to_string_pretty(value)
+        .map_err(|e| crate::error::Error::Data(format!("cannot encode {}: {e}", path.display())))?;
+    let tmp = path.with_extension("json.tmp");
+    std::fs::write(&tmp, text + "\n")
+        .and_then(|()| std::fs::rename(&tmp, path))
+        .map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            crate::error::Error::io(format!("writing {}", path.display()), e)
+        })
 }
 
 /// Runs the sweep; `progress` is told about each cell as it finishes.
@@ -259,6 +328,9 @@ pub fn run_sweep_with(
     sequential.prepare(1)?;
     let reference = time_backend(sequential.as_mut(), job, sweep.repeat)?;
     let expected = reference.checksum;
+    // From here on, children wait as long as this job's time warrants (see
+    // `process::deadline`), unless the user fixed the deadline.
+    let config = &config.scaled_to(reference.median);
     let mut cells = Vec::new();
     for name in &sweep.backends {
         let mut backend = backends::create(name, config)?;
@@ -278,6 +350,8 @@ pub fn run_sweep_with(
                 median: timed.median,
                 launch: timed.launch,
                 hosts: timed.hosts,
+                busy: timed.busy,
+                chunks_per_worker: backend.chunks_per_worker(),
                 checksum: timed.checksum,
                 checksum_ok: timed.checksum == expected,
             };

@@ -227,17 +227,10 @@ impl WaitsReport {
         (self.waits_per_task * self.wait_ms) as f64
     }
 
-    /// Writes the report as pretty JSON through a temp file.
+    /// Writes the report as pretty JSON through a temp file (see
+    /// [`super::write_json`]).
     pub fn write(&self, path: &Path) -> Result<()> {
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| Error::io(format!("cannot make {}", dir.display()), e))?;
-        }
-        let text = serde_json::to_string_pretty(self).expect("a waits report serialises");
-        let tmp = path.with_extension("json.tmp");
-        std::fs::write(&tmp, text + "\n")
-            .and_then(|()| std::fs::rename(&tmp, path))
-            .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))
+        super::write_json(path, self)
     }
 
     /// Reads a report written by [`WaitsReport::write`].

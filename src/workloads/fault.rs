@@ -22,7 +22,7 @@
 //!   slow without using the CPU.
 //! - `pid_dir`: a worker child appends `start..end` of each task it runs to
 //!   the file `<pid_dir>/<pid>`, so a test knows every pid that was spawned.
-//! - `tempdir=1`: setup makes a temp dir (named `tvp-fault-*`, in `$TMPDIR`),
+//! - `tempdir=1`: setup makes a temp dir (named `tvp-fault-<pid>-*`, in `$TMPDIR`),
 //!   passed as the option `dir`, and removes it when the run ends.
 
 use std::ops::Range;
@@ -120,9 +120,7 @@ fn setup(job: &Job) -> Result<Fixture> {
     if job.options.get("tempdir").is_none_or(|v| v != "1") {
         return Ok(Fixture::none(job.clone()));
     }
-    let dir = tempfile::Builder::new()
-        .prefix("tvp-fault-")
-        .tempdir()
+    let dir = crate::scratch::dir_in("fault", &std::env::temp_dir())
         .map_err(|e| Error::io("fault: cannot make a temp dir", e))?;
     let mut job = job.clone();
     job.options

@@ -20,7 +20,9 @@
 //!
 //! The temp dir is made by the job's fixture (`Job::setup`) under the `root`
 //! option (default: the system temp dir) and removed when the fixture drops,
-//! files left by a failed run included. Its path travels in the `dir` option,
+//! files left by a failed run included; it is named for its owner process,
+//! so a run killed with SIGKILL has it swept by the next (see
+//! [`crate::scratch`]). Its path travels in the `dir` option,
 //! so child processes find it.
 //!
 //! Checksum: the wrapping sum of the files' hashes (FNV-1a over the 64-bit
@@ -46,7 +48,9 @@ const WORDS: usize = FILE_BYTES / 8;
 pub const OPT_DIR: &str = "dir";
 /// Job option: where the fixture makes its temp dir.
 pub const OPT_ROOT: &str = "root";
-/// Prefix of the fixture's temp dir name.
+/// The kind in the fixture's temp dir name (see [`crate::scratch`]).
+pub const DIR_KIND: &str = "files";
+/// Prefix of the fixture's temp dir name: `tvp-files-<pid>-...`.
 pub const DIR_PREFIX: &str = "tvp-files-";
 
 pub(super) const ENTRY: Entry = Entry {
@@ -69,20 +73,17 @@ pub(super) fn setup(job: &Job) -> Result<Fixture> {
         .options
         .get(OPT_ROOT)
         .map_or_else(std::env::temp_dir, PathBuf::from);
-    let dir = tempfile::Builder::new()
-        .prefix(DIR_PREFIX)
-        .tempdir_in(&root)
-        .map_err(|e| {
-            Error::io(
-                format!(
-                    "cannot make a temp dir for `{}` in {} (set the `{OPT_ROOT}` option or \
-                     TMPDIR to a writable dir)",
-                    job.workload,
-                    root.display()
-                ),
-                e,
-            )
-        })?;
+    let dir = crate::scratch::dir_in(DIR_KIND, &root).map_err(|e| {
+        Error::io(
+            format!(
+                "cannot make a temp dir for `{}` in {} (set the `{OPT_ROOT}` option or \
+                 TMPDIR to a writable dir)",
+                job.workload,
+                root.display()
+            ),
+            e,
+        )
+    })?;
     let mut job = job.clone();
     job.options
         .insert(OPT_DIR.into(), dir.path().display().to_string());
@@ -118,10 +119,17 @@ impl Files {
 
 impl Files {
     fn failed(&self, path: &Path, e: &std::io::Error) -> String {
+        let hint = match e.kind() {
+            std::io::ErrorKind::NotFound => {
+                Some("the fixture's temp dir must exist while the job runs".into())
+            }
+            _ => crate::error::os_hint(crate::error::Doing::Files, e),
+        };
         format!(
-            "`{}` failed on {}: {e} (the fixture's temp dir must exist while the job runs)",
+            "`{}` failed on {}: {e}{}",
             self.name,
-            path.display()
+            path.display(),
+            hint.map_or_else(String::new, |h| format!(" ({h})"))
         )
     }
 }

@@ -130,9 +130,10 @@ impl Tcp {
     }
 
     fn failed(&self, items: &Range<u64>, e: &std::io::Error) -> String {
+        let hint = crate::error::os_hint(crate::error::Doing::Connecting, e)
+            .map_or_else(String::new, |h| format!(" ({h})"));
         format!(
-            "`tcp`: items {}..{} to the server at {} failed: {e} (the fixture's server must run \
-             while the job runs)",
+            "`tcp`: items {}..{} to the server at {} failed: {e}{hint}",
             items.start, items.end, self.addr
         )
     }
@@ -237,8 +238,12 @@ fn accept_loop(listener: &TcpListener, stop: &AtomicBool, connections: &Connecti
             return;
         }
         // Accept errors (a client gave up, too many open files) are the
-        // client's to report; the server keeps serving.
-        let Ok(stream) = stream else { continue };
+        // client's to report; the server keeps serving, after a pause, so
+        // an error that lasts (EMFILE) does not spin a core.
+        let Ok(stream) = stream else {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+            continue;
+        };
         let Ok(handle) = stream.try_clone() else {
             continue;
         };

@@ -58,6 +58,29 @@ pub fn assert_reaped(pid: u32, what: &str) {
     }
 }
 
+/// Waits up to `limit` for `child` to exit; kills it and fails the test
+/// past it.
+pub fn wait_exit(child: &mut std::process::Child, limit: Duration) -> std::process::ExitStatus {
+    let mut status = None;
+    wait_for(limit, || {
+        status = child.try_wait().unwrap();
+        status.is_some()
+    });
+    status.unwrap_or_else(|| {
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("tvp did not exit within {limit:?}");
+    })
+}
+
+/// The names of the entries in `dir`.
+pub fn entries(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect()
+}
+
 /// Waits up to `limit` for `done`, polling.
 pub fn wait_for(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
     let start = Instant::now();

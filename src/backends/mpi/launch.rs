@@ -532,7 +532,8 @@ impl Scratch {
     fn new() -> Result<Self> {
         let make = |dir: Option<&Path>| {
             let mut builder = tempfile::Builder::new();
-            builder.prefix("tvp-mpi-");
+            let prefix = crate::scratch::prefix("mpi");
+            builder.prefix(&prefix);
             match dir {
                 Some(dir) => builder.tempdir_in(dir),
                 None => builder.tempdir(),

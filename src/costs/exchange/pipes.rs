@@ -205,6 +205,9 @@ impl PipeGroup {
 
 /// An error for a child that stopped answering: says whether it died.
 fn fail(child: &mut Child, e: &io::Error) -> Error {
+    // A peer that died closes its pipes a moment before it can be reaped:
+    // give it that moment, so its death is not reported as silence.
+    crate::process::child::wait_exit(child.process.pid(), Duration::from_secs(1));
     match child.process.check_running() {
         Err(died) => died,
         Ok(()) => child

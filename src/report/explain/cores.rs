@@ -109,8 +109,9 @@ pub fn chart_summary(lines: &[Line]) -> Vec<String> {
     let mut sentences = Vec::new();
     if n <= 1 {
         sentences.push(
-            "Only 1 core was measured, so there is no scaling to show: run on a machine \
-             with more cores, or without TVP_CORES."
+            "Only 1 core was measured, so there is no scaling to show: give the run more \
+             cores (a machine with more, or lift what confined it: TVP_CORES, taskset, a \
+             container's CPU limit)."
                 .to_string(),
         );
         return sentences;
@@ -259,6 +260,12 @@ mod tests {
         assert!(s[2].contains("4 workers keep at most 4 cores"), "{s:?}");
         let one = chart_summary(&[line("threads", 2, &[(1, 1.0)])]);
         assert!(one[0].contains("Only 1 core"), "{one:?}");
+        // A mask set by taskset confines a run as TVP_CORES does: the
+        // sentence names both, not TVP_CORES alone.
+        assert!(
+            one[0].contains("taskset") && one[0].contains("TVP_CORES"),
+            "{one:?}"
+        );
         assert!(chart_summary(&[]).is_empty());
     }
 }

@@ -8,6 +8,7 @@
 //! topic, add a file here and call it from its page in
 //! [`crate::report::pages`].
 
+pub mod balance;
 pub mod cores;
 pub mod costs;
 pub mod exchange;
@@ -16,6 +17,8 @@ pub mod lost_update;
 pub mod mpi;
 pub mod python;
 pub mod scaling;
+pub mod serialization;
 pub mod sharing;
+pub mod starts;
 pub mod waits;
 pub mod words;

@@ -74,14 +74,36 @@ pub fn bytes_per_sec(rate: f64) -> String {
     }
 }
 
-/// "64 B", "4 KiB", "1 MiB".
+/// "64 B", "4 KiB", "1 MiB", "1 GiB".
 pub fn bytes(bytes: u64) -> String {
-    if bytes >= 1 << 20 && bytes % (1 << 20) == 0 {
+    if bytes >= 1 << 30 && bytes % (1 << 30) == 0 {
+        format!("{} GiB", bytes >> 30)
+    } else if bytes >= 1 << 20 && bytes % (1 << 20) == 0 {
         format!("{} MiB", bytes >> 20)
     } else if bytes >= 1 << 10 && bytes % (1 << 10) == 0 {
         format!("{} KiB", bytes >> 10)
     } else {
         format!("{bytes} B")
+    }
+}
+
+/// A size rounded for a reader, in binary units: "512 B", "16 MiB",
+/// "2.0 GiB".
+pub fn bytes_approx(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if bytes < 1024 {
+        return format!("{bytes} B");
+    }
+    let mut value = bytes as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if value < 10.0 && value.fract() != 0.0 {
+        format!("{value:.1} {}", UNITS[unit])
+    } else {
+        format!("{value:.0} {}", UNITS[unit])
     }
 }
 
@@ -112,6 +134,11 @@ pub fn times(ratio: f64) -> String {
     } else {
         format!("{ratio:.0}x")
     }
+}
+
+/// Mebibytes of memory, whole: "1050 MiB".
+pub fn mebibytes(mib: f64) -> String {
+    format!("{mib:.0} MiB")
 }
 
 /// "12.3 M ops/s", "850 k ops/s".
@@ -153,6 +180,24 @@ pub fn workers_of(backend: &str, n: usize) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
+/// "a", "a and b", "a, b and c".
+pub fn and_list(items: &[&str]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => (*one).to_string(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+/// "rayon's", "threads'".
+pub fn possessive(name: &str) -> String {
+    if name.ends_with('s') {
+        format!("{name}'")
+    } else {
+        format!("{name}'s")
+    }
+}
+
 /// "time slicing" -> "Time slicing".
 pub fn capitalise(s: &str) -> String {
     let mut chars = s.chars();
@@ -164,6 +209,16 @@ pub fn capitalise(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lists_read_as_prose() {
+        assert_eq!(and_list(&[]), "");
+        assert_eq!(and_list(&["a"]), "a");
+        assert_eq!(and_list(&["a", "b"]), "a and b");
+        assert_eq!(and_list(&["a", "b", "c"]), "a, b and c");
+        assert_eq!(possessive("rayon"), "rayon's");
+        assert_eq!(possessive("threads"), "threads'");
+    }
 
     #[test]
     fn sizes_get_thousands_separators() {
@@ -194,6 +249,14 @@ mod tests {
         assert_eq!(kilobytes(3.1 * 1024.0), "3.1 MB");
         assert_eq!(times(1.62), "1.6x");
         assert_eq!(times(23.7), "24x");
+    }
+
+    #[test]
+    fn sizes_round_to_a_readable_unit() {
+        assert_eq!(bytes_approx(512), "512 B");
+        assert_eq!(bytes_approx(16 << 20), "16 MiB");
+        assert_eq!(bytes_approx(2 << 30), "2 GiB");
+        assert_eq!(bytes_approx(3 << 29), "1.5 GiB");
     }
 
     #[test]

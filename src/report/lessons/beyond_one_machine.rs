@@ -1,4 +1,4 @@
-//! Lesson 8: beyond one machine. Processes as MPI ranks, on one host or on
+//! Lesson 10: beyond one machine. Processes as MPI ranks, on one host or on
 //! several (a hostfile; the simulated cluster), and what communication costs
 //! once workers must exchange data every step.
 
@@ -112,6 +112,7 @@ sudo scripts/sim-cluster.sh down            # removes every namespace, link and 
              crossed half, on this machine. Remember what the simulated hosts are: namespaces \
              sharing one machine's cores and memory, so they show a protocol's and a link's \
              cost, never a cluster's speedup.</p>",
+    answer_from_figures: None,
     exercises: &[
         "Run the comparison at a larger size (<code>-s</code>) until the MPI launch cost is \
          small next to the work. How large must the job be?",

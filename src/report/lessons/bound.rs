@@ -1,4 +1,4 @@
-//! Lesson 6: CPU-bound vs IO-bound vs memory-bound, three ways for scaling
+//! Lesson 8: CPU-bound vs IO-bound vs memory-bound, three ways for scaling
 //! to stop.
 
 use super::{Example, IO_BENCH, Lesson, SCALING_BENCH, Wanted};
@@ -78,6 +78,7 @@ with ProcessPoolExecutor() as ex:                   # CPU-bound: one process per
              efficiency falls first. On <code>latency</code>, the <code>process</code> \
              backend falls behind as workers grow: it spawns a child per chunk every run, and \
              the memory chart shows what each extra process costs next to a thread.</p>",
+    answer_from_figures: None,
     exercises: &[
         "Push the IO sweep further: <code>cargo run --release -- run -w latency -b threads -s \
          512 -n 1,16,64,256</code>. Where does it stop gaining, and what do the \

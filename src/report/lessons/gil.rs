@@ -13,13 +13,13 @@ pub const LESSON: Lesson = Lesson {
            (<code>sys.getswitchinterval()</code>, 5 ms by default), so N threads doing \
            pure-Python work run one at a time. They get no speedup, and handing the lock over \
            can make them slower than one thread. CPython releases the GIL around blocking IO \
-           and inside many C extensions, so threads that wait still overlap (lesson 6). Python's \
+           and inside many C extensions, so threads that wait still overlap (lesson 8). Python's \
            way out for CPU work is processes (lesson 3); the free-threaded build (3.13t) \
            removes the GIL.</p>\n\
            <p>Rust has no global lock: <code>std::thread</code> threads run on separate cores \
            at the same time. What the GIL protected, the compiler checks instead: data shared \
            between threads must be <code>Sync</code>, and mutating it needs a lock or an atomic \
-           (lesson 5). The suite's <code>gil</code> backend models CPython's threads: each \
+           (lesson 7). The suite's <code>gil</code> backend models CPython's threads: each \
            worker must hold one global lock to compute and hands it over every few \
            milliseconds.</p>",
     python: "\
@@ -79,6 +79,7 @@ return (lo..hi).map(step).fold(0, u64::wrapping_add); // free threading",
              stay flat like the <code>gil</code> model and its process pools to climb like \
              Rust's threads; each line is against its own language's sequential time, so the \
              table on that page gives the absolute times.</p>",
+    answer_from_figures: None,
     exercises: &[
         "IO-bound work releases the GIL. Run <code>cargo run --release -- run -w latency -b \
          threads,gil -n 1,4,16</code>: why does <code>gil</code> speed up here?",

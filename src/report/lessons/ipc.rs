@@ -1,4 +1,4 @@
-//! Lesson 4: talking between processes. Queue, pipe, socket, shared memory,
+//! Lesson 5: talking between processes. Queue, pipe, socket, shared memory,
 //! and what each message costs.
 
 use super::{COSTS_BENCH, Example, Lesson, Wanted};
@@ -20,7 +20,7 @@ pub const LESSON: Lesson = Lesson {
            same calls either way.</li>\n\
            <li><strong>Shared memory</strong> (<code>multiprocessing.shared_memory</code>, \
            <code>mmap</code>): both processes map the same pages, so no system call per \
-           message, but you must synchronise access yourself (lesson 5).</li>\n\
+           message, but you must synchronise access yourself (lesson 7).</li>\n\
            </ul>\n\
            <p>A message costs a fixed part (system calls, waking the peer) plus a part per \
            byte (copying). Small messages are all fixed part: send fewer, bigger ones \
@@ -100,6 +100,7 @@ let n = queue.write(&f)?;",
              busy (<code>src/costs/ipc.rs</code> has the runs). \
              <code>cargo run --release --example wakeup</code> times a ping-pong on one CPU \
              and on two on yours.</p>",
+    answer_from_figures: None,
     exercises: &[
         "In <code>examples/pipe.rs</code>, send 1000 messages instead of 3 \
          (<code>MESSAGES</code>) and time the run; then send them all first and read the \

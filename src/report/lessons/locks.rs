@@ -1,4 +1,4 @@
-//! Lesson 5: locks. Lock, RLock, contention, when an atomic is enough, and
+//! Lesson 7: locks. Lock, RLock, contention, when an atomic is enough, and
 //! two ways sharing goes wrong: false sharing and deadlock.
 
 use super::{COSTS_BENCH, Example, Lesson, PYTHON_BENCH, Wanted};
@@ -150,6 +150,7 @@ let (first, second) = if from.number < to.number {",
              sharing costs for the same work. The third chart is CPython's lost update on \
              the Python this report found: which ways of adding 1 lost increments, and \
              whether that is what its version leads one to expect.</p>",
+    answer_from_figures: None,
     exercises: &[
         "In <code>examples/lock.rs</code>, set <code>THREADS</code> to 1. How many updates \
          does the version without a lock lose now, and why?",

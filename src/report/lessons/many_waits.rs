@@ -1,4 +1,4 @@
-//! Lesson 7: many waits. Threads, processes or async tasks to wait on
+//! Lesson 9: many waits. Threads, processes or async tasks to wait on
 //! thousands of things at once, what each wait costs, and the blocked loop.
 
 use super::{Example, Lesson, PYTHON_BENCH, WAITS_BENCH, Wanted};
@@ -9,7 +9,7 @@ pub const LESSON: Lesson = Lesson {
     question: "To keep thousands of waits in flight at once (sockets, timers, calls to other \
                services), should you use threads, processes or async tasks, and what does each \
                wait cost in time and memory?",
-    idea: "<p>Waiting needs no core (lesson 6), so a program that waits on many things wants \
+    idea: "<p>Waiting needs no core (lesson 8), so a program that waits on many things wants \
            many waits in flight at once. There are three ways to have them. <strong>A thread \
            per wait</strong>: each is a kernel thread with its own stack, and the kernel \
            switches to whichever one's wait ended. <strong>A process per wait</strong>: the \
@@ -103,6 +103,7 @@ tokio::task::spawn_blocking(move || compute(ms))
              a stack of its own per thread, which no RSS shows; the sentences give it where it \
              was measured. In Python the same three lines appear on the Rust vs Python page, \
              asyncio beside its threads and processes.</p>",
+    answer_from_figures: None,
     exercises: &[
         "Run <code>cargo run --release --example async_wait -- --block-ms 500</code>. How long \
          did the ticker stall with the computation inline, and with <code>spawn_blocking</code>? \

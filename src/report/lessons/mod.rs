@@ -19,22 +19,26 @@ use crate::error::Result;
 
 mod beyond_one_machine;
 mod bound;
+mod chunks;
 mod gil;
 mod ipc;
 mod locks;
 mod many_waits;
 mod processes;
+mod starts;
 mod time_slicing;
 
 /// The introduction page.
 pub const INTRO_FILE: &str = "lessons.html";
 
 /// The lessons, in reading order.
-pub const LESSONS: [&Lesson; 8] = [
+pub const LESSONS: [&Lesson; 10] = [
     &time_slicing::LESSON,
     &gil::LESSON,
     &processes::LESSON,
+    &chunks::LESSON,
     &ipc::LESSON,
+    &starts::LESSON,
     &locks::LESSON,
     &bound::LESSON,
     &many_waits::LESSON,
@@ -52,6 +56,8 @@ pub const PAGES: &[&dyn Page] = &[
     &LessonPage(5),
     &LessonPage(6),
     &LessonPage(7),
+    &LessonPage(8),
+    &LessonPage(9),
 ];
 
 /// One lesson's static text. HTML fields are trusted fragments written in
@@ -76,6 +82,11 @@ pub struct Lesson {
     /// The answer, HTML, shown after the charts in a `<details>`. It says
     /// how to read the charts; the numbers are in their sentences.
     pub answer: &'static str,
+    /// The part of the answer that compares or ranks, computed from the
+    /// published figures' numbers (with its branch for when this machine
+    /// disagrees), shown first in the `<details>`; `None` when the charts'
+    /// own sentences carry every claim.
+    pub answer_from_figures: Option<fn(&ReportInput) -> Vec<String>>,
     /// One or two exercises, HTML.
     pub exercises: &'static [&'static str],
 }
@@ -119,6 +130,7 @@ pub const SCALING_BENCH: &str = then_report!("cargo bench --bench scaling");
 pub const COSTS_BENCH: &str = then_report!("cargo bench --bench costs");
 pub const IO_BENCH: &str = then_report!("cargo bench --bench io");
 pub const CORES_BENCH: &str = then_report!("cargo bench --bench cores");
+pub const BALANCE_BENCH: &str = then_report!("cargo bench --bench balance");
 pub const WAITS_BENCH: &str = then_report!("cargo bench --bench waits");
 pub const PYTHON_BENCH: &str = concat!(
     then_report!("cargo bench --bench python"),
@@ -160,8 +172,11 @@ impl Lesson {
         for wanted in self.figures {
             s.push_str(&figure_or_missing(wanted, input));
         }
+        let computed = self
+            .answer_from_figures
+            .map_or_else(String::new, |f| html::explanation(&f(input)));
         s.push_str(&format!(
-            "<details>\n<summary>The answer</summary>\n{}\n</details>\n",
+            "<details>\n<summary>The answer</summary>\n{computed}{}\n</details>\n",
             self.answer
         ));
         s.push_str("<h2>Exercises</h2>\n<ol class=\"exercises\">\n");
@@ -187,15 +202,17 @@ fn figure_or_missing(wanted: &Wanted, input: &ReportInput) -> String {
     }
 }
 
-/// The figure, and a link to the page that drew it (the scaling page's
-/// sections are anchored by workload).
+/// The figure, and a link to the page that drew it (the scaling and
+/// balance pages' sections are anchored by workload).
 fn with_source(f: &Figure) -> String {
     let mut s = f.html();
     if f.page.is_empty() {
         return s;
     }
     let href = match (f.page.as_str(), f.id.split_once('/')) {
-        ("index.html", Some((_, workload))) => format!("index.html#{workload}"),
+        (page @ ("index.html" | "balance.html"), Some((_, workload))) => {
+            format!("{page}#{workload}")
+        }
         (page, _) => page.to_string(),
     };
     s.push_str(&format!(
@@ -225,6 +242,35 @@ fn figure_notes(lesson: &Lesson, input: &ReportInput) -> Vec<String> {
         }
     }
     notes
+}
+
+/// The y of the point at `x` on the line `label` of figure `id`, if drawn.
+fn point_at(input: &ReportInput, id: &str, label: &str, x: f64) -> Option<f64> {
+    let line = input.figure(id)?.line(label)?;
+    line.points
+        .iter()
+        .find(|p| (p.x - x).abs() < 1e-9)
+        .map(|p| p.y)
+}
+
+/// The value of the bar `label` of figure `id`, if drawn.
+fn bar(input: &ReportInput, id: &str, label: &str) -> Option<f64> {
+    input
+        .figure(id)?
+        .bars()
+        .iter()
+        .find(|b| b.label == label)
+        .map(|b| b.value)
+}
+
+/// One sentence for an answer whose figures are not all in this report:
+/// which are missing.
+fn missing_figures(missing: &[&str]) -> Vec<String> {
+    vec![format!(
+        "This answer is computed from the charts' numbers; this report lacks {}: the line \
+         where each chart belongs says which bench draws it.",
+        missing.join(", ")
+    )]
 }
 
 /// The figure shown for `wanted`: the first of its ids published.
@@ -507,9 +553,11 @@ mod tests {
             "lock" => include_str!("../../../examples/lock.rs"),
             "pipe" => include_str!("../../../examples/pipe.rs"),
             "pool" => include_str!("../../../examples/pool.rs"),
+            "chunks" => include_str!("../../../examples/chunks.rs"),
             "process" => include_str!("../../../examples/process.rs"),
             "queue_lock" => include_str!("../../../examples/queue_lock.rs"),
             "rlock" => include_str!("../../../examples/rlock.rs"),
+            "start" => include_str!("../../../examples/start.rs"),
             "time_slicing" => include_str!("../../../examples/time_slicing.rs"),
             "async_wait" => include_str!("../../../examples/async_wait.rs"),
             other => panic!("no example {other}"),

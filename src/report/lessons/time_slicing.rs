@@ -68,6 +68,7 @@ let hs: Vec<_> = (0..threads)
              whatever the cores. The context-switch chart shows what one switch costs: as long \
              as that is small next to a time slice, taking turns wastes little; it just cannot \
              create CPU time.</p>",
+    answer_from_figures: None,
     exercises: &[
         "Run the example with <code>--cores 1</code>, then without it. Compare the \
          \"waited for a core\" percentages and the final ratio with threads / cores.",

@@ -164,8 +164,6 @@ fn section(name: &str, teaches: &str, lines: &[Line], drawn: &mut Drawn) -> Resu
         y_percent: false,
         x_integer: true,
         dodge: false,
-        x_log: false,
-        y_log: false,
     };
     s.push_str(
         &drawn.add(

@@ -1,32 +1,38 @@
 //! The costs page: what spawning, IPC, locks and context switches cost on
 //! this machine, each beside its thread-side twin (`cargo bench --bench
-//! costs`), with sentences from [`crate::report::explain::costs`].
+//! costs`), with sentences from [`crate::report::explain::costs`]; and how a
+//! process starts and what a payload costs to send, Rust beside Python
+//! ([`super::starts`]).
 
 use std::path::Path;
 
 use crate::costs::sharing::{self, CacheLine};
-use crate::costs::{Side, ipc, locks, spawn, switch};
+use crate::costs::{Side, ipc, locks, serialization, spawn, start, switch};
 use crate::error::Result;
 use crate::report::chart::{self, Bar, BarChart, LineChart, Point, Series};
 use crate::report::estimates::Estimates;
 use crate::report::explain::costs::{
     self as explain, IpcCosts, LockCosts, SpawnCosts, SwitchCosts,
 };
+use crate::report::explain::serialization::SerialCosts;
 use crate::report::explain::sharing::{self as sharing_explain, SharingCosts};
 use crate::report::explain::words;
+use crate::report::pages::starts;
 use crate::report::{Chart, Drawn, Figure, Page, PageOut, ReportInput, html};
 
 /// The costs page (`costs.html`).
 #[derive(Debug, Clone, Copy)]
 pub struct Costs;
 
-const GROUPS: [&str; 6] = [
+const GROUPS: [&str; 8] = [
     spawn::GROUP,
     ipc::LATENCY_GROUP,
     ipc::THROUGHPUT_GROUP,
     locks::GROUP,
     sharing::GROUP,
     switch::GROUP,
+    start::GROUP,
+    serialization::GROUP,
 ];
 
 impl Page for Costs {
@@ -36,10 +42,11 @@ impl Page for Costs {
 
     fn build(&self, input: &ReportInput, out: &Path) -> Result<Option<PageOut>> {
         let e = Estimates::from_scan(&input.scan);
-        if !GROUPS.iter().any(|g| e.group(g).next().is_some()) {
+        let mut notes = Vec::new();
+        let python = starts::python_report(out, &mut notes);
+        if !GROUPS.iter().any(|g| e.group(g).next().is_some()) && python.is_none() {
             return Ok(None);
         }
-        let mut notes = Vec::new();
         if GROUPS
             .iter()
             .filter_map(|g| input.scan.run(g))
@@ -69,6 +76,15 @@ impl Page for Costs {
         };
         body.push_str(&sharing_section(&sharing, d)?);
         body.push_str(&switch_section(&SwitchCosts::from_estimates(&e), d)?);
+        body.push_str(&starts::start_section(
+            &starts::rust_starts(&e, out),
+            python.as_ref(),
+            d,
+        )?);
+        body.push_str(&starts::serialization_section(
+            &SerialCosts::from_estimates(&e).with_pickle(python.as_ref()),
+            d,
+        )?);
         body.push_str("<h2>All numbers</h2>\n");
         let rows: Vec<Vec<String>> = GROUPS
             .iter()
@@ -89,7 +105,9 @@ impl Page for Costs {
         let figures = drawn.into_figures();
         Ok(Some(PageOut {
             file: "costs.html".into(),
-            title: "The costs underneath: spawning, IPC, locks, context switches".into(),
+            title: "The costs underneath: spawning, IPC, locks, context switches, how a process \
+                    starts, serialization"
+                .into(),
             nav: "Costs".into(),
             body,
             notes,
@@ -240,8 +258,6 @@ fn ipc_section(c: &IpcCosts, drawn: &mut Drawn) -> Result<String> {
         y_percent: false,
         x_integer: true,
         dodge: false,
-        x_log: false,
-        y_log: false,
     };
     s.push_str(&costs_figure(
         drawn,
@@ -324,8 +340,6 @@ fn contention_chart(title: &str, x_label: &str, series: Vec<Series>) -> LineChar
         y_percent: false,
         x_integer: true,
         dodge: false,
-        x_log: false,
-        y_log: false,
     }
 }
 

@@ -69,7 +69,9 @@ impl Page for Io {
             }
         }
         let path = out.join(MEMORY_FILE);
-        if path.is_file() {
+        if let Some(note) = crate::report::too_large(&path) {
+            notes.push(format!("No memory chart: {note}"));
+        } else if path.is_file() {
             match MemoryReport::read(&path) {
                 Ok(report) => body.push_str(&memory_section(&report, &mut drawn)?),
                 Err(e) => notes.push(format!("No memory chart: {e}")),

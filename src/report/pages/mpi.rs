@@ -58,14 +58,24 @@ impl Page for Mpi {
     fn build(&self, input: &ReportInput, out: &Path) -> Result<Option<PageOut>> {
         let entries = measured_workloads(input);
         let mut notes = Vec::new();
-        let exchanged = ExchangeData::read(&out.join(exchange_data::FILE)).unwrap_or_else(|e| {
+        let exchange_file = out.join(exchange_data::FILE);
+        let exchanged = match crate::report::too_large(&exchange_file) {
+            Some(note) => Err(crate::error::Error::Data(note)),
+            None => ExchangeData::read(&exchange_file),
+        }
+        .unwrap_or_else(|e| {
             notes.push(format!("No exchange results: {e}"));
             ExchangeData::default()
         });
         if entries.is_empty() && exchanged.runs.is_empty() {
             return Ok(None);
         }
-        let launches = LaunchCosts::read(&out.join(mpi_launch::FILE)).unwrap_or_else(|e| {
+        let launch_file = out.join(mpi_launch::FILE);
+        let launches = match crate::report::too_large(&launch_file) {
+            Some(note) => Err(crate::error::Error::Data(note)),
+            None => LaunchCosts::read(&launch_file),
+        }
+        .unwrap_or_else(|e| {
             notes.push(format!("No launch costs: {e}"));
             LaunchCosts::default()
         });

@@ -29,6 +29,9 @@ impl Page for RustVsPython {
         if !path.is_file() {
             return Ok(None);
         }
+        if let Some(note) = crate::report::too_large(&path) {
+            return Err(crate::error::Error::Data(note));
+        }
         let c = crate::python::load_comparison(&path)?;
         let mut notes = Vec::new();
         if c.quick {
@@ -259,8 +262,6 @@ fn speedup_chart(c: &Comparison, w: &WorkloadComparison) -> LineChart {
         y_percent: false,
         x_integer: true,
         dodge: false,
-        x_log: false,
-        y_log: false,
     }
 }
 

@@ -12,7 +12,7 @@ use std::path::Path;
 
 use crate::backends::{self, Worker};
 use crate::error::Result;
-use crate::report::chart::{self, LineChart, Point, Series};
+use crate::report::chart::{self, LogChart, Point, Series};
 use crate::report::explain::{waits as explain, words};
 use crate::report::{Drawn, Figure, Page, PageOut, ReportInput, html};
 use crate::sweep::waits::{self, Variant, WaitsReport};
@@ -158,20 +158,17 @@ fn color(report: &WaitsReport, variant: &Variant) -> plotters::style::RGBColor {
     if first { base } else { chart::lighter(base) }
 }
 
-fn log_chart(title: &str, y_label: &str, series: Vec<Series>) -> LineChart {
-    LineChart {
+fn log_chart(title: &str, y_label: &str, series: Vec<Series>) -> LogChart {
+    LogChart {
         title: title.into(),
         x_label: "concurrent waits".into(),
         y_label: y_label.into(),
         series,
-        x_integer: true,
-        x_log: true,
-        y_log: true,
-        ..LineChart::default()
+        ..LogChart::default()
     }
 }
 
-fn time_chart(report: &WaitsReport) -> LineChart {
+fn time_chart(report: &WaitsReport) -> LogChart {
     let mut series: Vec<Series> = report
         .variants
         .iter()
@@ -202,7 +199,7 @@ fn time_chart(report: &WaitsReport) -> LineChart {
     log_chart("latency: time of a run", "time of a run (ms)", series)
 }
 
-fn memory_chart(report: &WaitsReport) -> LineChart {
+fn memory_chart(report: &WaitsReport) -> LogChart {
     let series = report
         .variants
         .iter()

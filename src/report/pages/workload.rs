@@ -148,7 +148,5 @@ pub(crate) fn workers_chart(
         y_percent: percent,
         x_integer: true,
         dodge: with_errors,
-        x_log: false,
-        y_log: false,
     }
 }
