@@ -73,6 +73,16 @@ impl Benchmark {
             dir: std::path::PathBuf::new(),
         }
     }
+
+    /// A made-up result whose interval spans `spread` of its median either
+    /// side.
+    pub(crate) fn spread(group: &str, function: &str, value: &str, median_ns: f64, spread: f64) -> Self {
+        Benchmark {
+            ci_low_ns: median_ns * (1.0 - spread),
+            ci_high_ns: median_ns * (1.0 + spread),
+            ..Benchmark::exact(group, function, Some(value), median_ns)
+        }
+    }
 }
 
 /// Everything found under a criterion directory, with a note for each thing

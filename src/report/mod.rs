@@ -81,6 +81,8 @@ use crate::machine::MachineInfo;
 pub mod amdahl;
 pub mod chart;
 pub mod criterion;
+#[cfg(test)]
+pub(crate) mod datasets;
 pub mod estimates;
 pub mod explain;
 pub mod html;
@@ -281,36 +283,8 @@ pub fn generate(options: &Options) -> Result<Outcome> {
         criterion_dir: options.criterion_dir.clone(),
         figures: Vec::new(),
     };
-    let mut notes = input.scan.notes.clone();
-    for run in &input.scan.runs {
-        if let Some(confined) = &run.confined {
-            notes.push(format!(
-                "`{}` was measured with the whole bench {confined}.",
-                run.group
-            ));
-        }
-    }
-    let mut built = build_pages(PAGES, &input, out, &mut notes);
-    // The lessons repeat their charts' notes: only the data pages' count.
-    notes.extend(built.iter().flat_map(|p| p.notes.iter().cloned()));
-    let pages_with_data = built.len();
-    if let Some(i) = built.iter().position(|p| p.file == "index.html") {
-        let front = built.remove(i);
-        built.insert(0, front);
-    } else {
-        built.insert(0, placeholder_front_page(&built));
-    }
-    input.figures = built
-        .iter()
-        .flat_map(|p| {
-            p.figures.iter().map(|f| Figure {
-                page: p.file.clone(),
-                page_notes: p.notes.clone(),
-                ..f.clone()
-            })
-        })
-        .collect();
-    built.extend(build_pages(LESSONS, &input, out, &mut notes));
+    let mut notes = Vec::new();
+    let (built, pages_with_data) = build_report(&mut input, out, &mut notes);
     let mut nav: Vec<html::NavLink> = built
         .iter()
         .filter(|p| !p.nav.is_empty())
@@ -340,6 +314,51 @@ pub fn generate(options: &Options) -> Result<Outcome> {
         pages_with_data,
         notes,
     })
+}
+
+/// Builds every page from `input`: the data pages in [`PAGES`], the front
+/// page first (a placeholder when the scaling results are absent), then the
+/// [`LESSONS`] from the figures those published (left in `input.figures`).
+/// Writes the charts into `out`, not the pages; the data's notes go to
+/// `notes`. Also returns how many data pages were built (the placeholder
+/// front page is not one).
+pub fn build_report(
+    input: &mut ReportInput,
+    out: &Path,
+    notes: &mut Vec<String>,
+) -> (Vec<PageOut>, usize) {
+    notes.extend(input.scan.notes.iter().cloned());
+    for run in &input.scan.runs {
+        if let Some(confined) = &run.confined {
+            notes.push(format!(
+                "`{}` was measured with the whole bench {confined}.",
+                run.group
+            ));
+        }
+    }
+    let mut built = build_pages(PAGES, input, out, notes);
+    // The lessons repeat their charts' notes: only the data pages' count.
+    notes.extend(built.iter().flat_map(|p| p.notes.iter().cloned()));
+    let pages_with_data = built.len();
+    if let Some(i) = built.iter().position(|p| p.file == "index.html") {
+        let front = built.remove(i);
+        built.insert(0, front);
+    } else {
+        built.insert(0, placeholder_front_page(&built));
+    }
+    input.figures = built
+        .iter()
+        .flat_map(|p| {
+            p.figures.iter().map(|f| Figure {
+                page: p.file.clone(),
+                page_notes: p.notes.clone(),
+                ..f.clone()
+            })
+        })
+        .collect();
+    built.extend(build_pages(LESSONS, &input, out, notes));
+    built.extend(build_pages(LESSONS, input, out, notes));
+    (built, pages_with_data)
 }
 
 /// Writes the project's report at the end of a bench and says where, with

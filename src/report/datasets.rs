@@ -1,0 +1,304 @@
+//! The data sets every page and lesson is rendered from in the tests (see
+//! `tests/fixtures/datasets/README.md`): the committed reference, a
+//! made-up 64-core run, and an adversarial one in which every ranking the
+//! lessons expect is reversed. The claims test checks every sentence of
+//! every page against the numbers it names on all three.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::machine::MachineInfo;
+use crate::report::criterion::{Benchmark, RunInfo, Scan};
+use crate::report::{PageOut, ReportInput};
+
+/// One benchmark as the fixture keeps it.
+#[derive(Deserialize)]
+struct Compact {
+    group: String,
+    function: Option<String>,
+    value: Option<String>,
+    median_ns: f64,
+    ci_low_ns: f64,
+    ci_high_ns: f64,
+}
+
+#[derive(Deserialize)]
+struct CompactScan {
+    cores: usize,
+    benchmarks: Vec<Compact>,
+    runs: Vec<RunInfo>,
+}
+
+/// A data set: criterion's results, the core count, and the benches' data
+/// files (copied into the report's `data/` before the pages are built).
+#[derive(Debug, Clone)]
+pub struct DataSet {
+    pub name: &'static str,
+    pub scan: Scan,
+    pub cores: usize,
+    /// File name -> JSON text.
+    pub data: Vec<(String, String)>,
+}
+
+fn fixture_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/datasets/reference")
+}
+
+/// The committed reference: its scaling cells from
+/// `reports/reference/results.json`, the other groups from a run on the
+/// same machine, and its data files.
+pub fn reference() -> DataSet {
+    let dir = fixture_dir();
+    let text = std::fs::read_to_string(dir.join("criterion.json")).expect("the fixture");
+    let compact: CompactScan = serde_json::from_str(&text).expect("the fixture's format");
+    let benchmarks = compact
+        .benchmarks
+        .into_iter()
+        .map(|c| Benchmark {
+            group: c.group,
+            function: c.function,
+            value: c.value,
+            median_ns: c.median_ns,
+            ci_low_ns: c.ci_low_ns,
+            ci_high_ns: c.ci_high_ns,
+            confidence_level: 0.95,
+            mean_ns: c.median_ns,
+            dir: PathBuf::new(),
+        })
+        .collect();
+    let mut data: Vec<(String, String)> = std::fs::read_dir(dir.join("data"))
+        .expect("the fixture's data")
+        .map(|e| {
+            let path = e.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            (name, std::fs::read_to_string(&path).unwrap())
+        })
+        .collect();
+    data.sort();
+    DataSet {
+        name: "reference",
+        scan: Scan {
+            benchmarks,
+            runs: compact.runs,
+            notes: Vec::new(),
+        },
+        cores: compact.cores,
+        data,
+    }
+}
+
+/// Whether `run` is a scaling sweep (workers as its values).
+fn is_sweep(run: &RunInfo) -> bool {
+    matches!(run.kind.as_str(), "cpu" | "memory" | "io")
+}
+
+/// A made-up 64-core machine: every sweep runs 1, 2, 4 ... 128 workers,
+/// the parallel backends following Amdahl's law with a small serial share,
+/// `gil` flat, `process` paying a spawn per worker; costs as measured.
+pub fn many_cores() -> DataSet {
+    const CORES: usize = 64;
+    let mut set = reference();
+    set.name = "64 cores";
+    set.cores = CORES;
+    let sweeps: Vec<RunInfo> = set.scan.runs.iter().filter(|r| is_sweep(r)).cloned().collect();
+    for run in &mut set.scan.runs {
+        run.cores = Some(CORES);
+    }
+    for run in &sweeps {
+        let seq = set
+            .scan
+            .benchmarks
+            .iter()
+            .find(|b| b.group == run.group && b.function.as_deref() == Some("sequential"))
+            .map_or(100e6, |b| b.median_ns);
+        let backends: Vec<String> = run
+            .ids
+            .iter()
+            .map(|(f, _)| f.clone())
+            .filter(|f| f != "sequential")
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        set.scan.benchmarks.retain(|b| b.group != run.group);
+        let mut ids = vec![("sequential".to_string(), "1".to_string())];
+        set.scan
+            .benchmarks
+            .push(Benchmark::spread(&run.group, "sequential", "1", seq, 0.01));
+        for backend in &backends {
+            let mut workers = 1;
+            while workers <= 2 * CORES {
+                let serial = if run.kind == "memory" { 0.3 } else { 0.02 };
+                let mut t = seq / crate::report::amdahl::speedup(serial, workers, CORES);
+                match backend.as_str() {
+                    "gil" if run.kind != "io" => t = seq * 1.05,
+                    "process" => t += 1.5e6 * workers as f64,
+                    "pool" | "rayon" => t *= 1.02,
+                    _ => {}
+                }
+                let value = workers.to_string();
+                ids.push((backend.clone(), value.clone()));
+                set.scan
+                    .benchmarks
+                    .push(Benchmark::spread(&run.group, backend, &value, t, 0.02));
+                workers *= 2;
+            }
+        }
+        if let Some(r) = set.scan.runs.iter_mut().find(|r| r.group == run.group) {
+            r.ids = ids;
+        }
+    }
+    set
+}
+
+/// The reference with every ranking reversed: within each group the
+/// fastest result becomes the slowest (`t -> min * max / t`), and the data
+/// files' Python and Rust times swap roles the same way.
+pub fn adversarial() -> DataSet {
+    let mut set = reference();
+    set.name = "adversarial";
+    let groups: std::collections::BTreeSet<String> =
+        set.scan.benchmarks.iter().map(|b| b.group.clone()).collect();
+    for group in groups {
+        let times: Vec<f64> = set
+            .scan
+            .benchmarks
+            .iter()
+            .filter(|b| b.group == group)
+            .map(|b| b.median_ns)
+            .collect();
+        let lo = times.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = times.iter().copied().fold(0.0, f64::max);
+        for b in set.scan.benchmarks.iter_mut().filter(|b| b.group == group) {
+            let k = lo * hi;
+            let (low, high) = (k / b.ci_high_ns, k / b.ci_low_ns);
+            b.median_ns = k / b.median_ns;
+            b.mean_ns = b.median_ns;
+            b.ci_low_ns = low;
+            b.ci_high_ns = high;
+        }
+    }
+    for (name, text) in &mut set.data {
+        let Ok(mut json) = serde_json::from_str::<serde_json::Value>(text) else {
+            continue;
+        };
+        reverse_times(&mut json);
+        let _ = name;
+        *text = json.to_string();
+    }
+    set
+}
+
+/// Reverses the order of every list of sibling times (keys ending `_s`,
+/// `_ms` or `_ns`) in the objects of each array, the way [`adversarial`]
+/// reverses criterion's: `t -> min * max / t` across the array.
+fn reverse_times(json: &mut serde_json::Value) {
+    use serde_json::Value;
+    match json {
+        Value::Array(items) => {
+            let keys: std::collections::BTreeSet<String> = items
+                .iter()
+                .filter_map(Value::as_object)
+                .flat_map(|o| o.iter().filter(|(_, v)| v.is_f64()).map(|(k, _)| k.clone()))
+                .filter(|k| k.ends_with("_s") || k.ends_with("_ms") || k.ends_with("_ns"))
+                .collect();
+            for key in keys {
+                let values: Vec<f64> = items
+                    .iter()
+                    .filter_map(|i| i.get(&key)?.as_f64())
+                    .filter(|v| *v > 0.0)
+                    .collect();
+                if values.len() < 2 {
+                    continue;
+                }
+                let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
+                let hi = values.iter().copied().fold(0.0, f64::max);
+                for item in items.iter_mut() {
+                    if let Some(v) = item.get_mut(&key) {
+                        if let Some(x) = v.as_f64().filter(|x| *x > 0.0) {
+                            *v = serde_json::json!(lo * hi / x);
+                        }
+                    }
+                }
+            }
+            items.iter_mut().for_each(reverse_times);
+        }
+        Value::Object(map) => map.values_mut().for_each(reverse_times),
+        _ => {}
+    }
+}
+
+/// Every page and lesson of `set`, built into `out` (charts and data
+/// files; the pages are returned, not written).
+pub fn render(set: &DataSet, out: &Path) -> (Vec<PageOut>, Vec<String>) {
+    let data = out.join(crate::report::DATA_DIR);
+    std::fs::create_dir_all(&data).unwrap();
+    for (name, text) in &set.data {
+        std::fs::write(data.join(name), text).unwrap();
+    }
+    let mut input = ReportInput {
+        scan: set.scan.clone(),
+        machine: MachineInfo::detect(),
+        cores: set.cores,
+        criterion_dir: PathBuf::new(),
+        figures: Vec::new(),
+    };
+    let mut notes = Vec::new();
+    let (pages, _) = crate::report::build_report(&mut input, out, &mut notes);
+    (pages, notes)
+}
+
+/// The data sets the claims test renders.
+pub fn all() -> Vec<DataSet> {
+    vec![reference(), many_cores(), adversarial()]
+}
+
+/// The visible text of an HTML body: tags dropped, entities decoded, white
+/// space collapsed.
+pub fn text(html: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                out.push(' ');
+            }
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    let out = out
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&");
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `TVP_RENDER_TO=DIR cargo test --lib report::datasets -- --ignored`
+    /// writes each data set's pages as text, one file per page, for reading
+    /// (and for quoting a sentence before and after a change).
+    #[test]
+    #[ignore = "writes files for a reader"]
+    fn render_for_reading() {
+        let Some(to) = std::env::var_os("TVP_RENDER_TO") else {
+            return;
+        };
+        for set in all() {
+            let dir = Path::new(&to).join(set.name.replace(' ', "-"));
+            std::fs::create_dir_all(&dir).unwrap();
+            let (pages, notes) = render(&set, &dir);
+            for p in &pages {
+                std::fs::write(dir.join(format!("{}.txt", p.file)), text(&p.body)).unwrap();
+            }
+            std::fs::write(dir.join("notes.txt"), notes.join("\n")).unwrap();
+        }
+    }
+}
