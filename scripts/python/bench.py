@@ -30,7 +30,7 @@ from workloads import TCP_ADDR_ENV, WORKLOADS, serve
 
 SCHEMA = 1
 
-# CPython runs these loops about 50-100x slower than Rust, so the Rust
+# CPython runs these loops far slower than Rust, so the Rust
 # default sizes would take minutes per cell. On the 2-core reference machine
 # (quiet, timing workloads.run_chunk with python3 -c) primes 100,000 took
 # 57 ms, monte_carlo 200,000 171 ms, mandelbrot 100 39 ms and latency 100
@@ -58,7 +58,7 @@ QUICK_BALANCE_CHUNKS = [1, 8, 64]
 # Timed runs per chunking; one untimed warm-up per workload before them.
 BALANCE_REPEAT = 3
 SIZE_REASON = (
-    "CPython runs these loops about 50-100x slower than Rust: sizes are reduced "
+    "CPython runs these loops far slower than Rust (tvp report gives the measured ratio per item): sizes are reduced "
     "so the whole script takes at most about 2 minutes on a 2-core machine. "
     "Compare speedups, not absolute times."
 )

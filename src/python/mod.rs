@@ -5,7 +5,7 @@
 //! processes (multiprocessing.Pool, ProcessPoolExecutor) and, for the two
 //! that wait, on an asyncio event loop (beside Rust's `async`). It records
 //! the interpreter's version, build and whether it ran without a GIL. CPython is
-//! 50-100x slower, so the script uses smaller sizes; the Rust backends are
+//! far slower (the report computes the ratio per item), so the script uses smaller sizes; the Rust backends are
 //! swept at their default sizes, so each side's sequential run takes a few
 //! hundred ms, and speedups (not times) are compared. Expect
 //! Python threads near 1x on CPU work (the GIL), Python processes near the

@@ -57,6 +57,21 @@ pub struct Benchmark {
     pub dir: PathBuf,
 }
 
+impl Benchmark {
+    /// The run-to-run spread of this result as a share of its median: half
+    /// the width of criterion's confidence interval over the median. The
+    /// one place the report turns a result into its noise, for the claims
+    /// ([`crate::report::claim::Value::spread`]) and the pages' noise
+    /// sentences; a second run's difference can be folded in here.
+    pub fn spread(&self) -> f64 {
+        if self.median_ns > 0.0 {
+            ((self.ci_high_ns - self.ci_low_ns) / 2.0 / self.median_ns).max(0.0)
+        } else {
+            0.0
+        }
+    }
+}
+
 #[cfg(test)]
 impl Benchmark {
     /// A made-up result whose median, interval and mean are all `median_ns`.
@@ -76,7 +91,13 @@ impl Benchmark {
 
     /// A made-up result whose interval spans `spread` of its median either
     /// side.
-    pub(crate) fn spread(group: &str, function: &str, value: &str, median_ns: f64, spread: f64) -> Self {
+    pub(crate) fn with_spread(
+        group: &str,
+        function: &str,
+        value: &str,
+        median_ns: f64,
+        spread: f64,
+    ) -> Self {
         Benchmark {
             ci_low_ns: median_ns * (1.0 - spread),
             ci_high_ns: median_ns * (1.0 + spread),

@@ -80,6 +80,7 @@ use crate::machine::MachineInfo;
 
 pub mod amdahl;
 pub mod chart;
+pub mod claim;
 pub mod criterion;
 #[cfg(test)]
 pub(crate) mod datasets;
@@ -92,6 +93,7 @@ pub mod pages;
 pub mod results;
 pub mod terminal;
 
+pub use claim::{Claim, Expect, Unit, Value};
 pub use page::{Chart, Drawn, Figure, Page, PageOut, ReportInput};
 pub use pages::balance::Balance;
 pub use pages::cores::Cores;

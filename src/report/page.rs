@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use crate::error::Result;
 use crate::machine::MachineInfo;
 use crate::report::chart::{self, Bar, BarChart, LineChart, LogChart, Series};
-use crate::report::{criterion, html};
+use crate::report::{Claim, criterion, html};
 
 /// One page of the report.
 pub trait Page: Sync {
@@ -39,6 +39,9 @@ pub struct PageOut {
     /// Every figure the page drew, for later pages (the lessons) to show by
     /// id and to read the numbers of.
     pub figures: Vec<Figure>,
+    /// The comparing sentences of the body outside any figure (a lesson's
+    /// answer), as data for the tests; the body already shows them.
+    pub claims: Vec<Claim>,
 }
 
 /// The numbers a figure draws.
@@ -102,6 +105,9 @@ pub struct Figure {
     pub title: String,
     pub chart: Chart,
     pub sentences: Vec<String>,
+    /// The comparing sentences, as data: drawn after `sentences`, and
+    /// checked against their numbers by the tests.
+    pub claims: Vec<Claim>,
     /// The page that published it, and that page's notes (how the numbers
     /// were measured); [`crate::report::generate`] fills both in.
     pub page: String,
@@ -121,6 +127,7 @@ impl Figure {
             title: title.into(),
             chart: chart.into(),
             sentences: Vec::new(),
+            claims: Vec::new(),
             page: String::new(),
             page_notes: Vec::new(),
         }
@@ -131,9 +138,23 @@ impl Figure {
         self
     }
 
+    /// Adds comparing sentences as claims.
+    pub fn with_claims(mut self, claims: Vec<Claim>) -> Self {
+        self.claims.extend(claims);
+        self
+    }
+
+    /// Every sentence shown under the chart: the plain ones, then the
+    /// claims'.
+    pub fn all_sentences(&self) -> Vec<String> {
+        let mut all = self.sentences.clone();
+        all.extend(self.claims.iter().map(Claim::sentence));
+        all
+    }
+
     /// The chart and its sentences, as HTML.
     pub fn html(&self) -> String {
-        html::figure(&self.file, &self.title, &self.sentences)
+        html::figure(&self.file, &self.title, &self.all_sentences())
     }
 
     /// The lines drawn (none for a bar chart).
@@ -180,7 +201,7 @@ impl<'o> Drawn<'o> {
     /// returned, and it is not published.
     pub fn add(&mut self, figure: Figure) -> Result<String> {
         if figure.chart.is_empty() {
-            return Ok(html::explanation(&figure.sentences));
+            return Ok(html::explanation(&figure.all_sentences()));
         }
         chart::write_svg(&self.out.join(&figure.file), &figure.chart.svg()?)?;
         let html = figure.html();

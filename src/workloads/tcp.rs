@@ -58,7 +58,7 @@ pub const OPT_ADDR: &str = "addr";
 pub(super) const ENTRY: Entry = Entry {
     name: "tcp",
     kind: Kind::Io,
-    teaches: "loopback round trips: the server shares the cores, so more clients barely help",
+    teaches: "loopback round trips: each client waits for its answer, so clients overlap their waits; the server shares the cores with them",
     default_size: 50_000,
     build,
     setup: Some(setup),

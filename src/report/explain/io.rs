@@ -116,8 +116,9 @@ pub fn explain_io_scaling(workload: &str, cores: usize, speedups: &[Series]) -> 
                     s.backend,
                     words::workers(peak_w),
                     if s.backend == "process" {
-                        ": it spawns a process per chunk in every run, and the spawns cost more \
-                         than the waits they overlap"
+                        ": it spawns a process per chunk in every run, so each extra worker \
+                         adds a spawn, and past the peak the spawns cost more than the extra \
+                         workers save"
                     } else {
                         ": past that point, more workers add switching and contention, not \
                          overlap"

@@ -80,10 +80,99 @@ fn parallel_max(curve: &Curve) -> Option<(usize, f64)> {
     parallel.max().or_else(|| curve.max())
 }
 
+/// What the speedup chart's sentences need besides the curves.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SpeedupContext<'a> {
+    /// The Amdahl fit of the best backend, when there were enough points.
+    pub fit: Option<(&'a str, f64)>,
+    /// The distinct worker counts measured at or below the cores.
+    pub core_counts: &'a [usize],
+    /// The sequential run's spread (see [`crate::report::criterion::Benchmark::spread`]).
+    pub baseline_spread: Option<f64>,
+    /// The widest spread of the parallel runs.
+    pub spread: Option<f64>,
+}
+
+/// The claims under the speedup chart: a speedup at most the ideal (the
+/// cores at work), and gil near sequential speed.
+pub fn speedup_claims(
+    cores: usize,
+    curves: &[Curve],
+    cx: &SpeedupContext,
+) -> Vec<crate::report::Claim> {
+    use crate::report::claim::{Claim, Expect, Unit, Value};
+    let mut out = Vec::new();
+    let Some(at) = comparison_point(curves, cores) else {
+        return out;
+    };
+    if let Some((best, s)) = best_at(curves, at) {
+        let ideal = at.min(cores);
+        let baseline = cx.baseline_spread.filter(|b| *b > 0.0).map(|b| {
+            format!(
+                "a baseline effect (every speedup divides by the sequential run, whose own \
+                 interval is {}: a slow sequential run lifts every line)",
+                words::plus_minus(b)
+            )
+        });
+        out.push(
+            Claim::new(
+                "a speedup is at most the number of cores at work (efficiency at most all of it)",
+                Expect::AtMost,
+                vec![
+                    Value::new(
+                        format!("{} at {}", best.backend, words::workers(at)),
+                        s,
+                        Unit::Speedup,
+                    )
+                    .with_spread(cx.spread),
+                    Value::new(
+                        format!("ideal with {ideal} cores"),
+                        ideal as f64,
+                        Unit::Speedup,
+                    ),
+                ],
+            )
+            .tolerance(0.0)
+            .because("more workers than cores only take turns")
+            .reason(baseline),
+        );
+    }
+    if let Some((w, g)) = curves
+        .iter()
+        .find(|c| c.backend == "gil")
+        .and_then(parallel_max)
+    {
+        out.push(
+            Claim::new(
+                "gil stays at sequential speed",
+                Expect::AtMost,
+                vec![
+                    Value::new(
+                        format!("gil at best ({})", words::workers(w)),
+                        g,
+                        Unit::Speedup,
+                    ),
+                    Value::new("sequential", 1.0, Unit::Speedup),
+                ],
+            )
+            .tolerance(0.2)
+            .because("the lock lets one thread compute at a time, as CPython's GIL does")
+            .reason(Some(
+                "this workload spends time outside the lock (waiting), where a GIL lets other \
+                 threads run"
+                    .into(),
+            )),
+        );
+    }
+    out
+}
+
 /// The speedup chart: the best backend at the core count and its
-/// efficiency, where it stops scaling, what the gil line shows, and the
-/// Amdahl fit. `curves` are speedups over sequential, without sequential.
-pub fn speedup(cores: usize, curves: &[Curve], fit: Option<(&str, f64)>) -> Vec<String> {
+/// efficiency, where it stops scaling, and the Amdahl fit (or why there is
+/// none). `curves` are speedups over sequential, without sequential; the
+/// comparisons are [`speedup_claims`].
+pub fn speedup(cores: usize, curves: &[Curve], cx: &SpeedupContext) -> Vec<String> {
+    let fit = cx.fit;
     let mut out = Vec::new();
     let Some(at) = comparison_point(curves, cores) else {
         return vec!["No parallel backend was measured.".into()];
@@ -128,23 +217,18 @@ pub fn speedup(cores: usize, curves: &[Curve], fit: Option<(&str, f64)>) -> Vec<
             }
         }
     }
-    if let Some((w, s)) = curves
-        .iter()
-        .find(|c| c.backend == "gil")
-        .and_then(parallel_max)
-    {
-        if s < 1.2 {
-            out.push(format!(
-                "gil stayed at {s:.2}x or below: the lock lets one thread compute at a time, \
-                 as CPython's GIL does."
-            ));
-        } else {
-            out.push(format!(
-                "gil reached {s:.2}x at {}: this workload spends time outside the lock \
-                 (waiting), where a GIL lets other threads run.",
-                words::workers(w)
-            ));
-        }
+    if fit.is_none() && cx.core_counts.len() < crate::report::amdahl::MIN_CORE_COUNTS {
+        let counts: Vec<String> = cx.core_counts.iter().map(|c| c.to_string()).collect();
+        let counts: Vec<&str> = counts.iter().map(String::as_str).collect();
+        out.push(format!(
+            "No Amdahl fit: it needs speedups at {} or more core counts up to the {cores} cores, \
+             and this run has {} ({}). From so few points a serial part, load imbalance (the \
+             balance page's busy times tell it apart) and a shared limit such as memory \
+             bandwidth bend the curve alike.",
+            crate::report::amdahl::MIN_CORE_COUNTS,
+            cx.core_counts.len(),
+            words::and_list(&counts)
+        ));
     }
     if let Some((backend, f)) = fit {
         if f > 0.9 {
@@ -277,19 +361,20 @@ pub fn times(timings: &[Timing]) -> Vec<String> {
         .iter()
         .max_by(|a, b| a.relative_spread().total_cmp(&b.relative_spread()))
     {
-        let p = 100.0 * wide.relative_spread();
-        if p > 5.0 {
-            out.push(format!(
-                "The widest interval, ±{p:.0}% ({} with {}), shows noise: differences \
-                 smaller than that may not repeat.",
-                wide.backend,
-                words::workers(wide.workers)
-            ));
-        } else {
-            out.push(format!(
-                "Every interval is within ±{p:.1}%: larger differences are real on this machine."
-            ));
-        }
+        let narrow = timings
+            .iter()
+            .map(Timing::relative_spread)
+            .fold(f64::INFINITY, f64::min);
+        out.push(format!(
+            "Criterion's 95% intervals run from {} to {} of their medians (widest: {} with {}). \
+             They measure the spread within this run only; a second run on the same machine \
+             can move by more, so a difference within a few times the widest interval is not \
+             a result.",
+            words::plus_minus(narrow),
+            words::plus_minus(wide.relative_spread()),
+            wide.backend,
+            words::workers(wide.workers)
+        ));
     }
     out
 }
@@ -315,9 +400,29 @@ mod tests {
         assert_eq!(scaling_stops(&[(1, 1.0)]), None);
     }
 
+    fn cx(fit: Option<(&str, f64)>) -> SpeedupContext<'_> {
+        SpeedupContext {
+            fit,
+            core_counts: &[1, 2, 4],
+            ..SpeedupContext::default()
+        }
+    }
+
+    fn claims_text(cores: usize, curves: &[Curve]) -> String {
+        let claims = speedup_claims(cores, curves, &cx(None));
+        for c in &claims {
+            c.check(&c.sentence()).unwrap();
+        }
+        claims
+            .iter()
+            .map(|c| c.sentence())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
     #[test]
     fn speedup_names_the_best_backend_its_stop_the_gil_and_the_fit() {
-        let text = speedup(2, &curves(), Some(("rayon", 0.036))).join(" ");
+        let text = speedup(2, &curves(), &cx(Some(("rayon", 0.036)))).join(" ");
         assert!(
             text.contains("At 2 workers, this machine's core count, rayon is fastest: 1.93x"),
             "{text}"
@@ -325,11 +430,48 @@ mod tests {
         assert!(text.contains("96% efficiency"), "{text}");
         assert!(text.contains("rayon stops scaling at 2 workers"), "{text}");
         assert!(text.contains("no more cores"), "{text}");
-        assert!(text.contains("gil stayed at 0.98x"), "{text}");
         assert!(
             text.contains("serial fraction of 3.6%") && text.contains("past 28x"),
             "{text}"
         );
+        let claims = claims_text(2, &curves());
+        assert!(
+            claims.contains(
+                "As expected, gil stays at sequential speed: gil at best (2 workers) 0.98x"
+            ),
+            "{claims}"
+        );
+        assert!(
+            claims.contains("As expected, a speedup is at most"),
+            "{claims}"
+        );
+    }
+
+    #[test]
+    fn a_speedup_above_the_cores_and_no_fit_on_two_core_counts_are_said() {
+        let curves = vec![Curve::new("process", vec![(1, 1.0), (2, 2.06)])];
+        let claims = speedup_claims(
+            2,
+            &curves,
+            &SpeedupContext {
+                baseline_spread: Some(0.03),
+                ..SpeedupContext::default()
+            },
+        );
+        let text = claims[0].sentence();
+        assert!(text.starts_with("Expected a speedup is at most"), "{text}");
+        assert!(text.contains("process at 2 workers 2.06x"), "{text}");
+        assert!(text.contains("a baseline effect"), "{text}");
+        let text = speedup(
+            2,
+            &curves,
+            &SpeedupContext {
+                core_counts: &[1, 2],
+                ..SpeedupContext::default()
+            },
+        )
+        .join(" ");
+        assert!(text.contains("No Amdahl fit: it needs speedups at 3 or more core counts up to the 2 cores, and this run has 2 (1 and 2)"), "{text}");
     }
 
     #[test]
@@ -338,7 +480,7 @@ mod tests {
             Curve::new("pool", vec![(1, 0.97), (2, 1.96), (4, 3.9), (8, 7.5)]),
             Curve::new("gil", vec![(1, 1.0), (2, 1.8), (4, 3.0), (8, 3.1)]),
         ];
-        let text = speedup(4, &curves, Some(("pool", 0.001))).join(" ");
+        let text = speedup(4, &curves, &cx(Some(("pool", 0.001)))).join(" ");
         assert!(
             text.contains("At 4 workers, this machine's core count, pool is fastest: 3.90x"),
             "{text}"
@@ -347,10 +489,15 @@ mod tests {
             text.contains("pool still gains more than 5% at 8 workers"),
             "{text}"
         );
-        assert!(text.contains("gil reached 3.10x at 8 workers"), "{text}");
+        let claims = claims_text(4, &curves);
+        assert!(
+            claims.contains("Expected gil stays at sequential speed, but measured otherwise: gil at best (8 workers) 3.10x"),
+            "{claims}"
+        );
+        assert!(claims.contains("spends time outside the lock"), "{claims}");
         assert!(text.contains("no serial part"), "{text}");
         // The core count was not measured: compare at the largest count below it.
-        let text = speedup(3, &curves, None).join(" ");
+        let text = speedup(3, &curves, &cx(None)).join(" ");
         assert!(
             text.contains("At 2 workers (the most measured up to the 3 cores), pool"),
             "{text}"
@@ -360,8 +507,12 @@ mod tests {
     #[test]
     fn gil_is_judged_at_two_workers_or_more_and_a_serial_fit_says_so() {
         let curves = vec![Curve::new("gil", vec![(1, 1.33), (2, 0.9)])];
-        let text = speedup(2, &curves, Some(("gil", 1.0))).join(" ");
-        assert!(text.contains("gil stayed at 0.90x or below"), "{text}");
+        let text = speedup(2, &curves, &cx(Some(("gil", 1.0)))).join(" ");
+        assert!(
+            claims_text(2, &curves).contains("gil at best (2 workers) 0.90x"),
+            "{}",
+            claims_text(2, &curves)
+        );
         assert!(
             text.contains("finds almost nothing parallel (100% serial)"),
             "{text}"
@@ -414,15 +565,18 @@ mod tests {
             text.contains("The fastest was rayon with 2 workers: 124 ms"),
             "{text}"
         );
-        assert!(text.contains("±12% (rayon with 2 workers)"), "{text}");
-        let quiet = times(&[t("sequential", 1, 9.5, 9.4, 9.6)]).join(" ");
-        assert!(quiet.contains("within ±1.1%"), "{quiet}");
+        assert!(
+            text.contains("run from ±1.0% to ±12% of their medians (widest: rayon with 2 workers)"),
+            "{text}"
+        );
+        assert!(text.contains("within this run only"), "{text}");
+        assert!(!text.contains("are real"), "{text}");
     }
 
     #[test]
     fn nothing_measured_says_so() {
         assert_eq!(
-            speedup(2, &[], None),
+            speedup(2, &[], &SpeedupContext::default()),
             vec!["No parallel backend was measured."]
         );
         assert!(efficiency(2, &[]).is_empty());

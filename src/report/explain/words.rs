@@ -63,6 +63,27 @@ pub fn speedup(value: Option<f64>) -> String {
     value.map_or_else(|| "n/a".into(), |s| format!("{s:.2}x"))
 }
 
+/// A ratio for a reader: "1.30x", "12.4x", "310x".
+pub fn ratio(v: f64) -> String {
+    if v >= 100.0 {
+        format!("{v:.0}x")
+    } else if v >= 10.0 {
+        format!("{v:.1}x")
+    } else {
+        format!("{v:.2}x")
+    }
+}
+
+/// A relative spread either side: 0.029 -> "±2.9%", 0.12 -> "±12%".
+pub fn plus_minus(fraction: f64) -> String {
+    let p = 100.0 * fraction;
+    if p < 10.0 {
+        format!("±{p:.1}%")
+    } else {
+        format!("±{p:.0}%")
+    }
+}
+
 /// "350 MB/s", "2.10 GB/s" (decimal units).
 pub fn bytes_per_sec(rate: f64) -> String {
     if rate >= 1e9 {

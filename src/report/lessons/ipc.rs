@@ -71,8 +71,9 @@ let n = queue.write(&f)?;",
     ],
     predict: "<p>A 1-byte message and a 1-byte answer: which round trip is fastest, a channel \
               to another thread, a pipe to another process, or shared memory to another \
-              process? Which is slowest? And for 1 MiB messages, is the pipe limited by the \
-              fixed part or by copying?</p>",
+              process? Which is slowest? And for 1 MiB messages, a pipe and a Unix socket both \
+              copy every byte into the kernel and out again: will they move the same bytes \
+              per second?</p>",
     figures: &[
         Wanted {
             ids: &["costs/ipc-latency"],
@@ -90,14 +91,16 @@ let n = queue.write(&f)?;",
              skips the system calls while both sides are awake (it spins briefly before \
              sleeping). Pipes, Unix sockets and TCP pay system calls every time, whether the \
              peer is a thread or a process. For large messages the bytes-per-second lines take \
-             over: the kernel copies each message in and out, and the sentences say which \
-             mechanism moved the most per second here.</p>\n\
+             over. Copying is not the whole story: a pipe and a Unix socket copy the same bytes \
+             twice, yet a pipe's small buffer makes the reader wake once per buffer-full, so \
+             compare their lines at the largest size; the sentences under the chart give both \
+             numbers. Channels are not on it: they hand over a pointer and move no bytes.</p>\n\
              <p>Where the peer wakes matters too. With another CPU idle, the scheduler wakes \
              the peer there, and the sender must interrupt that CPU; with every CPU busy, the \
-             peer runs on the sender's CPU, a plain switch. On the 2-core VM behind the \
-             reference report a TCP round trip between processes took 70 µs on the idle \
-             machine and 4.5 µs with two <code>yes &gt; /dev/null</code> keeping both CPUs \
-             busy (<code>src/costs/ipc.rs</code> has the runs). \
+             peer runs on the sender's CPU, a plain switch. The costs page's context-switch \
+             chart measures both on this machine (a hand-off to the other core, a switch on \
+             one core); run the latency bench again with two <code>yes &gt; /dev/null</code> \
+             keeping both CPUs busy and compare. \
              <code>cargo run --release --example wakeup</code> times a ping-pong on one CPU \
              and on two on yours.</p>",
     answer_from_figures: None,

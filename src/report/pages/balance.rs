@@ -136,6 +136,7 @@ impl Page for Balance {
         }
         let figures = drawn.into_figures();
         Ok(Some(PageOut {
+            claims: Vec::new(),
             file: "balance.html".into(),
             title: "Load balancing: chunks per worker".into(),
             nav: "Load balancing".into(),

@@ -67,6 +67,7 @@ impl Page for Cores {
         );
         let figures = drawn.into_figures();
         Ok(Some(PageOut {
+            claims: Vec::new(),
             file: "cores.html".into(),
             title: "Workers vs cores: 1 to N cores, and one core time-slicing".into(),
             nav: "Cores".into(),

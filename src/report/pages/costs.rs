@@ -104,6 +104,7 @@ impl Page for Costs {
         ));
         let figures = drawn.into_figures();
         Ok(Some(PageOut {
+            claims: Vec::new(),
             file: "costs.html".into(),
             title: "The costs underneath: spawning, IPC, locks, context switches, how a process \
                     starts, serialization"
@@ -238,7 +239,7 @@ fn ipc_section(c: &IpcCosts, drawn: &mut Drawn) -> Result<String> {
     let series: Vec<Series> = c
         .throughput_ids()
         .into_iter()
-        .filter(|id| !id.starts_with("mpsc") && !id.starts_with("crossbeam"))
+        .filter(|id| !explain::is_channel(id))
         .enumerate()
         .map(|(i, id)| {
             let points = c
@@ -259,13 +260,18 @@ fn ipc_section(c: &IpcCosts, drawn: &mut Drawn) -> Result<String> {
         x_integer: true,
         dodge: false,
     };
-    s.push_str(&costs_figure(
-        drawn,
-        "ipc-throughput",
-        &chart.title.clone(),
-        chart,
-        explain::explain_ipc(c),
-    )?);
+    s.push_str(
+        &drawn.add(
+            Figure::new(
+                "costs/ipc-throughput",
+                "costs-ipc-throughput.svg",
+                chart.title.clone(),
+                chart,
+            )
+            .with_sentences(explain::explain_ipc(c))
+            .with_claims(explain::ipc_throughput_claims(c)),
+        )?,
+    );
     Ok(s)
 }
 

@@ -85,6 +85,7 @@ impl Page for Io {
         }
         let figures = drawn.into_figures();
         Ok(Some(PageOut {
+            claims: Vec::new(),
             file: FILE.into(),
             title: "IO-bound work: more workers than cores".into(),
             nav: "IO-bound".into(),

@@ -110,6 +110,7 @@ impl Page for Mpi {
         body.push_str(&exchange_section(&exchanged, &mut drawn, &mut notes)?);
         let figures = drawn.into_figures();
         Ok(Some(PageOut {
+            claims: Vec::new(),
             file: FILE.into(),
             title: "MPI ranks: processes that could span machines".into(),
             nav: "MPI".into(),

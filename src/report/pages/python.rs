@@ -64,7 +64,7 @@ impl Page for RustVsPython {
              the backend's; dashed lines are Python, solid lines Rust. All numbers: \
              <a href=\"{DATA_FILE}\">{DATA_FILE}</a>.</p>\n",
             html::escape(&c.python),
-            html::escape(&c.size_reason),
+            html::escape(&crate::report::explain::python::per_item(&c.workloads)),
         );
         body.push_str(&html::explanation(&[
             crate::report::explain::python::explain_interpreter(
@@ -95,6 +95,7 @@ impl Page for RustVsPython {
         body.push_str(&lost_update_section(out, &mut drawn)?);
         let figures = drawn.into_figures();
         Ok(Some(PageOut {
+            claims: Vec::new(),
             file: "python.html".into(),
             title: "Rust vs Python: the same workloads in CPython".into(),
             nav: "Rust vs Python".into(),

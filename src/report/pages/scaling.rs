@@ -98,6 +98,7 @@ impl Page for Scaling {
         body.push_str(&sections);
         let figures = drawn.into_figures();
         Ok(Some(PageOut {
+            claims: Vec::new(),
             file: "index.html".into(),
             title: "Threads vs processes: scaling on this machine".into(),
             nav: "Scaling".into(),
@@ -150,6 +151,25 @@ impl Workload<'_> {
                 ));
             }
             let fit_ref = fit.as_ref().map(|(b, f)| (b.as_str(), *f));
+            let all_points: Vec<(usize, f64)> = speedups
+                .iter()
+                .flat_map(|c| c.points.iter().copied())
+                .collect();
+            let core_counts = amdahl::core_counts(&all_points, self.cores);
+            let spread = |r: &&crate::report::results::ResultRow| {
+                (r.median_ms > 0.0).then(|| (r.ci_high_ms - r.ci_low_ms) / 2.0 / r.median_ms)
+            };
+            let cx = explain::SpeedupContext {
+                fit: fit_ref,
+                core_counts: &core_counts,
+                baseline_spread: self.sequential.and_then(|r| spread(&r)),
+                spread: self
+                    .rows
+                    .iter()
+                    .filter(|r| r.backend != "sequential")
+                    .filter_map(|r| spread(&r))
+                    .reduce(f64::max),
+            };
             s.push_str(
                 &drawn.add(
                     Figure::new(
@@ -158,7 +178,8 @@ impl Workload<'_> {
                         format!("{name}: speedup by workers"),
                         workers_chart(name, "speedup over sequential", false, series),
                     )
-                    .with_sentences(explain::speedup(self.cores, &speedups, fit_ref)),
+                    .with_sentences(explain::speedup(self.cores, &speedups, &cx))
+                    .with_claims(explain::speedup_claims(self.cores, &speedups, &cx)),
                 )?,
             );
             // Efficiency.
