@@ -190,6 +190,8 @@ impl Claim {
             Expect::Ascending => self.values.windows(2).any(|w| step(&w[0], &w[1], true)),
             Expect::AtMost => self.values.windows(2).take(1).any(|w| {
                 let noise = self.noise(&w[0], &w[1]);
+                // Above the bound, but by less than the noise: cannot tell.
+                tie |= w[0].value > w[1].value;
                 w[0].value > w[1].value * (1.0 + noise)
             }),
             Expect::Level => self.values.windows(2).any(|w| {
@@ -203,7 +205,7 @@ impl Claim {
         };
         if reversed {
             Outcome::Contradicts
-        } else if tie && matches!(self.expect, Expect::Descending | Expect::Ascending) {
+        } else if tie && self.expect != Expect::Level {
             Outcome::WithinNoise
         } else {
             Outcome::Agrees
@@ -251,12 +253,20 @@ impl Claim {
                 };
                 format!("As expected, {}: {measured}.{because}", self.expected)
             }
-            Outcome::WithinNoise => format!(
-                "Expected {}; measured {measured}: a difference within the noise ({}), so \
-                 this run cannot tell.",
-                self.expected,
-                words::plus_minus(self.widest_noise())
-            ),
+            Outcome::WithinNoise => {
+                let why = if self.reasons.is_empty() {
+                    String::new()
+                } else {
+                    let refs: Vec<&str> = self.reasons.iter().map(String::as_str).collect();
+                    format!(" Possible causes: {}.", words::and_list(&refs))
+                };
+                format!(
+                    "Expected {}; measured {measured}: a difference within the noise ({}), so \
+                     this run cannot tell.{why}",
+                    self.expected,
+                    words::plus_minus(self.widest_noise())
+                )
+            }
             Outcome::Contradicts => {
                 let spread = self
                     .values

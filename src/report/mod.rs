@@ -358,7 +358,7 @@ pub fn build_report(
             })
         })
         .collect();
-    built.extend(build_pages(LESSONS, &input, out, notes));
+    built.extend(build_pages(LESSONS, input, out, notes));
     built.extend(build_pages(LESSONS, input, out, notes));
     (built, pages_with_data)
 }

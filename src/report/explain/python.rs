@@ -217,6 +217,8 @@ pub fn explain(w: &WorkloadComparison, at: usize) -> String {
 pub fn per_item(workloads: &[WorkloadComparison]) -> String {
     let ratios: Vec<String> = workloads
         .iter()
+        // Waits (io) take as long in any language: only CPU work has a ratio.
+        .filter(|w| w.kind == "cpu")
         .filter_map(|w| {
             let rust = w.rust_sequential_s?;
             let rust_size = w.rust_size.unwrap_or(w.size) as f64;

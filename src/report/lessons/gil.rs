@@ -70,12 +70,13 @@ return (lo..hi).map(step).fold(0, u64::wrapping_add); // free threading",
             from: PYTHON_BENCH,
         },
     ],
-    answer: "<p>The <code>gil</code> line stays at or below about 1x at every worker count: \
+    answer: "<p>The <code>gil</code> line is expected to stay at sequential speed at every worker count (the sentences under the chart say whether it did here): \
              one lock, one thread computing at a time, whatever the cores. <code>threads</code> and \
              <code>rayon</code> climb towards the ideal line until the workers reach the core \
              count, then flatten (lesson 1: extra workers only take turns). The gap between \
              them and the ideal line is the serial part and the start-up; the Amdahl fit in the \
-             legend estimates it. In the Python chart (dashed lines), expect CPython's threads to \
+             legend estimates it when three or more core counts were measured (the sentences \
+             say when there were too few). In the Python chart (dashed lines), expect CPython's threads to \
              stay flat like the <code>gil</code> model and its process pools to climb like \
              Rust's threads; each line is against its own language's sequential time, so the \
              table on that page gives the absolute times.</p>",
