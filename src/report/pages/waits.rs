@@ -102,6 +102,7 @@ impl Page for Waits {
         );
         body.push_str(&memory_table(&report));
         Ok(Some(PageOut {
+            claims: Vec::new(),
             file: FILE.into(),
             title: "Many waits: threads, processes or async tasks".into(),
             nav: "Many waits".into(),
