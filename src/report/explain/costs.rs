@@ -327,7 +327,7 @@ pub fn explain_ipc(c: &IpcCosts) -> Vec<String> {
         out.push(format!(
             "At {}, pipe-process moved {} and unix-process {}. Both copy every byte twice \
              (into the kernel and out), so the copies do not explain the difference: a pipe \
-             holds only a small buffer (see /proc/sys/fs/pipe-max-size), so a large message \
+             holds only a small buffer (fcntl F_GETPIPE_SZ reports its size), so a large message \
              crosses in many buffer-fulls, each waking the reader, while a socket's buffer \
              takes more per wake-up.",
             words::bytes(pipe.0),
