@@ -359,7 +359,6 @@ pub fn build_report(
         })
         .collect();
     built.extend(build_pages(LESSONS, input, out, notes));
-    built.extend(build_pages(LESSONS, input, out, notes));
     (built, pages_with_data)
 }
 
