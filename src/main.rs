@@ -239,6 +239,11 @@ struct ReportArgs {
     /// Python); copied into OUT/data, where the pages link them
     #[arg(long, default_value = "reports/data")]
     data_dir: std::path::PathBuf,
+    /// Write a report to commit or send: no link leaves OUT (criterion's own
+    /// report under target/ is named, not linked). `reports/reference` is
+    /// made this way.
+    #[arg(long)]
+    portable: bool,
 }
 
 /// `tvp report` found no results: it wrote a page saying so.
@@ -418,6 +423,7 @@ fn report(args: ReportArgs) -> anyhow::Result<ExitCode> {
     let mut options = tvp::report::Options::for_project(std::path::Path::new("."));
     options.out_dir = args.out;
     options.data_dir = args.data_dir;
+    options.portable = args.portable;
     if let Some(dir) = args.criterion_dir {
         options.criterion_dir = dir;
     }

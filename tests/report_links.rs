@@ -86,6 +86,38 @@ fn every_page_of_a_generated_report_resolves_offline() {
     assert!(!index.contains("<a href=\"lesson-1-time-slicing.html\""));
 }
 
+#[test]
+fn a_portable_report_links_nothing_outside_its_directory() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (crit, out) = (tmp.path().join("criterion"), tmp.path().join("reports"));
+    criterion_run(&crit);
+    // Criterion's own report exists: a plain report links it...
+    std::fs::create_dir_all(crit.join("report")).unwrap();
+    std::fs::write(crit.join("report").join("index.html"), "<html></html>").unwrap();
+    report::generate(&options(&crit, &out)).unwrap();
+    let index = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(index.contains("../criterion/report/index.html"), "{index}");
+    assert!(!index.contains(report::CRITERION_REPORT_HOWTO));
+    // ...a portable one names it and says how to make it, on every page.
+    let portable = tmp.path().join("portable");
+    let mut opts = options(&crit, &portable);
+    opts.portable = true;
+    let outcome = report::generate(&opts).unwrap();
+    for page in &outcome.pages {
+        let html = std::fs::read_to_string(page).unwrap();
+        assert!(!html.contains("href=\"../"), "{}: {html}", page.display());
+        assert!(
+            html.contains(report::CRITERION_REPORT_HOWTO),
+            "{}",
+            page.display()
+        );
+    }
+    assert_clean(&portable);
+    // Moved away from target/, it still resolves.
+    std::fs::remove_dir_all(&crit).unwrap();
+    assert_clean(&portable);
+}
+
 /// A made-up balance sweep of primes at 2 workers: threads, the pool and
 /// process, at 1 and 8 chunks per worker.
 fn balance_run() -> tvp::sweep::balance::BalanceRun {

@@ -130,6 +130,10 @@ pub struct Options {
     /// Python). Pages read and link them in `out_dir/data`, so from
     /// anywhere else they are copied there first.
     pub data_dir: PathBuf,
+    /// A report to commit or send (`tvp report --portable`): no link leaves
+    /// `out_dir`, so criterion's own report, which lives under `target/`,
+    /// is named in words instead of linked.
+    pub portable: bool,
 }
 
 impl Options {
@@ -141,6 +145,7 @@ impl Options {
             criterion_dir: criterion::default_dir(project),
             out_dir: project.join("reports"),
             data_dir: project.join("reports").join(DATA_DIR),
+            portable: false,
         }
     }
 }
@@ -295,17 +300,31 @@ pub fn generate(options: &Options) -> Result<Outcome> {
             label: p.nav.clone(),
         })
         .collect();
-    if let Some(href) = criterion_report_link(&options.criterion_dir, out) {
-        nav.push(html::NavLink {
-            href,
-            label: "criterion's own report".into(),
-        });
-    }
+    let criterion_link =
+        criterion_report_link(&options.criterion_dir, out).filter(|_| !options.portable);
+    let footer = match criterion_link {
+        Some(href) => {
+            nav.push(html::NavLink {
+                href,
+                label: "criterion's own report".into(),
+            });
+            ""
+        }
+        None => CRITERION_REPORT_HOWTO,
+    };
     let mut pages = Vec::new();
     for (i, p) in built.iter().enumerate() {
         // The front page lists every note; the others their own.
         let page_notes = if i == 0 { &notes } else { &p.notes };
-        let text = html::page(&p.title, &nav, &p.file, page_notes, &p.body, &input.machine);
+        let text = html::page(
+            &p.title,
+            &nav,
+            &p.file,
+            page_notes,
+            &p.body,
+            &input.machine,
+            footer,
+        );
         let path = out.join(&p.file);
         write_atomic(&path, text.as_bytes())?;
         pages.push(path);
@@ -424,6 +443,12 @@ fn placeholder_front_page(others: &[PageOut]) -> PageOut {
         ..PageOut::default()
     }
 }
+
+/// The footer's words when criterion's report is not linked: it is missing,
+/// or the report is [`Options::portable`].
+pub const CRITERION_REPORT_HOWTO: &str = "Criterion's own report, with every sample of \
+     every benchmark, is not linked from this report: after <code>cargo bench</code> it is \
+     <code>target/criterion/report/index.html</code> in your checkout.";
 
 /// A relative link from the report directory to criterion's HTML report,
 /// if that report exists.

@@ -51,6 +51,7 @@ pub fn options(criterion_dir: &Path, out: &Path) -> Options {
         criterion_dir: criterion_dir.to_path_buf(),
         out_dir: out.to_path_buf(),
         data_dir: out.join(tvp::report::DATA_DIR),
+        portable: false,
     }
 }
 
