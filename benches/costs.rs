@@ -496,7 +496,8 @@ fn data_dir() -> std::path::PathBuf {
 
 /// Records which benchmarks of each group this run measured, so the report
 /// leaves out results from earlier runs of benchmarks no longer selected.
-fn record_runs(plan: &Plan, ran: &[(String, String, String)]) {
+/// `others_share`: what other programs used of the machine meanwhile.
+fn record_runs(plan: &Plan, ran: &[(String, String, String)], others_share: Option<f64>) {
     let dir = default_dir(Path::new(env!("CARGO_MANIFEST_DIR")));
     let mut groups: Vec<&str> = ran.iter().map(|(g, ..)| g.as_str()).collect();
     groups.sort_unstable();
@@ -508,7 +509,10 @@ fn record_runs(plan: &Plan, ran: &[(String, String, String)]) {
             .map(|(_, f, v)| (f.clone(), v.clone()))
             .collect();
         // A filtered run adds to a previous run of the same kind.
-        let info = RunInfo::now(group, "costs", 0, plan.quick, ids);
+        let info = RunInfo {
+            others_share,
+            ..RunInfo::now(group, "costs", 0, plan.quick, ids)
+        };
         if let Err(e) = info.write_merged(&dir) {
             eprintln!("costs: {e} (the report will show every result found)");
         }
@@ -579,6 +583,7 @@ fn main() {
         .configure_from_args();
     plan.print();
     let line = CacheLine::detect();
+    let others = tvp::machine::OthersMeter::start();
     bench_spawn(&mut c, &mut plan);
     bench_ipc(&mut c, &mut plan);
     bench_locks(&mut contention, &mut plan);
@@ -603,7 +608,7 @@ fn main() {
                 eprintln!("costs: {e} (the report will not name the cache line size)");
             }
         }
-        record_runs(&plan, &ran);
+        record_runs(&plan, &ran, others.share());
         drop(ran);
         report();
     }

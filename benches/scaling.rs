@@ -97,9 +97,11 @@ fn main() {
     let started = Instant::now();
     let mut index = 0;
     for plan in &plans {
+        let others = tvp::machine::OthersMeter::start();
         let ran = bench_workload(&mut criterion, plan, &config, quick, &mut index, total);
         if measuring {
-            record_run(project, plan, &ran, quick, cores, confined.as_deref());
+            let others_share = others.share();
+            record_run(project, plan, &ran, others_share, quick, cores, confined.as_deref());
         }
     }
     criterion.final_summary();
@@ -263,6 +265,7 @@ fn record_run(
     project: &Path,
     plan: &Plan,
     ran: &[(String, String)],
+    others_share: Option<f64>,
     quick: bool,
     cores: usize,
     confined: Option<&str>,
@@ -273,6 +276,7 @@ fn record_run(
     let info = RunInfo {
         cores: Some(cores),
         cpu_share: plan.cpu_share,
+        others_share,
         confined: confined.map(String::from),
         ..RunInfo::now(
             &plan.job.workload,

@@ -114,6 +114,91 @@ pub fn with_cpu_share<T>(f: impl FnOnce() -> T) -> (T, Option<f64>) {
     (out, share)
 }
 
+/// How much of the machine other programs used while something ran: a
+/// snapshot of every CPU's busy time (`/proc/stat`) and of this process's
+/// own CPU time (its threads and the children it has reaped), taken at
+/// [`OthersMeter::start`]; [`OthersMeter::share`] compares with now.
+#[derive(Debug, Clone, Copy)]
+pub struct OthersMeter {
+    machine: Option<MachineTicks>,
+    ours: std::time::Duration,
+    wall: std::time::Instant,
+}
+
+/// Busy and total CPU time of the whole machine, in seconds.
+#[derive(Debug, Clone, Copy)]
+struct MachineTicks {
+    busy: f64,
+    total: f64,
+}
+
+impl OthersMeter {
+    pub fn start() -> Self {
+        OthersMeter {
+            machine: machine_ticks(),
+            ours: own_cpu_time(),
+            wall: std::time::Instant::now(),
+        }
+    }
+
+    /// The share of the machine's CPU time (all cores) since
+    /// [`OthersMeter::start`] that programs other than this one (and its
+    /// reaped children) used, from 0 to 1; `None` where `/proc/stat` is
+    /// unreadable or no time has passed. Children still running are not
+    /// yet counted as ours: reap them first.
+    pub fn share(&self) -> Option<f64> {
+        let (a, b) = (self.machine?, machine_ticks()?);
+        let total = b.total - a.total;
+        if total <= 0.0 || self.wall.elapsed().is_zero() {
+            return None;
+        }
+        let ours = (own_cpu_time().saturating_sub(self.ours)).as_secs_f64();
+        Some(((b.busy - a.busy - ours) / total).clamp(0.0, 1.0))
+    }
+}
+
+/// The first line of `/proc/stat`: the ticks all CPUs spent per state.
+fn machine_ticks() -> Option<MachineTicks> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    parse_cpu_line(stat.lines().next()?)
+}
+
+/// `cpu  user nice system idle iowait irq softirq steal ...` -> busy and
+/// total seconds (idle and iowait are not busy; guest time is already in
+/// user). USER_HZ is 100 on every Linux.
+fn parse_cpu_line(line: &str) -> Option<MachineTicks> {
+    let mut fields = line.split_whitespace();
+    (fields.next()? == "cpu").then_some(())?;
+    let ticks: Vec<f64> = fields.take(8).map(|f| f.parse().ok()).collect::<Option<_>>()?;
+    let [user, nice, system, idle, iowait, irq, softirq, steal] = ticks[..] else {
+        return None;
+    };
+    let busy = user + nice + system + irq + softirq + steal;
+    Some(MachineTicks {
+        busy: busy / 100.0,
+        total: (busy + idle + iowait) / 100.0,
+    })
+}
+
+/// This process's CPU time, user and system, plus its reaped children's.
+fn own_cpu_time() -> std::time::Duration {
+    let usage = |who| {
+        // SAFETY: `ru` is a valid, writable rusage for the call's duration.
+        let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+        if unsafe { libc::getrusage(who, &mut ru) } != 0 {
+            return std::time::Duration::ZERO;
+        }
+        let tv = |t: libc::timeval| {
+            std::time::Duration::new(
+                u64::try_from(t.tv_sec).unwrap_or(0),
+                u32::try_from(t.tv_usec).unwrap_or(0) * 1000,
+            )
+        };
+        tv(ru.ru_utime) + tv(ru.ru_stime)
+    };
+    usage(libc::RUSAGE_SELF) + usage(libc::RUSAGE_CHILDREN)
+}
+
 /// The first line a command prints, or None if it cannot run or fails.
 fn command_line(program: &str, args: &[&str]) -> Option<String> {
     let out = std::process::Command::new(program)
@@ -205,4 +290,21 @@ mod tests {
         assert!(after >= 64 << 20, "{after}");
         assert!(available_memory().unwrap() > 0);
     }
+    #[test]
+    fn a_cpu_line_gives_busy_and_total_seconds() {
+        let t = parse_cpu_line("cpu  100 0 50 800 50 0 0 0 0 0").unwrap();
+        assert_eq!((t.busy, t.total), (1.5, 10.0));
+        assert!(parse_cpu_line("cpu0 1 2 3 4 5 6 7 8").is_none());
+        assert!(parse_cpu_line("cpu 1 2 x").is_none());
+    }
+
+    #[test]
+    fn others_share_is_a_share() {
+        let meter = OthersMeter::start();
+        std::hint::black_box((0..20_000_000u64).fold(0u64, |a, i| a ^ i.wrapping_mul(31)));
+        if let Some(share) = meter.share() {
+            assert!((0.0..=1.0).contains(&share), "{share}");
+        }
+    }
+
 }

@@ -382,11 +382,13 @@ mod tests {
             hosts: None,
             busy: None,
             chunks_per_worker: None,
+            spread: None,
         };
         SweepResult {
             job: Job::new("primes").unwrap().with_size(100),
             expected_checksum: checksum,
             sequential: Duration::from_millis(10),
+            sequential_spread: None,
             cells: vec![cell("threads", 5), cell("gil", 10)],
         }
     }

@@ -149,6 +149,11 @@ pub struct RunInfo {
     /// wall time); well below 1.0, other programs were competing.
     #[serde(default)]
     pub cpu_share: Option<f64>,
+    /// The share of the whole machine's CPU time that other programs used
+    /// while the group was measured ([`crate::machine::OthersMeter`]):
+    /// the busy-machine check for the whole run, not only its reference.
+    #[serde(default)]
+    pub others_share: Option<f64>,
     /// "confined to core 0 (TVP_CORES=1)" when `TVP_CORES` confined the
     /// bench to fewer cores than the machine has.
     #[serde(default)]
@@ -173,7 +178,8 @@ impl RunInfo {
             date: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
             cores: Some(crate::cores()),
             cpu_share: None,
-            confined: None,
+                        others_share: None,
+confined: None,
         }
     }
 

@@ -125,6 +125,31 @@ impl RunRequest {
     }
 }
 
+/// A cell whose [`spread`] is above this is marked noisy: its middle half
+/// of runs spans more than a tenth of its median, so differences of that
+/// size between cells may be noise.
+pub const NOISY_SPREAD: f64 = 0.10;
+
+/// The interquartile range of `samples` relative to their median: how far
+/// apart the middle half of the runs lie, e.g. 0.04 when it spans 4% of the
+/// median. Robust to one slow outlier, unlike the range. `None` for fewer
+/// than two samples or a zero median.
+pub fn spread(samples: &[f64]) -> Option<f64> {
+    if samples.len() < 2 || samples.iter().any(|s| !s.is_finite()) {
+        return None;
+    }
+    let mut sorted = samples.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let at = |q: f64| {
+        // Linear interpolation between the closest ranks.
+        let pos = q * (sorted.len() - 1) as f64;
+        let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
+        sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64)
+    };
+    let median = at(0.5);
+    (median > 0.0).then(|| (at(0.75) - at(0.25)) / median)
+}
+
 /// One (backend, workers) cell of a sweep.
 #[derive(Debug, Clone, Serialize)]
 pub struct Measurement {
@@ -150,6 +175,9 @@ pub struct Measurement {
     /// that cut by workers ([`backends::Backend::chunks_per_worker`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub chunks_per_worker: Option<usize>,
+    /// The [`spread`] of the timed repeats; `None` with one repeat.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spread: Option<f64>,
     pub checksum: u64,
     pub checksum_ok: bool,
 }
@@ -191,6 +219,9 @@ pub struct SweepResult {
     pub job: Job,
     pub expected_checksum: u64,
     pub sequential: Duration,
+    /// The [`spread`] of the sequential reference's repeats.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sequential_spread: Option<f64>,
     pub cells: Vec<Measurement>,
 }
 
@@ -230,6 +261,14 @@ pub struct Timed {
     /// Every timed run, in order: their spread is the run-to-run noise.
     pub times: Vec<Duration>,
     pub checksum: u64,
+}
+
+impl Timed {
+    /// The [`spread`] of [`Timed::times`].
+    pub fn spread(&self) -> Option<f64> {
+        let secs: Vec<f64> = self.times.iter().map(Duration::as_secs_f64).collect();
+        spread(&secs)
+    }
 }
 
 fn median(mut times: Vec<Duration>) -> Option<Duration> {
@@ -343,6 +382,7 @@ pub fn run_sweep_with(
         for &workers in counts {
             backend.prepare(workers)?;
             let timed = time_backend(backend.as_mut(), job, sweep.repeat)?;
+            let spread = timed.spread();
             let m = Measurement {
                 workload: sweep.job.workload.clone(),
                 backend: name.clone(),
@@ -352,6 +392,7 @@ pub fn run_sweep_with(
                 hosts: timed.hosts,
                 busy: timed.busy,
                 chunks_per_worker: backend.chunks_per_worker(),
+                spread,
                 checksum: timed.checksum,
                 checksum_ok: timed.checksum == expected,
             };
@@ -363,6 +404,27 @@ pub fn run_sweep_with(
         job: sweep.job.clone(),
         expected_checksum: expected,
         sequential: reference.median,
+        sequential_spread: reference.spread(),
         cells,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spread_is_the_middle_half_relative_to_the_median() {
+        assert_eq!(spread(&[]), None);
+        assert_eq!(spread(&[1.0]), None);
+        assert_eq!(spread(&[2.0, 2.0, 2.0]), Some(0.0));
+        // Quartiles 1.75 and 3.25 around a median of 2.5.
+        assert_eq!(spread(&[1.0, 2.0, 3.0, 4.0]), Some(0.6));
+        // One slow outlier moves the range, barely the spread.
+        let calm = spread(&[10.0, 10.1, 10.2, 10.1, 10.0]).unwrap();
+        let outlier = spread(&[10.0, 10.1, 10.2, 10.1, 99.0]).unwrap();
+        assert!(calm < NOISY_SPREAD && outlier < NOISY_SPREAD, "{calm} {outlier}");
+        assert_eq!(spread(&[0.0, 0.0]), None);
+        assert_eq!(spread(&[1.0, f64::NAN]), None);
+    }
 }
