@@ -101,7 +101,15 @@ fn main() {
         let ran = bench_workload(&mut criterion, plan, &config, quick, &mut index, total);
         if measuring {
             let others_share = others.share();
-            record_run(project, plan, &ran, others_share, quick, cores, confined.as_deref());
+            record_run(
+                project,
+                plan,
+                &ran,
+                others_share,
+                quick,
+                cores,
+                confined.as_deref(),
+            );
         }
     }
     criterion.final_summary();

@@ -169,7 +169,10 @@ fn machine_ticks() -> Option<MachineTicks> {
 fn parse_cpu_line(line: &str) -> Option<MachineTicks> {
     let mut fields = line.split_whitespace();
     (fields.next()? == "cpu").then_some(())?;
-    let ticks: Vec<f64> = fields.take(8).map(|f| f.parse().ok()).collect::<Option<_>>()?;
+    let ticks: Vec<f64> = fields
+        .take(8)
+        .map(|f| f.parse().ok())
+        .collect::<Option<_>>()?;
     let [user, nice, system, idle, iowait, irq, softirq, steal] = ticks[..] else {
         return None;
     };
@@ -306,5 +309,4 @@ mod tests {
             assert!((0.0..=1.0).contains(&share), "{share}");
         }
     }
-
 }

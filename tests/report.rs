@@ -183,8 +183,8 @@ fn results_the_latest_run_did_not_measure_are_left_out() {
         date: "2026-01-01T00:00:00Z".into(),
         cores: Some(2),
         cpu_share: Some(0.55),
-                others_share: None,
-confined: None,
+        others_share: None,
+        confined: None,
     }
     .write(&crit)
     .unwrap();

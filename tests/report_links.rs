@@ -39,8 +39,8 @@ fn every_page_of_a_generated_report_resolves_offline() {
         date: "2026-01-01T00:00:00Z".into(),
         cores: Some(2),
         cpu_share: Some(0.9),
-                others_share: None,
-confined: None,
+        others_share: None,
+        confined: None,
     }
     .write(&crit)
     .unwrap();

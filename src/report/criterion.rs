@@ -53,6 +53,9 @@ pub struct Benchmark {
     /// For example 0.95.
     pub confidence_level: f64,
     pub mean_ns: f64,
+    /// The [`crate::sweep::spread`] of the samples' per-iteration times
+    /// (criterion's `sample.json`); `None` when it is missing.
+    pub sample_spread: Option<f64>,
     /// The benchmark's `new/` directory.
     pub dir: PathBuf,
 }
@@ -85,6 +88,7 @@ impl Benchmark {
             ci_high_ns: median_ns,
             confidence_level: 0.95,
             mean_ns: median_ns,
+            sample_spread: None,
             dir: std::path::PathBuf::new(),
         }
     }
@@ -178,8 +182,8 @@ impl RunInfo {
             date: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
             cores: Some(crate::cores()),
             cpu_share: None,
-                        others_share: None,
-confined: None,
+            others_share: None,
+            confined: None,
         }
     }
 
@@ -302,6 +306,25 @@ fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, String> {
     })
 }
 
+/// The spread of criterion's samples in `new_dir/sample.json`: each sample
+/// is `times[i]` ns over `iters[i]` iterations.
+fn sample_spread(new_dir: &Path) -> Option<f64> {
+    #[derive(Deserialize)]
+    struct Samples {
+        iters: Vec<f64>,
+        times: Vec<f64>,
+    }
+    let s: Samples = read_json(&new_dir.join("sample.json")).ok()?;
+    let per_iter: Vec<f64> = s
+        .iters
+        .iter()
+        .zip(&s.times)
+        .filter(|(n, _)| **n > 0.0)
+        .map(|(n, t)| t / n)
+        .collect();
+    crate::sweep::spread(&per_iter)
+}
+
 fn read_benchmark(new_dir: &Path) -> Result<Benchmark, String> {
     let id: IdFile = read_json(&new_dir.join("benchmark.json"))?;
     let estimates_path = new_dir.join("estimates.json");
@@ -340,6 +363,32 @@ fn read_benchmark(new_dir: &Path) -> Result<Benchmark, String> {
         ci_high_ns: median.confidence_interval.upper_bound,
         confidence_level: median.confidence_interval.confidence_level,
         mean_ns: est.mean.point_estimate,
+        sample_spread: sample_spread(new_dir),
         dir: new_dir.to_path_buf(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sample_spread_is_per_iteration() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(sample_spread(dir.path()), None, "no sample.json");
+        // 10 ns per iteration in every sample but one of 20 ns: the
+        // quartiles stay at 10 ns.
+        std::fs::write(
+            dir.path().join("sample.json"),
+            r#"{"sampling_mode":"Flat","iters":[1,2,4,8,16],"times":[10,20,40,80,320]}"#,
+        )
+        .unwrap();
+        assert_eq!(sample_spread(dir.path()), Some(0.0));
+        std::fs::write(
+            dir.path().join("sample.json"),
+            r#"{"sampling_mode":"Flat","iters":[1,1,1,1],"times":[10,20,30,40]}"#,
+        )
+        .unwrap();
+        assert_eq!(sample_spread(dir.path()), Some(0.6));
+    }
 }

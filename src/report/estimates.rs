@@ -105,8 +105,8 @@ mod tests {
                 date: String::new(),
                 cores: Some(2),
                 cpu_share: None,
-                                others_share: None,
-confined: None,
+                others_share: None,
+                confined: None,
             }],
             notes: Vec::new(),
         };

@@ -25,6 +25,11 @@ pub struct ResultRow {
     pub median_ms: f64,
     pub ci_low_ms: f64,
     pub ci_high_ms: f64,
+    /// The middle half of criterion's samples as a share of their median
+    /// ([`crate::sweep::spread`]); above [`crate::sweep::NOISY_SPREAD`]
+    /// the cell is marked noisy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spread: Option<f64>,
     /// Sequential median / this median; None without a sequential result.
     pub speedup: Option<f64>,
     /// Speedup / workers: 1.0 means every worker was fully used.
@@ -33,6 +38,11 @@ pub struct ResultRow {
 
 /// Below this share of a core for a single-threaded run, the machine was busy.
 pub const BUSY_SHARE: f64 = 0.9;
+
+/// Above this share of the machine's CPU time used by other programs while
+/// a group was measured ([`crate::report::criterion::RunInfo::others_share`]),
+/// the machine was busy.
+pub const OTHERS_SHARE: f64 = 0.1;
 
 /// The rows of one workload's group, ordered by backend (registry order)
 /// then workers, and notes on what was left out.
@@ -69,9 +79,21 @@ pub fn workload_rows(scan: &Scan, workload: &str, kind: &str) -> (Vec<ResultRow>
             median_ms: b.median_ns / 1e6,
             ci_low_ms: b.ci_low_ns / 1e6,
             ci_high_ms: b.ci_high_ns / 1e6,
+            spread: b.sample_spread,
             speedup: None,
             efficiency: None,
         });
+    }
+    if let Some(share) = run
+        .and_then(|r| r.others_share)
+        .filter(|&s| s > OTHERS_SHARE)
+    {
+        notes.push(format!(
+            "{workload}: while it was measured, other programs used {:.0}% of this machine's \
+             CPU time (all cores, from /proc/stat): its numbers are noisy and understate the \
+             machine. Measure again on a quiet machine.",
+            100.0 * share
+        ));
     }
     if let Some(share) = run.and_then(|r| r.cpu_share).filter(|&s| s < BUSY_SHARE) {
         notes.push(format!(

@@ -106,11 +106,12 @@ pub fn sweep_cores(sweep: &CoreSweep, config: &Config) -> Result<bool> {
 /// The column headings of [`run_table`].
 pub fn run_header() -> String {
     format!(
-        "  {:<11} {:>7} {:>6} {:>11} {:>12} {:>14} {:>11} {:>9} {:>9} {:>9} {:>10}  checksum",
+        "  {:<11} {:>7} {:>6} {:>11} {:>7} {:>12} {:>14} {:>11} {:>9} {:>9} {:>9} {:>10}  checksum",
         "backend",
         "workers",
         "chunks",
         "median",
+        "spread",
         "vs 1 worker",
         "vs sequential",
         "efficiency",
@@ -128,12 +129,34 @@ pub const RUN_COLUMNS: &str = "chunks: chunks per worker (1 = one static chunk e
      (a low first number with a high second is load imbalance; both low is time spent outside \
      the chunks: spawning, pipes, waiting).";
 
+/// The `spread` column: the middle half of the repeats as a share of the
+/// median ([`crate::sweep::spread`]), starred above
+/// [`crate::sweep::NOISY_SPREAD`]; `-` with one repeat.
+pub fn spread_column(spread: Option<f64>) -> String {
+    match spread {
+        Some(s) if s > crate::sweep::NOISY_SPREAD => format!("{:.0}%*", 100.0 * s),
+        Some(s) => format!("{:.0}%", 100.0 * s),
+        None => "-".into(),
+    }
+}
+
+/// Printed under a table with a starred spread.
+pub fn noisy_note() -> String {
+    format!(
+        "*: noisy. The middle half of its repeats spans more than {:.0}% of its median, so \
+         differences of that size may be noise; a noisy sequential reference moves every \
+         speedup. Rerun with more repeats (-r) on a quieter machine.",
+        100.0 * crate::sweep::NOISY_SPREAD
+    )
+}
+
 /// The sequential reference, then one row per cell of `result`, then the
 /// MPI paragraph when MPI cells were measured (on a machine of `cores`).
 pub fn run_table(result: &SweepResult, memory: &MemoryCells, cores: usize) -> String {
     let mut out = format!(
-        "  (sequential reference: {}, checksum {})\n",
+        "  (sequential reference: {}, spread {}, checksum {})\n",
         millis(result.sequential),
+        spread_column(result.sequential_spread),
         result.expected_checksum
     );
     for m in &result.cells {
@@ -147,6 +170,10 @@ pub fn run_table(result: &SweepResult, memory: &MemoryCells, cores: usize) -> St
     };
     if result.cells.iter().any(|m| m.busy.is_some()) {
         let _ = write!(out, "\n{}\n", textwrap::fill(RUN_COLUMNS, wrap()));
+    }
+    let noisy = |s: Option<f64>| s.is_some_and(|s| s > crate::sweep::NOISY_SPREAD);
+    if noisy(result.sequential_spread) || result.cells.iter().any(|m| noisy(m.spread)) {
+        let _ = write!(out, "\n{}\n", textwrap::fill(&noisy_note(), wrap()));
     }
     let times = explain::mpi::Times {
         sequential: result.sequential,
@@ -200,10 +227,11 @@ fn run_row(result: &SweepResult, m: &Measurement, memory: &MemoryCells) -> Strin
         .map_or_else(|| "-".to_string(), |k| k.to_string());
     let busy = m.busy_range().map_or_else(|| "-".to_string(), busy_column);
     format!(
-        "  {:<11} {:>7} {chunks:>6} {:>11} {:>12} {:>13.2}x {:>10.0}% {busy:>9} {launch:>9} {peak:>9} {per_worker:>10}  {check}{hosts}",
+        "  {:<11} {:>7} {chunks:>6} {:>11} {:>7} {:>12} {:>13.2}x {:>10.0}% {busy:>9} {launch:>9} {peak:>9} {per_worker:>10}  {check}{hosts}",
         m.backend,
         m.workers,
         millis(m.median),
+        spread_column(m.spread),
         vs_one,
         vs_seq,
         100.0 * vs_seq / m.workers as f64,

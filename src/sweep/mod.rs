@@ -423,7 +423,10 @@ mod tests {
         // One slow outlier moves the range, barely the spread.
         let calm = spread(&[10.0, 10.1, 10.2, 10.1, 10.0]).unwrap();
         let outlier = spread(&[10.0, 10.1, 10.2, 10.1, 99.0]).unwrap();
-        assert!(calm < NOISY_SPREAD && outlier < NOISY_SPREAD, "{calm} {outlier}");
+        assert!(
+            calm < NOISY_SPREAD && outlier < NOISY_SPREAD,
+            "{calm} {outlier}"
+        );
         assert_eq!(spread(&[0.0, 0.0]), None);
         assert_eq!(spread(&[1.0, f64::NAN]), None);
     }

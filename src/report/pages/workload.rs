@@ -115,18 +115,46 @@ impl<'a> Workload<'a> {
             .map(|b| {
                 let mut row = vec![b.to_string()];
                 row.extend(counts.iter().map(|&w| match by_cell.get(&(*b, w)) {
-                    Some(r) => match r.speedup {
-                        Some(s) => format!("{s:.2}x ({})", words::ms(r.median_ms)),
-                        None => words::ms(r.median_ms),
-                    },
+                    Some(r) => {
+                        let cell = match r.speedup {
+                            Some(s) => format!("{s:.2}x ({})", words::ms(r.median_ms)),
+                            None => words::ms(r.median_ms),
+                        };
+                        if is_noisy(r) {
+                            format!("{cell} *")
+                        } else {
+                            cell
+                        }
+                    }
                     None => String::new(),
                 }));
                 row
             })
             .collect();
         let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
-        html::table(&headers, &rows)
+        let mut table = html::table(&headers, &rows);
+        if let Some(widest) = self
+            .rows
+            .iter()
+            .filter(|r| is_noisy(r))
+            .filter_map(|r| r.spread)
+            .max_by(f64::total_cmp)
+        {
+            table.push_str(&format!(
+                "<p class=\"explain\">* noisy: the middle half of its samples spans more than \
+                 {} of its median (up to {} here), so differences that small between cells \
+                 may be noise. Measure again on a quiet machine.</p>\n",
+                words::percent(crate::sweep::NOISY_SPREAD),
+                words::percent(widest)
+            ));
+        }
+        table
     }
+}
+
+/// Whether `row`'s samples spread past [`crate::sweep::NOISY_SPREAD`].
+fn is_noisy(row: &ResultRow) -> bool {
+    row.spread.is_some_and(|s| s > crate::sweep::NOISY_SPREAD)
 }
 
 /// `series` against workers, titled "`name`: `y_label`" (without the
@@ -148,5 +176,46 @@ pub(crate) fn workers_chart(
         y_percent: percent,
         x_integer: true,
         dodge: with_errors,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(backend: &str, workers: usize, median_ms: f64, spread: Option<f64>) -> ResultRow {
+        ResultRow {
+            workload: "primes".into(),
+            kind: "cpu".into(),
+            backend: backend.into(),
+            workers,
+            size: Some(1000),
+            quick: false,
+            median_ms,
+            ci_low_ms: median_ms,
+            ci_high_ms: median_ms,
+            spread,
+            speedup: Some(100.0 / median_ms),
+            efficiency: None,
+        }
+    }
+
+    #[test]
+    fn noisy_cells_are_starred_and_the_table_says_why() {
+        let rows = [
+            row("sequential", 1, 100.0, Some(0.01)),
+            row("threads", 2, 50.0, Some(0.25)),
+            row("rayon", 2, 52.0, None),
+        ];
+        let table = Workload::new("primes", &rows, 2).table(&[1, 2]);
+        assert!(table.contains("2.00x (50.0 ms) *"), "{table}");
+        assert!(table.contains("1.92x (52.0 ms)<"), "{table}");
+        assert!(
+            table.contains("more than 10% of its median (up to 25% here)"),
+            "{table}"
+        );
+        let quiet = [row("sequential", 1, 100.0, Some(0.01))];
+        let table = Workload::new("primes", &quiet, 2).table(&[1]);
+        assert!(!table.contains('*') && !table.contains("noisy"), "{table}");
     }
 }
