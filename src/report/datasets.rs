@@ -64,6 +64,7 @@ pub fn reference() -> DataSet {
             ci_high_ns: c.ci_high_ns,
             confidence_level: 0.95,
             mean_ns: c.median_ns,
+            sample_spread: None,
             dir: PathBuf::new(),
         })
         .collect();
