@@ -1,15 +1,28 @@
 //! Charts as SVG text, drawn with plotters (no system fonts needed).
 //!
-//! Three shapes cover the report: [`LineChart`] (several series over a
-//! numeric x axis, optionally dashed, optionally with error bars),
-//! [`LogChart`] (the same over two log axes, for sizes and times that span
-//! decades) and [`BarChart`] (one bar per label, optionally with error
-//! bars). Legends sit in a panel to the right of the plot so they never
-//! hide a line.
+//! Two shapes cover the report: [`LineChart`] (several series over a
+//! numeric x axis, optionally dashed, optionally with error bars) and
+//! [`BarChart`] (one bar per label, optionally with error bars). Legends
+//! sit in a panel to the right of the plot so they never hide a line.
+//!
+//! # Axes are chosen from the data
+//! A chart says what its numbers are (a [`Unit`] per axis), never which
+//! scale to draw them on: [`Axis::fit`] picks it from the values. An axis
+//! whose positive values span more than [`DECADES`] decades is drawn on a
+//! log scale (a 125 ns bar beside a 67 µs one stays visible); counts
+//! (workers, contenders) go to powers of two once they span
+//! [`COUNT_SPAN`] times, so that 1, 2, 4 and 8 do not crowd into the left
+//! edge of a 64-core sweep. Ticks read in the unit (64 B, 4 KiB, 1 MiB;
+//! 125 ns, 67 µs, 1.5 ms; 50%), and are thinned until no two labels
+//! overlap at the chart's size. A [`Mark`] draws a vertical line at an x
+//! such as the machine's core count, with a labelled tick and a legend
+//! entry.
 
 use std::path::Path;
 
+use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
 use plotters::coord::Shift;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::prelude::*;
 
 use crate::error::{Error, Result};
@@ -111,16 +124,41 @@ pub struct LineChart {
     pub x_label: String,
     pub y_label: String,
     pub series: Vec<Series>,
-    /// Show y as a percentage (0.5 -> "50%").
-    pub y_percent: bool,
-    /// Label x ticks only at whole numbers (worker counts). Whole numbers
-    /// from 1 spanning 16x or more (1 to 64 workers) are drawn on a log2
-    /// scale, so that 1, 2 and 4 do not crowd into the left edge.
-    pub x_integer: bool,
+    /// What the x values are (how the ticks read; a count axis spanning
+    /// [`COUNT_SPAN`] times gets powers of two).
+    pub x_unit: Unit,
+    /// What the y values are.
+    pub y_unit: Unit,
+    /// Vertical lines at given x values, e.g. the core count.
+    pub marks: Vec<Mark>,
     /// Shift each solid series a little sideways so that error bars at the
     /// same x do not hide each other.
     pub dodge: bool,
 }
+
+/// A vertical line across a [`LineChart`] at `at`, with a tick there and
+/// `label` in the legend.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mark {
+    pub at: f64,
+    pub label: String,
+    pub color: RGBColor,
+}
+
+impl Mark {
+    /// The core count of the machine `whose` ("this machine").
+    pub fn cores(cores: usize, whose: &str) -> Self {
+        let noun = if cores == 1 { "core" } else { "cores" };
+        Mark {
+            at: cores as f64,
+            label: format!("{cores} {noun}: {whose}"),
+            color: MARK,
+        }
+    }
+}
+
+/// The colour of [`Mark`] lines.
+pub const MARK: RGBColor = RGBColor(60, 60, 60);
 
 /// One bar of a [`BarChart`].
 #[derive(Debug, Clone)]
@@ -129,13 +167,29 @@ pub struct Bar {
     pub value: f64,
     pub err: Option<(f64, f64)>,
     pub color: RGBColor,
+    /// The same quantity on another machine, drawn as an outline over the
+    /// bar (`tvp report --compare`).
+    pub reference: Option<f64>,
 }
 
-/// One bar per label, starting from zero.
+impl Bar {
+    pub fn new(label: impl Into<String>, value: f64, color: RGBColor) -> Self {
+        Bar {
+            label: label.into(),
+            value,
+            err: None,
+            color,
+            reference: None,
+        }
+    }
+}
+
+/// One bar per label.
 #[derive(Debug, Clone, Default)]
 pub struct BarChart {
     pub title: String,
     pub y_label: String,
+    pub y_unit: Unit,
     pub bars: Vec<Bar>,
 }
 
@@ -152,20 +206,376 @@ macro_rules! try_draw {
     };
 }
 
-/// A y range that shows every value and error bar, starting at zero.
-fn y_range(values: impl Iterator<Item = f64>) -> std::ops::Range<f64> {
-    let max = values.filter(|v| v.is_finite()).fold(0.0_f64, f64::max);
-    let top = if max > 0.0 { max * 1.12 } else { 1.0 };
-    0.0..top
+/// An axis whose positive values span more than this many decades is
+/// drawn on a log scale.
+pub const DECADES: f64 = 2.0;
+
+/// A count axis (workers) from `lo` to at least this many times `lo` is
+/// drawn in powers of two.
+pub const COUNT_SPAN: f64 = 8.0;
+
+/// What the numbers on an axis are: how its ticks read, and which scales
+/// it may take.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Unit {
+    /// A plain number (a speedup, GB/s): "0.5", "20", "15k".
+    #[default]
+    Plain,
+    /// A fraction shown as a percentage (0.5 -> "50%"); always linear.
+    Percent,
+    /// Whole numbers (workers, contenders, cores, waits); powers of two
+    /// when wide, "1,024" past a thousand.
+    Count,
+    /// Bytes: "64 B", "4 KiB", "1.5 MiB"; ticks at powers of two when log.
+    Bytes,
+    /// Nanoseconds: "125 ns", "67 µs", "1.5 ms", "2 s".
+    Nanos,
+    /// Microseconds, labelled as [`Unit::Nanos`] are.
+    Micros,
+    /// Milliseconds, labelled as [`Unit::Nanos`] are.
+    Millis,
 }
 
-fn format_y(v: f64, percent: bool) -> String {
-    if percent {
-        format!("{:.0}%", v * 100.0)
-    } else if v.abs() >= 10.0 || v == 0.0 {
-        format!("{v:.0}")
+/// A number with at most three significant digits, no trailing zeros:
+/// 1.5, 67, 0.25, 1000.
+fn num(v: f64) -> String {
+    if v == 0.0 || !v.is_finite() {
+        return "0".into();
+    }
+    let decimals = (2 - v.abs().log10().floor() as i32).max(0) as usize;
+    let text = format!("{v:.decimals$}");
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
     } else {
-        format!("{v:.1}")
+        text
+    }
+}
+
+impl Unit {
+    /// The tick label for the value `v`.
+    pub fn label(self, v: f64) -> String {
+        let scaled = |units: &[(f64, &str)]| {
+            let (size, name) = units
+                .iter()
+                .rev()
+                .find(|(size, _)| v.abs() >= *size * 0.9999)
+                .unwrap_or(&units[0]);
+            format!("{} {name}", num(v / size)).trim_end().to_string()
+        };
+        match self {
+            Unit::Plain if v.abs() >= 1e4 => {
+                scaled(&[(1.0, ""), (1e3, "k"), (1e6, "M"), (1e9, "G")]).replace(' ', "")
+            }
+            Unit::Plain => num(v),
+            Unit::Percent => format!("{}%", num(v * 100.0)),
+            Unit::Count if v >= 1000.0 => {
+                crate::report::explain::words::thousands(v.round() as u64)
+            }
+            Unit::Count => format!("{:.0}", v),
+            Unit::Bytes => scaled(&[
+                (1.0, "B"),
+                (1024.0, "KiB"),
+                (1024.0 * 1024.0, "MiB"),
+                (1024.0 * 1024.0 * 1024.0, "GiB"),
+            ]),
+            Unit::Nanos => scaled(&[(1.0, "ns"), (1e3, "µs"), (1e6, "ms"), (1e9, "s")]),
+            Unit::Micros => Unit::Nanos.label(v * 1e3),
+            Unit::Millis => Unit::Nanos.label(v * 1e6),
+        }
+    }
+
+    /// The log base for values from `lo` to `hi`, or `None` for a linear
+    /// axis.
+    fn log_base(self, lo: f64, hi: f64) -> Option<f64> {
+        if !(lo > 0.0 && hi.is_finite()) {
+            return None;
+        }
+        let decades = hi.log10() - lo.log10();
+        match self {
+            Unit::Percent => None,
+            Unit::Count => (hi >= COUNT_SPAN * lo).then_some(2.0),
+            Unit::Bytes => (decades > DECADES).then_some(2.0),
+            Unit::Plain | Unit::Nanos | Unit::Micros | Unit::Millis => {
+                (decades > DECADES).then_some(10.0)
+            }
+        }
+    }
+
+    /// The size linear ticks step in multiples of, below `hi`: 1024^k for
+    /// bytes and 1000^k for times (so ticks read 256 KiB, 1.5 ms).
+    fn step_unit(self, hi: f64) -> f64 {
+        let (base, ns) = match self {
+            Unit::Bytes => (1024.0, 1.0),
+            Unit::Nanos => (1000.0, 1.0),
+            Unit::Micros => (1000.0, 1e3),
+            Unit::Millis => (1000.0, 1e6),
+            Unit::Plain | Unit::Percent | Unit::Count => return 1.0,
+        };
+        let mut size = 1.0;
+        while hi * ns >= size * base {
+            size *= base;
+        }
+        size / ns
+    }
+
+    /// Log-axis exponent steps to try, fewest ticks last.
+    fn log_steps(self) -> &'static [i64] {
+        match self {
+            // 1 B, 1 KiB, 1 MiB stay ticks at steps 1, 2, 5 and 10.
+            Unit::Bytes => &[1, 2, 5, 10, 20],
+            Unit::Count => &[1, 2, 3, 4, 5, 6, 8, 10],
+            _ => &[1, 2, 3, 6, 9, 12],
+        }
+    }
+}
+
+/// Tick label font size, in pixels.
+const LABEL_PX: f64 = 15.0;
+/// The least room between two tick labels, in pixels.
+const LABEL_GAP: f64 = 6.0;
+
+/// The width in pixels a label of `text` takes at `px` (sans-serif: about
+/// 0.6 em per character, a little over the digits' 0.56).
+pub fn text_width(text: &str, px: f64) -> f64 {
+    text.chars().count() as f64 * px * 0.6
+}
+
+/// How long an axis is on the page and which way its labels line up.
+#[derive(Debug, Clone, Copy)]
+pub struct Room {
+    /// Length in pixels.
+    pub pixels: f64,
+    /// Labels side by side (an x axis), else stacked (a y axis).
+    pub horizontal: bool,
+}
+
+/// One axis as drawn: its scale, range and ticks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Axis {
+    pub unit: Unit,
+    /// `Some(base)` for a log axis.
+    pub log_base: Option<f64>,
+    /// The drawn range, in axis space (the logarithm on a log axis).
+    pub range: std::ops::Range<f64>,
+    /// The ticks, in axis space.
+    pub ticks: Vec<f64>,
+}
+
+impl Axis {
+    /// The axis for `values` (non-finite ones ignored; on a log axis, also
+    /// those at or below zero) in `unit` with `room`. `from_zero` starts a
+    /// linear axis of values at or above zero at zero (bars, speedups).
+    /// `marks` become ticks too, winning over the ticks they would hide.
+    pub fn fit(values: &[f64], unit: Unit, from_zero: bool, room: Room, marks: &[f64]) -> Axis {
+        let finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
+        let (lo, hi) = finite
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
+                (lo.min(v), hi.max(v))
+            });
+        if !lo.is_finite() {
+            return Axis::linear(unit, 0.0, 1.0, from_zero, room, marks);
+        }
+        match unit.log_base(lo, hi) {
+            Some(base) => Axis::log(unit, base, lo, hi, room, marks),
+            None => Axis::linear(unit, lo, hi, from_zero, room, marks),
+        }
+    }
+
+    fn linear(unit: Unit, lo: f64, hi: f64, from_zero: bool, room: Room, marks: &[f64]) -> Axis {
+        let (mut lo, mut hi) = (lo, hi);
+        if from_zero && lo >= 0.0 {
+            lo = 0.0;
+            hi = if hi > 0.0 { hi * 1.1 } else { 1.0 };
+        } else {
+            let least = if unit == Unit::Count { 0.2 } else { 0.0 };
+            let pad = ((hi - lo) * 0.05).max(least);
+            let pad = if pad > 0.0 {
+                pad
+            } else {
+                (lo.abs() * 0.1).max(0.5)
+            };
+            lo -= pad;
+            hi += pad;
+        }
+        let base = unit.step_unit(hi.abs().max(lo.abs()));
+        let raw = (hi - lo) / base / 10.0;
+        let mut magnitude = 10f64.powf(raw.log10().floor());
+        let mut axis = Axis {
+            unit,
+            log_base: None,
+            range: lo..hi,
+            ticks: Vec::new(),
+        };
+        // Nice steps 1, 2, 5 x 10^k (whole for counts), growing until the
+        // labels fit; two ticks at the least.
+        for _ in 0..30 {
+            for m in [1.0, 2.0, 5.0] {
+                let mut step = m * magnitude * base;
+                if unit == Unit::Count {
+                    step = step.max(1.0).round();
+                }
+                let first = (lo / step).ceil() as i64;
+                let last = (hi / step).floor() as i64;
+                axis.ticks = (first..=last).map(|k| k as f64 * step).collect();
+                if axis.ticks.len() <= 2 || axis.fits(&axis.ticks, room) {
+                    axis.add_marks(marks, room);
+                    return axis;
+                }
+            }
+            magnitude *= 10.0;
+        }
+        axis.add_marks(marks, room);
+        axis
+    }
+
+    fn log(unit: Unit, base: f64, lo: f64, hi: f64, room: Room, marks: &[f64]) -> Axis {
+        let (tlo, thi) = (lo.log(base), hi.log(base));
+        let pad = ((thi - tlo) * 0.05).max(0.1);
+        let mut axis = Axis {
+            unit,
+            log_base: Some(base),
+            range: (tlo - pad)..(thi + pad),
+            ticks: Vec::new(),
+        };
+        let first = (axis.range.start - 1e-9).ceil() as i64;
+        let last = (axis.range.end + 1e-9).floor() as i64;
+        for &step in unit.log_steps() {
+            axis.ticks = (first..=last)
+                .filter(|e| e.rem_euclid(step) == 0)
+                .map(|e| e as f64)
+                .collect();
+            if axis.ticks.len() <= 2 || axis.fits(&axis.ticks, room) {
+                break;
+            }
+        }
+        axis.add_marks(marks, room);
+        axis
+    }
+
+    /// Adds each mark inside the range as a tick, removing the ticks whose
+    /// labels it would overlap.
+    fn add_marks(&mut self, marks: &[f64], room: Room) {
+        for &m in marks {
+            let t = self.to(m);
+            if !self.range.contains(&t) || self.ticks.iter().any(|&k| (k - t).abs() < 1e-9) {
+                continue;
+            }
+            let ticks = std::mem::take(&mut self.ticks);
+            self.ticks = ticks
+                .into_iter()
+                .filter(|&k| !self.clash(k, t, room) || marks.iter().any(|&o| self.to(o) == k))
+                .collect();
+            self.ticks.push(t);
+            self.ticks.sort_by(f64::total_cmp);
+        }
+    }
+
+    /// The value `v` in axis space.
+    pub fn to(&self, v: f64) -> f64 {
+        match self.log_base {
+            Some(base) => v.log(base),
+            None => v,
+        }
+    }
+
+    /// The value at `t` in axis space.
+    pub fn from(&self, t: f64) -> f64 {
+        match self.log_base {
+            Some(base) => base.powf(t),
+            None => t,
+        }
+    }
+
+    /// The tick label at `t` (axis space).
+    pub fn label(&self, t: f64) -> String {
+        let v = self.from(t);
+        // exp2/powf leave 63.99999 where 64 was meant.
+        let v = if self.log_base.is_some() {
+            let r = v.round();
+            if (v - r).abs() < 1e-6 * v.abs().max(1.0) {
+                r
+            } else {
+                v
+            }
+        } else if v.abs() < 1e-12 * (self.range.end - self.range.start).abs() {
+            0.0
+        } else {
+            v
+        };
+        self.unit.label(v)
+    }
+
+    /// Where `t` lies along `room`, in pixels from the start.
+    pub fn pixel(&self, t: f64, room: Room) -> f64 {
+        (t - self.range.start) / (self.range.end - self.range.start) * room.pixels
+    }
+
+    /// Whether the labels at `a` and `b` would overlap.
+    fn clash(&self, a: f64, b: f64, room: Room) -> bool {
+        let apart = (self.pixel(a, room) - self.pixel(b, room)).abs();
+        let need = if room.horizontal {
+            (text_width(&self.label(a), LABEL_PX) + text_width(&self.label(b), LABEL_PX)) / 2.0
+        } else {
+            LABEL_PX
+        };
+        apart < need + LABEL_GAP
+    }
+
+    /// Whether the labels at `ticks` (sorted) all fit side by side.
+    fn fits(&self, ticks: &[f64], room: Room) -> bool {
+        ticks.windows(2).all(|w| !self.clash(w[0], w[1], room))
+    }
+
+    /// The axis title: `label`, and "(log scale)" on a log axis.
+    fn title(&self, label: &str) -> String {
+        if self.log_base.is_some() {
+            format!("{label} (log scale)")
+        } else {
+            label.to_string()
+        }
+    }
+}
+
+/// A linear plotters coordinate over an [`Axis`]'s range with the axis's
+/// own ticks (plotters' `WithKeyPoints` would lose the label formatter).
+struct Keyed {
+    range: std::ops::Range<f64>,
+    ticks: Vec<f64>,
+}
+
+impl From<&Axis> for Keyed {
+    fn from(axis: &Axis) -> Self {
+        Keyed {
+            range: axis.range.clone(),
+            ticks: axis.ticks.clone(),
+        }
+    }
+}
+
+impl Ranged for Keyed {
+    type FormatOption = DefaultFormatting;
+    type ValueType = f64;
+
+    fn map(&self, v: &f64, limit: (i32, i32)) -> i32 {
+        let share = (v - self.range.start) / (self.range.end - self.range.start);
+        let pixels = f64::from(limit.1 - limit.0);
+        if !share.is_finite() {
+            return limit.0 + (limit.1 - limit.0) / 2;
+        }
+        limit.0 + (pixels * share).round() as i32
+    }
+
+    fn key_points<H: KeyPointHint>(&self, hint: H) -> Vec<f64> {
+        if hint.weight().allow_light_points() {
+            Vec::new()
+        } else {
+            self.ticks.clone()
+        }
+    }
+
+    fn range(&self) -> std::ops::Range<f64> {
+        self.range.clone()
     }
 }
 
@@ -230,84 +640,123 @@ fn draw_legend(
     Ok(())
 }
 
+/// Space below the plot for the x tick labels and title, and left of it
+/// for the y ones.
+const X_AREA: u32 = 52;
+const Y_AREA: u32 = 76;
+const MARGIN: u32 = 12;
+
+/// The chart frame on `area`: caption, margins and label areas.
+fn frame<'a, 'b>(
+    area: &'a DrawingArea<SVGBackend<'b>, Shift>,
+    title: &str,
+) -> ChartBuilder<'a, 'b, SVGBackend<'b>> {
+    let mut builder = ChartBuilder::on(area);
+    builder
+        .caption(title, (FONT, 22))
+        .margin(MARGIN)
+        .x_label_area_size(X_AREA)
+        .y_label_area_size(Y_AREA);
+    builder
+}
+
+/// The plot area's size in pixels for a chart `width` wide, titled
+/// `title`: the room for each axis.
+fn rooms(width: u32, title: &str) -> Result<(Room, Room)> {
+    let mut scratch = String::new();
+    let root = SVGBackend::with_string(&mut scratch, (width, SIZE.1)).into_drawing_area();
+    let ctx = try_draw!(title, frame(&root, title).build_cartesian_2d(0.0..1.0, 0.0..1.0));
+    let (x, y) = ctx.plotting_area().get_pixel_range();
+    Ok((
+        Room {
+            pixels: f64::from(x.end - x.start),
+            horizontal: true,
+        },
+        Room {
+            pixels: f64::from(y.end - y.start),
+            horizontal: false,
+        },
+    ))
+}
+
+/// A chart as drawn: its SVG, the plot area in pixels and its axes (what
+/// the rendering tests check).
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    pub svg: String,
+    /// Left, top, right, bottom, in pixels of the whole chart.
+    pub plot: (i32, i32, i32, i32),
+    pub x: Option<Axis>,
+    pub y: Axis,
+}
+
 /// Renders a line chart to SVG text.
 pub fn line_chart(chart: &LineChart) -> Result<String> {
+    Ok(render_line(chart)?.svg)
+}
+
+/// Renders a line chart.
+pub fn render_line(chart: &LineChart) -> Result<Rendered> {
     let title = chart.title.as_str();
+    let (x_room, y_room) = rooms(SIZE.0 - LEGEND_WIDTH, title)?;
+    let points = || chart.series.iter().flat_map(|s| s.points.iter());
+    let xs: Vec<f64> = points().map(|p| p.x).collect();
+    let ys: Vec<f64> = points()
+        .flat_map(|p| {
+            let (lo, hi) = p.err.unwrap_or((p.y, p.y));
+            [p.y, lo, hi]
+        })
+        .collect();
+    let marks: Vec<f64> = chart.marks.iter().map(|m| m.at).collect();
+    let x = Axis::fit(&xs, chart.x_unit, false, x_room, &marks);
+    // A mark outside the data's range is not drawn: it would stretch the axis.
+    let marks: Vec<&Mark> = chart
+        .marks
+        .iter()
+        .filter(|m| x.range.contains(&x.to(m.at)))
+        .collect();
+    let y = Axis::fit(&ys, chart.y_unit, true, y_room, &[]);
+    let fine = |p: &Point| {
+        let ok = |v: f64, a: &Axis| v.is_finite() && (a.log_base.is_none() || v > 0.0);
+        ok(p.x, &x) && ok(p.y, &y)
+    };
     let mut svg = String::new();
+    let plot;
     {
         let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
         try_draw!(title, root.fill(&WHITE));
-        let (plot, legend) = root.split_horizontally(SIZE.0 - LEGEND_WIDTH);
-        let log2 = chart.x_integer && wide_range(&chart.series);
-        let tx = move |x: f64| if log2 { x.log2() } else { x };
-        let xs = chart
-            .series
-            .iter()
-            .flat_map(|s| s.points.iter().map(|p| tx(p.x)));
-        let (x_min, x_max) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| {
-            (lo.min(x), hi.max(x))
-        });
-        let (x_min, x_max) = if x_min.is_finite() {
-            (x_min, x_max)
-        } else {
-            (0.0, 1.0)
-        };
-        let pad = ((x_max - x_min) * 0.05).max(0.2);
-        let ys = chart.series.iter().flat_map(|s| {
-            s.points
-                .iter()
-                .map(|p| p.err.map_or(p.y, |(_, hi)| hi.max(p.y)))
-        });
+        let (area, legend) = root.split_horizontally(SIZE.0 - LEGEND_WIDTH);
         let mut ctx = try_draw!(
             title,
-            ChartBuilder::on(&plot)
-                .caption(title, (FONT, 22))
-                .margin(12)
-                .x_label_area_size(48)
-                .y_label_area_size(64)
-                .build_cartesian_2d((x_min - pad)..(x_max + pad), y_range(ys))
+            frame(&area, title).build_cartesian_2d(Keyed::from(&x), Keyed::from(&y))
         );
-        let percent = chart.y_percent;
-        let integer = chart.x_integer;
-        let x_fmt = move |x: &f64| {
-            if !integer {
-                format!("{x}")
-            } else if (x - x.round()).abs() >= 1e-9 {
-                String::new()
-            } else if log2 {
-                format!("{}", x.round().exp2())
-            } else {
-                format!("{}", x.round())
-            }
-        };
-        let x_desc = if log2 {
-            format!("{} (log scale)", chart.x_label)
-        } else {
-            chart.x_label.clone()
-        };
-        let x_ticks = if integer {
-            ((x_max - x_min).round() as usize + 1).min(12)
-        } else {
-            8
-        };
+        let (px, py) = ctx.plotting_area().get_pixel_range();
+        plot = (px.start, py.start, px.end, py.end);
         try_draw!(
             title,
             ctx.configure_mesh()
-                .x_desc(x_desc.as_str())
-                .y_desc(chart.y_label.as_str())
-                .x_labels(x_ticks)
-                .y_labels(8)
-                .x_label_formatter(&x_fmt)
-                .y_label_formatter(&|v| format_y(*v, percent))
-                .label_style((FONT, 15))
+                .x_desc(x.title(&chart.x_label))
+                .y_desc(y.title(&chart.y_label))
+                .x_label_formatter(&|t| x.label(*t))
+                .y_label_formatter(&|t| y.label(*t))
+                .label_style((FONT, LABEL_PX as u32))
                 .axis_desc_style((FONT, 17))
                 .light_line_style(WHITE.mix(0.0))
                 .bold_line_style(BLACK.mix(0.08))
                 .draw()
         );
+        for m in &marks {
+            let at = x.to(m.at);
+            let line = vec![(at, y.range.start), (at, y.range.end)];
+            let style = ShapeStyle::from(&m.color).stroke_width(2);
+            try_draw!(
+                title,
+                ctx.draw_series(DashedLineSeries::new(line, 4, 4, style))
+            );
+        }
         let solid = chart.series.iter().filter(|s| !s.dashed).count();
         let step = if chart.dodge {
-            (x_max - x_min + 2.0 * pad) * 0.008
+            (x.range.end - x.range.start) * 0.008
         } else {
             0.0
         };
@@ -320,252 +769,10 @@ pub fn line_chart(chart: &LineChart) -> Result<String> {
                 solid_index += 1;
                 step * (solid_index as f64 - (solid as f64 + 1.0) / 2.0)
             };
-            let line: Vec<(f64, f64)> = s.points.iter().map(|p| (tx(p.x) + shift, p.y)).collect();
-            if s.dashed {
-                try_draw!(
-                    title,
-                    ctx.draw_series(DashedLineSeries::new(line, 8, 6, style))
-                );
-            } else {
-                try_draw!(title, ctx.draw_series(LineSeries::new(line.clone(), style)));
-                try_draw!(
-                    title,
-                    ctx.draw_series(line.iter().map(|&p| Circle::new(p, 4, style.filled())))
-                );
-            }
-            try_draw!(
-                title,
-                ctx.draw_series(s.points.iter().filter_map(|p| {
-                    p.err.map(|(lo, hi)| {
-                        ErrorBar::new_vertical(
-                            tx(p.x) + shift,
-                            lo,
-                            p.y,
-                            hi,
-                            style.stroke_width(2),
-                            10,
-                        )
-                    })
-                }))
-            );
-        }
-        draw_legend(&legend, title, &chart.series)?;
-        try_draw!(title, root.present());
-    }
-    Ok(svg)
-}
-
-/// Whether every x is at least 1 and the largest is 16 or more times the
-/// smallest: a range a linear axis would crowd at its left.
-fn wide_range(series: &[Series]) -> bool {
-    let mut xs = series.iter().flat_map(|s| s.points.iter().map(|p| p.x));
-    let Some(first) = xs.next() else {
-        return false;
-    };
-    let (lo, hi) = xs.fold((first, first), |(lo, hi), x| (lo.min(x), hi.max(x)));
-    lo >= 1.0 && hi >= 16.0 * lo
-}
-
-/// Renders a bar chart to SVG text.
-pub fn bar_chart(chart: &BarChart) -> Result<String> {
-    let title = chart.title.as_str();
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
-        try_draw!(title, root.fill(&WHITE));
-        let n = chart.bars.len().max(1);
-        let ys = chart
-            .bars
-            .iter()
-            .map(|b| b.err.map_or(b.value, |(_, hi)| hi.max(b.value)));
-        let mut ctx = try_draw!(
-            title,
-            ChartBuilder::on(&root)
-                .caption(title, (FONT, 22))
-                .margin(12)
-                .x_label_area_size(48)
-                .y_label_area_size(64)
-                .build_cartesian_2d((0..n).into_segmented(), y_range(ys))
-        );
-        let labels: Vec<String> = chart.bars.iter().map(|b| b.label.clone()).collect();
-        let x_fmt = move |v: &SegmentValue<usize>| match v {
-            SegmentValue::CenterOf(i) => labels.get(*i).cloned().unwrap_or_default(),
-            _ => String::new(),
-        };
-        try_draw!(
-            title,
-            ctx.configure_mesh()
-                .disable_x_mesh()
-                .y_desc(chart.y_label.as_str())
-                .x_labels(n)
-                .y_labels(8)
-                .x_label_formatter(&x_fmt)
-                .y_label_formatter(&|v| format_y(*v, false))
-                .label_style((FONT, 15))
-                .axis_desc_style((FONT, 17))
-                .bold_line_style(BLACK.mix(0.08))
-                .draw()
-        );
-        try_draw!(
-            title,
-            ctx.draw_series(chart.bars.iter().enumerate().map(|(i, b)| {
-                let mut bar = Rectangle::new(
-                    [
-                        (SegmentValue::Exact(i), 0.0),
-                        (SegmentValue::Exact(i + 1), b.value),
-                    ],
-                    b.color.filled(),
-                );
-                bar.set_margin(0, 0, 14, 14);
-                bar
-            }))
-        );
-        try_draw!(
-            title,
-            ctx.draw_series(chart.bars.iter().enumerate().filter_map(|(i, b)| {
-                b.err.map(|(lo, hi)| {
-                    ErrorBar::new_vertical(
-                        SegmentValue::CenterOf(i),
-                        lo,
-                        b.value,
-                        hi,
-                        BLACK.stroke_width(2),
-                        12,
-                    )
-                })
-            }))
-        );
-        try_draw!(title, root.present());
-    }
-    Ok(svg)
-}
-
-/// How a log axis labels its ticks.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum Ticks {
-    /// Numbers, ticks at powers of 10: "0.1", "1", "1,000", "10,000".
-    #[default]
-    Plain,
-    /// Bytes, ticks at powers of 8 ("8 B", "512 B", "32 KiB", "2 MiB"), or
-    /// of 2 on an axis that spans less than four powers of 8.
-    Bytes,
-    /// Nanoseconds, ticks at powers of 10: "1 ns", "100 ns", "10 µs".
-    Nanos,
-}
-
-impl Ticks {
-    /// The base of the ticks on an axis from `lo` to `hi`.
-    fn base(self, range: &std::ops::Range<f64>) -> f64 {
-        match self {
-            Ticks::Bytes if range.end >= 4096.0 * range.start => 8.0,
-            Ticks::Bytes => 2.0,
-            Ticks::Plain | Ticks::Nanos => 10.0,
-        }
-    }
-
-    /// The tick's label; none between the powers of `base` (plotters adds
-    /// such ticks when an axis spans little).
-    fn label(self, v: f64, base: f64) -> String {
-        let power = v.ln() / base.ln();
-        if (power - power.round()).abs() > 1e-6 {
-            return String::new();
-        }
-        match self {
-            Ticks::Plain => decade_label(power.round() as i32),
-            Ticks::Bytes => crate::report::explain::words::bytes(v.round() as u64),
-            Ticks::Nanos => crate::report::explain::words::ns(v),
-        }
-    }
-}
-
-/// The label of the decade `k` (10^k): "1", "10", "1,000", "0.01".
-fn decade_label(k: i32) -> String {
-    if k >= 0 {
-        crate::report::explain::words::thousands(10u64.pow(k.unsigned_abs()))
-    } else {
-        format!("{:.*}", k.unsigned_abs() as usize, 10f64.powi(k))
-    }
-}
-
-/// Several series over two log axes: every x and y must be above zero
-/// (points that are not are left out).
-#[derive(Debug, Clone, Default)]
-pub struct LogChart {
-    pub title: String,
-    pub x_label: String,
-    pub y_label: String,
-    pub series: Vec<Series>,
-    pub x_ticks: Ticks,
-    pub y_ticks: Ticks,
-}
-
-/// The range `lo..hi` of the positive `values`, widened by `pad` times on
-/// each side; 1..10 when there are none.
-fn log_range(values: impl Iterator<Item = f64>, pad: f64) -> std::ops::Range<f64> {
-    let (lo, hi) = values
-        .filter(|v| v.is_finite() && *v > 0.0)
-        .fold((f64::INFINITY, 0.0_f64), |(lo, hi), v| {
-            (lo.min(v), hi.max(v))
-        });
-    if lo.is_finite() {
-        (lo / pad)..(hi * pad)
-    } else {
-        1.0..10.0
-    }
-}
-
-/// Renders a log-log chart to SVG text.
-pub fn log_chart(chart: &LogChart) -> Result<String> {
-    use plotters::coord::combinators::IntoLogRange;
-    let title = chart.title.as_str();
-    let positive = |p: &&Point| p.x > 0.0 && p.y > 0.0 && p.x.is_finite() && p.y.is_finite();
-    let points = || {
-        chart
-            .series
-            .iter()
-            .flat_map(|s| s.points.iter().filter(positive))
-    };
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
-        try_draw!(title, root.fill(&WHITE));
-        let (plot, legend) = root.split_horizontally(SIZE.0 - LEGEND_WIDTH);
-        let x = log_range(points().map(|p| p.x), 1.3);
-        let y = log_range(points().map(|p| p.y), 1.5);
-        let (x_base, y_base) = (chart.x_ticks.base(&x), chart.y_ticks.base(&y));
-        let (x, y) = (x.log_scale().base(x_base), y.log_scale().base(y_base));
-        let mut ctx = try_draw!(
-            title,
-            ChartBuilder::on(&plot)
-                .caption(title, (FONT, 22))
-                .margin(12)
-                .x_label_area_size(48)
-                .y_label_area_size(72)
-                .build_cartesian_2d(x, y)
-        );
-        let (x_ticks, y_ticks) = (chart.x_ticks, chart.y_ticks);
-        try_draw!(
-            title,
-            ctx.configure_mesh()
-                .x_desc(format!("{} (log scale)", chart.x_label))
-                .y_desc(format!("{} (log scale)", chart.y_label))
-                .x_labels(12)
-                .y_labels(8)
-                .x_label_formatter(&|v| x_ticks.label(*v, x_base))
-                .y_label_formatter(&|v| y_ticks.label(*v, y_base))
-                .label_style((FONT, 15))
-                .axis_desc_style((FONT, 17))
-                .light_line_style(WHITE.mix(0.0))
-                .bold_line_style(BLACK.mix(0.08))
-                .draw()
-        );
-        for s in &chart.series {
-            let style = ShapeStyle::from(&s.color).stroke_width(if s.dashed { 2 } else { 3 });
-            let line: Vec<(f64, f64)> = s
-                .points
+            let kept: Vec<&Point> = s.points.iter().filter(|p| fine(p)).collect();
+            let line: Vec<(f64, f64)> = kept
                 .iter()
-                .filter(positive)
-                .map(|p| (p.x, p.y))
+                .map(|p| (x.to(p.x) + shift, y.to(p.y)))
                 .collect();
             if s.dashed {
                 try_draw!(
@@ -579,16 +786,297 @@ pub fn log_chart(chart: &LogChart) -> Result<String> {
                 title,
                 ctx.draw_series(line.iter().map(|&p| Circle::new(p, 4, style.filled())))
             );
+            try_draw!(
+                title,
+                ctx.draw_series(kept.iter().filter_map(|p| {
+                    p.err.map(|(lo, hi)| {
+                        let floor = |v: f64| {
+                            if y.log_base.is_some() && v <= 0.0 {
+                                y.range.start
+                            } else {
+                                y.to(v)
+                            }
+                        };
+                        ErrorBar::new_vertical(
+                            x.to(p.x) + shift,
+                            floor(lo),
+                            y.to(p.y),
+                            floor(hi),
+                            style.stroke_width(2),
+                            10,
+                        )
+                    })
+                }))
+            );
         }
-        draw_legend(&legend, title, &chart.series)?;
+        let mut entries = chart.series.clone();
+        entries.extend(
+            marks
+                .iter()
+                .map(|m| Series::dashed(m.label.clone(), m.color, Vec::new())),
+        );
+        draw_legend(&legend, title, &entries)?;
         try_draw!(title, root.present());
     }
-    Ok(svg)
+    Ok(Rendered {
+        svg,
+        plot,
+        x: Some(x),
+        y,
+    })
+}
+
+/// Renders a bar chart to SVG text.
+pub fn bar_chart(chart: &BarChart) -> Result<String> {
+    Ok(render_bars(chart)?.svg)
+}
+
+/// Renders a bar chart: bars from zero, or from the bottom of a log axis.
+/// Bar labels too wide to sit side by side alternate between two rows.
+pub fn render_bars(chart: &BarChart) -> Result<Rendered> {
+    let title = chart.title.as_str();
+    let (x_room, y_room) = rooms(SIZE.0, title)?;
+    let n = chart.bars.len().max(1);
+    let values: Vec<f64> = chart
+        .bars
+        .iter()
+        .flat_map(|b| {
+            let (lo, hi) = b.err.unwrap_or((b.value, b.value));
+            [b.value, lo, hi, b.reference.unwrap_or(b.value)]
+        })
+        .collect();
+    let y = Axis::fit(&values, chart.y_unit, true, y_room, &[]);
+    let floor = y.range.start.max(if y.log_base.is_some() {
+        f64::NEG_INFINITY
+    } else {
+        0.0
+    });
+    let to = |v: f64| {
+        if y.log_base.is_some() && v <= 0.0 {
+            y.range.start
+        } else {
+            y.to(v)
+        }
+    };
+    let mut svg = String::new();
+    let plot;
+    {
+        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+        try_draw!(title, root.fill(&WHITE));
+        let mut ctx = try_draw!(
+            title,
+            frame(&root, title).build_cartesian_2d(
+                (0..n).into_segmented(),
+                Keyed::from(&y)
+            )
+        );
+        let (px, py) = ctx.plotting_area().get_pixel_range();
+        plot = (px.start, py.start, px.end, py.end);
+        try_draw!(
+            title,
+            ctx.configure_mesh()
+                .disable_x_mesh()
+                .y_desc(y.title(&chart.y_label))
+                .x_labels(n)
+                .x_label_formatter(&|_| String::new())
+                .y_label_formatter(&|t| y.label(*t))
+                .label_style((FONT, LABEL_PX as u32))
+                .axis_desc_style((FONT, 17))
+                .bold_line_style(BLACK.mix(0.08))
+                .draw()
+        );
+        try_draw!(
+            title,
+            ctx.draw_series(chart.bars.iter().enumerate().map(|(i, b)| {
+                let mut bar = Rectangle::new(
+                    [
+                        (SegmentValue::Exact(i), floor),
+                        (SegmentValue::Exact(i + 1), to(b.value)),
+                    ],
+                    b.color.filled(),
+                );
+                bar.set_margin(0, 0, 14, 14);
+                bar
+            }))
+        );
+        try_draw!(
+            title,
+            ctx.draw_series(chart.bars.iter().enumerate().filter_map(|(i, b)| {
+                let mut outline = Rectangle::new(
+                    [
+                        (SegmentValue::Exact(i), floor),
+                        (SegmentValue::Exact(i + 1), to(b.reference?)),
+                    ],
+                    MARK.stroke_width(2),
+                );
+                outline.set_margin(0, 0, 8, 8);
+                Some(outline)
+            }))
+        );
+        try_draw!(
+            title,
+            ctx.draw_series(chart.bars.iter().enumerate().filter_map(|(i, b)| {
+                b.err.map(|(lo, hi)| {
+                    ErrorBar::new_vertical(
+                        SegmentValue::CenterOf(i),
+                        to(lo),
+                        to(b.value),
+                        to(hi),
+                        BLACK.stroke_width(2),
+                        12,
+                    )
+                })
+            }))
+        );
+        // The labels, on two rows when neighbours would overlap.
+        let slot = x_room.pixels / n as f64;
+        let crowded = chart.bars.windows(2).any(|w| {
+            (text_width(&w[0].label, LABEL_PX) + text_width(&w[1].label, LABEL_PX)) / 2.0
+                + LABEL_GAP
+                > slot
+        });
+        let style = (FONT, LABEL_PX as u32)
+            .into_font()
+            .color(&BLACK)
+            .pos(Pos::new(HPos::Center, VPos::Top));
+        for (i, b) in chart.bars.iter().enumerate() {
+            let cx = px.start + ((i as f64 + 0.5) * slot).round() as i32;
+            let row = if crowded && i % 2 == 1 { 1 } else { 0 };
+            let cy = py.end + 6 + row * (LABEL_PX as i32 + 4);
+            try_draw!(
+                title,
+                root.draw(&Text::new(b.label.clone(), (cx, cy), style.clone()))
+            );
+        }
+        try_draw!(title, root.present());
+    }
+    Ok(Rendered {
+        svg,
+        plot,
+        x: None,
+        y,
+    })
 }
 
 /// Writes SVG text to `path`.
 pub fn write_svg(path: &Path, svg: &str) -> Result<()> {
     super::write_atomic(path, svg.as_bytes())
+}
+
+/// What a reader could not read in a rendered chart: overlapping tick
+/// labels on an axis, a data point (marker or bar top) outside the plot
+/// area. Read from the SVG's own `<text>`, `<circle>` and `<rect>`
+/// elements, so it checks what was drawn, not what was meant. Empty when
+/// the chart reads.
+pub fn unreadable(r: &Rendered) -> Vec<String> {
+    let (left, top, right, bottom) = r.plot;
+    let mut problems = Vec::new();
+    let attr = |el: &str, name: &str| -> Option<f64> {
+        let start = el.find(&format!(" {name}=\""))? + name.len() + 3;
+        el[start..].split('"').next()?.parse().ok()
+    };
+    // Tick labels: plotters writes them at the label font size, in the
+    // label areas below and left of the plot.
+    let mut below: Vec<(f64, f64, String)> = Vec::new();
+    let mut beside: Vec<(f64, String)> = Vec::new();
+    for el in r.svg.split("<text").skip(1) {
+        let Some((head, rest)) = el.split_once('>') else {
+            continue;
+        };
+        let text = rest.split("</text>").next().unwrap_or_default().trim();
+        let (Some(x), Some(y), Some(size)) = (attr(head, "x"), attr(head, "y"), attr(head, "font-size"))
+        else {
+            continue;
+        };
+        if text.is_empty() || size != LABEL_PX {
+            continue;
+        }
+        let width = text_width(text, size);
+        let centre = if head.contains("text-anchor=\"end\"") {
+            x - width / 2.0
+        } else if head.contains("text-anchor=\"middle\"") {
+            x
+        } else {
+            x + width / 2.0
+        };
+        if y >= f64::from(bottom) {
+            below.push((centre, width, text.to_string()));
+        } else if x <= f64::from(left) {
+            beside.push((y, text.to_string()));
+        }
+    }
+    // Bar labels sit on two rows: compare labels on the same row only.
+    below.sort_by(|a, b| a.0.total_cmp(&b.0));
+    for (i, a) in below.iter().enumerate() {
+        for b in below.iter().skip(i + 1) {
+            if b.0 - a.0 < (a.1 + b.1) / 2.0 && same_row(&r.svg, &a.2, &b.2) {
+                problems.push(format!("x labels \"{}\" and \"{}\" overlap", a.2, b.2));
+            }
+        }
+    }
+    beside.sort_by(|a, b| a.0.total_cmp(&b.0));
+    for w in beside.windows(2) {
+        if w[1].0 - w[0].0 < LABEL_PX {
+            problems.push(format!("y labels \"{}\" and \"{}\" overlap", w[0].1, w[1].1));
+        }
+    }
+    // Markers: the circles left of the legend panel.
+    let inside = |x: f64, y: f64| {
+        x >= f64::from(left) - 1.0
+            && x <= f64::from(right) + 1.0
+            && y >= f64::from(top) - 1.0
+            && y <= f64::from(bottom) + 1.0
+    };
+    for el in r.svg.split("<circle").skip(1) {
+        let head = el.split('>').next().unwrap_or_default();
+        if let (Some(x), Some(y)) = (attr(head, "cx"), attr(head, "cy"))
+            && x < f64::from(SIZE.0 - LEGEND_WIDTH)
+            && !inside(x, y)
+        {
+            problems.push(format!("a point at ({x}, {y}) is outside the plot {:?}", r.plot));
+        }
+    }
+    // Bars: every filled rectangle but the background.
+    for el in r.svg.split("<rect").skip(1) {
+        let head = el.split('>').next().unwrap_or_default();
+        let (Some(x), Some(y), Some(w), Some(h)) = (
+            attr(head, "x"),
+            attr(head, "y"),
+            attr(head, "width"),
+            attr(head, "height"),
+        ) else {
+            continue;
+        };
+        if w >= f64::from(SIZE.0) - 1.0 || x >= f64::from(SIZE.0 - LEGEND_WIDTH) && r.x.is_some() {
+            continue;
+        }
+        if !inside(x, y) || !inside(x + w, y + h) {
+            problems.push(format!(
+                "a bar from ({x}, {y}) to ({}, {}) leaves the plot {:?}",
+                x + w,
+                y + h,
+                r.plot
+            ));
+        }
+    }
+    problems
+}
+
+/// Whether the tick labels `a` and `b` sit on the same row (the same y).
+fn same_row(svg: &str, a: &str, b: &str) -> bool {
+    let y_of = |label: &str| -> Option<String> {
+        svg.split("<text").skip(1).find_map(|el| {
+            let (head, rest) = el.split_once('>')?;
+            (rest.split("</text>").next()?.trim() == label).then(|| {
+                head.split(" y=\"")
+                    .nth(1)
+                    .and_then(|v| v.split('"').next())
+                    .unwrap_or_default()
+                    .to_string()
+            })
+        })
+    };
+    y_of(a) == y_of(b)
 }
 
 #[cfg(test)]
@@ -616,6 +1104,29 @@ mod tests {
         assert_eq!(colours.len(), names.len(), "{names:?}");
     }
 
+    /// The texts of an SVG, trimmed.
+    fn texts(svg: &str) -> Vec<String> {
+        svg.split("</text>")
+            .filter_map(|t| Some(t.rsplit_once('>')?.1.trim().to_string()))
+            .collect()
+    }
+
+    fn workers(xs: &[f64], cores: usize) -> LineChart {
+        LineChart {
+            title: "latency: speedup".into(),
+            x_label: "workers".into(),
+            y_label: "speedup".into(),
+            series: vec![Series::solid(
+                "threads",
+                backend_color("threads"),
+                xs.iter().map(|&x| Point::new(x, x.min(cores as f64))).collect(),
+            )],
+            x_unit: Unit::Count,
+            marks: vec![Mark::cores(cores, "this machine")],
+            ..LineChart::default()
+        }
+    }
+
     #[test]
     fn line_chart_has_its_title_labels_and_legend() {
         let chart = LineChart {
@@ -641,45 +1152,99 @@ mod tests {
                     vec![Point::new(1.0, 1.0), Point::new(2.0, 1.95)],
                 ),
             ],
-            y_percent: false,
-            x_integer: true,
+            x_unit: Unit::Count,
             dodge: true,
+            ..LineChart::default()
         };
-        let svg = line_chart(&chart).unwrap();
+        let rendered = render_line(&chart).unwrap();
         for text in ["primes: speedup", "workers", "rayon", "Amdahl fit", "<svg"] {
-            assert!(svg.contains(text), "missing {text}");
+            assert!(rendered.svg.contains(text), "missing {text}");
         }
+        assert_eq!(unreadable(&rendered), Vec::<String>::new());
     }
 
     #[test]
-    fn worker_counts_from_1_to_64_get_a_log_scale_labelled_with_the_counts() {
-        let points = |xs: &[f64]| xs.iter().map(|&x| Point::new(x, x)).collect();
-        let chart = |xs: &[f64]| LineChart {
-            title: "latency: speedup".into(),
-            x_label: "workers".into(),
-            y_label: "speedup".into(),
-            series: vec![Series::solid(
-                "threads",
-                backend_color("threads"),
-                points(xs),
-            )],
-            y_percent: false,
-            x_integer: true,
-            dodge: false,
-        };
-        // The texts of an SVG, trimmed.
-        let texts = |svg: String| -> Vec<String> {
-            svg.split("</text>")
-                .filter_map(|t| Some(t.rsplit_once('>')?.1.trim().to_string()))
-                .collect()
-        };
-        let wide = texts(line_chart(&chart(&[1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0])).unwrap());
-        for label in ["workers (log scale)", "1", "2", "4", "8", "16", "32", "64"] {
-            assert!(wide.iter().any(|t| t == label), "no {label} in {wide:?}");
+    fn workers_from_1_to_128_go_in_powers_of_two_with_the_cores_marked() {
+        let xs: Vec<f64> = (0..8).map(|k| f64::from(1 << k)).collect();
+        let rendered = render_line(&workers(&xs, 64)).unwrap();
+        let labels = texts(&rendered.svg);
+        for label in ["workers (log scale)", "1", "2", "4", "8", "16", "32", "64", "128"] {
+            assert!(labels.iter().any(|t| t == label), "no {label} in {labels:?}");
         }
-        let narrow = texts(line_chart(&chart(&[1.0, 2.0, 3.0, 4.0])).unwrap());
-        assert!(narrow.iter().any(|t| t == "workers"), "{narrow:?}");
-        assert!(narrow.iter().any(|t| t == "3"), "{narrow:?}");
+        assert!(labels.iter().any(|t| t.contains("64 cores: this")), "{labels:?}");
+        let x = rendered.x.clone().unwrap();
+        assert_eq!(x.log_base, Some(2.0));
+        // Evenly spaced: 1 to 8 take three eighths of the axis, not 7/127.
+        let room = Room {
+            pixels: 100.0,
+            horizontal: true,
+        };
+        let share = (x.pixel(3.0, room) - x.pixel(0.0, room)) / x.pixel(7.0, room);
+        assert!(share > 0.35, "{share}");
+        assert_eq!(unreadable(&rendered), Vec::<String>::new());
+        // A core count that is no power of two gets a tick of its own.
+        let rendered = render_line(&workers(&xs, 48)).unwrap();
+        assert!(texts(&rendered.svg).iter().any(|t| t == "48"));
+        assert_eq!(unreadable(&rendered), Vec::<String>::new());
+    }
+
+    #[test]
+    fn few_workers_stay_linear_and_one_core_is_marked() {
+        let rendered = render_line(&workers(&[1.0, 2.0], 1)).unwrap();
+        let labels = texts(&rendered.svg);
+        assert!(labels.iter().any(|t| t == "workers"), "{labels:?}");
+        assert!(labels.iter().any(|t| t.contains("1 core: this")), "{labels:?}");
+        assert_eq!(rendered.x.as_ref().unwrap().log_base, None);
+        assert_eq!(unreadable(&rendered), Vec::<String>::new());
+        let rendered = render_line(&workers(&[1.0, 2.0, 3.0, 4.0], 2)).unwrap();
+        assert!(texts(&rendered.svg).iter().any(|t| t == "3"));
+    }
+
+    #[test]
+    fn ticks_read_in_units() {
+        assert_eq!(Unit::Bytes.label(64.0), "64 B");
+        assert_eq!(Unit::Bytes.label(4096.0), "4 KiB");
+        assert_eq!(Unit::Bytes.label(1.5 * 1048576.0), "1.5 MiB");
+        assert_eq!(Unit::Nanos.label(125.0), "125 ns");
+        assert_eq!(Unit::Nanos.label(67_000.0), "67 µs");
+        assert_eq!(Unit::Nanos.label(1.5e6), "1.5 ms");
+        assert_eq!(Unit::Micros.label(67.0), "67 µs");
+        assert_eq!(Unit::Millis.label(0.5), "500 µs");
+        assert_eq!(Unit::Millis.label(2000.0), "2 s");
+        assert_eq!(Unit::Percent.label(0.25), "25%");
+        assert_eq!(Unit::Plain.label(0.3), "0.3");
+        assert_eq!(Unit::Plain.label(20000.0), "20k");
+        assert_eq!(Unit::Count.label(64.0), "64");
+    }
+
+    #[test]
+    fn the_scale_follows_the_span_of_the_values() {
+        let room = Room {
+            pixels: 320.0,
+            horizontal: false,
+        };
+        // Two decades and less: linear from zero.
+        let linear = Axis::fit(&[1.0, 50.0, 100.0], Unit::Nanos, true, room, &[]);
+        assert_eq!(linear.log_base, None);
+        assert_eq!(linear.range.start, 0.0);
+        // 125 ns beside 67 µs: log, ticks at powers of ten.
+        let log = Axis::fit(&[125.0, 67_000.0], Unit::Nanos, true, room, &[]);
+        assert_eq!(log.log_base, Some(10.0));
+        let labels: Vec<String> = log.ticks.iter().map(|&t| log.label(t)).collect();
+        assert_eq!(labels, ["100 ns", "1 µs", "10 µs"], "{log:?}");
+        // Bytes from 64 B to 1 MiB: powers of two, thinned to fit.
+        let room = Room {
+            pixels: 420.0,
+            horizontal: true,
+        };
+        let bytes = Axis::fit(&[64.0, 1048576.0], Unit::Bytes, false, room, &[]);
+        let labels: Vec<String> = bytes.ticks.iter().map(|&t| bytes.label(t)).collect();
+        assert!(labels.contains(&"1 KiB".to_string()), "{labels:?}");
+        assert!(labels.contains(&"1 MiB".to_string()), "{labels:?}");
+        assert!(bytes.fits(&bytes.ticks, room), "{labels:?}");
+        // A value at or below zero keeps an axis linear.
+        let zero = Axis::fit(&[0.0, 1e6], Unit::Plain, true, room, &[]);
+        assert_eq!(zero.log_base, None);
     }
 
     #[test]
@@ -699,25 +1264,21 @@ mod tests {
     fn empty_charts_still_render() {
         let chart = LineChart {
             title: "empty".into(),
-            x_label: "x".into(),
-            y_label: "y".into(),
-            series: vec![],
-            y_percent: true,
-            x_integer: true,
-            dodge: false,
+            y_unit: Unit::Percent,
+            x_unit: Unit::Count,
+            ..LineChart::default()
         };
         assert!(line_chart(&chart).unwrap().contains("empty"));
         let bars = BarChart {
             title: "none".into(),
-            y_label: "ms".into(),
-            bars: vec![],
+            ..BarChart::default()
         };
         assert!(bar_chart(&bars).unwrap().contains("none"));
     }
 
     #[test]
-    fn a_log_chart_labels_sizes_and_times_and_skips_what_a_log_cannot_show() {
-        let chart = LogChart {
+    fn a_chart_over_decades_labels_sizes_and_times_on_log_axes() {
+        let chart = LineChart {
             title: "time per byte".into(),
             x_label: "payload".into(),
             y_label: "time per byte".into(),
@@ -728,50 +1289,84 @@ mod tests {
                     Point::new(8.0, 2000.0),
                     Point::new(4096.0, 5.0),
                     Point::new(64.0 * 1024.0 * 1024.0, 0.3),
-                    Point::new(0.0, 1.0),
                 ],
             )],
-            x_ticks: Ticks::Bytes,
-            y_ticks: Ticks::Nanos,
+            x_unit: Unit::Bytes,
+            y_unit: Unit::Nanos,
+            ..LineChart::default()
         };
-        let svg = log_chart(&chart).unwrap();
+        let rendered = render_line(&chart).unwrap();
+        let labels = texts(&rendered.svg);
         for text in [
             "time per byte",
             "payload (log scale)",
             "binary",
-            "8 B",
-            "4 KiB",
-            "16 MiB",
-            "1.00 ns",
+            "1 KiB",
+            "1 MiB",
+            "1 ns",
             "100 ns",
         ] {
-            assert!(svg.contains(text), "missing {text}");
+            assert!(labels.iter().any(|t| t == text), "missing {text} in {labels:?}");
         }
-        let empty = LogChart::default();
-        assert!(log_chart(&empty).unwrap().contains("<svg"));
+        assert_eq!(unreadable(&rendered), Vec::<String>::new());
+        assert!(line_chart(&LineChart::default()).unwrap().contains("<svg"));
     }
 
     #[test]
-    fn bar_chart_labels_each_bar() {
+    fn bars_over_decades_get_a_log_axis_and_labels_that_do_not_overlap() {
+        let names = [
+            "pipe T",
+            "pipe P",
+            "unix-socket T",
+            "unix-socket P",
+            "tcp T",
+            "tcp P",
+            "shared-memory T",
+            "shared-memory P",
+            "mpsc",
+            "crossbeam",
+        ];
+        let bars: Vec<Bar> = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| Bar::new(*n, if i < 6 { 67.0 } else { 0.125 }, color(i)))
+            .collect();
         let chart = BarChart {
-            title: "spawn cost".into(),
-            y_label: "microseconds".into(),
-            bars: vec![
-                Bar {
-                    label: "thread".into(),
-                    value: 20.0,
-                    err: Some((18.0, 25.0)),
-                    color: color(0),
-                },
-                Bar {
-                    label: "process".into(),
-                    value: 900.0,
-                    err: None,
-                    color: color(1),
-                },
-            ],
+            title: "1-byte round trip".into(),
+            y_label: "per round trip".into(),
+            y_unit: Unit::Micros,
+            bars,
         };
-        let svg = bar_chart(&chart).unwrap();
-        assert!(svg.contains("thread") && svg.contains("process") && svg.contains("spawn cost"));
+        let rendered = render_bars(&chart).unwrap();
+        assert_eq!(rendered.y.log_base, Some(10.0));
+        let labels = texts(&rendered.svg);
+        for text in ["100 ns", "10 µs", "shared-memory P", "per round trip (log scale)"] {
+            assert!(labels.iter().any(|t| t == text), "missing {text} in {labels:?}");
+        }
+        assert_eq!(unreadable(&rendered), Vec::<String>::new());
+        // A 125 ns bar is drawn taller than nothing.
+        let bars_drawn = rendered.svg.matches("<rect").count();
+        assert!(bars_drawn > names.len(), "{bars_drawn}");
+    }
+
+    #[test]
+    fn the_checker_sees_overlapping_labels_and_points_outside() {
+        let mut rendered = render_line(&workers(&[1.0, 2.0, 4.0], 2)).unwrap();
+        assert!(unreadable(&rendered).is_empty());
+        // Shrink the plot: the points now lie outside it.
+        rendered.plot.2 = rendered.plot.0 + 10;
+        assert!(
+            unreadable(&rendered).iter().any(|p| p.contains("outside")),
+            "{:?}",
+            unreadable(&rendered)
+        );
+        let crowded = r#"<text x="100" y="400" font-size="15" text-anchor="middle">1000000</text><text x="110" y="400" font-size="15" text-anchor="middle">2000000</text>"#;
+        let fake = Rendered {
+            svg: crowded.into(),
+            plot: (80, 20, 500, 380),
+            x: None,
+            y: rendered.y.clone(),
+        };
+        assert_eq!(unreadable(&fake).len(), 1, "{:?}", unreadable(&fake));
     }
 }

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::Result;
 use crate::machine::MachineInfo;
-use crate::report::chart::{self, Bar, BarChart, LineChart, LogChart, Series};
+use crate::report::chart::{self, Bar, BarChart, LineChart, Series};
 use crate::report::{Claim, criterion, html};
 
 /// One page of the report.
@@ -47,10 +47,9 @@ pub struct PageOut {
 /// The numbers a figure draws.
 #[derive(Debug, Clone)]
 pub enum Chart {
-    /// Lines over a numeric x axis.
+    /// Lines over a numeric x axis (each axis linear or log, from the
+    /// data).
     Line(LineChart),
-    /// Lines over two log axes.
-    Log(LogChart),
     /// One bar per label.
     Bars(BarChart),
 }
@@ -58,12 +57,6 @@ pub enum Chart {
 impl From<LineChart> for Chart {
     fn from(chart: LineChart) -> Self {
         Chart::Line(chart)
-    }
-}
-
-impl From<LogChart> for Chart {
-    fn from(chart: LogChart) -> Self {
-        Chart::Log(chart)
     }
 }
 
@@ -78,7 +71,6 @@ impl Chart {
     pub fn is_empty(&self) -> bool {
         match self {
             Chart::Line(c) => c.series.iter().all(|s| s.points.is_empty()),
-            Chart::Log(c) => c.series.iter().all(|s| s.points.is_empty()),
             Chart::Bars(c) => c.bars.is_empty(),
         }
     }
@@ -87,7 +79,6 @@ impl Chart {
     pub fn svg(&self) -> Result<String> {
         match self {
             Chart::Line(c) => chart::line_chart(c),
-            Chart::Log(c) => chart::log_chart(c),
             Chart::Bars(c) => chart::bar_chart(c),
         }
     }
@@ -161,7 +152,6 @@ impl Figure {
     pub fn series(&self) -> &[Series] {
         match &self.chart {
             Chart::Line(c) => &c.series,
-            Chart::Log(c) => &c.series,
             Chart::Bars(_) => &[],
         }
     }
@@ -169,7 +159,7 @@ impl Figure {
     /// The bars drawn (none for a line chart).
     pub fn bars(&self) -> &[Bar] {
         match &self.chart {
-            Chart::Line(_) | Chart::Log(_) => &[],
+            Chart::Line(_) => &[],
             Chart::Bars(c) => &c.bars,
         }
     }

@@ -211,12 +211,7 @@ mod tests {
             "s.svg",
             "spawn",
             BarChart {
-                bars: vec![Bar {
-                    label: COMMAND_WORKER.into(),
-                    value: spawn_ms,
-                    err: None,
-                    color: color(1),
-                }],
+                bars: vec![Bar::new(COMMAND_WORKER, spawn_ms, color(1))],
                 ..BarChart::default()
             },
         );

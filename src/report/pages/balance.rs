@@ -15,7 +15,7 @@ use std::path::Path;
 
 use crate::error::Result;
 use crate::python::script::PythonReport;
-use crate::report::chart::{self, LineChart, Point, Series};
+use crate::report::chart::{self, LineChart, Point, Series, Unit};
 use crate::report::explain::balance::{self as explain, KCurve, KPoint};
 use crate::report::explain::words;
 use crate::report::{Drawn, Figure, Page, PageOut, ReportInput, html};
@@ -339,9 +339,8 @@ fn speedup_chart(
         x_label: "chunks per worker".into(),
         y_label: "speedup over sequential".into(),
         series,
-        y_percent: false,
-        x_integer: true,
-        dodge: false,
+        x_unit: Unit::Count,
+        ..LineChart::default()
     }
 }
 
@@ -371,9 +370,9 @@ fn busy_chart(w: &BalanceWorkload, curves: &[KCurve]) -> LineChart {
         x_label: "chunks per worker".into(),
         y_label: "share of the run".into(),
         series,
-        y_percent: true,
-        x_integer: true,
-        dodge: false,
+        x_unit: Unit::Count,
+        y_unit: Unit::Percent,
+        ..LineChart::default()
     }
 }
 

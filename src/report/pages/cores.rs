@@ -7,7 +7,7 @@
 use std::path::Path;
 
 use crate::error::Result;
-use crate::report::chart::{self, LineChart, Point, Series};
+use crate::report::chart::{self, LineChart, Point, Series, Unit};
 use crate::report::criterion::{Benchmark, RunInfo};
 use crate::report::explain::cores as explain;
 use crate::report::explain::words;
@@ -162,9 +162,8 @@ fn section(name: &str, teaches: &str, lines: &[Line], drawn: &mut Drawn) -> Resu
         x_label: "cores".into(),
         y_label: "time on 1 core / time on this many".into(),
         series,
-        y_percent: false,
-        x_integer: true,
-        dodge: false,
+        x_unit: Unit::Count,
+        ..LineChart::default()
     };
     s.push_str(
         &drawn.add(

@@ -9,7 +9,7 @@ use std::path::Path;
 use crate::costs::sharing::{self, CacheLine};
 use crate::costs::{Side, ipc, locks, serialization, spawn, start, switch};
 use crate::error::Result;
-use crate::report::chart::{self, Bar, BarChart, LineChart, Point, Series};
+use crate::report::chart::{self, Bar, BarChart, LineChart, Point, Series, Unit};
 use crate::report::estimates::Estimates;
 use crate::report::explain::costs::{
     self as explain, IpcCosts, LockCosts, SpawnCosts, SwitchCosts,
@@ -123,12 +123,7 @@ fn bars(values: &[(&str, Option<f64>)], scale: f64) -> Vec<Bar> {
         .iter()
         .filter_map(|&(label, ns)| Some((label, ns?)))
         .enumerate()
-        .map(|(i, (label, ns))| Bar {
-            label: label.to_string(),
-            value: ns / scale,
-            err: None,
-            color: chart::color(i),
-        })
+        .map(|(i, (label, ns))| Bar::new(label, ns / scale, chart::color(i)))
         .collect()
 }
 
@@ -152,11 +147,12 @@ fn costs_figure(
     )
 }
 
-/// A bar chart of `bars`.
-fn bar_chart(title: &str, y_label: &str, bars: Vec<Bar>) -> BarChart {
+/// A bar chart of `bars`, in `y_unit`.
+fn bar_chart(title: &str, y_label: &str, y_unit: Unit, bars: Vec<Bar>) -> BarChart {
     BarChart {
         title: title.into(),
         y_label: y_label.into(),
+        y_unit,
         bars,
     }
 }
@@ -179,7 +175,7 @@ fn spawn_section(c: &SpawnCosts, drawn: &mut Drawn) -> Result<String> {
         drawn,
         "spawn-threads",
         "threads and pool tasks",
-        bar_chart("threads and pool tasks", "µs per operation", quick),
+        bar_chart("threads and pool tasks", "per operation", Unit::Micros, quick),
         Vec::new(),
     )?);
     let slow = bars(
@@ -195,7 +191,7 @@ fn spawn_section(c: &SpawnCosts, drawn: &mut Drawn) -> Result<String> {
         drawn,
         "spawn-processes",
         "starting a process",
-        bar_chart("starting a process", "ms per operation", slow),
+        bar_chart("starting a process", "per operation", Unit::Millis, slow),
         explain::explain_spawn(c),
     )?);
     Ok(s)
@@ -229,7 +225,8 @@ fn ipc_section(c: &IpcCosts, drawn: &mut Drawn) -> Result<String> {
         "1-byte round trip",
         bar_chart(
             "1-byte round trip",
-            "µs per round trip",
+            "per round trip",
+            Unit::Micros,
             bars(&latency, 1e3),
         ),
         Vec::new(),
@@ -247,18 +244,17 @@ fn ipc_section(c: &IpcCosts, drawn: &mut Drawn) -> Result<String> {
                 .iter()
                 .filter(|(x, _, ns)| x == id && *ns > 0.0)
                 // bytes/ns = GB/s
-                .map(|&(_, bytes, ns)| Point::new((bytes as f64).log2(), bytes as f64 / ns));
+                .map(|&(_, bytes, ns)| Point::new(bytes as f64, bytes as f64 / ns));
             sorted_series(id, i, points)
         })
         .collect();
     let chart = LineChart {
         title: "throughput by message size".into(),
-        x_label: "message size, log2 bytes (6 = 64 B, 12 = 4 KiB, 16 = 64 KiB, 20 = 1 MiB)".into(),
+        x_label: "message size".into(),
         y_label: "GB/s".into(),
         series,
-        y_percent: false,
-        x_integer: true,
-        dodge: false,
+        x_unit: Unit::Bytes,
+        ..LineChart::default()
     };
     s.push_str(
         &drawn.add(
@@ -343,9 +339,8 @@ fn contention_chart(title: &str, x_label: &str, series: Vec<Series>) -> LineChar
         x_label: x_label.into(),
         y_label: "million per second, all contenders".into(),
         series,
-        y_percent: false,
-        x_integer: true,
-        dodge: false,
+        x_unit: Unit::Count,
+        ..LineChart::default()
     }
 }
 
@@ -411,7 +406,8 @@ fn switch_section(c: &SwitchCosts, drawn: &mut Drawn) -> Result<String> {
         "one context switch, one hand-off across cores",
         bar_chart(
             "one context switch, one hand-off across cores",
-            "µs per switch or hand-off",
+            "per switch or hand-off",
+            Unit::Micros,
             bars(
                 &[
                     (Side::Thread.name(), c.thread),

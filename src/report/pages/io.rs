@@ -8,7 +8,7 @@
 use std::path::Path;
 
 use crate::error::Result;
-use crate::report::chart::{self, Point, Series};
+use crate::report::chart::{self, Point, Series, Unit};
 use crate::report::explain::{io, words};
 use crate::report::pages::workload::{Workload, workers_chart};
 use crate::report::results::{self, ResultRow};
@@ -122,7 +122,7 @@ fn section(entry: &Entry, rows: &[ResultRow], cores: usize, drawn: &mut Drawn) -
                     format!("io/{name}"),
                     format!("io-{name}-speedup.svg"),
                     format!("{name}: speedup by workers"),
-                    workers_chart(name, "speedup over sequential", false, series),
+                    workers_chart(name, "speedup over sequential", Unit::Plain, series, cores),
                 )
                 .with_sentences(vec![io::explain_io_scaling(
                     name,
@@ -180,7 +180,7 @@ fn memory_section(report: &MemoryReport, drawn: &mut Drawn) -> Result<String> {
                 format!("memory/{name}"),
                 format!("io-memory-{name}.svg"),
                 format!("{name}: peak memory by workers"),
-                workers_chart(name, "peak memory (MB)", false, series),
+                workers_chart(name, "peak memory (MB)", Unit::Plain, series, report.cores),
             )
             .with_sentences(vec![io::explain_memory(&report.cells)]),
         )?,

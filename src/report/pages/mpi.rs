@@ -17,7 +17,7 @@ use std::time::Duration;
 use crate::costs::exchange::data::{self as exchange_data, ExchangeData, TransportRun};
 use crate::costs::exchange::{self, Transport};
 use crate::error::Result;
-use crate::report::chart::{self, LineChart, Point, Series};
+use crate::report::chart::{self, LineChart, Point, Series, Unit};
 use crate::report::estimates::Estimates;
 use crate::report::explain::costs::SpawnCosts;
 use crate::report::explain::words;
@@ -249,7 +249,7 @@ fn section(
             flat,
         ));
     }
-    let chart = workers_chart(name, "time per run (ms)", false, series);
+    let chart = workers_chart(name, "time per run", Unit::Millis, series, input.cores);
 
     let mut sentences = Vec::new();
     if let Some(seq) = sequential {
@@ -373,7 +373,6 @@ fn exchange_section(
                 .collect(),
         })
         .collect();
-    let log2 = |bytes: u64| f64::from(64 - bytes.leading_zeros() - 1);
     let mut series: Vec<Series> = runs
         .iter()
         .zip(&lines)
@@ -384,7 +383,7 @@ fn exchange_section(
                 .iter()
                 .map(|c| {
                     Point::new(
-                        log2(c.bytes),
+                        c.bytes as f64,
                         explain_exchange::communication_share(c.step_secs, c.compute_secs),
                     )
                 })
@@ -392,7 +391,7 @@ fn exchange_section(
             Series::solid(line.label.clone(), chart::color(i), points)
         })
         .collect();
-    let xs: Vec<f64> = first.cells.iter().map(|c| log2(c.bytes)).collect();
+    let xs: Vec<f64> = first.cells.iter().map(|c| c.bytes as f64).collect();
     if let (Some(&lo), Some(&hi)) = (xs.first(), xs.last()) {
         series.push(Series::dashed(
             "communication = compute",
@@ -402,11 +401,11 @@ fn exchange_section(
     }
     let chart = LineChart {
         title: "share of a step spent communicating".into(),
-        x_label: "buffer, log2 bytes (3 = 8 B, 10 = 1 KiB, 20 = 1 MiB, 26 = 64 MiB)".into(),
+        x_label: "buffer".into(),
         y_label: "communication / step".into(),
         series,
-        y_percent: true,
-        x_integer: true,
+        x_unit: Unit::Bytes,
+        y_unit: Unit::Percent,
         ..LineChart::default()
     };
     s.push_str(

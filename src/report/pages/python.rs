@@ -9,7 +9,7 @@ use std::path::Path;
 
 use crate::error::Result;
 use crate::python::compare::{Comparison, Language, WorkloadComparison, label};
-use crate::report::chart::{self, Bar, BarChart, LineChart, Point, Series};
+use crate::report::chart::{self, Bar, BarChart, LineChart, Mark, Point, Series, Unit};
 use crate::report::{Drawn, Figure, Page, PageOut, ReportInput, html};
 
 /// The comparison, relative to the report directory.
@@ -137,11 +137,12 @@ fn lost_update_section(out: &Path, drawn: &mut Drawn) -> Result<String> {
         .cases
         .iter()
         .enumerate()
-        .map(|(i, c)| Bar {
-            label: short_label(&c.case, &c.code),
-            value: 100.0 * c.lost as f64 / c.expected.max(1) as f64,
-            err: None,
-            color: chart::color(i),
+        .map(|(i, c)| {
+            Bar::new(
+                short_label(&c.case, &c.code),
+                100.0 * c.lost as f64 / c.expected.max(1) as f64,
+                chart::color(i),
+            )
         })
         .collect();
     let title = format!(
@@ -158,6 +159,7 @@ fn lost_update_section(out: &Path, drawn: &mut Drawn) -> Result<String> {
                     title,
                     y_label: "% of increments lost".into(),
                     bars,
+                    ..BarChart::default()
                 },
             )
             .with_sentences(crate::report::explain::lost_update::explain(&l)),
@@ -260,9 +262,9 @@ fn speedup_chart(c: &Comparison, w: &WorkloadComparison) -> LineChart {
         x_label: "workers".into(),
         y_label: "speedup vs the same language's sequential run".into(),
         series,
-        y_percent: false,
-        x_integer: true,
-        dodge: false,
+        x_unit: Unit::Count,
+        marks: vec![Mark::cores(c.cores, "this machine")],
+        ..LineChart::default()
     }
 }
 

@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use crate::error::Result;
-use crate::report::chart::{self, Point, Series};
+use crate::report::chart::{self, Point, Series, Unit};
 use crate::report::explain::scaling::{self as explain, Curve, Timing};
 use crate::report::explain::words;
 use crate::report::pages::io;
@@ -176,7 +176,13 @@ impl Workload<'_> {
                         format!("speedup/{name}"),
                         format!("scaling-{name}-speedup.svg"),
                         format!("{name}: speedup by workers"),
-                        workers_chart(name, "speedup over sequential", false, series),
+                        workers_chart(
+                            name,
+                            "speedup over sequential",
+                            Unit::Plain,
+                            series,
+                            self.cores,
+                        ),
                     )
                     .with_sentences(explain::speedup(self.cores, &speedups, &cx))
                     .with_claims(explain::speedup_claims(self.cores, &speedups, &cx)),
@@ -193,7 +199,13 @@ impl Workload<'_> {
                         format!("efficiency/{name}"),
                         format!("scaling-{name}-efficiency.svg"),
                         format!("{name}: efficiency by workers"),
-                        workers_chart(name, "efficiency (speedup / workers)", true, series),
+                        workers_chart(
+                            name,
+                            "efficiency (speedup / workers)",
+                            Unit::Percent,
+                            series,
+                            self.cores,
+                        ),
                     )
                     .with_sentences(explain::efficiency(self.cores, &efficiencies)),
                 )?,
@@ -233,7 +245,13 @@ impl Workload<'_> {
                     format!("time/{name}"),
                     format!("scaling-{name}-time.svg"),
                     format!("{name}: time per run by workers"),
-                    workers_chart(name, "time per run (ms, median and CI)", false, series),
+                    workers_chart(
+                        name,
+                        "time per run (median and CI)",
+                        Unit::Millis,
+                        series,
+                        self.cores,
+                    ),
                 )
                 .with_sentences(explain::times(&timings)),
             )?,

@@ -14,7 +14,7 @@ use crate::costs::serialization::{Encoding, JSON_BENCH_MAX};
 use crate::costs::start::{self, Method};
 use crate::error::Result;
 use crate::python::starts::StartsReport;
-use crate::report::chart::{self, LineChart, LogChart, Point, Series, Ticks};
+use crate::report::chart::{self, LineChart, Point, Series, Unit};
 use crate::report::explain::serialization::{self as explain_serial, PICKLE, SerialCosts};
 use crate::report::explain::starts::{self as explain_starts, StartCosts};
 use crate::report::explain::words;
@@ -68,7 +68,7 @@ pub fn rust_starts(e: &crate::report::estimates::Estimates, out: &Path) -> Start
 /// axes on a log scale: from a few MiB to a GiB, from microseconds to a
 /// fifth of a second. A level whose resident memory was not recorded is
 /// placed at the memory it touched, or left out when that is nothing.
-fn start_chart(title: &str, c: &StartCosts) -> LogChart {
+fn start_chart(title: &str, c: &StartCosts) -> LineChart {
     let x = |touched: u64| {
         let mib = c
             .resident
@@ -92,13 +92,14 @@ fn start_chart(title: &str, c: &StartCosts) -> LogChart {
             (!points.is_empty()).then(|| Series::solid(method, method_color(method, i), points))
         })
         .collect();
-    LogChart {
+    LineChart {
         title: title.into(),
         x_label: "the parent's resident memory (VmRSS)".into(),
         y_label: "time to one answer".into(),
         series,
-        x_ticks: Ticks::Bytes,
-        y_ticks: Ticks::Nanos,
+        x_unit: Unit::Bytes,
+        y_unit: Unit::Nanos,
+        ..LineChart::default()
     }
 }
 
@@ -121,8 +122,8 @@ fn payload_chart(rust: &StartCosts, python: Option<&StartCosts>) -> LineChart {
             .filter_map(|(i, method)| {
                 let at = |payload: bool| c.get(method, payload, lo);
                 let (without, with) = (at(false)?, at(true)?);
-                let mib = c.payload_bytes as f64 / f64::from(1u32 << 20);
-                let points = vec![Point::new(0.0, without / 1e6), Point::new(mib, with / 1e6)];
+                let bytes = c.payload_bytes as f64;
+                let points = vec![Point::new(0.0, without / 1e6), Point::new(bytes, with / 1e6)];
                 let label = format!("{prefix}{method}");
                 let color = method_color(method, i);
                 Some(if dashed {
@@ -139,12 +140,12 @@ fn payload_chart(rust: &StartCosts, python: Option<&StartCosts>) -> LineChart {
     }
     LineChart {
         title: "what a payload adds to one start".into(),
-        x_label: "payload handed to the child, MiB".into(),
-        y_label: "ms from start to answer".into(),
+        x_label: "payload handed to the child".into(),
+        x_unit: Unit::Bytes,
+        y_label: "from start to answer".into(),
         series,
-        y_percent: false,
-        x_integer: false,
-        dodge: false,
+        y_unit: Unit::Millis,
+        ..LineChart::default()
     }
 }
 
@@ -255,13 +256,14 @@ pub fn serialization_section(c: &SerialCosts, drawn: &mut Drawn) -> Result<Strin
             }
         })
         .collect();
-    let chart = LogChart {
+    let chart = LineChart {
         title: "a payload to a worker and back: time per byte".into(),
         x_label: "payload".into(),
         y_label: "time per byte".into(),
         series,
-        x_ticks: Ticks::Bytes,
-        y_ticks: Ticks::Nanos,
+        x_unit: Unit::Bytes,
+        y_unit: Unit::Nanos,
+        ..LineChart::default()
     };
     s.push_str(
         &drawn.add(

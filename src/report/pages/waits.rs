@@ -1,10 +1,10 @@
 //! The "Many waits" page (`waits.html`): `latency` at 1 to 10,000
 //! concurrent waits on async tasks, threads and processes, from
 //! `data/waits.json` in the report directory (written by `cargo bench
-//! --bench waits`, see [`crate::sweep::waits`]). Two log-log charts: the
-//! time of a run against concurrent waits, with the ideal (one wait per item
-//! divided by the concurrency), and the memory at a run's peak (PSS, parent
-//! plus children); then where each line stopped and why, and a table of
+//! --bench waits`, see [`crate::sweep::waits`]). Two charts, on log axes
+//! where the values span decades: the time of a run against concurrent
+//! waits, with the ideal (one wait per item divided by the concurrency), and
+//! the memory at a run's peak (PSS, parent plus children); then where each line stopped and why, and a table of
 //! what each concurrent wait cost. Sentences from
 //! [`crate::report::explain::waits`]. Present when the data file is.
 
@@ -12,7 +12,7 @@ use std::path::Path;
 
 use crate::backends::{self, Worker};
 use crate::error::Result;
-use crate::report::chart::{self, LogChart, Point, Series};
+use crate::report::chart::{self, LineChart, Point, Series, Unit};
 use crate::report::explain::{waits as explain, words};
 use crate::report::{Drawn, Figure, Page, PageOut, ReportInput, html};
 use crate::sweep::waits::{self, Variant, WaitsReport};
@@ -125,7 +125,7 @@ fn intro(report: &WaitsReport) -> String {
          polling N tasks.</p>\n<p>The workers knob means different things: for \
          <code>async</code> and <code>async-mt</code> it is {tasks} (async-mt runs them on a \
          thread per core); for <code>threads</code> {threads}; for <code>process</code> and \
-         <code>pool</code> {processes}. Both axes are logarithmic: the values span decades. \
+         <code>pool</code> {processes}. An axis whose values span decades is logarithmic. \
          All numbers: <a href=\"{file}\">{file}</a> (sizes in kB).</p>\n",
         per = report.waits_per_task,
         wait = report.wait_ms,
@@ -159,17 +159,21 @@ fn color(report: &WaitsReport, variant: &Variant) -> plotters::style::RGBColor {
     if first { base } else { chart::lighter(base) }
 }
 
-fn log_chart(title: &str, y_label: &str, series: Vec<Series>) -> LogChart {
-    LogChart {
+/// A chart over concurrent waits (a count: powers of two once it spans
+/// decades) of values in `y_unit` (a log axis when they span decades too).
+fn waits_chart(title: &str, y_label: &str, y_unit: Unit, series: Vec<Series>) -> LineChart {
+    LineChart {
         title: title.into(),
         x_label: "concurrent waits".into(),
         y_label: y_label.into(),
         series,
-        ..LogChart::default()
+        x_unit: Unit::Count,
+        y_unit,
+        ..LineChart::default()
     }
 }
 
-fn time_chart(report: &WaitsReport) -> LogChart {
+fn time_chart(report: &WaitsReport) -> LineChart {
     let mut series: Vec<Series> = report
         .variants
         .iter()
@@ -197,10 +201,15 @@ fn time_chart(report: &WaitsReport) -> LogChart {
             ],
         ));
     }
-    log_chart("latency: time of a run", "time of a run (ms)", series)
+    waits_chart(
+        "latency: time of a run",
+        "time of a run",
+        Unit::Millis,
+        series,
+    )
 }
 
-fn memory_chart(report: &WaitsReport) -> LogChart {
+fn memory_chart(report: &WaitsReport) -> LineChart {
     let series = report
         .variants
         .iter()
@@ -212,7 +221,7 @@ fn memory_chart(report: &WaitsReport) -> LogChart {
                     let d = c.memory.detail.as_ref()?;
                     Some(Point::new(
                         c.concurrency as f64,
-                        d.peak.pss_kb as f64 / 1024.0,
+                        d.peak.pss_kb as f64 * 1024.0,
                     ))
                 })
                 .collect();
@@ -220,9 +229,10 @@ fn memory_chart(report: &WaitsReport) -> LogChart {
         })
         .filter(|s| !s.points.is_empty())
         .collect();
-    log_chart(
+    waits_chart(
         "latency: memory at the peak",
-        "PSS, parent + children (MB)",
+        "PSS, parent + children",
+        Unit::Bytes,
         series,
     )
 }

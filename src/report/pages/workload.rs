@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::report::chart::{self, LineChart, Point, Series};
+use crate::report::chart::{self, LineChart, Mark, Point, Series, Unit};
 use crate::report::explain::scaling::Curve;
 use crate::report::explain::words;
 use crate::report::html;
@@ -158,12 +158,13 @@ fn is_noisy(row: &ResultRow) -> bool {
 }
 
 /// `series` against workers, titled "`name`: `y_label`" (without the
-/// label's parenthesis).
+/// label's parenthesis), with this machine's `cores` marked.
 pub(crate) fn workers_chart(
     name: &str,
     y_label: &str,
-    percent: bool,
+    y_unit: Unit,
     series: Vec<Series>,
+    cores: usize,
 ) -> LineChart {
     let with_errors = series
         .iter()
@@ -173,8 +174,9 @@ pub(crate) fn workers_chart(
         x_label: "workers".into(),
         y_label: y_label.into(),
         series,
-        y_percent: percent,
-        x_integer: true,
+        x_unit: Unit::Count,
+        y_unit,
+        marks: vec![Mark::cores(cores, "this machine")],
         dodge: with_errors,
     }
 }
