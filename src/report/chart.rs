@@ -20,10 +20,10 @@
 
 use std::path::Path;
 
-use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
 use plotters::coord::Shift;
-use plotters::style::text_anchor::{HPos, Pos, VPos};
+use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::error::{Error, Result};
 
@@ -329,8 +329,11 @@ impl Unit {
     }
 }
 
-/// Tick label font size, in pixels.
+/// Tick label font size, as given to plotters.
 const LABEL_PX: f64 = 15.0;
+/// plotters' SVG backend writes a font of size `s` as `font-size="s /
+/// 1.24"`: the size the reader sees.
+const SVG_FONT: f64 = 1.0 / 1.24;
 /// The least room between two tick labels, in pixels.
 const LABEL_GAP: f64 = 6.0;
 
@@ -514,10 +517,11 @@ impl Axis {
     /// Whether the labels at `a` and `b` would overlap.
     fn clash(&self, a: f64, b: f64, room: Room) -> bool {
         let apart = (self.pixel(a, room) - self.pixel(b, room)).abs();
+        let px = LABEL_PX * SVG_FONT;
         let need = if room.horizontal {
-            (text_width(&self.label(a), LABEL_PX) + text_width(&self.label(b), LABEL_PX)) / 2.0
+            (text_width(&self.label(a), px) + text_width(&self.label(b), px)) / 2.0
         } else {
-            LABEL_PX
+            px
         };
         apart < need + LABEL_GAP
     }
@@ -665,7 +669,10 @@ fn frame<'a, 'b>(
 fn rooms(width: u32, title: &str) -> Result<(Room, Room)> {
     let mut scratch = String::new();
     let root = SVGBackend::with_string(&mut scratch, (width, SIZE.1)).into_drawing_area();
-    let ctx = try_draw!(title, frame(&root, title).build_cartesian_2d(0.0..1.0, 0.0..1.0));
+    let ctx = try_draw!(
+        title,
+        frame(&root, title).build_cartesian_2d(0.0..1.0, 0.0..1.0)
+    );
     let (x, y) = ctx.plotting_area().get_pixel_range();
     Ok((
         Room {
@@ -845,7 +852,16 @@ pub fn render_bars(chart: &BarChart) -> Result<Rendered> {
             [b.value, lo, hi, b.reference.unwrap_or(b.value)]
         })
         .collect();
-    let y = Axis::fit(&values, chart.y_unit, true, y_room, &[]);
+    let mut y = Axis::fit(&values, chart.y_unit, true, y_room, &[]);
+    if y.log_base.is_some() {
+        // The shortest bar stands half a decade tall, not a sliver.
+        let least = values
+            .iter()
+            .copied()
+            .filter(|v| *v > 0.0)
+            .fold(f64::INFINITY, f64::min);
+        y.range.start = y.range.start.min(y.to(least) - 0.5);
+    }
     let floor = y.range.start.max(if y.log_base.is_some() {
         f64::NEG_INFINITY
     } else {
@@ -865,10 +881,7 @@ pub fn render_bars(chart: &BarChart) -> Result<Rendered> {
         try_draw!(title, root.fill(&WHITE));
         let mut ctx = try_draw!(
             title,
-            frame(&root, title).build_cartesian_2d(
-                (0..n).into_segmented(),
-                Keyed::from(&y)
-            )
+            frame(&root, title).build_cartesian_2d((0..n - 1).into_segmented(), Keyed::from(&y))
         );
         let (px, py) = ctx.plotting_area().get_pixel_range();
         plot = (px.start, py.start, px.end, py.end);
@@ -929,18 +942,25 @@ pub fn render_bars(chart: &BarChart) -> Result<Rendered> {
             }))
         );
         // The labels, on two rows when neighbours would overlap.
-        let slot = x_room.pixels / n as f64;
+        let centre = |i: usize| {
+            ctx.backend_coord(&(SegmentValue::CenterOf(i), y.range.start))
+                .0
+        };
+        let slot = if n > 1 {
+            f64::from(centre(1) - centre(0))
+        } else {
+            x_room.pixels
+        };
+        let font = LABEL_PX * SVG_FONT;
         let crowded = chart.bars.windows(2).any(|w| {
-            (text_width(&w[0].label, LABEL_PX) + text_width(&w[1].label, LABEL_PX)) / 2.0
-                + LABEL_GAP
-                > slot
+            (text_width(&w[0].label, font) + text_width(&w[1].label, font)) / 2.0 + LABEL_GAP > slot
         });
         let style = (FONT, LABEL_PX as u32)
             .into_font()
             .color(&BLACK)
             .pos(Pos::new(HPos::Center, VPos::Top));
         for (i, b) in chart.bars.iter().enumerate() {
-            let cx = px.start + ((i as f64 + 0.5) * slot).round() as i32;
+            let cx = centre(i);
             let row = if crowded && i % 2 == 1 { 1 } else { 0 };
             let cy = py.end + 6 + row * (LABEL_PX as i32 + 4);
             try_draw!(
@@ -975,8 +995,14 @@ pub fn unreadable(r: &Rendered) -> Vec<String> {
         let start = el.find(&format!(" {name}=\""))? + name.len() + 3;
         el[start..].split('"').next()?.parse().ok()
     };
-    // Tick labels: plotters writes them at the label font size, in the
-    // label areas below and left of the plot.
+    // Tick labels: the smallest text (plotters scales every font by the
+    // same factor), in the label areas below and left of the plot.
+    let tick_size = r
+        .svg
+        .split("<text")
+        .skip(1)
+        .filter_map(|el| attr(el.split('>').next()?, "font-size"))
+        .fold(f64::INFINITY, f64::min);
     let mut below: Vec<(f64, f64, String)> = Vec::new();
     let mut beside: Vec<(f64, String)> = Vec::new();
     for el in r.svg.split("<text").skip(1) {
@@ -984,11 +1010,12 @@ pub fn unreadable(r: &Rendered) -> Vec<String> {
             continue;
         };
         let text = rest.split("</text>").next().unwrap_or_default().trim();
-        let (Some(x), Some(y), Some(size)) = (attr(head, "x"), attr(head, "y"), attr(head, "font-size"))
+        let (Some(x), Some(y), Some(size)) =
+            (attr(head, "x"), attr(head, "y"), attr(head, "font-size"))
         else {
             continue;
         };
-        if text.is_empty() || size != LABEL_PX {
+        if text.is_empty() || (size - tick_size).abs() > 0.01 {
             continue;
         }
         let width = text_width(text, size);
@@ -1016,8 +1043,11 @@ pub fn unreadable(r: &Rendered) -> Vec<String> {
     }
     beside.sort_by(|a, b| a.0.total_cmp(&b.0));
     for w in beside.windows(2) {
-        if w[1].0 - w[0].0 < LABEL_PX {
-            problems.push(format!("y labels \"{}\" and \"{}\" overlap", w[0].1, w[1].1));
+        if w[1].0 - w[0].0 < tick_size {
+            problems.push(format!(
+                "y labels \"{}\" and \"{}\" overlap",
+                w[0].1, w[1].1
+            ));
         }
     }
     // Markers: the circles left of the legend panel.
@@ -1033,7 +1063,10 @@ pub fn unreadable(r: &Rendered) -> Vec<String> {
             && x < f64::from(SIZE.0 - LEGEND_WIDTH)
             && !inside(x, y)
         {
-            problems.push(format!("a point at ({x}, {y}) is outside the plot {:?}", r.plot));
+            problems.push(format!(
+                "a point at ({x}, {y}) is outside the plot {:?}",
+                r.plot
+            ));
         }
     }
     // Bars: every filled rectangle but the background.
@@ -1119,7 +1152,9 @@ mod tests {
             series: vec![Series::solid(
                 "threads",
                 backend_color("threads"),
-                xs.iter().map(|&x| Point::new(x, x.min(cores as f64))).collect(),
+                xs.iter()
+                    .map(|&x| Point::new(x, x.min(cores as f64)))
+                    .collect(),
             )],
             x_unit: Unit::Count,
             marks: vec![Mark::cores(cores, "this machine")],
@@ -1168,10 +1203,26 @@ mod tests {
         let xs: Vec<f64> = (0..8).map(|k| f64::from(1 << k)).collect();
         let rendered = render_line(&workers(&xs, 64)).unwrap();
         let labels = texts(&rendered.svg);
-        for label in ["workers (log scale)", "1", "2", "4", "8", "16", "32", "64", "128"] {
-            assert!(labels.iter().any(|t| t == label), "no {label} in {labels:?}");
+        for label in [
+            "workers (log scale)",
+            "1",
+            "2",
+            "4",
+            "8",
+            "16",
+            "32",
+            "64",
+            "128",
+        ] {
+            assert!(
+                labels.iter().any(|t| t == label),
+                "no {label} in {labels:?}"
+            );
         }
-        assert!(labels.iter().any(|t| t.contains("64 cores: this")), "{labels:?}");
+        assert!(
+            labels.iter().any(|t| t.contains("64 cores: this")),
+            "{labels:?}"
+        );
         let x = rendered.x.clone().unwrap();
         assert_eq!(x.log_base, Some(2.0));
         // Evenly spaced: 1 to 8 take three eighths of the axis, not 7/127.
@@ -1193,7 +1244,10 @@ mod tests {
         let rendered = render_line(&workers(&[1.0, 2.0], 1)).unwrap();
         let labels = texts(&rendered.svg);
         assert!(labels.iter().any(|t| t == "workers"), "{labels:?}");
-        assert!(labels.iter().any(|t| t.contains("1 core: this")), "{labels:?}");
+        assert!(
+            labels.iter().any(|t| t.contains("1 core: this")),
+            "{labels:?}"
+        );
         assert_eq!(rendered.x.as_ref().unwrap().log_base, None);
         assert_eq!(unreadable(&rendered), Vec::<String>::new());
         let rendered = render_line(&workers(&[1.0, 2.0, 3.0, 4.0], 2)).unwrap();
@@ -1306,7 +1360,10 @@ mod tests {
             "1 ns",
             "100 ns",
         ] {
-            assert!(labels.iter().any(|t| t == text), "missing {text} in {labels:?}");
+            assert!(
+                labels.iter().any(|t| t == text),
+                "missing {text} in {labels:?}"
+            );
         }
         assert_eq!(unreadable(&rendered), Vec::<String>::new());
         assert!(line_chart(&LineChart::default()).unwrap().contains("<svg"));
@@ -1340,8 +1397,16 @@ mod tests {
         let rendered = render_bars(&chart).unwrap();
         assert_eq!(rendered.y.log_base, Some(10.0));
         let labels = texts(&rendered.svg);
-        for text in ["100 ns", "10 µs", "shared-memory P", "per round trip (log scale)"] {
-            assert!(labels.iter().any(|t| t == text), "missing {text} in {labels:?}");
+        for text in [
+            "100 ns",
+            "10 µs",
+            "shared-memory P",
+            "per round trip (log scale)",
+        ] {
+            assert!(
+                labels.iter().any(|t| t == text),
+                "missing {text} in {labels:?}"
+            );
         }
         assert_eq!(unreadable(&rendered), Vec::<String>::new());
         // A 125 ns bar is drawn taller than nothing.

@@ -90,6 +90,8 @@ pub mod html;
 pub mod lessons;
 pub mod page;
 pub mod pages;
+#[cfg(test)]
+mod readable;
 pub mod results;
 pub mod terminal;
 

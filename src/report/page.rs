@@ -77,9 +77,15 @@ impl Chart {
 
     /// The chart as SVG text.
     pub fn svg(&self) -> Result<String> {
+        Ok(self.render()?.svg)
+    }
+
+    /// The chart drawn, with its plot area and axes (see
+    /// [`chart::unreadable`]).
+    pub fn render(&self) -> Result<chart::Rendered> {
         match self {
-            Chart::Line(c) => chart::line_chart(c),
-            Chart::Bars(c) => chart::bar_chart(c),
+            Chart::Line(c) => chart::render_line(c),
+            Chart::Bars(c) => chart::render_bars(c),
         }
     }
 }

@@ -175,7 +175,12 @@ fn spawn_section(c: &SpawnCosts, drawn: &mut Drawn) -> Result<String> {
         drawn,
         "spawn-threads",
         "threads and pool tasks",
-        bar_chart("threads and pool tasks", "per operation", Unit::Micros, quick),
+        bar_chart(
+            "threads and pool tasks",
+            "per operation",
+            Unit::Micros,
+            quick,
+        ),
         Vec::new(),
     )?);
     let slow = bars(

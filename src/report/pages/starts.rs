@@ -123,7 +123,10 @@ fn payload_chart(rust: &StartCosts, python: Option<&StartCosts>) -> LineChart {
                 let at = |payload: bool| c.get(method, payload, lo);
                 let (without, with) = (at(false)?, at(true)?);
                 let bytes = c.payload_bytes as f64;
-                let points = vec![Point::new(0.0, without / 1e6), Point::new(bytes, with / 1e6)];
+                let points = vec![
+                    Point::new(0.0, without / 1e6),
+                    Point::new(bytes, with / 1e6),
+                ];
                 let label = format!("{prefix}{method}");
                 let color = method_color(method, i);
                 Some(if dashed {
