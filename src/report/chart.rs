@@ -12,7 +12,8 @@
 //! log scale (a 125 ns bar beside a 67 µs one stays visible); counts
 //! (workers, contenders) go to powers of two once they span
 //! [`COUNT_SPAN`] times, so that 1, 2, 4 and 8 do not crowd into the left
-//! edge of a 64-core sweep. Ticks read in the unit (64 B, 4 KiB, 1 MiB;
+//! edge of a 64-core sweep, and to powers of ten past [`COUNT_DECADES`]
+//! decades (1 to 10,000 concurrent waits). Ticks read in the unit (64 B, 4 KiB, 1 MiB;
 //! 125 ns, 67 µs, 1.5 ms; 50%), and are thinned until no two labels
 //! overlap at the chart's size. A [`Mark`] draws a vertical line at an x
 //! such as the machine's core count, with a labelled tick and a legend
@@ -214,6 +215,11 @@ pub const DECADES: f64 = 2.0;
 /// drawn in powers of two.
 pub const COUNT_SPAN: f64 = 8.0;
 
+/// A count axis spanning more than this many decades (1 to 10,000
+/// concurrent waits) is ticked at powers of ten instead: powers of two
+/// would leave most of its points between ticks.
+pub const COUNT_DECADES: f64 = 3.0;
+
 /// What the numbers on an axis are: how its ticks read, and which scales
 /// it may take.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -224,7 +230,7 @@ pub enum Unit {
     /// A fraction shown as a percentage (0.5 -> "50%"); always linear.
     Percent,
     /// Whole numbers (workers, contenders, cores, waits); powers of two
-    /// when wide, "1,024" past a thousand.
+    /// when wide, of ten past [`COUNT_DECADES`]; "1,000" past a thousand.
     Count,
     /// Bytes: "64 B", "4 KiB", "1.5 MiB"; ticks at powers of two when log.
     Bytes,
@@ -254,6 +260,10 @@ fn num(v: f64) -> String {
 impl Unit {
     /// The tick label for the value `v`.
     pub fn label(self, v: f64) -> String {
+        if v == 0.0 {
+            // Zero is zero in any unit: "0", not "0 ns".
+            return "0".into();
+        }
         let scaled = |units: &[(f64, &str)]| {
             let (size, name) = units
                 .iter()
@@ -293,6 +303,7 @@ impl Unit {
         let decades = hi.log10() - lo.log10();
         match self {
             Unit::Percent => None,
+            Unit::Count if decades > COUNT_DECADES => Some(10.0),
             Unit::Count => (hi >= COUNT_SPAN * lo).then_some(2.0),
             Unit::Bytes => (decades > DECADES).then_some(2.0),
             Unit::Plain | Unit::Nanos | Unit::Micros | Unit::Millis => {

@@ -8,6 +8,9 @@ use crate::report::chart::{self, Unit};
 use crate::report::criterion::{Benchmark, RunInfo};
 use crate::report::pages::cores::Cores;
 use crate::report::{PAGES, PageOut, ReportInput};
+use crate::sweep::memory::{CellMemory, Detail};
+use crate::sweep::smaps::Usage;
+use crate::sweep::waits::{self, MemoryCell, TimeCell, WaitsReport};
 
 /// Scaling results of `workload` on `cores` cores, workers 1, 2, 4, ...
 /// up to twice the cores (and 3, as sweeps have), every backend: near-ideal
@@ -113,6 +116,71 @@ fn core_sweep(cores: usize) -> Vec<Benchmark> {
     out
 }
 
+/// The waits sweep on `cores` cores: every line from 1 to 10,000
+/// concurrent waits, times from 20 ms to 12 s, memory from 3 MB to 2 GB.
+fn waits_sweep(cores: usize) -> WaitsReport {
+    let counts = [1usize, 10, 100, 1_000, 10_000];
+    let variants = waits::variants();
+    let mut times = Vec::new();
+    let mut memory = Vec::new();
+    for (i, v) in variants.iter().enumerate() {
+        for &n in &counts {
+            let median_ms = 20.0 + n as f64 * 0.2 * (i + 1) as f64;
+            times.push(TimeCell {
+                variant: v.label.clone(),
+                concurrency: n,
+                items: n as u64 * 10,
+                prepare_ms: 0.0,
+                runs_ms: vec![median_ms],
+                median_ms,
+                checksum_ok: true,
+            });
+            let pss_kb = 3_000 + n as u64 * 30 * (i as u64 + 1);
+            let usage = Usage {
+                rss_kb: pss_kb,
+                pss_kb,
+                uss_kb: pss_kb,
+                vm_size_kb: pss_kb,
+                threads: 1,
+                processes: 1,
+            };
+            let mut cell = CellMemory::with_peak(&v.backend, n, pss_kb);
+            cell.detail = Some(Detail {
+                peak: usage,
+                parent: usage,
+                max_threads: 1,
+                max_children: 0,
+                stack_kb: 2048,
+                stacks: None,
+                kernel_kb: None,
+                samples: 1,
+            });
+            memory.push(MemoryCell {
+                variant: v.label.clone(),
+                concurrency: n,
+                wait_ms: 300,
+                memory: cell,
+            });
+        }
+    }
+    WaitsReport {
+        schema: waits::SCHEMA,
+        workload: "latency".into(),
+        wait_ms: 2,
+        waits_per_task: 10,
+        cores,
+        quick: false,
+        variants,
+        times,
+        caps: Vec::new(),
+        memory,
+        open_files: None,
+        threads_max: None,
+        memory_total_kb: 1 << 20,
+        elapsed_s: 1.0,
+    }
+}
+
 /// A made-up machine with `cores` cores and every data page's results.
 fn machine(cores: usize) -> ReportInput {
     let mut benchmarks = scaling("primes", cores);
@@ -135,6 +203,9 @@ fn built(input: &ReportInput, out: &std::path::Path) -> Vec<PageOut> {
 /// Every figure of every page reads; returns the figures' ids.
 fn check_every_chart(cores: usize) -> Vec<String> {
     let dir = tempfile::tempdir().unwrap();
+    waits_sweep(cores)
+        .write(&dir.path().join(waits::FILE))
+        .unwrap();
     let pages = built(&machine(cores), dir.path());
     let mut ids = Vec::new();
     for page in &pages {
@@ -164,6 +235,8 @@ fn every_chart_reads_on_64_cores() {
         "costs/ipc-latency",
         "costs/ipc-throughput",
         "costs/locks",
+        "waits/time",
+        "waits/memory",
     ] {
         assert!(ids.iter().any(|i| i == id), "no {id} in {ids:?}");
     }
@@ -204,4 +277,36 @@ fn on_64_cores_workers_go_in_powers_of_two_with_the_cores_marked() {
     let labels: Vec<String> = y.ticks.iter().map(|&t| y.label(t)).collect();
     assert!(labels.contains(&"100 ns".to_string()), "{labels:?}");
     assert!(labels.contains(&"10 µs".to_string()), "{labels:?}");
+}
+
+#[test]
+fn the_waits_charts_read_in_waits_milliseconds_and_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    waits_sweep(2).write(&dir.path().join(waits::FILE)).unwrap();
+    let pages = built(&machine(2), dir.path());
+    let figure = |id: &str| {
+        let f = pages
+            .iter()
+            .flat_map(|p| &p.figures)
+            .find(|f| f.id == id)
+            .unwrap();
+        f.chart.render().unwrap()
+    };
+    let time = figure("waits/time");
+    let x = time.x.unwrap();
+    // 1 to 10,000 waits: four decades, ticked at powers of ten.
+    assert_eq!(x.log_base, Some(10.0));
+    let xs: Vec<String> = x.ticks.iter().map(|&t| x.label(t)).collect();
+    for label in ["1", "10", "100", "1,000", "10,000"] {
+        assert!(xs.contains(&label.to_string()), "{xs:?}");
+    }
+    let ys: Vec<String> = time.y.ticks.iter().map(|&t| time.y.label(t)).collect();
+    assert_eq!(time.y.log_base, Some(10.0));
+    assert!(ys.contains(&"100 ms".to_string()), "{ys:?}");
+    assert!(ys.contains(&"1 s".to_string()), "{ys:?}");
+    let memory = figure("waits/memory");
+    assert_eq!(memory.y.log_base, Some(2.0));
+    let ys: Vec<String> = memory.y.ticks.iter().map(|&t| memory.y.label(t)).collect();
+    assert!(ys.iter().any(|l| l.ends_with("MiB")), "{ys:?}");
+    assert!(ys.iter().any(|l| l.ends_with("GiB")), "{ys:?}");
 }
