@@ -224,6 +224,11 @@ struct PythonArgs {
     /// Where python.json and python_vs_rust.json are written
     #[arg(long, default_value = "reports/data")]
     data_dir: std::path::PathBuf,
+    /// Another report to show beside this one (its directory, its data/
+    /// folder or its results.json, e.g. reports/reference): its speedups
+    /// on the scaling page, and what differs between the two machines
+    #[arg(long, value_name = "DIR")]
+    compare: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -244,6 +249,11 @@ struct ReportArgs {
     /// made this way.
     #[arg(long)]
     portable: bool,
+    /// Another report to show beside this one (its directory, its data/
+    /// folder or its results.json, e.g. reports/reference): its speedups
+    /// on the scaling page, and what differs between the two machines
+    #[arg(long, value_name = "DIR")]
+    compare: Option<std::path::PathBuf>,
 }
 
 /// `tvp report` found no results: it wrote a page saying so.
@@ -424,6 +434,7 @@ fn report(args: ReportArgs) -> anyhow::Result<ExitCode> {
     options.out_dir = args.out;
     options.data_dir = args.data_dir;
     options.portable = args.portable;
+    options.compare = args.compare;
     if let Some(dir) = args.criterion_dir {
         options.criterion_dir = dir;
     }

@@ -289,6 +289,7 @@ pub fn render(set: &DataSet, out: &Path) -> (Vec<PageOut>, Vec<String>) {
         cores: set.cores,
         criterion_dir: PathBuf::new(),
         figures: Vec::new(),
+        other: None,
     };
     let mut notes = Vec::new();
     let (pages, _) = crate::report::build_report(&mut input, out, &mut notes);

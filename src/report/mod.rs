@@ -81,6 +81,7 @@ use crate::machine::MachineInfo;
 pub mod amdahl;
 pub mod chart;
 pub mod claim;
+pub mod compare;
 pub mod criterion;
 #[cfg(test)]
 pub(crate) mod datasets;
@@ -136,6 +137,9 @@ pub struct Options {
     /// `out_dir`, so criterion's own report, which lives under `target/`,
     /// is named in words instead of linked.
     pub portable: bool,
+    /// Another report to show beside this one (`tvp report --compare`):
+    /// its directory, `data/` or `results.json`. See [`compare`].
+    pub compare: Option<PathBuf>,
 }
 
 impl Options {
@@ -148,6 +152,7 @@ impl Options {
             out_dir: project.join("reports"),
             data_dir: project.join("reports").join(DATA_DIR),
             portable: false,
+            compare: None,
         }
     }
 }
@@ -277,6 +282,12 @@ pub fn generate(options: &Options) -> Result<Outcome> {
             e,
         )
     })?;
+    // Read before anything is written: a wrong DIR leaves the report as it was.
+    let other = options
+        .compare
+        .as_deref()
+        .map(compare::Other::read)
+        .transpose()?;
     copy_data(&options.data_dir, &out.join(DATA_DIR))?;
     let scan = criterion::scan(&options.criterion_dir);
     let cores = scan
@@ -291,7 +302,10 @@ pub fn generate(options: &Options) -> Result<Outcome> {
         cores,
         criterion_dir: options.criterion_dir.clone(),
         figures: Vec::new(),
+        other,
     };
+    // For a later `tvp report --compare` of this report.
+    compare::write_machine(&input.machine, &out.join(DATA_DIR))?;
     let mut notes = Vec::new();
     let (built, pages_with_data) = build_report(&mut input, out, &mut notes);
     let mut nav: Vec<html::NavLink> = built

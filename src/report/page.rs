@@ -223,6 +223,9 @@ pub struct ReportInput {
     /// The figures the pages in [`crate::report::PAGES`] published: empty
     /// while those are built, filled for the [`crate::report::LESSONS`].
     pub figures: Vec<Figure>,
+    /// Another machine's report to show beside this one
+    /// (`tvp report --compare`).
+    pub other: Option<crate::report::compare::Other>,
 }
 
 impl ReportInput {
@@ -249,6 +252,7 @@ impl ReportInput {
             cores: 2,
             criterion_dir: PathBuf::new(),
             figures: Vec::new(),
+            other: None,
         }
     }
 }

@@ -52,6 +52,7 @@ pub fn options(criterion_dir: &Path, out: &Path) -> Options {
         out_dir: out.to_path_buf(),
         data_dir: out.join(tvp::report::DATA_DIR),
         portable: false,
+        compare: None,
     }
 }
 

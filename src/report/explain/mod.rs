@@ -9,6 +9,7 @@
 //! [`crate::report::pages`].
 
 pub mod balance;
+pub mod compare;
 pub mod cores;
 pub mod costs;
 pub mod exchange;

@@ -388,6 +388,7 @@ mod tests {
             cores: 2,
             criterion_dir: Default::default(),
             figures,
+            other: None,
         }
     }
 

@@ -322,6 +322,7 @@ mod tests {
             cores: 2,
             criterion_dir: dir.join("criterion"),
             figures: Vec::new(),
+            other: None,
         }
     }
 

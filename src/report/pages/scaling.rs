@@ -6,7 +6,9 @@
 use std::path::Path;
 
 use crate::error::Result;
-use crate::report::chart::{self, Point, Series, Unit};
+use crate::report::chart::{self, LineChart, Mark, Point, Series, Unit};
+use crate::report::compare::{self, Other};
+use crate::report::explain::compare as compare_words;
 use crate::report::explain::scaling::{self as explain, Curve, Timing};
 use crate::report::explain::words;
 use crate::report::pages::io;
@@ -44,7 +46,7 @@ impl Page for Scaling {
                 continue;
             }
             let w = Workload::new(entry.name, &rows, input.cores);
-            sections.push_str(&w.section(entry.teaches, &mut drawn)?);
+            sections.push_str(&w.section(entry.teaches, input.other.as_ref(), &mut drawn)?);
             summary.push(w.summary_row());
             all_rows.extend(rows);
         }
@@ -74,6 +76,9 @@ impl Page for Scaling {
                  <a href=\"{}\">IO-bound page</a>.</p>\n",
                 io::FILE
             ));
+        }
+        if let Some(other) = &input.other {
+            body.push_str(&compared(input, other));
         }
         body.push_str("<h2>Summary</h2>\n");
         body.push_str(&html::table(
@@ -110,6 +115,57 @@ impl Page for Scaling {
 }
 
 impl Workload<'_> {
+    /// The other machine's best speedup on this workload as a dashed line
+    /// in `chart`, its core count marked, and the sentence comparing the
+    /// two best speedups; nothing when it did not measure this workload.
+    fn beside(&self, other: &Other, speedups: &[Curve], chart: &mut LineChart) -> Vec<String> {
+        let Some((backend, points)) = other.best_speedup(self.name) else {
+            return vec![format!(
+                "{} did not measure {}.",
+                words::capitalise(&other.name()),
+                self.name
+            )];
+        };
+        let other_cores = other.machine.logical_cores;
+        chart.series.push(Series::dashed(
+            format!("{backend}, other machine"),
+            chart::lighter(chart::backend_color(&backend)),
+            points
+                .iter()
+                .map(|&(w, s)| Point::new(w as f64, s))
+                .collect(),
+        ));
+        if other_cores != self.cores {
+            let mut mark = Mark::cores(other_cores, "the other machine");
+            mark.color = chart::REFERENCE;
+            chart.marks.push(mark);
+        }
+        let best_here = speedups
+            .iter()
+            .flat_map(|c| c.points.iter().map(move |&(w, s)| (c, w, s)))
+            .max_by(|a, b| a.2.total_cmp(&b.2));
+        let best_there = points.iter().max_by(|a, b| a.1.total_cmp(&b.1));
+        match (best_here, best_there) {
+            (Some((c, w, s)), Some(&(ow, os))) => vec![compare_words::speedups(
+                self.name,
+                &compare_words::Best {
+                    backend: c.backend.clone(),
+                    speedup: s,
+                    workers: w,
+                    cores: self.cores,
+                },
+                &compare_words::Best {
+                    backend,
+                    speedup: os,
+                    workers: ow,
+                    cores: other_cores,
+                },
+                "the other machine",
+            )],
+            _ => Vec::new(),
+        }
+    }
+
     /// The backend fastest at the comparison point and its Amdahl fit.
     fn fit(&self, speedups: &[Curve]) -> Option<(String, f64)> {
         let at = explain::comparison_point(speedups, self.cores)?;
@@ -120,7 +176,7 @@ impl Workload<'_> {
         amdahl::fit_serial_fraction(&best.points, self.cores).map(|f| (best.backend.clone(), f))
     }
 
-    fn section(&self, teaches: &str, drawn: &mut Drawn) -> Result<String> {
+    fn section(&self, teaches: &str, other: Option<&Other>, drawn: &mut Drawn) -> Result<String> {
         let name = self.name;
         let speedups = self.curves(|r| r.speedup);
         let efficiencies = self.curves(|r| r.efficiency);
@@ -170,21 +226,26 @@ impl Workload<'_> {
                     .filter_map(|r| spread(&r))
                     .reduce(f64::max),
             };
+            let mut sentences = explain::speedup(self.cores, &speedups, &cx);
+            let mut chart = workers_chart(
+                name,
+                "speedup over sequential",
+                Unit::Plain,
+                series,
+                self.cores,
+            );
+            if let Some(other) = other {
+                sentences.extend(self.beside(other, &speedups, &mut chart));
+            }
             s.push_str(
                 &drawn.add(
                     Figure::new(
                         format!("speedup/{name}"),
                         format!("scaling-{name}-speedup.svg"),
                         format!("{name}: speedup by workers"),
-                        workers_chart(
-                            name,
-                            "speedup over sequential",
-                            Unit::Plain,
-                            series,
-                            self.cores,
-                        ),
+                        chart,
                     )
-                    .with_sentences(explain::speedup(self.cores, &speedups, &cx))
+                    .with_sentences(sentences)
                     .with_claims(explain::speedup_claims(self.cores, &speedups, &cx)),
                 )?,
             );
@@ -300,4 +361,31 @@ impl Workload<'_> {
             gil.map_or_else(|| "-".into(), |(_, s)| format!("{s:.2}x")),
         ]
     }
+}
+
+/// The "beside another machine" section: which report, and what differs
+/// between the two machines and why.
+fn compared(input: &ReportInput, other: &Other) -> String {
+    let sentences = compare_words::differences(
+        &compare::facts(&input.machine),
+        &compare::facts(&other.machine),
+        "the other machine",
+    );
+    let items: String = sentences
+        .iter()
+        .map(|s| format!("<li>{}</li>", html::escape(s)))
+        .collect();
+    format!(
+        "<h2 id=\"compared\">Beside {name}</h2>\n<p>Compared with the report in \
+         <code>{dir}</code> ({cpu}, {cores} logical cores, measured {date}, revision \
+         <code>{rev}</code>): each speedup chart below draws its best backend as a lighter \
+         dashed line and marks its core count. The costs, memory, IO and other pages show \
+         this machine only.</p>\n<p>What differs and why:</p>\n<ul>{items}</ul>\n",
+        name = html::escape(&other.name()),
+        dir = html::escape(&other.dir.display().to_string()),
+        cpu = html::escape(&other.machine.cpu_brand),
+        cores = other.machine.logical_cores,
+        date = html::escape(&other.machine.date),
+        rev = html::escape(&other.machine.git_revision),
+    )
 }

@@ -1,0 +1,203 @@
+//! Sentences comparing this machine with another (`tvp report --compare`):
+//! what differs between the two machines and why it matters, and how the
+//! best speedups of a workload compare. Every sentence is computed from the
+//! numbers it names, with the expected and the not-expected branch.
+
+use super::words;
+
+/// What a machine is, as plain numbers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Machine {
+    pub cpu: String,
+    /// Hardware threads usable.
+    pub logical: usize,
+    /// Physical cores, when the OS said.
+    pub physical: Option<usize>,
+    pub memory_gib: f64,
+}
+
+impl Machine {
+    /// Hardware threads per physical core, when both are known and SMT is on.
+    fn smt(&self) -> Option<usize> {
+        let p = self.physical.filter(|&p| p > 0)?;
+        (self.logical > p).then(|| self.logical / p)
+    }
+}
+
+fn gib(gib: f64) -> String {
+    words::bytes((gib * (1u64 << 30) as f64) as u64)
+}
+
+fn cores(n: usize) -> String {
+    format!("{n} {}", if n == 1 { "core" } else { "cores" })
+}
+
+/// What differs between `this` machine and `other` (named `other_name`),
+/// and why it moves the figures.
+pub fn differences(this: &Machine, other: &Machine, other_name: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let (a, b) = (this.logical, other.logical);
+    out.push(if a == b {
+        format!(
+            "Both machines have {}: their speedups at the core count compare directly, and \
+             differences come from the CPUs or from how quiet each machine was.",
+            cores(a)
+        )
+    } else {
+        let (more, fewer) = if a > b {
+            ("this machine", other_name)
+        } else {
+            (other_name, "this machine")
+        };
+        format!(
+            "This machine has {}, {other_name} {}: a CPU-bound workload can reach at most \
+             {}x on {more} and {}x on {fewer}, so where the work is large enough {more} \
+             should show the higher speedup.",
+            cores(a),
+            cores(b),
+            a.max(b),
+            a.min(b)
+        )
+    });
+    for (name, m) in [("This machine", this), (other_name, other)] {
+        let name = words::capitalise(name);
+        out.push(match (m.smt(), m.physical) {
+            (Some(k), Some(p)) => format!(
+                "{name} runs {k} hardware threads per core ({} logical on {} physical): past \
+                 {} workers two threads share one core's units, so speedup grows more slowly \
+                 than the worker count there.",
+                m.logical,
+                p,
+                words::workers(p)
+            ),
+            (None, Some(p)) => format!(
+                "{name} has one hardware thread per core ({p} physical, {} logical): every \
+                 worker up to the core count gets a core of its own.",
+                m.logical
+            ),
+            (_, None) => format!(
+                "{name} did not say how many physical cores it has, so whether its {} logical \
+                 ones share cores (SMT) is unknown.",
+                m.logical
+            ),
+        });
+    }
+    out.push(if this.cpu == other.cpu {
+        format!(
+            "Both have the same CPU model ({}): one core should run the sequential code equally \
+             fast on both.",
+            this.cpu
+        )
+    } else {
+        format!(
+            "The CPUs differ ({} here, {} there): sequential times differ with each core's \
+             speed, so compare speedups (ratios on one machine), not times.",
+            this.cpu, other.cpu
+        )
+    });
+    let (ma, mb) = (this.memory_gib, other.memory_gib);
+    out.push(format!(
+        "Memory: {} here, {} there{}",
+        gib(ma),
+        gib(mb),
+        if ma.min(mb) * 2.0 < ma.max(mb) {
+            "; the memory page's process counts are bounded by it, not the speedups."
+        } else {
+            ", close enough that it changes none of these figures."
+        }
+    ));
+    out
+}
+
+/// One machine's best speedup on a workload.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Best {
+    pub backend: String,
+    pub speedup: f64,
+    pub workers: usize,
+    pub cores: usize,
+}
+
+/// How `workload`'s best speedup here compares with `other`'s.
+pub fn speedups(workload: &str, this: &Best, other: &Best, other_name: &str) -> String {
+    let said = format!(
+        "On {workload}, this machine's best was {} ({} on {}) against {} ({} on {}) on \
+         {other_name}",
+        words::times(this.speedup),
+        this.backend,
+        cores(this.cores),
+        words::times(other.speedup),
+        other.backend,
+        cores(other.cores)
+    );
+    let ratio = this.speedup / other.speedup;
+    if this.cores == other.cores {
+        format!(
+            "{said}: with equal core counts that is {} of the other's, the part the CPUs and \
+             the machines' load explain.",
+            words::times(ratio)
+        )
+    } else if (this.cores > other.cores) == (this.speedup > other.speedup) {
+        format!("{said}: the machine with more cores went further, as expected.")
+    } else {
+        format!(
+            "{said}: not what the core counts predict (the one with more cores should go \
+             further). Either the work is too small to keep {} busy, or that machine was busy \
+             while it measured.",
+            cores(this.cores.max(other.cores))
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn machine(logical: usize, physical: Option<usize>, cpu: &str, gib: f64) -> Machine {
+        Machine {
+            cpu: cpu.into(),
+            logical,
+            physical,
+            memory_gib: gib,
+        }
+    }
+
+    #[test]
+    fn differences_name_cores_smt_cpu_and_memory_both_ways() {
+        let small = machine(2, Some(2), "Xeon", 23.5);
+        let big = machine(64, Some(32), "EPYC", 256.0);
+        let text = differences(&small, &big, "the other machine").join(" ");
+        assert!(text.contains("This machine has 2 cores, the other machine 64 cores"));
+        assert!(text.contains("at most 64x on the other machine and 2x on this machine"));
+        assert!(text.contains("The other machine runs 2 hardware threads per core"));
+        assert!(text.contains("This machine has one hardware thread per core"));
+        assert!(text.contains("The CPUs differ (Xeon here, EPYC there)"));
+        assert!(text.contains("bounded by it"));
+        let same = differences(&small, &small, "the other machine").join(" ");
+        assert!(same.contains("Both machines have 2 cores"));
+        assert!(same.contains("same CPU model (Xeon)"));
+        assert!(same.contains("changes none"));
+        let unknown = differences(&machine(4, None, "x", 1.0), &small, "it").join(" ");
+        assert!(unknown.contains("is unknown"));
+    }
+
+    #[test]
+    fn speedups_say_when_more_cores_did_not_go_further() {
+        let best = |speedup, cores| Best {
+            backend: "rayon".into(),
+            speedup,
+            workers: cores,
+            cores,
+        };
+        let expected = speedups("primes", &best(1.9, 2), &best(40.0, 64), "there");
+        assert!(expected.contains("as expected"), "{expected}");
+        assert!(
+            expected.contains("1.9x") && expected.contains("40x"),
+            "{expected}"
+        );
+        let not = speedups("primes", &best(1.9, 2), &best(1.5, 64), "there");
+        assert!(not.contains("not what the core counts predict"), "{not}");
+        let equal = speedups("primes", &best(1.8, 2), &best(1.8, 2), "there");
+        assert!(equal.contains("equal core counts"), "{equal}");
+    }
+}
