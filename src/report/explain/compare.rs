@@ -25,7 +25,7 @@ impl Machine {
 }
 
 fn gib(gib: f64) -> String {
-    words::bytes((gib * (1u64 << 30) as f64) as u64)
+    words::mebibytes(gib * 1024.0)
 }
 
 fn cores(n: usize) -> String {
@@ -177,6 +177,7 @@ mod tests {
         assert!(same.contains("Both machines have 2 cores"));
         assert!(same.contains("same CPU model (Xeon)"));
         assert!(same.contains("changes none"));
+        assert!(same.contains("Memory: 24064 MiB here, 24064 MiB there"), "{same}");
         let unknown = differences(&machine(4, None, "x", 1.0), &small, "it").join(" ");
         assert!(unknown.contains("is unknown"));
     }
