@@ -46,23 +46,22 @@ impl Other {
             return Err(missing("no such file or directory"));
         }
         // A results.json, or a report's data/ folder: the report is the parent.
-        let results_name = crate::report::pages::scaling::JSON_FILE;
         let in_parent = given.is_file()
             || (given.file_name().is_some_and(|n| n == super::DATA_DIR)
-                && !given.join(results_name).is_file());
+                && !given.join(results::JSON_FILE).is_file());
         let dir = if in_parent {
             given.parent().unwrap_or(Path::new(".")).to_path_buf()
         } else {
             given.to_path_buf()
         };
-        let results = dir.join(crate::report::pages::scaling::JSON_FILE);
-        if !results.is_file() {
+        let rows_path = dir.join(results::JSON_FILE);
+        if !rows_path.is_file() {
             return Err(missing(&format!(
                 "no {} there (a report has one once `cargo bench --bench scaling` ran)",
-                results.display()
+                rows_path.display()
             )));
         }
-        let rows = results::read_json(&results).map_err(|e| {
+        let rows = results::read_json(&rows_path).map_err(|e| {
             Error::Data(format!(
                 "--compare {}: {e}; it is not a results.json this tvp can read (another \
                  version's?): regenerate that report with this tvp's `tvp report`",

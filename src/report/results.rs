@@ -10,6 +10,9 @@ use serde::{Deserialize, Serialize};
 use super::criterion::Scan;
 use crate::error::{Error, Result};
 
+/// The rows' file name in a report directory.
+pub const JSON_FILE: &str = "results.json";
+
 /// One measured cell of the scaling sweep.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ResultRow {

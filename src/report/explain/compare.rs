@@ -177,7 +177,10 @@ mod tests {
         assert!(same.contains("Both machines have 2 cores"));
         assert!(same.contains("same CPU model (Xeon)"));
         assert!(same.contains("changes none"));
-        assert!(same.contains("Memory: 24064 MiB here, 24064 MiB there"), "{same}");
+        assert!(
+            same.contains("Memory: 24064 MiB here, 24064 MiB there"),
+            "{same}"
+        );
         let unknown = differences(&machine(4, None, "x", 1.0), &small, "it").join(" ");
         assert!(unknown.contains("is unknown"));
     }

@@ -21,7 +21,7 @@ use crate::workloads::Kind;
 #[derive(Debug, Clone, Copy)]
 pub struct Scaling;
 
-pub const JSON_FILE: &str = "results.json";
+pub const JSON_FILE: &str = results::JSON_FILE;
 pub const CSV_FILE: &str = "results.csv";
 
 impl Page for Scaling {
