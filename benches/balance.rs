@@ -39,6 +39,7 @@ fn main() -> ExitCode {
         }
     };
     tvp::interrupt::install_for_bench("balance");
+    tvp::sweep::budget::print_announcement("balance");
     let quick = tvp::sweep::quick_requested(std::env::args());
     let project = Path::new(env!("CARGO_MANIFEST_DIR"));
     let config = Config::new(env!("CARGO_BIN_EXE_tvp"));

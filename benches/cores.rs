@@ -43,6 +43,7 @@ fn main() {
     });
     // After confining: the handler runs on a thread of its own.
     tvp::interrupt::install_for_bench("cores");
+    tvp::sweep::budget::print_announcement("cores");
     let args: Vec<String> = std::env::args().collect();
     let quick = tvp::sweep::quick_requested(args.iter().cloned());
     // Without `--bench` (as under `cargo test --benches`) criterion runs each
@@ -60,7 +61,7 @@ fn main() {
     let (warm_up, measure) = if quick {
         (Duration::from_millis(100), Duration::from_millis(400))
     } else {
-        (Duration::from_millis(500), Duration::from_millis(2000))
+        (Duration::from_millis(200), Duration::from_millis(1000))
     };
     // criterion's per-benchmark plots cost more than the measuring here
     // (about 10 s each on the busy 2-core machine, 1 s without them); the

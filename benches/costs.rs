@@ -554,24 +554,24 @@ fn report() {
 
 fn main() {
     tvp::interrupt::install_for_bench("costs");
+    tvp::sweep::budget::print_announcement("costs");
     let mut plan = Plan::new();
     // Most operations take microseconds: even short windows hold thousands
     // of iterations. Per benchmark, criterion's analysis and plots add
-    // about as much again, so quick mode also skips the plots.
+    // about as much again, so no plots: the report draws every costs chart
+    // (the whole `cargo bench` must fit in 10 minutes on 2 cores).
     let (warm, measure) = if plan.quick {
         (Duration::from_millis(50), Duration::from_millis(150))
     } else {
-        (Duration::from_millis(200), Duration::from_millis(600))
+        (Duration::from_millis(150), Duration::from_millis(400))
     };
     let mut c = Criterion::default()
         .warm_up_time(warm)
         .measurement_time(measure)
         .sample_size(10)
-        .nresamples(10_000);
-    if plan.quick {
-        c = c.without_plots();
-    }
-    let mut c = c.configure_from_args();
+        .nresamples(10_000)
+        .without_plots()
+        .configure_from_args();
     // The contention groups, start methods and serialization: many cells,
     // no criterion plots (the report draws their charts).
     let mut contention = Criterion::default()

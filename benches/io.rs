@@ -41,6 +41,7 @@ const MEMORY_WORKLOAD: &str = "latency";
 
 fn main() {
     tvp::interrupt::install_for_bench("io");
+    tvp::sweep::budget::print_announcement("io");
     let args: Vec<String> = std::env::args().collect();
     let quick = sweep::quick_requested(args.iter().cloned());
     let listing_or_testing = args.iter().any(|a| a == "--list" || a == "--test");

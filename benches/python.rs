@@ -26,6 +26,7 @@ fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     }
     tvp::interrupt::install_for_bench("python");
+    tvp::sweep::budget::print_announcement("python");
     let quick = tvp::sweep::quick_requested(std::env::args());
     let project = Path::new(env!("CARGO_MANIFEST_DIR"));
     let opts = Options {

@@ -60,6 +60,7 @@ fn main() {
         .map(|c| c.to_string());
     // After confining: the handler runs on a thread of its own.
     tvp::interrupt::install_for_bench("scaling");
+    tvp::sweep::budget::print_announcement("scaling");
     let args: Vec<String> = std::env::args().collect();
     let quick = tvp::sweep::quick_requested(args.iter().cloned());
     // `cargo bench -- --quick` switches on criterion's own quick mode.

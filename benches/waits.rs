@@ -29,6 +29,7 @@ fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     }
     tvp::interrupt::install_for_bench("waits");
+    tvp::sweep::budget::print_announcement("waits");
     let quick = tvp::sweep::quick_requested(std::env::args());
     let plan = Plan::new(quick);
     eprintln!(

@@ -31,6 +31,7 @@ use crate::workloads::{self, Job};
 
 pub mod affinity;
 pub mod balance;
+pub mod budget;
 pub mod cores;
 pub mod memory;
 pub mod mpi_launch;
