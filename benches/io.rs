@@ -208,11 +208,16 @@ fn memory_sweep(config: &Config, size: u64, workers: &[usize]) {
             workers
         };
         for &n in counts {
-            let cell = memory::measure_cell(config, &job, backend, n)
+            // With PSS: RSS summed over children counts the shared binary
+            // and libraries once per child.
+            let request = memory::CellRequest::new(&job, backend, n).with_detail();
+            let cell = memory::measure(config, &request)
                 .unwrap_or_else(|e| panic!("memory of {backend} x {n}: {e}"));
             eprintln!(
-                "io bench memory {backend}/{n}: peak {:.1} MB ({} children)",
+                "io bench memory {backend}/{n}: peak RSS {:.1} MB, PSS {} ({} children)",
                 cell.peak_mb(),
+                cell.pss_kb()
+                    .map_or_else(|| "-".into(), |kb| format!("{:.1} MB", kb as f64 / 1024.0)),
                 cell.children
             );
             cells.push(cell);

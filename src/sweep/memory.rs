@@ -139,6 +139,13 @@ impl CellMemory {
         self.peak_kb as f64 / 1024.0
     }
 
+    /// Parent and children's PSS at the peak, in kB, when the cell was
+    /// measured with `detail`: the fair sum across processes (see the
+    /// module docs), where [`CellMemory::peak_kb`] sums RSS.
+    pub fn pss_kb(&self) -> Option<u64> {
+        self.detail.as_ref().map(|d| d.peak.pss_kb)
+    }
+
     /// A cell with only a backend, a worker count and a peak, for tests of
     /// what reads cells (the report's tests too).
     pub fn with_peak(backend: &str, workers: usize, peak_kb: u64) -> Self {
@@ -206,10 +213,25 @@ impl MemoryReport {
 }
 
 /// Memory each worker beyond the first costs, in MB: `(peak(N) - peak(1)) /
-/// (N - 1)`. None at 1 worker or without a 1-worker cell.
+/// (N - 1)`, from summed RSS. None at 1 worker or without a 1-worker cell.
 pub fn mb_per_worker(one: &CellMemory, cell: &CellMemory) -> Option<f64> {
+    slope_mb(one, cell, |c| Some(c.peak_kb))
+}
+
+/// [`mb_per_worker`] from PSS ([`CellMemory::pss_kb`]): None unless both
+/// cells were measured with `detail`.
+pub fn pss_mb_per_worker(one: &CellMemory, cell: &CellMemory) -> Option<f64> {
+    slope_mb(one, cell, CellMemory::pss_kb)
+}
+
+fn slope_mb(
+    one: &CellMemory,
+    cell: &CellMemory,
+    kb: impl Fn(&CellMemory) -> Option<u64>,
+) -> Option<f64> {
+    let (a, b) = (kb(one)?, kb(cell)?);
     (cell.workers > 1 && one.workers == 1)
-        .then(|| (cell.peak_kb as f64 - one.peak_kb as f64) / 1024.0 / (cell.workers - 1) as f64)
+        .then(|| (b as f64 - a as f64) / 1024.0 / (cell.workers - 1) as f64)
 }
 
 /// What a `tvp memory-cell` child is called in errors.
@@ -224,16 +246,27 @@ pub fn measure_cell(
     backend: &str,
     workers: usize,
 ) -> Result<CellMemory> {
-    measure(
-        config,
-        &CellRequest {
+    measure(config, &CellRequest::new(job, backend, workers))
+}
+
+impl CellRequest {
+    /// A request for `backend` at `workers` on `job`, Rust's default thread
+    /// stack, peak RSS only; see [`CellRequest::with_detail`].
+    pub fn new(job: &Job, backend: &str, workers: usize) -> Self {
+        CellRequest {
             job: job.clone(),
             backend: backend.to_string(),
             workers,
             thread_stack: None,
             detail: false,
-        },
-    )
+        }
+    }
+
+    /// The same request, also sampling PSS, USS and stacks ([`Detail`]).
+    pub fn with_detail(mut self) -> Self {
+        self.detail = true;
+        self
+    }
 }
 
 /// Measures the cell `request` asks for in a fresh `tvp memory-cell` child

@@ -5,7 +5,7 @@
 
 use crate::backends::{self, Worker};
 use crate::report::explain::words;
-use crate::sweep::memory::{CellMemory, mb_per_worker};
+use crate::sweep::memory::{CellMemory, mb_per_worker, pss_mb_per_worker};
 
 /// One backend's measurements: `(workers, value)` sorted by workers.
 #[derive(Debug, Clone, PartialEq)]
@@ -154,9 +154,26 @@ pub fn explain_io_scaling(workload: &str, cores: usize, speedups: &[Series]) -> 
     text
 }
 
-/// Peak memory in MB against workers, one series per backend (sequential
-/// left out): the memory-per-worker chart's data.
+/// Whether every cell has its PSS (measured with `detail`): then the chart,
+/// the table and the sentences use PSS, the fair sum across processes;
+/// otherwise summed peak RSS.
+pub fn uses_pss(cells: &[CellMemory]) -> bool {
+    !cells.is_empty() && cells.iter().all(|c| c.pss_kb().is_some())
+}
+
+/// A cell's memory in MB: PSS when `pss`, else summed peak RSS.
+fn cell_mb(c: &CellMemory, pss: bool) -> f64 {
+    match c.pss_kb().filter(|_| pss) {
+        Some(kb) => kb as f64 / 1024.0,
+        None => c.peak_mb(),
+    }
+}
+
+/// Memory in MB against workers (PSS when [`uses_pss`], else peak RSS), one
+/// series per backend (sequential left out): the memory-per-worker chart's
+/// data.
 pub fn memory_series(cells: &[CellMemory]) -> Vec<Series> {
+    let pss = uses_pss(cells);
     // Backends in the order the cells name them first (the registry's).
     let mut names: Vec<&str> = Vec::new();
     for c in cells {
@@ -170,7 +187,7 @@ pub fn memory_series(cells: &[CellMemory]) -> Vec<Series> {
             let points = cells
                 .iter()
                 .filter(|c| c.backend == b)
-                .map(|c| (c.workers, c.peak_mb()))
+                .map(|c| (c.workers, cell_mb(c, pss)))
                 .collect();
             Series::new(b, points)
         })
@@ -178,8 +195,25 @@ pub fn memory_series(cells: &[CellMemory]) -> Vec<Series> {
 }
 
 /// Each backend's memory per worker at its largest worker count, in MB:
-/// `(backend, workers, MB per worker)`.
+/// `(backend, workers, MB per worker)`, from PSS when [`uses_pss`].
 pub fn memory_per_worker(cells: &[CellMemory]) -> Vec<(String, usize, f64)> {
+    let slope = if uses_pss(cells) {
+        pss_mb_per_worker
+    } else {
+        mb_per_worker
+    };
+    per_worker_by(cells, slope)
+}
+
+/// [`memory_per_worker`] from summed peak RSS, whatever the cells hold.
+pub fn rss_per_worker(cells: &[CellMemory]) -> Vec<(String, usize, f64)> {
+    per_worker_by(cells, mb_per_worker)
+}
+
+fn per_worker_by(
+    cells: &[CellMemory],
+    slope: fn(&CellMemory, &CellMemory) -> Option<f64>,
+) -> Vec<(String, usize, f64)> {
     let mut out = Vec::new();
     for series in memory_series(cells) {
         let one = cells
@@ -190,7 +224,7 @@ pub fn memory_per_worker(cells: &[CellMemory]) -> Vec<(String, usize, f64)> {
             .filter(|c| c.backend == series.backend)
             .max_by_key(|c| c.workers);
         if let Some((one, top)) = one.zip(top) {
-            if let Some(mb) = mb_per_worker(one, top) {
+            if let Some(mb) = slope(one, top) {
                 out.push((series.backend.clone(), top.workers, mb));
             }
         }
@@ -209,11 +243,46 @@ pub fn explain_memory(cells: &[CellMemory]) -> String {
         .iter()
         .map(|(b, w, mb)| format!("{b} {} (from 1 to {w} workers)", words::megabytes(*mb)))
         .collect();
-    let mut text = format!(
-        "Peak resident memory of a whole run, parent plus children, grew per added worker by: \
-         {}.",
-        each.join(", ")
-    );
+    let pss = uses_pss(cells);
+    let mut text = if pss {
+        format!(
+            "Memory of a whole run, parent plus children, as the kernel shares it out (PSS: \
+             each shared page divided among the processes that map it), grew per added worker \
+             by: {}.",
+            each.join(", ")
+        )
+    } else {
+        format!(
+            "Peak resident memory of a whole run, parent plus children, grew per added worker \
+             by: {}.",
+            each.join(", ")
+        )
+    };
+    if pss {
+        // Summed RSS counts the binary and libraries once per child: say by
+        // how much it overstates a process.
+        let rss = rss_per_worker(cells);
+        let process = backends::with_worker(Worker::Process);
+        let over: Vec<String> = per
+            .iter()
+            .filter(|p| process.contains(&p.0.as_str()))
+            .filter_map(|(b, _, fair)| {
+                let (_, _, summed) = rss.iter().find(|r| &r.0 == b)?;
+                Some(format!(
+                    "{b} {} against {} in PSS",
+                    words::megabytes(*summed),
+                    words::megabytes(*fair)
+                ))
+            })
+            .collect();
+        if !over.is_empty() {
+            text += &format!(
+                " Summing each process's peak RSS instead counts the shared binary and \
+                 libraries once per child: {} per added worker.",
+                over.join(", ")
+            );
+        }
+    }
     let mean = |worker: Worker| {
         let names = backends::with_worker(worker);
         let v: Vec<f64> = per
@@ -246,6 +315,50 @@ mod tests {
 
     fn s(backend: &str, points: &[(usize, f64)]) -> Series {
         Series::new(backend, points.to_vec())
+    }
+
+    fn pss_cell(backend: &str, workers: usize, rss_kb: u64, pss_kb: Option<u64>) -> CellMemory {
+        let mut c = CellMemory::with_peak(backend, workers, rss_kb);
+        c.detail = pss_kb.map(|pss_kb| crate::sweep::memory::Detail {
+            peak: crate::sweep::smaps::Usage {
+                rss_kb,
+                pss_kb,
+                ..Default::default()
+            },
+            parent: Default::default(),
+            max_threads: 0,
+            max_children: 0,
+            stack_kb: 0,
+            stacks: None,
+            kernel_kb: None,
+            samples: 1,
+        });
+        c
+    }
+
+    #[test]
+    fn memory_per_worker_uses_pss_when_every_cell_has_it() {
+        // A process child: 4 MB of RSS, of which 3 MB shared with the others.
+        let with = [
+            pss_cell("threads", 1, 4096, Some(4096)),
+            pss_cell("threads", 5, 4096 + 4 * 64, Some(4096 + 4 * 64)),
+            pss_cell("process", 1, 8192, Some(5120)),
+            pss_cell("process", 5, 8192 + 4 * 4096, Some(5120 + 4 * 1024)),
+        ];
+        assert!(uses_pss(&with));
+        let per = memory_per_worker(&with);
+        assert_eq!(per[1], ("process".to_string(), 5, 1.0));
+        let text = explain_memory(&with);
+        assert!(text.contains("(PSS:"), "{text}");
+        assert!(text.contains("process 1.0 MB"), "{text}");
+        assert!(text.contains("process 4.0 MB against 1.0 MB in PSS"), "{text}");
+        // One cell without it: summed RSS throughout, and no PSS named.
+        let mut without = with.clone();
+        without[0].detail = None;
+        assert!(!uses_pss(&without));
+        assert_eq!(memory_per_worker(&without)[1].2, 4.0);
+        let text = explain_memory(&without);
+        assert!(text.starts_with("Peak resident memory") && !text.contains("PSS"), "{text}");
     }
 
     #[test]

@@ -155,6 +155,7 @@ fn io_speedups(rows: &[ResultRow]) -> Vec<io::Series> {
 /// Peak memory against workers per backend, and what each worker cost.
 fn memory_section(report: &MemoryReport, drawn: &mut Drawn) -> Result<String> {
     let name = report.workload.as_str();
+    let pss = io::uses_pss(&report.cells);
     let series = io::memory_series(&report.cells)
         .into_iter()
         .map(|s| {
@@ -167,10 +168,18 @@ fn memory_section(report: &MemoryReport, drawn: &mut Drawn) -> Result<String> {
         })
         .collect();
     let mut s = format!(
-        "<h2 id=\"memory\">Memory per worker</h2>\n<p>The peak resident memory of one run of \
+        "<h2 id=\"memory\">Memory per worker</h2>\n<p>The {} of one run of \
          <code>{}</code> ({} items), parent plus children, each backend and worker count \
          measured in a fresh process. All numbers: <a href=\"{MEMORY_FILE}\">{MEMORY_FILE}</a> \
          (sizes in kB, 1024 bytes).</p>\n",
+        if pss {
+            "memory at the peak, as PSS (proportional set size: each shared page divided \
+             among the processes that map it, so the sum over processes is what they take \
+             together; peak RSS beside it in the data file)"
+        } else {
+            "peak resident memory (RSS, summed over processes: shared pages count once per \
+             process)"
+        },
         html::escape(name),
         report.size
     );
@@ -180,7 +189,13 @@ fn memory_section(report: &MemoryReport, drawn: &mut Drawn) -> Result<String> {
                 format!("memory/{name}"),
                 format!("io-memory-{name}.svg"),
                 format!("{name}: peak memory by workers"),
-                workers_chart(name, "peak memory (MB)", Unit::Plain, series, report.cores),
+                workers_chart(
+                    name,
+                    if pss { "memory (MB, PSS)" } else { "peak memory (MB)" },
+                    Unit::Plain,
+                    series,
+                    report.cores,
+                ),
             )
             .with_sentences(vec![io::explain_memory(&report.cells)]),
         )?,
