@@ -89,8 +89,8 @@ mod tests {
         let mut sorted = names.clone();
         sorted.sort_unstable();
         assert_eq!(names, sorted, "cargo runs bench targets by name");
-        let manifest = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"))
-            .unwrap();
+        let manifest =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml")).unwrap();
         for name in names {
             assert!(
                 manifest.contains(&format!("name = \"{name}\"")),
@@ -107,7 +107,10 @@ mod tests {
             assert!(first.contains(name), "{first}");
         }
         let last = announce(BENCHES[BENCHES.len() - 1].0).unwrap();
-        assert!(!last.contains("more after it") && !last.contains('\n'), "{last}");
+        assert!(
+            !last.contains("more after it") && !last.contains('\n'),
+            "{last}"
+        );
         assert_eq!(announce("mpi"), None);
         assert_eq!(minutes(Duration::from_secs(160)), "2 min 40 s");
         assert_eq!(minutes(Duration::from_secs(45)), "45 s");

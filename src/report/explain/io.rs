@@ -351,14 +351,20 @@ mod tests {
         let text = explain_memory(&with);
         assert!(text.contains("(PSS:"), "{text}");
         assert!(text.contains("process 1.0 MB"), "{text}");
-        assert!(text.contains("process 4.0 MB against 1.0 MB in PSS"), "{text}");
+        assert!(
+            text.contains("process 4.0 MB against 1.0 MB in PSS"),
+            "{text}"
+        );
         // One cell without it: summed RSS throughout, and no PSS named.
         let mut without = with.clone();
         without[0].detail = None;
         assert!(!uses_pss(&without));
         assert_eq!(memory_per_worker(&without)[1].2, 4.0);
         let text = explain_memory(&without);
-        assert!(text.starts_with("Peak resident memory") && !text.contains("PSS"), "{text}");
+        assert!(
+            text.starts_with("Peak resident memory") && !text.contains("PSS"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -191,7 +191,11 @@ fn memory_section(report: &MemoryReport, drawn: &mut Drawn) -> Result<String> {
                 format!("{name}: peak memory by workers"),
                 workers_chart(
                     name,
-                    if pss { "memory (MB, PSS)" } else { "peak memory (MB)" },
+                    if pss {
+                        "memory (MB, PSS)"
+                    } else {
+                        "peak memory (MB)"
+                    },
                     Unit::Plain,
                     series,
                     report.cores,
