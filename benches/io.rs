@@ -1,6 +1,6 @@
 //! IO-bound workloads swept past the core count: `latency`, `files`,
-//! `files_fsync` and `tcp` on every backend at 1, 2, 4, ... 64 workers
-//! (`TVP_IO_MAX_WORKERS` changes the top), then the peak memory of each
+//! `files_fsync` and `tcp` on every backend at 1, 4, 16, 64 workers and the
+//! core count (`TVP_IO_MAX_WORKERS` changes the top), then the peak memory of each
 //! backend at each worker count on `latency`, written to
 //! `reports/data/memory.json` (schema in `tvp::sweep::memory`).
 //!
@@ -53,7 +53,7 @@ fn main() {
     let workers = if quick {
         sweep::quick_io_workers(io_max)
     } else {
-        sweep::io_workers(io_max)
+        sweep::io_bench_workers(io_max, tvp::cores())
     };
     let config = Config::new(env!("CARGO_BIN_EXE_tvp"));
     // Criterion's HTML plots cost seconds per benchmark on a busy 2-core

@@ -22,6 +22,12 @@ use tvp::backends::{self, Backend, Config};
 use tvp::report::criterion::{RunInfo, default_dir};
 use tvp::workloads::{self, Fixture, Job, Kind, run_sequential};
 
+/// The share of each workload's default size benched in full mode: runs of
+/// 50-180 ms instead of 70-250 ms, so that the whole `cargo bench` fits in
+/// 10 minutes on 2 cores; ten samples of such runs still vary by a few
+/// percent on a quiet machine.
+const FULL_SIZE_PERCENT: u64 = 70;
+
 /// Criterion's minimum.
 const SAMPLES: usize = 10;
 /// One or two untimed runs before measuring.
@@ -94,7 +100,10 @@ fn main() {
             .unwrap_or_default(),
     );
 
-    let mut criterion = Criterion::default().configure_from_args();
+    // No criterion plots or HTML report by default: they cost about half a
+    // second per benchmark, and the whole `cargo bench` has 10 minutes on 2
+    // cores. `-- --plotting-backend plotters` brings them back.
+    let mut criterion = Criterion::default().without_plots().configure_from_args();
     let started = Instant::now();
     let mut index = 0;
     for plan in &plans {
@@ -140,7 +149,11 @@ fn plan(quick: bool, cores: usize) -> Vec<Plan> {
         .filter(|e| matches!(e.kind, Kind::Cpu | Kind::Memory))
         .map(|entry| {
             let job = Job::new(entry.name).expect("registered workload");
-            let size = tvp::sweep::size_for(job.size, quick);
+            let size = if quick {
+                tvp::sweep::size_for(job.size, true)
+            } else {
+                job.size * FULL_SIZE_PERCENT / 100
+            };
             let job = job.with_size(size);
             let start = Instant::now();
             let (expected, cpu_share) = tvp::machine::with_cpu_share(|| run_sequential(&job));

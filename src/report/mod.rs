@@ -463,8 +463,9 @@ fn placeholder_front_page(others: &[PageOut]) -> PageOut {
 /// The footer's words when criterion's report is not linked: it is missing,
 /// or the report is [`Options::portable`].
 pub const CRITERION_REPORT_HOWTO: &str = "Criterion's own report, with every sample of \
-     every benchmark, is not linked from this report: after <code>cargo bench</code> it is \
-     <code>target/criterion/report/index.html</code> in your checkout.";
+     every benchmark, is not linked from this report. <code>cargo bench</code> skips it to \
+     stay within its time; <code>cargo bench --bench scaling -- --plotting-backend \
+     plotters</code> writes it to <code>target/criterion/report/index.html</code>.";
 
 /// A relative link from the report directory to criterion's HTML report,
 /// if that report exists.

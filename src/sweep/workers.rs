@@ -82,6 +82,20 @@ pub fn quick_io_workers(max: usize) -> Vec<usize> {
     powers_up_to(4, max)
 }
 
+/// The IO bench's worker counts in full mode: [`quick_io_workers`]'s 1, 4,
+/// 16, ... up to `max`, plus the machine's `cores`, so that the sweep marks
+/// the core count and reaches far past it in few cells (the whole
+/// `cargo bench` has 10 minutes on 2 cores; `tvp run` sweeps every power
+/// of two).
+pub fn io_bench_workers(max: usize, cores: usize) -> Vec<usize> {
+    let mut counts = quick_io_workers(max);
+    if cores <= max && !counts.contains(&cores) {
+        counts.push(cores);
+        counts.sort_unstable();
+    }
+    counts
+}
+
 /// 1, base, base^2, ... up to `max`, ending with `max` itself.
 fn powers_up_to(base: usize, max: usize) -> Vec<usize> {
     let max = max.max(1);
@@ -170,6 +184,10 @@ mod tests {
         assert_eq!(io_workers(1), vec![1]);
         assert_eq!(quick_io_workers(64), vec![1, 4, 16, 64]);
         assert_eq!(quick_io_workers(32), vec![1, 4, 16, 32]);
+        assert_eq!(io_bench_workers(64, 2), vec![1, 2, 4, 16, 64]);
+        assert_eq!(io_bench_workers(64, 64), vec![1, 4, 16, 64]);
+        assert_eq!(io_bench_workers(64, 8), vec![1, 4, 8, 16, 64]);
+        assert_eq!(io_bench_workers(16, 96), vec![1, 4, 16]);
     }
 
     #[test]
