@@ -61,7 +61,7 @@ fn main() {
     let (warm_up, measure) = if quick {
         (Duration::from_millis(100), Duration::from_millis(400))
     } else {
-        (Duration::from_millis(200), Duration::from_millis(1000))
+        (Duration::from_millis(200), Duration::from_millis(700))
     };
     // criterion's per-benchmark plots cost more than the measuring here
     // (about 10 s each on the busy 2-core machine, 1 s without them); the

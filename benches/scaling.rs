@@ -23,10 +23,10 @@ use tvp::report::criterion::{RunInfo, default_dir};
 use tvp::workloads::{self, Fixture, Job, Kind, run_sequential};
 
 /// The share of each workload's default size benched in full mode: runs of
-/// 50-180 ms instead of 70-250 ms, so that the whole `cargo bench` fits in
+/// 40-150 ms instead of 70-250 ms, so that the whole `cargo bench` fits in
 /// 10 minutes on 2 cores; ten samples of such runs still vary by a few
 /// percent on a quiet machine.
-const FULL_SIZE_PERCENT: u64 = 70;
+const FULL_SIZE_PERCENT: u64 = 60;
 
 /// Criterion's minimum.
 const SAMPLES: usize = 10;

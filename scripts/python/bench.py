@@ -3,7 +3,7 @@
 threads, multiprocessing.Pool, ProcessPoolExecutor and, for the workloads
 that wait, an asyncio event loop, over the same worker counts as the Rust
 sweep; then the balance sweep: multiprocessing.Pool at the core count with
-1, 2, 4, 8, 16, 64 and 256 chunks per worker (Pool.map's chunksize), as
+1, 4, 16, 64 and 256 chunks per worker (Pool.map's chunksize), as
 `cargo bench --bench balance` does in Rust. Standard library only.
 
     python3 scripts/python/bench.py            # about 1-2 minutes on 2 cores
@@ -46,9 +46,9 @@ QUICK_SIZES = {"primes": 100_000, "mandelbrot": 120, "monte_carlo": 120_000, "la
 # Fewer chunkings than Rust's 1, 2, 4 ... 256, so it adds at most about 20 s
 # to `tvp python` on 2 cores: the full list took 38.5 s of CPU on the busy
 # 2-core machine (80 s of wall time at load average 12), about 19 s of wall
-# time on 2 quiet cores; these seven take about 7/9 of that.
+# time on 2 quiet cores; these five take about 5/9 of that.
 BALANCE_WORKLOADS = ("primes", "mandelbrot", "monte_carlo")
-BALANCE_CHUNKS = [1, 2, 4, 8, 16, 64, 256]
+BALANCE_CHUNKS = [1, 4, 16, 64, 256]
 # The balance sweep's time as a share of the sweep's, at most: the sweep
 # took 120 s and the full balance list 80 s on the 2-core machine at load
 # average 12. With --time-limit (tvp passes its own), the balance sweep is
