@@ -563,7 +563,7 @@ fn main() {
     let (warm, measure) = if plan.quick {
         (Duration::from_millis(50), Duration::from_millis(150))
     } else {
-        (Duration::from_millis(150), Duration::from_millis(400))
+        (Duration::from_millis(120), Duration::from_millis(300))
     };
     let mut c = Criterion::default()
         .warm_up_time(warm)

@@ -32,8 +32,9 @@ const FULL_SIZE_PERCENT: u64 = 60;
 const SAMPLES: usize = 10;
 /// One or two untimed runs before measuring.
 const WARM_UP: Duration = Duration::from_millis(100);
-/// With runs of 70-250 ms this is ten samples of one or two runs each.
-const MEASUREMENT: Duration = Duration::from_secs(1);
+/// With runs of 40-150 ms this is ten samples of one run each: criterion
+/// never takes fewer, so a longer window only adds runs to the quick cells.
+const MEASUREMENT: Duration = Duration::from_millis(600);
 const QUICK_MEASUREMENT: Duration = Duration::from_millis(300);
 /// Bootstrap resamples for the confidence intervals. Criterion's default,
 /// 100,000, made its analysis and plots take about 10 s per benchmark on the

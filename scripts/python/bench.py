@@ -34,13 +34,14 @@ SCHEMA = 1
 # default sizes would take minutes per cell. On the 2-core reference machine
 # (quiet, timing workloads.run_chunk with python3 -c) primes 100,000 took
 # 57 ms, monte_carlo 200,000 171 ms, mandelbrot 100 39 ms and latency 100
-# 210 ms; the sizes below scale that to an estimated 0.25-0.35 s each, so the
-# sweep should take about a minute there, and should stay under the 180 s limit of
+# 210 ms; the sizes below scale that to an estimated 0.15-0.25 s each (two
+# thirds of the first choice, so the whole `cargo bench` fits in 10 minutes),
+# so the sweep should take under a minute there, and stay under the 180 s limit of
 # `tvp python` when other programs share the cores.
 # tcp: a loopback round trip from CPython to tvp's server took 50-100 us on the
 # busy 2-core machine, so 600 requests take tens of ms: small, because every
 # backend (asyncio too) runs it at every worker count.
-SIZES = {"primes": 300_000, "mandelbrot": 250, "monte_carlo": 400_000, "latency": 150, "tcp": 600}
+SIZES = {"primes": 200_000, "mandelbrot": 200, "monte_carlo": 260_000, "latency": 100, "tcp": 600}
 QUICK_SIZES = {"primes": 100_000, "mandelbrot": 120, "monte_carlo": 120_000, "latency": 50, "tcp": 150}
 # The balance sweep: Pool.map over K chunks per worker, at the core count.
 # Fewer chunkings than Rust's 1, 2, 4 ... 256, so it adds at most about 20 s

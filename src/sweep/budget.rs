@@ -12,13 +12,13 @@ pub const REFERENCE: &str = "the 2-core reference VM (reports/reference/README.m
 /// Every bench target of a plain `cargo bench`, in the order cargo runs
 /// them, with its full-mode wall time on [`REFERENCE`] in seconds.
 pub const BENCHES: &[(&str, u64)] = &[
-    ("balance", 41),
-    ("cores", 60),
-    ("costs", 160),
-    ("io", 90),
+    ("balance", 40),
+    ("cores", 35),
+    ("costs", 60),
+    ("io", 62),
     ("python", 80),
-    ("scaling", 175),
-    ("waits", 58),
+    ("scaling", 95),
+    ("waits", 36),
 ];
 
 /// The line a bench prints when it starts, in full mode: its place in the
