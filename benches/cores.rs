@@ -6,8 +6,8 @@
 //! backend's threads and `tvp worker` children inherit the mask, and
 //! restores it afterwards (see `tvp::sweep::cores::confined`).
 //!
-//! Budget: about 1.5 minutes at default settings on a 2-core machine
-//! (24 benchmarks of 0.5 s warm-up and 2 s measurement, plus analysis).
+//! Budget: about 35 s at default settings on a 2-core machine (24
+//! benchmarks of 0.2 s warm-up and 0.7 s measurement, plus analysis).
 //! `cargo bench --bench cores -- --quick` or `TVP_QUICK=1` trims it to about
 //! 20 seconds: smaller jobs, shorter measurement, 1 and N cores only.
 //! `TVP_CORES=K` confines the whole bench first, so the sweep runs 1..K.

@@ -3,8 +3,7 @@
 //! sharing, context switches; then how a process starts (spawn, fork, a
 //! fork server, a running pool, against the parent's memory) and what a
 //! payload costs to send to a worker and back (JSON, binary, shared memory).
-//! About 2 minutes on a 2-core machine, plus about 40 s for the last two
-//! groups; `cargo bench --bench costs -- --quick` or `TVP_QUICK=1` trims
+//! 56 s on the quiet 2-core reference VM (2026-11-29); `cargo bench --bench costs -- --quick` or `TVP_QUICK=1` trims
 //! sizes, contender counts, timing windows and plots.
 //!
 //! The contention groups (locks, false sharing) run many short cells whose

