@@ -91,11 +91,16 @@ fn the_reference_report_is_shown_beside_this_one() {
     let (opts, outcome) = compared(tmp.path(), &reference());
     outcome.unwrap();
     let html = std::fs::read_to_string(opts.out_dir.join("index.html")).unwrap();
+    // The reference's own CPU, whichever machine made it.
+    let reference_machine: MachineInfo = serde_json::from_str(
+        &std::fs::read_to_string(reference().join("data/machine.json")).unwrap(),
+    )
+    .unwrap();
     for text in [
         "Beside the other machine (2 cores)",
         "reports/reference",
         "What differs and why",
-        "Intel(R) Xeon(R) Processor",
+        reference_machine.cpu_brand.as_str(),
         "on 2 cores) on the other machine",
     ] {
         assert!(html.contains(text), "index.html lacks {text}");
