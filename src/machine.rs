@@ -122,7 +122,6 @@ pub fn with_cpu_share<T>(f: impl FnOnce() -> T) -> (T, Option<f64>) {
 pub struct OthersMeter {
     machine: Option<MachineTicks>,
     ours: std::time::Duration,
-    wall: std::time::Instant,
 }
 
 /// Busy and total CPU time of the whole machine, in seconds.
@@ -137,7 +136,6 @@ impl OthersMeter {
         OthersMeter {
             machine: machine_ticks(),
             ours: own_cpu_time(),
-            wall: std::time::Instant::now(),
         }
     }
 
@@ -149,7 +147,7 @@ impl OthersMeter {
     pub fn share(&self) -> Option<f64> {
         let (a, b) = (self.machine?, machine_ticks()?);
         let total = b.total - a.total;
-        if total <= 0.0 || self.wall.elapsed().is_zero() {
+        if total <= 0.0 {
             return None;
         }
         let ours = (own_cpu_time().saturating_sub(self.ours)).as_secs_f64();

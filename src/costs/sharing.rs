@@ -92,11 +92,7 @@ impl CacheLine {
 
     /// Writes `dir/`[`DATA_FILE`].
     pub fn write(&self, dir: &Path) -> Result<()> {
-        let path = dir.join(DATA_FILE);
-        let text = serde_json::to_string_pretty(self).expect("plain fields encode");
-        std::fs::create_dir_all(dir)
-            .and_then(|()| std::fs::write(&path, text + "\n"))
-            .map_err(|e| Error::io(format!("writing {}", path.display()), e))
+        crate::sweep::write_json(&dir.join(DATA_FILE), self)
     }
 
     /// Reads `dir/`[`DATA_FILE`], if a bench wrote it.

@@ -61,9 +61,7 @@ pub struct Parent {
 
 /// Writes the parents measured (the whole file).
 pub fn write_parents(path: &Path, parents: &[Parent]) -> Result<()> {
-    let text = serde_json::to_string_pretty(parents).expect("plain data serialises");
-    std::fs::write(path, text + "\n")
-        .map_err(|e| Error::io(format!("writing {}", path.display()), e))
+    crate::sweep::write_json(path, &parents)
 }
 
 /// Reads what [`write_parents`] wrote.

@@ -134,7 +134,7 @@ pub const RUN_COLUMNS: &str = "chunks: chunks per worker (1 = one static chunk e
 /// [`crate::sweep::NOISY_SPREAD`]; `-` with one repeat.
 pub fn spread_column(spread: Option<f64>) -> String {
     match spread {
-        Some(s) if s > crate::sweep::NOISY_SPREAD => format!("{:.0}%*", 100.0 * s),
+        Some(s) if crate::sweep::is_noisy(spread) => format!("{:.0}%*", 100.0 * s),
         Some(s) => format!("{:.0}%", 100.0 * s),
         None => "-".into(),
     }
@@ -171,7 +171,7 @@ pub fn run_table(result: &SweepResult, memory: &MemoryCells, cores: usize) -> St
     if result.cells.iter().any(|m| m.busy.is_some()) {
         let _ = write!(out, "\n{}\n", textwrap::fill(RUN_COLUMNS, wrap()));
     }
-    let noisy = |s: Option<f64>| s.is_some_and(|s| s > crate::sweep::NOISY_SPREAD);
+    let noisy = crate::sweep::is_noisy;
     if noisy(result.sequential_spread) || result.cells.iter().any(|m| noisy(m.spread)) {
         let _ = write!(out, "\n{}\n", textwrap::fill(&noisy_note(), wrap()));
     }

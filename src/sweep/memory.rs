@@ -190,13 +190,7 @@ impl MemoryReport {
 
     /// Writes the report as pretty JSON, making the parent dirs.
     pub fn write(&self, path: &Path) -> Result<()> {
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| Error::io(format!("cannot make {}", dir.display()), e))?;
-        }
-        let text = serde_json::to_string_pretty(self).expect("a memory report serialises");
-        std::fs::write(path, text + "\n")
-            .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))
+        super::write_json(path, self)
     }
 
     /// Reads a report written by [`MemoryReport::write`].

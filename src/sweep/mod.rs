@@ -131,6 +131,11 @@ impl RunRequest {
 /// size between cells may be noise.
 pub const NOISY_SPREAD: f64 = 0.10;
 
+/// Whether a [`spread`] is above [`NOISY_SPREAD`]; `None` (one run) is not.
+pub fn is_noisy(spread: Option<f64>) -> bool {
+    spread.is_some_and(|s| s > NOISY_SPREAD)
+}
+
 /// The interquartile range of `samples` relative to their median: how far
 /// apart the middle half of the runs lie, e.g. 0.04 when it spans 4% of the
 /// median. Robust to one slow outlier, unlike the range. `None` for fewer
@@ -337,6 +342,29 @@ pub fn write_json(path: &std::path::Path, value: &impl Serialize) -> Result<()> 
             let _ = std::fs::remove_file(&tmp);
             crate::error::Error::io(format!("writing {}", path.display()), e)
         })
+}
+
+/// Reads a JSON data file that [`write_json`] wrote; a missing file is
+/// `T::default()`. `what` names the file in errors ("an exchange file"),
+/// `rerun` says how to make a new one.
+pub fn read_json_or_default<T: serde::de::DeserializeOwned + Default>(
+    path: &std::path::Path,
+    what: &str,
+    rerun: &str,
+) -> Result<T> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(T::default()),
+        Err(e) => {
+            return Err(crate::error::Error::io(
+                format!("cannot read {}", path.display()),
+                e,
+            ));
+        }
+    };
+    serde_json::from_str(&text).map_err(|e| {
+        crate::error::Error::Data(format!("{} is not {what} ({e}): {rerun}", path.display()))
+    })
 }
 
 /// Runs the sweep; `progress` is told about each cell as it finishes.

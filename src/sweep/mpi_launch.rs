@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::workloads::Job;
 
 /// The file, relative to the report directory.
@@ -115,28 +115,16 @@ impl LaunchCosts {
 
     /// Reads the file; a missing file is an empty set.
     pub fn read(path: &Path) -> Result<Self> {
-        let text = match std::fs::read_to_string(path) {
-            Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Self::default()),
-            Err(e) => return Err(Error::io(format!("cannot read {}", path.display()), e)),
-        };
-        serde_json::from_str(&text).map_err(|e| {
-            Error::Data(format!(
-                "{} is not a launch-cost file ({e}): rerun `cargo bench --features mpi --bench mpi`",
-                path.display()
-            ))
-        })
+        super::read_json_or_default(
+            path,
+            "a launch-cost file",
+            "rerun `cargo bench --features mpi --bench mpi`",
+        )
     }
 
     /// Writes the file as pretty JSON, making its directory.
     pub fn write(&self, path: &Path) -> Result<()> {
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| Error::io(format!("cannot make {}", dir.display()), e))?;
-        }
-        let text = serde_json::to_string_pretty(self).expect("launch costs serialise");
-        std::fs::write(path, text + "\n")
-            .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))
+        super::write_json(path, self)
     }
 }
 

@@ -7,7 +7,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::Cell;
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// The file, relative to the report directory.
 pub const FILE: &str = "data/exchange.json";
@@ -74,28 +74,16 @@ impl ExchangeData {
 
     /// Reads the file; a missing file is an empty set.
     pub fn read(path: &Path) -> Result<Self> {
-        let text = match std::fs::read_to_string(path) {
-            Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Self::default()),
-            Err(e) => return Err(Error::io(format!("cannot read {}", path.display()), e)),
-        };
-        serde_json::from_str(&text).map_err(|e| {
-            Error::Data(format!(
-                "{} is not an exchange file ({e}): rerun `cargo bench --features mpi --bench mpi`",
-                path.display()
-            ))
-        })
+        crate::sweep::read_json_or_default(
+            path,
+            "an exchange file",
+            "rerun `cargo bench --features mpi --bench mpi`",
+        )
     }
 
     /// Writes the file as pretty JSON, making its directory.
     pub fn write(&self, path: &Path) -> Result<()> {
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| Error::io(format!("cannot make {}", dir.display()), e))?;
-        }
-        let text = serde_json::to_string_pretty(self).expect("exchange data serialises");
-        std::fs::write(path, text + "\n")
-            .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))
+        crate::sweep::write_json(path, self)
     }
 }
 

@@ -120,7 +120,7 @@ impl<'a> Workload<'a> {
                             Some(s) => format!("{s:.2}x ({})", words::ms(r.median_ms)),
                             None => words::ms(r.median_ms),
                         };
-                        if is_noisy(r) {
+                        if crate::sweep::is_noisy(r.spread) {
                             format!("{cell} *")
                         } else {
                             cell
@@ -136,7 +136,7 @@ impl<'a> Workload<'a> {
         if let Some(widest) = self
             .rows
             .iter()
-            .filter(|r| is_noisy(r))
+            .filter(|r| crate::sweep::is_noisy(r.spread))
             .filter_map(|r| r.spread)
             .max_by(f64::total_cmp)
         {
@@ -150,11 +150,6 @@ impl<'a> Workload<'a> {
         }
         table
     }
-}
-
-/// Whether `row`'s samples spread past [`crate::sweep::NOISY_SPREAD`].
-fn is_noisy(row: &ResultRow) -> bool {
-    row.spread.is_some_and(|s| s > crate::sweep::NOISY_SPREAD)
 }
 
 /// `series` against workers, titled "`name`: `y_label`" (without the
