@@ -42,7 +42,7 @@ SCHEMA = 1
 # busy 2-core machine, so 600 requests take tens of ms: small, because every
 # backend (asyncio too) runs it at every worker count.
 SIZES = {"primes": 200_000, "mandelbrot": 200, "monte_carlo": 260_000, "latency": 100, "tcp": 600}
-QUICK_SIZES = {"primes": 100_000, "mandelbrot": 120, "monte_carlo": 120_000, "latency": 50, "tcp": 150}
+QUICK_SIZES = {"primes": 60_000, "mandelbrot": 90, "monte_carlo": 70_000, "latency": 50, "tcp": 150}
 # The balance sweep: Pool.map over K chunks per worker, at the core count.
 # Fewer chunkings than Rust's 1, 2, 4 ... 256, so it adds at most about 20 s
 # to `tvp python` on 2 cores: the full list took 38.5 s of CPU on the busy

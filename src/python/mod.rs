@@ -61,7 +61,8 @@ pub struct Options {
     /// The script is stopped past this.
     pub time_limit: Duration,
     /// Timed runs per Rust cell. At the default sizes a run takes 100-300
-    /// ms: three keep the Rust sweep near 45 s on 2 cores.
+    /// ms: three keep the Rust sweep near 45 s on 2 cores; quick mode, a
+    /// first look, times one.
     pub rust_repeat: usize,
     /// Timed runs per Rust cell of an IO workload, whose runs wait as long
     /// as Python's (about 0.3 s sequentially for latency).
@@ -75,7 +76,7 @@ impl Options {
             quick,
             data_dir: PathBuf::from("reports/data"),
             time_limit: if quick { QUICK_TIME_LIMIT } else { TIME_LIMIT },
-            rust_repeat: 3,
+            rust_repeat: if quick { 1 } else { 3 },
             rust_repeat_io: if quick { 1 } else { 2 },
         }
     }
