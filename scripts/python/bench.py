@@ -25,6 +25,7 @@ import sys
 import sysconfig
 import time
 
+import datafile
 from backends import BACKENDS, Pool, die_with_parent, running, runs, split
 from workloads import TCP_ADDR_ENV, WORKLOADS, serve
 
@@ -263,14 +264,10 @@ def check(names, sizes, workers):
 
 
 def main():
-    here = os.path.dirname(os.path.abspath(__file__))
-    default_out = os.path.join(here, "..", "..", "reports", "data", "python.json")
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--quick", action="store_true", help="small sizes, one timed run (also TVP_QUICK=1)")
+    p = datafile.parser(__doc__, "python.json", "small sizes, one timed run")
     p.add_argument("--workload", type=name_list, default=list(WORKLOADS), help="comma-separated [default: all]")
     p.add_argument("--workers", type=int_list, help="comma-separated [default: 1, 2, 4, ... up to twice the cores, plus the core count]")
     p.add_argument("--repeat", type=int, help="timed runs per cell [default: 3, quick 1]")
-    p.add_argument("--out", default=default_out, help="where to write the JSON [default: reports/data/python.json]")
     p.add_argument("--check", action="store_true", help="print checksums at --sizes as JSON and exit")
     p.add_argument("--sizes", type=int_list, default=[0, 1, 7], help="sizes for --check [default: 0,1,7]")
     p.add_argument("--tcp-addr", help="the tcp server, HOST:PORT [default: start one in a child process]")
@@ -299,7 +296,7 @@ def measure(p, args):
         print()
         return 0
 
-    quick = args.quick or os.environ.get("TVP_QUICK", "") not in ("", "0")
+    quick = datafile.quick_requested(args)
     sizes = QUICK_SIZES if quick else SIZES
     repeat = args.repeat or (1 if quick else 3)
     if repeat < 1:
@@ -355,13 +352,7 @@ def measure(p, args):
         "results": results,
         "balance": balance_report,
     }
-    out = os.path.abspath(args.out)
-    os.makedirs(os.path.dirname(out), exist_ok=True)
-    tmp = out + ".tmp"
-    with open(tmp, "w") as f:
-        json.dump(report, f, indent=1)
-        f.write("\n")
-    os.replace(tmp, out)  # readers never see half a file
+    out = datafile.write(args.out, report)
     log(f"wrote {out} in {report['elapsed_s']:.1f} s")
     balanced = balance_report["results"] if balance_report else []
     return 0 if all(r["checksum_ok"] for r in results + balanced) else 1

@@ -17,14 +17,13 @@ free-threaded builds (3.13t and later) run the threads in parallel, and lose
 updates again without any call.
 """
 
-import argparse
-import json
-import os
 import platform
 import sys
 import sysconfig
 import threading
 import time
+
+import datafile
 
 SCHEMA = 1
 THREADS = 4
@@ -89,13 +88,8 @@ def run_case(fn, times):
 
 
 def main():
-    here = os.path.dirname(os.path.abspath(__file__))
-    default_out = os.path.join(here, "..", "..", "reports", "data", "lost_update.json")
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--quick", action="store_true", help="fewer increments (also TVP_QUICK=1)")
-    p.add_argument("--out", default=default_out, help="where to write the JSON")
-    args = p.parse_args()
-    quick = args.quick or os.environ.get("TVP_QUICK", "") not in ("", "0")
+    args = datafile.parser(__doc__, "lost_update.json", "fewer increments").parse_args()
+    quick = datafile.quick_requested(args)
     gil = getattr(sys, "_is_gil_enabled", lambda: True)()
     rows = []
     for case, code, fn, full, small in CASES:
@@ -129,13 +123,7 @@ def main():
         "quick": quick,
         "cases": rows,
     }
-    out = os.path.abspath(args.out)
-    os.makedirs(os.path.dirname(out), exist_ok=True)
-    tmp = out + ".tmp"
-    with open(tmp, "w") as f:
-        json.dump(report, f, indent=1)
-        f.write("\n")
-    os.replace(tmp, out)
+    out = datafile.write(args.out, report)
     print(f"wrote {out}", file=sys.stderr)
     return 0 if rows[-1]["lost"] == 0 else 1
 

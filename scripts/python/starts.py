@@ -15,8 +15,6 @@ Writes reports/data/python_starts.json (schema in scripts/python/README.md).
 Progress goes to stderr.
 """
 
-import argparse
-import json
 import mmap
 import multiprocessing
 import os
@@ -25,6 +23,8 @@ import statistics
 import sys
 import time
 import zlib
+
+import datafile
 
 SCHEMA = 1
 PARENT_MIB = [0, 256, 1024]
@@ -189,13 +189,8 @@ def measure_pickling(sizes, budget_s):
 
 
 def main():
-    here = os.path.dirname(os.path.abspath(__file__))
-    default_out = os.path.join(here, "..", "..", "reports", "data", "python_starts.json")
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--quick", action="store_true", help="fewer sizes and runs (also TVP_QUICK=1)")
-    p.add_argument("--out", default=default_out, help="where to write the JSON [default: reports/data/python_starts.json]")
-    args = p.parse_args()
-    quick = args.quick or os.environ.get("TVP_QUICK", "") not in ("", "0")
+    args = datafile.parser(__doc__, "python_starts.json", "fewer sizes and runs").parse_args()
+    quick = datafile.quick_requested(args)
     from backends import die_with_parent
 
     die_with_parent()
@@ -224,13 +219,7 @@ def main():
         "pickling": pickling,
         "elapsed_s": time.perf_counter() - started,
     }
-    out = os.path.abspath(args.out)
-    os.makedirs(os.path.dirname(out), exist_ok=True)
-    tmp = out + ".tmp"
-    with open(tmp, "w") as f:
-        json.dump(report, f, indent=1)
-        f.write("\n")
-    os.replace(tmp, out)  # readers never see half a file
+    out = datafile.write(args.out, report)
     log(f"wrote {out} in {report['elapsed_s']:.1f} s")
     return 0
 
