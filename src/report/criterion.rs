@@ -16,6 +16,9 @@ use crate::error::{Error, Result};
 
 /// The name of the file a bench writes in each group's directory.
 pub const RUN_INFO_FILE: &str = "tvp-run.json";
+/// The group's [`RUN_INFO_FILE`] from the run before the latest, kept when
+/// the latest is written.
+pub const PREVIOUS_RUN_INFO_FILE: &str = "tvp-run.previous.json";
 
 /// Where criterion writes: `$CRITERION_HOME`, else `$CARGO_TARGET_DIR/criterion`,
 /// else `<project>/target/criterion`, the order criterion itself uses.
@@ -56,19 +59,29 @@ pub struct Benchmark {
     /// The [`crate::sweep::spread`] of the samples' per-iteration times
     /// (criterion's `sample.json`); `None` when it is missing.
     pub sample_spread: Option<f64>,
+    /// How far the median moved since the previous run of the same
+    /// benchmark, as a share (criterion's `change/estimates.json`: +0.07 is
+    /// 7% slower now). Kept only when that previous run was like this one
+    /// (same size, mode and cores, see [`PREVIOUS_RUN_INFO_FILE`]);
+    /// otherwise `None`.
+    pub previous_change: Option<f64>,
     /// The benchmark's `new/` directory.
     pub dir: PathBuf,
 }
 
 impl Benchmark {
     /// The run-to-run spread of this result as a share of its median: half
-    /// the width of criterion's confidence interval over the median. The
-    /// one place the report turns a result into its noise, for the claims
+    /// the width of criterion's confidence interval over the median, or
+    /// half the move since a like previous run when that is wider (two runs
+    /// a share `d` apart are each about `d / 2` from their middle). The one
+    /// place the report turns a result into its noise, for the claims
     /// ([`crate::report::claim::Value::spread`]) and the pages' noise
-    /// sentences; a second run's difference can be folded in here.
+    /// sentences.
     pub fn spread(&self) -> f64 {
         if self.median_ns > 0.0 {
-            ((self.ci_high_ns - self.ci_low_ns) / 2.0 / self.median_ns).max(0.0)
+            let interval = ((self.ci_high_ns - self.ci_low_ns) / 2.0 / self.median_ns).max(0.0);
+            let between_runs = self.previous_change.map_or(0.0, |c| c.abs() / 2.0);
+            interval.max(between_runs)
         } else {
             0.0
         }
@@ -89,6 +102,7 @@ impl Benchmark {
             confidence_level: 0.95,
             mean_ns: median_ns,
             sample_spread: None,
+            previous_change: None,
             dir: std::path::PathBuf::new(),
         }
     }
@@ -210,8 +224,25 @@ impl RunInfo {
         std::fs::create_dir_all(&dir)
             .map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
         let path = dir.join(RUN_INFO_FILE);
+        // The run before this one, so the report knows whether criterion's
+        // change since then compares like with like.
+        if path.exists() {
+            let previous = dir.join(PREVIOUS_RUN_INFO_FILE);
+            std::fs::rename(&path, &previous).map_err(|e| {
+                Error::io(
+                    format!("keeping {} as {}", path.display(), previous.display()),
+                    e,
+                )
+            })?;
+        }
         let text = serde_json::to_string_pretty(self).expect("a RunInfo always serialises");
         super::write_atomic(&path, text.as_bytes())
+    }
+
+    /// Whether results of `previous` and of this run can be compared: the
+    /// same size, mode and cores.
+    pub fn is_like(&self, previous: &RunInfo) -> bool {
+        (self.size, self.quick, self.cores) == (previous.size, previous.quick, previous.cores)
     }
 
     /// Whether the latest run measured this benchmark.
@@ -252,6 +283,7 @@ struct IntervalFile {
 /// file that cannot be read becomes a note saying what to do.
 pub fn scan(dir: &Path) -> Scan {
     let mut scan = Scan::default();
+    let mut previous: Vec<RunInfo> = Vec::new();
     if !dir.is_dir() {
         scan.notes.push(format!(
             "No criterion results in {}: run `cargo bench` (or `cargo bench -- --quick`) first.",
@@ -285,6 +317,10 @@ pub fn scan(dir: &Path) -> Scan {
                     )),
                 }
             }
+        } else if entry.file_type().is_file() && entry.file_name() == PREVIOUS_RUN_INFO_FILE {
+            if let Ok(run) = read_json::<RunInfo>(path) {
+                previous.push(run);
+            }
         } else if entry.file_type().is_file() && entry.file_name() == RUN_INFO_FILE {
             match read_json::<RunInfo>(path) {
                 Ok(run) => scan.runs.push(run),
@@ -293,6 +329,22 @@ pub fn scan(dir: &Path) -> Scan {
                     path.display()
                 )),
             }
+        }
+    }
+    // Criterion compares with whatever ran before; keep that change only
+    // where the run before measured the group like this one did.
+    for b in &mut scan.benchmarks {
+        let like = scan
+            .runs
+            .iter()
+            .find(|r| r.group == b.group)
+            .is_some_and(|run| {
+                previous
+                    .iter()
+                    .any(|p| p.group == run.group && run.is_like(p))
+            });
+        if !like {
+            b.previous_change = None;
         }
     }
     scan
@@ -323,6 +375,14 @@ fn sample_spread(new_dir: &Path) -> Option<f64> {
         .map(|(n, t)| t / n)
         .collect();
     crate::sweep::spread(&per_iter)
+}
+
+/// Criterion's relative change of the median since the previous run, from
+/// `new_dir/../change/estimates.json`.
+fn previous_change(new_dir: &Path) -> Option<f64> {
+    let change: EstimatesFile =
+        read_json(&new_dir.parent()?.join("change").join("estimates.json")).ok()?;
+    Some(change.median.point_estimate).filter(|c| c.is_finite())
 }
 
 fn read_benchmark(new_dir: &Path) -> Result<Benchmark, String> {
@@ -364,6 +424,7 @@ fn read_benchmark(new_dir: &Path) -> Result<Benchmark, String> {
         confidence_level: median.confidence_interval.confidence_level,
         mean_ns: est.mean.point_estimate,
         sample_spread: sample_spread(new_dir),
+        previous_change: previous_change(new_dir),
         dir: new_dir.to_path_buf(),
     })
 }
@@ -390,5 +451,48 @@ mod tests {
         )
         .unwrap();
         assert_eq!(sample_spread(dir.path()), Some(0.6));
+    }
+
+    /// Writes one benchmark of group `g` whose median is `ms` and whose
+    /// change since the run before is `change`, as criterion lays it out.
+    fn criterion_result(dir: &Path, ms: f64, change: f64) {
+        let bench = dir.join("g/threads/2");
+        std::fs::create_dir_all(bench.join("new")).unwrap();
+        std::fs::create_dir_all(bench.join("change")).unwrap();
+        let estimate = |v: f64| {
+            format!(
+                r#"{{"confidence_interval":{{"confidence_level":0.95,"lower_bound":{v},"upper_bound":{v}}},"point_estimate":{v}}}"#
+            )
+        };
+        let estimates = |v: f64| format!(r#"{{"mean":{},"median":{}}}"#, estimate(v), estimate(v));
+        std::fs::write(
+            bench.join("new/benchmark.json"),
+            r#"{"group_id":"g","function_id":"threads","value_str":"2"}"#,
+        )
+        .unwrap();
+        std::fs::write(bench.join("new/estimates.json"), estimates(ms * 1e6)).unwrap();
+        std::fs::write(bench.join("change/estimates.json"), estimates(change)).unwrap();
+    }
+
+    #[test]
+    fn a_change_since_a_like_run_widens_the_spread_and_an_unlike_one_is_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        criterion_result(dir.path(), 100.0, 0.08);
+        let ids = vec![("threads".to_string(), "2".to_string())];
+        let run = |size| RunInfo::now("g", "cpu", size, false, ids.clone());
+        // Only one run so far: nothing to compare with.
+        run(1000).write(dir.path()).unwrap();
+        let b = &scan(dir.path()).benchmarks[0];
+        assert_eq!(b.previous_change, None);
+        assert_eq!(b.spread(), 0.0);
+        // A like run after it: the 8% move is run-to-run noise of ±4%.
+        run(1000).write(dir.path()).unwrap();
+        assert!(dir.path().join("g").join(PREVIOUS_RUN_INFO_FILE).exists());
+        let b = &scan(dir.path()).benchmarks[0];
+        assert_eq!(b.previous_change, Some(0.08));
+        assert!((b.spread() - 0.04).abs() < 1e-12, "{}", b.spread());
+        // A run at another size: criterion's change compares unlike runs.
+        run(2000).write(dir.path()).unwrap();
+        assert_eq!(scan(dir.path()).benchmarks[0].previous_change, None);
     }
 }

@@ -65,6 +65,7 @@ pub fn reference() -> DataSet {
             confidence_level: 0.95,
             mean_ns: c.median_ns,
             sample_spread: None,
+            previous_change: None,
             dir: PathBuf::new(),
         })
         .collect();
