@@ -9,10 +9,13 @@
 //! memory-bound lesson.
 //!
 //! What "memory" means depends on the machine: the 24 MB working set per
-//! worker is far past a core's L2, but the 2-core reference machine (a VM on
-//! a Xeon) reports a 480 MiB shared L3, so there it streams from L3, whose
-//! bandwidth still grows with 2 cores. On a many-core machine with ordinary
-//! caches the flattening shows clearly.
+//! worker is far past a core's L2, but a shared L3 may hold one or two of
+//! them (`lscpu` says how large it is: the 2-core VMs these were written on
+//! reported 32 MiB and 480 MiB), and then the arrays stream from L3, whose
+//! bandwidth still grows with a second core, and whether they fit depends
+//! on what else is in that cache: this workload's speedup moves more from
+//! run to run than the CPU-bound ones'. On a many-core machine with
+//! ordinary caches the flattening shows clearly.
 //!
 //! Checksum: the wrapping sum of the final `a` values. Values depend only on
 //! the item index, so any split agrees. Default 3,000,000 elements: one
