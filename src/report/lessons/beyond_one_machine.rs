@@ -2,7 +2,109 @@
 //! several (a hostfile; the simulated cluster), and what communication costs
 //! once workers must exchange data every step.
 
-use super::{Example, Lesson, Wanted};
+use super::{Example, Lesson, Wanted, point_at};
+use crate::backends::{MPI, MPI_TCP};
+use crate::report::claim::{Claim, Expect, Unit, Value};
+use crate::report::explain::words;
+use crate::report::{Figure, ReportInput};
+
+/// The workload the answer compares the launchers on.
+const WORKLOAD: &str = "primes";
+
+/// The largest worker count at or below the cores at which `figure` has
+/// every line of `labels`; else the smallest at which it has them all.
+fn common_workers(figure: &Figure, labels: &[&str], cores: usize) -> Option<f64> {
+    let lines: Vec<_> = labels
+        .iter()
+        .map(|l| figure.line(l))
+        .collect::<Option<_>>()?;
+    let mut xs: Vec<f64> = lines[0]
+        .points
+        .iter()
+        .map(|p| p.x)
+        .filter(|x| {
+            lines
+                .iter()
+                .all(|l| l.points.iter().any(|p| (p.x - x).abs() < 1e-9))
+        })
+        .collect();
+    xs.sort_by(f64::total_cmp);
+    let within = xs.iter().rev().find(|x| **x <= cores as f64).copied();
+    within.or_else(|| xs.first().copied())
+}
+
+/// Whether `mpi`, its launch included, was slower than `process` and than
+/// `pool`, and whether `mpi` and `mpi-tcp` computed in the same time, from
+/// the figure `mpi/primes`.
+fn answer_claims(input: &ReportInput) -> Vec<Claim> {
+    let id = format!("mpi/{WORKLOAD}");
+    let Some(figure) = input.figure(&id) else {
+        return Vec::new();
+    };
+    let launched = format!("{MPI}, with launch");
+    let mut claims = Vec::new();
+    for other in ["process", "pool"] {
+        let Some(n) = common_workers(figure, &[&launched, other], input.cores) else {
+            continue;
+        };
+        let (Some(mpi), Some(theirs)) = (
+            point_at(input, &id, &launched, n),
+            point_at(input, &id, other, n),
+        ) else {
+            continue;
+        };
+        let at = words::workers(n as usize);
+        claims.push(
+            Claim::new(
+                format!("{MPI}, its launch included, takes longer than {other}"),
+                Expect::Descending,
+                vec![
+                    Value::new(format!("{MPI} with launch at {at}"), mpi, Unit::Ms),
+                    Value::new(format!("{other} at {at}"), theirs, Unit::Ms),
+                ],
+            )
+            .because(format!(
+                "starting mpirun and its ranks costs more than {} and is paid every run",
+                if other == "pool" {
+                    "a pool, which started its children before the clock"
+                } else {
+                    "spawning plain children"
+                }
+            ))
+            .reason(Some(format!(
+                "a job long enough that the launch weighs little next to the computing (the \
+                 solid {MPI} line)"
+            ))),
+        );
+    }
+    let computing = [format!("{MPI}, computing"), format!("{MPI_TCP}, computing")];
+    if let Some(n) = common_workers(figure, &[&computing[0], &computing[1]], input.cores)
+        && let (Some(shm), Some(tcp)) = (
+            point_at(input, &id, &computing[0], n),
+            point_at(input, &id, &computing[1], n),
+        )
+    {
+        let at = words::workers(n as usize);
+        claims.push(
+            Claim::new(
+                format!("{MPI} and {MPI_TCP} compute {WORKLOAD} in about the same time"),
+                Expect::Level,
+                vec![
+                    Value::new(format!("{MPI} at {at}"), shm, Unit::Ms),
+                    Value::new(format!("{MPI_TCP} at {at}"), tcp, Unit::Ms),
+                ],
+            )
+            .tolerance(0.2)
+            .because("each rank sends back a single number, so the transport hardly matters")
+            .reason(Some(
+                "setting up the TCP connections between ranks, which falls inside the \
+                 computing time"
+                    .into(),
+            )),
+        );
+    }
+    claims
+}
 
 pub const LESSON: Lesson = Lesson {
     slug: "mpi",
@@ -94,15 +196,16 @@ sudo scripts/sim-cluster.sh down            # removes every namespace, link and 
                    to include the simulated hosts) and open this page again.",
         },
     ],
-    answer: "<p>Starting <code>mpirun</code> and the ranks costs far more than spawning plain \
-             children (the dashed lines sit a whole launch above the solid ones), and it is \
-             paid every run, so at these sizes <code>mpi</code> is slower than both \
-             <code>process</code> and <code>pool</code>; only its computing part scales like \
-             theirs. MPI pays off when a job runs much longer than its launch, or needs more \
-             than one machine. For primes each rank sends back a single number, so the \
-             transport hardly matters: <code>mpi</code> and <code>mpi-tcp</code> should be \
-             close. The transport counts when ranks exchange a lot of data, which is why an \
-             MPI program is designed to send little and compute much.</p>\n\
+    answer: "<p>Starting <code>mpirun</code> and the ranks costs more than spawning plain \
+             children, and every run pays it again: the dashed lines are the solid ones with \
+             that launch added. The sentences above say whether, at these sizes, that made \
+             <code>mpi</code> slower than both <code>process</code> and <code>pool</code> on \
+             this machine; its computing part alone can scale like theirs. MPI pays off when \
+             a job runs much longer than its launch, or needs more than one machine. For \
+             primes each rank sends back a single number, so the transport should hardly \
+             matter: <code>mpi</code> and <code>mpi-tcp</code> should compute in about the \
+             same time. The transport counts when ranks exchange a lot of data, which is why \
+             an MPI program is designed to send little and compute much.</p>\n\
              <p>The exchange shows it: with a small buffer every transport spends its steps \
              computing; as the buffer grows, communication takes over, first where the path \
              is slowest. Threads only read memory another core wrote; MPI over shared memory \
@@ -113,6 +216,7 @@ sudo scripts/sim-cluster.sh down            # removes every namespace, link and 
              sharing one machine's cores and memory, so they show a protocol's and a link's \
              cost, never a cluster's speedup.</p>",
     answer_from_figures: None,
+    answer_claims: Some(answer_claims),
     exercises: &[
         "Run the comparison at a larger size (<code>-s</code>) until the MPI launch cost is \
          small next to the work. How large must the job be?",
@@ -122,3 +226,69 @@ sudo scripts/sim-cluster.sh down            # removes every namespace, link and 
          link's bytes per second?",
     ],
 };
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::chart::{LineChart, Point, Series, color};
+
+    fn input(mpi_with_launch: f64, process: f64, pool: f64, tcp: f64) -> ReportInput {
+        let line = |label: &str, ys: [f64; 2]| {
+            let points = [1.0, 2.0]
+                .iter()
+                .zip(ys)
+                .map(|(&x, y)| Point::new(x, y))
+                .collect();
+            Series::solid(label, color(0), points)
+        };
+        let chart = LineChart {
+            series: vec![
+                line("process", [200.0, process]),
+                line("pool", [190.0, pool]),
+                line("mpi, computing", [180.0, 100.0]),
+                line("mpi, with launch", [300.0, mpi_with_launch]),
+                line("mpi-tcp, computing", [185.0, tcp]),
+            ],
+            ..LineChart::default()
+        };
+        let mut input = ReportInput::made_up(Vec::new(), Vec::new());
+        input.figures = vec![Figure::new("mpi/primes", "m.svg", "m", chart)];
+        input
+    }
+
+    fn sentences(input: &ReportInput) -> Vec<String> {
+        answer_claims(input).iter().map(Claim::sentence).collect()
+    }
+
+    #[test]
+    fn mpi_against_process_and_pool_is_said_as_measured() {
+        let text = sentences(&input(250.0, 120.0, 110.0, 102.0)).join(" ");
+        assert!(
+            text.contains("As expected, mpi, its launch included, takes longer than process"),
+            "{text}"
+        );
+        assert!(text.contains("mpi with launch at 2 workers 250"), "{text}");
+        assert!(text.contains("As expected, mpi and mpi-tcp"), "{text}");
+        // A launch too small to matter, and a slow TCP transport.
+        let text = sentences(&input(100.0, 140.0, 130.0, 160.0)).join(" ");
+        assert!(
+            text.contains(
+                "Expected mpi, its launch included, takes longer than pool, but measured otherwise"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("Expected mpi and mpi-tcp compute primes"),
+            "{text}"
+        );
+        for claim in answer_claims(&input(100.0, 140.0, 130.0, 160.0)) {
+            claim.check(&claim.sentence()).unwrap();
+        }
+    }
+
+    #[test]
+    fn no_figure_no_claim() {
+        let input = ReportInput::made_up(Vec::new(), Vec::new());
+        assert!(answer_claims(&input).is_empty());
+    }
+}

@@ -1,7 +1,103 @@
 //! Lesson 8: CPU-bound vs IO-bound vs memory-bound, three ways for scaling
 //! to stop.
 
-use super::{Example, IO_BENCH, Lesson, SCALING_BENCH, Wanted};
+use super::{Example, IO_BENCH, Lesson, SCALING_BENCH, Wanted, point_at};
+use crate::report::ReportInput;
+use crate::report::claim::{Claim, Expect, Unit, Value};
+use crate::report::explain::words;
+
+/// The waiting workload and its figure.
+const WAITING: &str = "io/latency";
+
+/// From the figure `io/latency`: whether `threads` kept gaining past the
+/// cores, and whether `gil` gained at all, on a workload that only waits.
+fn answer_claims(input: &ReportInput) -> Vec<Claim> {
+    let Some(figure) = input.figure(WAITING) else {
+        return Vec::new();
+    };
+    let xs = |label: &str| -> Vec<f64> {
+        figure
+            .line(label)
+            .map(|l| l.points.iter().map(|p| p.x).collect())
+            .unwrap_or_default()
+    };
+    let speedup = |label: &str, x: f64| point_at(input, WAITING, label, x);
+    let mut claims = Vec::new();
+    let threads = xs("threads");
+    let at_cores = threads
+        .iter()
+        .copied()
+        .filter(|x| *x <= input.cores as f64)
+        .fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.max(x))));
+    let most = threads
+        .iter()
+        .copied()
+        .fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.max(x))));
+    if let (Some(c), Some(n)) = (at_cores, most)
+        && n > c
+        && let (Some(a), Some(b)) = (speedup("threads", c), speedup("threads", n))
+    {
+        claims.push(
+            Claim::new(
+                "threads keep gaining on latency past the cores",
+                Expect::Ascending,
+                vec![
+                    Value::new(
+                        format!("threads at {}", words::workers(c as usize)),
+                        a,
+                        Unit::Speedup,
+                    ),
+                    Value::new(
+                        format!("threads at {}", words::workers(n as usize)),
+                        b,
+                        Unit::Speedup,
+                    ),
+                ],
+            )
+            .because("waiting needs no core, so each added worker overlaps one more wait")
+            .reason(Some(
+                "the cost of starting and joining the extra threads, which grows with them".into(),
+            )),
+        );
+    }
+    let gil = xs("gil");
+    let (first, last) = (
+        gil.iter().copied().reduce(f64::min),
+        gil.iter().copied().reduce(f64::max),
+    );
+    if let (Some(one), Some(n)) = (first, last)
+        && n > one
+        && let (Some(a), Some(b)) = (speedup("gil", one), speedup("gil", n))
+    {
+        claims.push(
+            Claim::new(
+                "gil gains on latency as workers are added",
+                Expect::Ascending,
+                vec![
+                    Value::new(
+                        format!("gil at {}", words::workers(one as usize)),
+                        a,
+                        Unit::Speedup,
+                    ),
+                    Value::new(
+                        format!("gil at {}", words::workers(n as usize)),
+                        b,
+                        Unit::Speedup,
+                    ),
+                ],
+            )
+            .because(
+                "the global lock is released while a worker waits, as CPython releases the GIL",
+            )
+            .reason(Some(
+                "handing the lock over between every short wait, which costs more the more \
+                 workers queue for it"
+                    .into(),
+            )),
+        );
+    }
+    claims
+}
 
 pub const LESSON: Lesson = Lesson {
     slug: "bound",
@@ -71,14 +167,18 @@ with ProcessPoolExecutor() as ex:                   # CPU-bound: one process per
             from: IO_BENCH,
         },
     ],
-    answer: "<p><code>latency</code> gains far past the cores, and <code>gil</code> gains with \
-             it: nobody computes while waiting. <code>primes</code> flattens at the core count. \
-             <code>stream</code> flattens where the memory path saturates, which on a machine \
-             with few cores and a large cache can be no earlier than the cores; its \
-             efficiency falls first. On <code>latency</code>, the <code>process</code> \
-             backend falls behind as workers grow: it spawns a child per chunk every run, and \
-             the memory chart shows what each extra process costs next to a thread.</p>",
+    answer: "<p>Expect <code>latency</code> to gain far past the cores, and <code>gil</code> \
+             with it: nobody computes while waiting (the sentences above say whether it did \
+             here). <code>primes</code> should flatten at the core count. <code>stream</code> \
+             flattens where the memory path saturates, which on a machine with few cores and a \
+             large cache can be no earlier than the cores; if it does saturate first, its \
+             efficiency falls before primes' does. On <code>latency</code>, the \
+             <code>process</code> backend should fall behind as workers grow: it spawns a \
+             child per chunk every run, and the memory chart shows what each extra process \
+             costs next to a thread. The sentences under each chart say which of these held \
+             on this machine.</p>",
     answer_from_figures: None,
+    answer_claims: Some(answer_claims),
     exercises: &[
         "Push the IO sweep further: <code>cargo run --release -- run -w latency -b threads -s \
          512 -n 1,16,64,256</code>. Where does it stop gaining, and what do the \
@@ -87,3 +187,47 @@ with ProcessPoolExecutor() as ex:                   # CPU-bound: one process per
          files,files_fsync -b threads,gil</code>. Which of the two overlaps, and why?",
     ],
 };
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::Figure;
+    use crate::report::chart::{LineChart, Point, Series, color};
+
+    fn input(threads: [f64; 3], gil: [f64; 3]) -> ReportInput {
+        let line = |label: &str, ys: [f64; 3]| {
+            let points = [1.0, 2.0, 16.0]
+                .iter()
+                .zip(ys)
+                .map(|(&x, y)| Point::new(x, y))
+                .collect();
+            Series::solid(label, color(0), points)
+        };
+        let chart = LineChart {
+            series: vec![line("threads", threads), line("gil", gil)],
+            ..LineChart::default()
+        };
+        let mut input = ReportInput::made_up(Vec::new(), Vec::new());
+        input.figures = vec![Figure::new(WAITING, "l.svg", "l", chart)];
+        input
+    }
+
+    #[test]
+    fn waits_overlapping_past_the_cores_is_said_as_measured() {
+        let claims = answer_claims(&input([1.0, 2.0, 15.0], [1.0, 1.9, 14.0]));
+        let text: Vec<String> = claims.iter().map(Claim::sentence).collect();
+        assert!(
+            text[0].starts_with("As expected, threads keep gaining"),
+            "{text:?}"
+        );
+        assert!(text[0].contains("threads at 16 workers 15.00x"), "{text:?}");
+        assert!(text[1].starts_with("As expected, gil gains"), "{text:?}");
+        let claims = answer_claims(&input([1.0, 2.0, 1.5], [1.0, 0.9, 0.8]));
+        for c in &claims {
+            let s = c.sentence();
+            assert!(s.starts_with("Expected") && s.contains("measured"), "{s}");
+            c.check(&s).unwrap();
+        }
+        assert_eq!(claims.len(), 2);
+    }
+}

@@ -141,10 +141,12 @@ busy += start.elapsed();",
              spent outside any chunk. Where the solid line falls, more chunks are buying \
              balance; where the dashed line rises past it, they cost more than they buy. \
              <code>monte_carlo</code> is the control: its items cost the same, so one chunk \
-             per worker is already balanced. The rule that carries over to \
+             per worker should already be balanced, and more chunks should buy nothing there; \
+             its chart is the check. The rule that carries over to \
              <code>Pool.map</code>: cut several chunks per worker, more when the items are \
              more uneven, fewer when a chunk is dear to hand out.</p>",
     answer_from_figures: Some(answer_from_figures),
+    answer_claims: None,
     exercises: &[
         "Run <code>cargo run --release -- run -w mandelbrot -b threads -n 2 \
          --chunks-per-worker 1</code>, then with 4 and with 64. How do the idlest and the \

@@ -72,15 +72,19 @@ return (lo..hi).map(step).fold(0, u64::wrapping_add); // free threading",
     ],
     answer: "<p>The <code>gil</code> line is expected to stay at sequential speed at every worker count (the sentences under the chart say whether it did here): \
              one lock, one thread computing at a time, whatever the cores. <code>threads</code> and \
-             <code>rayon</code> climb towards the ideal line until the workers reach the core \
-             count, then flatten (lesson 1: extra workers only take turns). The gap between \
-             them and the ideal line is the serial part and the start-up; the Amdahl fit in the \
-             legend estimates it when three or more core counts were measured (the sentences \
-             say when there were too few). In the Python chart (dashed lines), expect CPython's threads to \
+             <code>rayon</code> should climb towards the ideal line until the workers reach the \
+             core count, then flatten (lesson 1: extra workers only take turns). A gap between \
+             them and the ideal line is time the workers did not spend computing together: \
+             serial work and start-up, load imbalance (lesson 4's busy times measure it), or a \
+             resource they share, such as memory. The Amdahl fit in the legend reads the whole \
+             gap as serial work, so it is drawn only when three or more core counts were \
+             measured (the sentences say when there were too few), and even then it cannot \
+             tell those causes apart. In the Python chart (dashed lines), expect CPython's threads to \
              stay flat like the <code>gil</code> model and its process pools to climb like \
              Rust's threads; each line is against its own language's sequential time, so the \
              table on that page gives the absolute times.</p>",
     answer_from_figures: None,
+    answer_claims: None,
     exercises: &[
         "IO-bound work releases the GIL. Run <code>cargo run --release -- run -w latency -b \
          threads,gil -n 1,4,16</code>: why does <code>gil</code> speed up here?",

@@ -10,7 +10,8 @@ pub const LESSON: Lesson = Lesson {
                does each message cost?",
     idea: "<p>Threads share memory: handing data to another thread is handing over a pointer \
            (<code>queue.Queue</code>, Rust's channels). Processes do not share memory, so \
-           every message is copied, usually through the kernel:</p>\n\
+           every message between them (inter-process communication, IPC) is copied, usually \
+           through the kernel:</p>\n\
            <ul>\n\
            <li><strong>Pipe</strong>: a one-way byte stream (<code>os.pipe</code>); \
            <code>multiprocessing.Pipe</code> gives a two-way pair.</li>\n\
@@ -104,6 +105,7 @@ let n = queue.write(&f)?;",
              <code>cargo run --release --example wakeup</code> times a ping-pong on one CPU \
              and on two on yours.</p>",
     answer_from_figures: None,
+    answer_claims: None,
     exercises: &[
         "In <code>examples/pipe.rs</code>, send 1000 messages instead of 3 \
          (<code>MESSAGES</code>) and time the run; then send them all first and read the \

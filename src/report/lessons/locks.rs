@@ -131,8 +131,8 @@ let (first, second) = if from.number < to.number {",
             from: PYTHON_BENCH,
         },
     ],
-    answer: "<p>One contender is fast with every lock: an uncontended lock is a couple of \
-             atomic instructions. More contenders cannot raise a lock's total much, because \
+    answer: "<p>With one contender every lock should be fast: an uncontended lock is a \
+             couple of atomic instructions and no wait. More contenders cannot raise a lock's total much, because \
              the critical section runs one at a time by design: at best the line stays flat, \
              and it falls when handing the lock between cores costs more than the section \
              itself. Every kind here does the same +1 on one counter, the atomic included, so \
@@ -140,8 +140,9 @@ let (first, second) = if from.number < to.number {",
              atomic, with no lock to wait for, kept more of its one-contender rate than the \
              mutexes on this machine, and if not, why not. <code>process-mutex</code> is a \
              lock in shared memory between processes (the role of \
-             <code>multiprocessing.Lock</code>); <code>std-rwlock-read90</code> lets readers \
-             in together, so compare it with <code>write90</code>.</p>\n\
+             <code>multiprocessing.Lock</code>); <code>std-rwlock-read90</code> is a read-write \
+             lock whose sections mostly read, so readers go in together: compare it with \
+             <code>write90</code>.</p>\n\
              <p>In the second chart only the place of the counters changes. Padded counters \
              share nothing, so their line is the one that can grow with the cores; adjacent \
              ones share a cache line, and the sentences give the ratio measured here (on one \
@@ -151,6 +152,7 @@ let (first, second) = if from.number < to.number {",
              the Python this report found: which ways of adding 1 lost increments, and \
              whether that is what its version leads one to expect.</p>",
     answer_from_figures: None,
+    answer_claims: None,
     exercises: &[
         "In <code>examples/lock.rs</code>, set <code>THREADS</code> to 1. How many updates \
          does the version without a lock lose now, and why?",

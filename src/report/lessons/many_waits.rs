@@ -87,23 +87,27 @@ tokio::task::spawn_blocking(move || compute(ms))
             from: PYTHON_BENCH,
         },
     ],
-    answer: "<p>In the time chart the dashed line is the ideal. The async lines stay near it \
-             far past the core count: adding a task costs the loop a little polling, and the \
-             sentences say how far above the ideal 10,000 tasks ended and why (tokio's timers \
-             tick in whole milliseconds, so even one task is above it). The threads lines climb \
-             with N: every run starts and joins N threads, one after another, and at thousands \
-             that start-up is the whole run. The process line climbs the same way, a whole \
-             program per wait, and stops early; the sentences say where and why (a time cap, or \
-             the open-file limit: each child costs two pipes).</p>\n\
+    answer: "<p>In the time chart the dashed line is the ideal. Expect the async lines to stay \
+             near it far past the core count: adding a task costs the loop a little polling, \
+             and the sentences say how far above the ideal the most tasks ended and why \
+             (tokio's timers tick in whole milliseconds, so even one task is above it). Expect \
+             the threads lines to climb with N: every run starts and joins N threads, one \
+             after another, and at thousands that start-up can be the whole run. The process \
+             line should climb the same way, a whole program per wait, and may stop early; \
+             the sentences say whether, where and why (a time cap, or the open-file limit: \
+             each child costs two pipes).</p>\n\
              <p>In the memory chart the slopes are the cost of one more wait, from the \
-             kernel's PSS: a task is hundreds of bytes, a thread about ten kilobytes, a process \
-             hundreds of kilobytes. A thread's stack is <em>reserved</em> address space (2 MiB in \
-             Rust, 8 MiB for C and Python threads), and the table shows how little of it was \
-             resident: \"8 MB per thread\" is address space, not memory. The kernel also keeps \
+             kernel's PSS, which splits each shared page among the processes sharing it (RSS \
+             would count it once in each, USS not at all): expect a task to cost least (one allocation), a thread more (the \
+             stack pages it touched and the kernel's bookkeeping), a process most (an address \
+             space of its own); the sentences give each slope measured here. A thread's stack \
+             is <em>reserved</em> address space (2 MiB by default in Rust, 8 MiB for C and \
+             Python threads), and the table shows how much of it was resident: \"8 MB per thread\" is address space, not memory. The kernel also keeps \
              a stack of its own per thread, which no RSS shows; the sentences give it where it \
              was measured. In Python the same three lines appear on the Rust vs Python page, \
              asyncio beside its threads and processes.</p>",
     answer_from_figures: None,
+    answer_claims: None,
     exercises: &[
         "Run <code>cargo run --release --example async_wait -- --block-ms 500</code>. How long \
          did the ticker stall with the computation inline, and with <code>spawn_blocking</code>? \

@@ -14,7 +14,7 @@
 
 use std::path::Path;
 
-use super::{Figure, Page, PageOut, ReportInput, html};
+use super::{Claim, Figure, Page, PageOut, ReportInput, html};
 use crate::error::Result;
 
 mod beyond_one_machine;
@@ -87,6 +87,11 @@ pub struct Lesson {
     /// disagrees), shown first in the `<details>`; `None` when the charts'
     /// own sentences carry every claim.
     pub answer_from_figures: Option<fn(&ReportInput) -> Vec<String>>,
+    /// The answer's comparisons as [`Claim`]s of the published figures'
+    /// numbers, shown after `answer_from_figures` and published in
+    /// [`PageOut::claims`] so the tests check them; empty when the figures
+    /// are absent (the figure's own line then says which bench draws it).
+    pub answer_claims: Option<fn(&ReportInput) -> Vec<Claim>>,
     /// One or two exercises, HTML.
     pub exercises: &'static [&'static str],
 }
@@ -143,6 +148,12 @@ impl Lesson {
         format!("lesson-{n}-{}.html", self.slug)
     }
 
+    /// The answer's claims from the figures in `input` (see
+    /// [`Lesson::answer_claims`]).
+    pub fn claims(&self, input: &ReportInput) -> Vec<Claim> {
+        self.answer_claims.map_or_else(Vec::new, |f| f(input))
+    }
+
     /// The lesson's body, with the figures found in `input`.
     pub fn body(&self, n: usize, input: &ReportInput) -> String {
         let mut s = format!(
@@ -175,6 +186,8 @@ impl Lesson {
         let computed = self
             .answer_from_figures
             .map_or_else(String::new, |f| html::explanation(&f(input)));
+        let claims: Vec<String> = self.claims(input).iter().map(Claim::sentence).collect();
+        let computed = computed + &html::explanation(&claims);
         s.push_str(&format!(
             "<details>\n<summary>The answer</summary>\n{computed}{}\n</details>\n",
             self.answer
@@ -317,6 +330,7 @@ impl Page for LessonPage {
             title: format!("Lesson {n}: {}", lesson.title),
             body: lesson.body(n, input),
             notes: figure_notes(lesson, input),
+            claims: lesson.claims(input),
             ..PageOut::default()
         }))
     }

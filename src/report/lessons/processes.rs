@@ -153,8 +153,8 @@ for w in &mut self.workers {
             from: BALANCE_BENCH,
         },
     ],
-    answer: "<p>Compare the units: the thread chart is in microseconds, the process chart in \
-             milliseconds; the sentences under the process chart give the ratio measured here. \
+    answer: "<p>Compare the units on the two charts' axes; the sentences under the process \
+             chart give the ratio measured here. \
              In the primes times, two things separate <code>process</code> from \
              <code>pool</code>. <code>process</code> starts its children inside every run; and \
              it gives each child one static chunk, while <code>pool</code> cuts the job into \
@@ -165,6 +165,7 @@ for w in &mut self.workers {
              shorter the job, the more the spawn cost weighs: that is why a pool is the default \
              tool for many small tasks.</p>",
     answer_from_figures: Some(answer_from_figures),
+    answer_claims: None,
     exercises: &[
         "In <code>examples/pool.rs</code>, replace <code>pool.close()?</code> in the first \
          half by <code>pool.terminate()?</code> and rerun <code>cargo run --example pool</code>. \

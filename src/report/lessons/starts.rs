@@ -106,24 +106,27 @@ send_request(&mut c.0.stdin.take().expect(\"stdin is piped\"), &data)?;",
             from: COSTS_BENCH,
         },
     ],
-    answer: "<p>In the first two charts, fork's line climbs with the parent's memory: the \
-             page tables it copies grow with every page touched. spawn's line stays flat (a \
-             new program, whatever the parent's size) but starts high, much higher in Python, \
-             where a fresh interpreter has to start and import before it runs a line. The \
-             fork server stays low and flat: it forks itself, small, never the large parent. A \
-             pool worker that is already running is lowest of all: no process starts.</p>\n\
+    answer: "<p>In the first two charts, fork's line should climb with the parent's memory: \
+             the page tables it copies grow with every page touched. spawn's line should stay \
+             flat (a new program, whatever the parent's size) but start high, higher still in \
+             Python, where a fresh interpreter has to start and import before it runs a line. \
+             The fork server should stay low and flat: it forks itself, small, never the large \
+             parent. A pool worker that is already running should be lowest of all: no process \
+             starts. The sentences under each chart say which of these held here.</p>\n\
              <p>The payload chart shows the other side. fork's child reads the parent's data \
-             where it lies, so a larger argument costs it almost nothing; every other way \
+             where it lies, so a larger argument should cost it almost nothing; every other way \
              copies the bytes through a pipe, and pays per byte. In the last chart, time per \
              byte falls while the fixed cost is spread over more bytes, then flattens where \
              the bytes themselves cost: that bend is the size below which batching small \
-             messages pays. JSON's flat part lies far above the binary encoding's, and shared \
-             memory's below both.</p>\n\
+             messages pays. Expect JSON's flat part above the binary encoding's, since it \
+             writes every byte as text, and shared memory's below both, since nothing is \
+             encoded; the sentences under the chart give the ratios measured here.</p>\n\
              <p>So: start processes once (a pool), and send them little. Large read-only data \
              is best inherited (fork) or put in shared memory, not pickled per task. On Python \
              3.14 and later, Linux code that relied on fork's inheritance must pass its data, \
              or ask for <code>get_context(\"fork\")</code> knowing the risk with threads.</p>",
     answer_from_figures: None,
+    answer_claims: None,
     exercises: &[
         "In <code>examples/start.rs</code>, have the parent touch 1 GiB before the fork (for \
          instance <code>let big = vec![1u8; 1 &lt;&lt; 30];</code> at the top of \

@@ -59,16 +59,20 @@ let hs: Vec<_> = (0..threads)
             from: COSTS_BENCH,
         },
     ],
-    answer: "<p>On one core, 3 threads take about 3 times as long as one, and each waits about \
-             two thirds of its wall time: the core is shared, the work is not faster. The \
-             example prints both, next to the expected threads / cores.</p>\n\
-             <p>In the core sweep, each added core lets one more worker run at the same time, \
-             so the threads, rayon and process lines fall (time) or climb (speedup) until the \
-             cores run out. The gil line does not move: its workers take turns on one lock \
-             whatever the cores. The context-switch chart shows what one switch costs: as long \
+    answer: "<p>On one core, 3 threads that each need the CPU time of one alone should take 3 \
+             times as long together, each waiting two thirds of its wall time: the core is \
+             shared, the work is not faster. The example prints the measured ratio and waits \
+             next to that expectation (threads / cores); where they differ, switching or other \
+             programs on the core took the difference.</p>\n\
+             <p>In the core sweep, each added core should let one more worker run at the same \
+             time, so the threads, rayon and process lines should fall (time) or climb \
+             (speedup) until the cores run out, and the gil line should not move: its workers \
+             take turns on one lock whatever the cores. The sentences under the chart say what \
+             each line did here. The context-switch chart shows what one switch costs: as long \
              as that is small next to a time slice, taking turns wastes little; it just cannot \
              create CPU time.</p>",
     answer_from_figures: None,
+    answer_claims: None,
     exercises: &[
         "Run the example with <code>--cores 1</code>, then without it. Compare the \
          \"waited for a core\" percentages and the final ratio with threads / cores.",
