@@ -305,6 +305,8 @@ pub fn all() -> Vec<DataSet> {
 /// The visible text of an HTML body: tags dropped, entities decoded, white
 /// space collapsed.
 pub fn text(html: &str) -> String {
+    // A glossary link inside a sentence is not a break in it.
+    let html = crate::report::lessons::glossary::unlinked(html);
     let mut out = String::new();
     let mut in_tag = false;
     for c in html.chars() {

@@ -143,6 +143,9 @@ code { font-family: ui-monospace, Menlo, Consolas, monospace; }
 .source { font-size: .88rem; color: #555; margin-top: -.6rem; }
 details { border: 1px solid #ddd; padding: .5rem 1rem; margin: 1.2rem 0; }
 summary { cursor: pointer; font-weight: bold; }
+a.term { color: inherit; text-decoration: underline dotted #0a5ea8; }
+dl.glossary dt { font-weight: bold; margin-top: 1rem; } dl.glossary dd { margin-left: 1.2rem; }
+.used-in, .glossary-index { font-size: .9rem; color: #555; }
 nav.lessons { justify-content: space-between; border-top: 1px solid #ddd; border-bottom: none; margin-top: 2rem; }
 ";
 

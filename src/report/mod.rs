@@ -355,7 +355,9 @@ pub fn generate(options: &Options) -> Result<Outcome> {
 
 /// Builds every page from `input`: the data pages in [`PAGES`], the front
 /// page first (a placeholder when the scaling results are absent), then the
-/// [`LESSONS`] from the figures those published (left in `input.figures`).
+/// [`LESSONS`] from the figures those published (left in `input.figures`),
+/// then the glossary, with every page's first use of a term linked to it
+/// (see [`lessons::glossary`]).
 /// Writes the charts into `out`, not the pages; the data's notes go to
 /// `notes`. Also returns how many data pages were built (the placeholder
 /// front page is not one).
@@ -394,6 +396,7 @@ pub fn build_report(
         })
         .collect();
     built.extend(build_pages(LESSONS, input, out, notes));
+    lessons::glossary::add_to_report(&mut built);
     (built, pages_with_data)
 }
 

@@ -11,6 +11,9 @@
 //! `lesson-<n>-<slug>.html` in the order of [`LESSONS`]. The lesson pages
 //! stay out of the navigation bar; the introduction and the previous/next
 //! links lead through them.
+//!
+//! [`glossary`] defines every term once and links each page's first use of
+//! it; the report appends its page after the lessons.
 
 use std::path::Path;
 
@@ -21,6 +24,7 @@ mod beyond_one_machine;
 mod bound;
 mod chunks;
 mod gil;
+pub mod glossary;
 mod ipc;
 mod locks;
 mod many_waits;
