@@ -229,30 +229,23 @@ sudo scripts/sim-cluster.sh down            # removes every namespace, link and 
 
 #[cfg(test)]
 mod tests {
+    use super::super::tests::line_figure;
     use super::*;
-    use crate::report::chart::{LineChart, Point, Series, color};
 
     fn input(mpi_with_launch: f64, process: f64, pool: f64, tcp: f64) -> ReportInput {
-        let line = |label: &str, ys: [f64; 2]| {
-            let points = [1.0, 2.0]
-                .iter()
-                .zip(ys)
-                .map(|(&x, y)| Point::new(x, y))
-                .collect();
-            Series::solid(label, color(0), points)
-        };
-        let chart = LineChart {
-            series: vec![
-                line("process", [200.0, process]),
-                line("pool", [190.0, pool]),
-                line("mpi, computing", [180.0, 100.0]),
-                line("mpi, with launch", [300.0, mpi_with_launch]),
-                line("mpi-tcp, computing", [185.0, tcp]),
+        let figure = line_figure(
+            "mpi/primes",
+            &[1.0, 2.0],
+            &[
+                ("process", &[200.0, process]),
+                ("pool", &[190.0, pool]),
+                ("mpi, computing", &[180.0, 100.0]),
+                ("mpi, with launch", &[300.0, mpi_with_launch]),
+                ("mpi-tcp, computing", &[185.0, tcp]),
             ],
-            ..LineChart::default()
-        };
+        );
         let mut input = ReportInput::made_up(Vec::new(), Vec::new());
-        input.figures = vec![Figure::new("mpi/primes", "m.svg", "m", chart)];
+        input.figures = vec![figure];
         input
     }
 

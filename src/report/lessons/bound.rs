@@ -21,82 +21,61 @@ fn answer_claims(input: &ReportInput) -> Vec<Claim> {
             .map(|l| l.points.iter().map(|p| p.x).collect())
             .unwrap_or_default()
     };
-    let speedup = |label: &str, x: f64| point_at(input, WAITING, label, x);
-    let mut claims = Vec::new();
     let threads = xs("threads");
     let at_cores = threads
         .iter()
         .copied()
         .filter(|x| *x <= input.cores as f64)
-        .fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.max(x))));
-    let most = threads
-        .iter()
-        .copied()
-        .fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.max(x))));
-    if let (Some(c), Some(n)) = (at_cores, most)
-        && n > c
-        && let (Some(a), Some(b)) = (speedup("threads", c), speedup("threads", n))
-    {
-        claims.push(
-            Claim::new(
-                "threads keep gaining on latency past the cores",
-                Expect::Ascending,
-                vec![
-                    Value::new(
-                        format!("threads at {}", words::workers(c as usize)),
-                        a,
-                        Unit::Speedup,
-                    ),
-                    Value::new(
-                        format!("threads at {}", words::workers(n as usize)),
-                        b,
-                        Unit::Speedup,
-                    ),
-                ],
-            )
-            .because("waiting needs no core, so each added worker overlaps one more wait")
-            .reason(Some(
-                "the cost of starting and joining the extra threads, which grows with them".into(),
-            )),
-        );
-    }
+        .reduce(f64::max);
     let gil = xs("gil");
-    let (first, last) = (
-        gil.iter().copied().reduce(f64::min),
-        gil.iter().copied().reduce(f64::max),
-    );
-    if let (Some(one), Some(n)) = (first, last)
-        && n > one
-        && let (Some(a), Some(b)) = (speedup("gil", one), speedup("gil", n))
-    {
-        claims.push(
-            Claim::new(
-                "gil gains on latency as workers are added",
-                Expect::Ascending,
-                vec![
-                    Value::new(
-                        format!("gil at {}", words::workers(one as usize)),
-                        a,
-                        Unit::Speedup,
-                    ),
-                    Value::new(
-                        format!("gil at {}", words::workers(n as usize)),
-                        b,
-                        Unit::Speedup,
-                    ),
-                ],
-            )
-            .because(
-                "the global lock is released while a worker waits, as CPython releases the GIL",
-            )
-            .reason(Some(
-                "handing the lock over between every short wait, which costs more the more \
-                 workers queue for it"
-                    .into(),
-            )),
-        );
-    }
-    claims
+    [
+        rise(
+            input,
+            "threads",
+            at_cores.zip(threads.iter().copied().reduce(f64::max)),
+            "threads keep gaining on latency past the cores",
+            "waiting needs no core, so each added worker overlaps one more wait",
+            "the cost of starting and joining the extra threads, which grows with them",
+        ),
+        rise(
+            input,
+            "gil",
+            gil.iter()
+                .copied()
+                .reduce(f64::min)
+                .zip(gil.iter().copied().reduce(f64::max)),
+            "gil gains on latency as workers are added",
+            "the global lock is released while a worker waits, as CPython releases the GIL",
+            "handing the lock over between every short wait, which costs more the more \
+             workers queue for it",
+        ),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+/// That line `label` of `io/latency` rises from the first worker count of
+/// `span` to the second, if both were measured and differ.
+fn rise(
+    input: &ReportInput,
+    label: &str,
+    span: Option<(f64, f64)>,
+    expected: &str,
+    because: &str,
+    reason: &str,
+) -> Option<Claim> {
+    let (from, to) = span.filter(|(from, to)| to > from)?;
+    let value = |x: f64| {
+        let y = point_at(input, WAITING, label, x)?;
+        let at = format!("{label} at {}", words::workers(x as usize));
+        Some(Value::new(at, y, Unit::Speedup))
+    };
+    Some(
+        Claim::new(expected, Expect::Ascending, vec![value(from)?, value(to)?])
+            .because(because)
+            .reason(Some(reason.into())),
+    )
 }
 
 pub const LESSON: Lesson = Lesson {
@@ -190,25 +169,14 @@ with ProcessPoolExecutor() as ex:                   # CPU-bound: one process per
 
 #[cfg(test)]
 mod tests {
+    use super::super::tests::line_figure;
     use super::*;
-    use crate::report::Figure;
-    use crate::report::chart::{LineChart, Point, Series, color};
 
     fn input(threads: [f64; 3], gil: [f64; 3]) -> ReportInput {
-        let line = |label: &str, ys: [f64; 3]| {
-            let points = [1.0, 2.0, 16.0]
-                .iter()
-                .zip(ys)
-                .map(|(&x, y)| Point::new(x, y))
-                .collect();
-            Series::solid(label, color(0), points)
-        };
-        let chart = LineChart {
-            series: vec![line("threads", threads), line("gil", gil)],
-            ..LineChart::default()
-        };
+        let xs = [1.0, 2.0, 16.0];
+        let figure = line_figure(WAITING, &xs, &[("threads", &threads), ("gil", &gil)]);
         let mut input = ReportInput::made_up(Vec::new(), Vec::new());
-        input.figures = vec![Figure::new(WAITING, "l.svg", "l", chart)];
+        input.figures = vec![figure];
         input
     }
 

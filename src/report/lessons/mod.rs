@@ -410,6 +410,27 @@ mod tests {
         }
     }
 
+    /// A line figure `id` with one line per `(label, ys)`, the ys at `xs`.
+    pub(super) fn line_figure(id: &str, xs: &[f64], lines: &[(&str, &[f64])]) -> Figure {
+        use crate::report::chart::{Point, Series, color};
+        let series = lines
+            .iter()
+            .map(|(label, ys)| {
+                let points = xs
+                    .iter()
+                    .zip(*ys)
+                    .map(|(&x, &y)| Point::new(x, y))
+                    .collect();
+                Series::solid(*label, color(0), points)
+            })
+            .collect();
+        let chart = LineChart {
+            series,
+            ..LineChart::default()
+        };
+        Figure::new(id, "f.svg", id, chart)
+    }
+
     /// Every figure id the lessons ask for, each drawn with one sentence.
     fn every_figure() -> Vec<Figure> {
         LESSONS
