@@ -523,7 +523,7 @@ pub enum Piece<'a> {
 }
 
 /// `html` cut into tags and text, each text marked quiet when it sits
-/// inside an element of [`QUIET`]. The report's HTML is ours and well
+/// inside an element of `QUIET`. The report's HTML is ours and well
 /// formed: text never holds a raw `<`.
 pub fn pieces(html: &str) -> Vec<Piece<'_>> {
     let mut out = Vec::new();
@@ -565,7 +565,7 @@ fn link_open(target: &str, id: &str) -> String {
 }
 
 /// `html` with the first use of each term linked to its entry at `target`
-/// (see [`link_open`]), once each, except `skip`; and the ids linked, in
+/// (`<a class="term" href="TARGET#ID">`), once each, except `skip`; and the ids linked, in
 /// order.
 pub fn link_first_uses(
     html: &str,
