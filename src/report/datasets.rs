@@ -185,8 +185,9 @@ pub fn adversarial() -> DataSet {
             .collect();
         let lo = times.iter().copied().fold(f64::INFINITY, f64::min);
         let hi = times.iter().copied().fold(0.0, f64::max);
-        if group == crate::costs::ipc::THROUGHPUT_GROUP {
-            // Rates, not times, rank the message sizes: reverse those.
+        if ranked_by_rate(&group) {
+            // Rates, not times, rank the message sizes (or the contender
+            // counts): reverse those.
             let rate = |b: &Benchmark| {
                 b.value
                     .as_deref()
@@ -234,7 +235,78 @@ pub fn adversarial() -> DataSet {
         let _ = name;
         *text = json.to_string();
     }
+    reverse_with_python(&mut set, crate::costs::start::GROUP, "starts");
+    reverse_with_python(&mut set, crate::costs::serialization::GROUP, "pickling");
     set
+}
+
+/// The groups whose rankings are rates (bytes, or critical sections, per
+/// second: the value times the batch over the time), not times.
+fn ranked_by_rate(group: &str) -> bool {
+    [
+        crate::costs::ipc::THROUGHPUT_GROUP,
+        crate::costs::locks::GROUP,
+        crate::costs::sharing::GROUP,
+    ]
+    .contains(&group)
+}
+
+/// A claim may put a Rust group against Python's rows in
+/// `python_starts.json` (Python's spawn against Rust's, pickle against the
+/// binary encoding); reversed apart, each side keeps its place against the
+/// other. Rescales both, already reversed, as if reversed together:
+/// `t -> lo * hi / t` over the union. (After a reversal `t' = k / t`,
+/// `k = min(t') * max(t')`, and the original bounds are `k / max(t')` and
+/// `k / min(t')`.)
+fn reverse_with_python(set: &mut DataSet, group: &str, array: &str) {
+    let bounds = |v: &[f64]| {
+        let lo = v.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = v.iter().copied().fold(0.0, f64::max);
+        (v.len() >= 2 && lo > 0.0).then_some((lo, hi))
+    };
+    let rust: Vec<f64> = set
+        .scan
+        .benchmarks
+        .iter()
+        .filter(|b| b.group == group)
+        .map(|b| b.median_ns)
+        .collect();
+    let Some((name, text)) = set
+        .data
+        .iter_mut()
+        .find(|(n, _)| n == crate::report::pages::starts::PYTHON_FILE.trim_start_matches("data/"))
+    else {
+        return;
+    };
+    let Ok(mut json) = serde_json::from_str::<serde_json::Value>(text) else {
+        return;
+    };
+    let _ = name;
+    let Some(rows) = json.get_mut(array).and_then(|a| a.as_array_mut()) else {
+        return;
+    };
+    let python: Vec<f64> = rows
+        .iter()
+        .filter_map(|r| Some(r.get("median_s")?.as_f64()? * 1e9))
+        .collect();
+    let (Some((rl, rh)), Some((pl, ph))) = (bounds(&rust), bounds(&python)) else {
+        return;
+    };
+    let (kr, kp) = (rl * rh, pl * ph);
+    let joint = (kr / rh).min(kp / ph) * (kr / rl).max(kp / pl);
+    for r in rows.iter_mut() {
+        if let Some(t) = r.get("median_s").and_then(|t| t.as_f64()) {
+            r["median_s"] = serde_json::json!(t * joint / kp);
+        }
+    }
+    *text = json.to_string();
+    for b in set.scan.benchmarks.iter_mut().filter(|b| b.group == group) {
+        let f = joint / kr;
+        b.median_ns *= f;
+        b.mean_ns *= f;
+        b.ci_low_ns *= f;
+        b.ci_high_ns *= f;
+    }
 }
 
 /// Reverses the order of every list of sibling times (keys ending `_s`,

@@ -14,6 +14,9 @@ pub struct Estimate {
     pub function: Option<String>,
     pub value: Option<String>,
     pub median_ns: f64,
+    /// The run-to-run spread as a share of the median
+    /// ([`Benchmark::spread`]), for the claims.
+    pub spread: Option<f64>,
 }
 
 /// The cost benchmarks found.
@@ -39,6 +42,7 @@ impl Estimates {
                     function: b.function.clone(),
                     value: b.value.clone(),
                     median_ns: b.median_ns,
+                    spread: Some(b.spread()),
                 })
                 .collect(),
         )

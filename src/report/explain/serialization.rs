@@ -1,13 +1,14 @@
 //! Sentences about what a payload costs to send to a worker process and
 //! back, by size and encoding ([`crate::costs::serialization`]), with
 //! Python's pickle beside them ([`crate::python::starts`]). Pure functions
-//! of plain numbers, each comparison with its branch for when the numbers
-//! disagree.
+//! of plain numbers; each comparison is a [`Claim`], which says what was
+//! expected and what was measured when the numbers disagree.
 
 use crate::costs::serialization::{self, Encoding};
 use crate::python::starts::StartsReport;
+use crate::report::claim::{Claim, Expect, Unit, Value};
 use crate::report::estimates::Estimates;
-use crate::report::explain::costs::vs;
+use crate::report::explain::costs::Spreads;
 use crate::report::explain::words;
 
 /// The label of Python's line.
@@ -18,6 +19,8 @@ pub const PICKLE: &str = "pickle";
 pub struct SerialCosts {
     /// (encoding, or [`PICKLE`]; payload bytes; median ns per round trip)
     pub rows: Vec<(String, u64, f64)>,
+    /// Spreads by (line, bytes).
+    pub spread: Spreads,
 }
 
 impl SerialCosts {
@@ -30,7 +33,10 @@ impl SerialCosts {
                 Some((x.function.clone()?, bytes, x.median_ns))
             })
             .collect();
-        SerialCosts { rows }
+        SerialCosts {
+            rows,
+            spread: Spreads::of(e, serialization::GROUP),
+        }
     }
 
     /// Adds Python's `Pool.apply` round trips as [`PICKLE`].
@@ -41,6 +47,10 @@ impl SerialCosts {
                     .iter()
                     .map(|r| (PICKLE.to_string(), r.bytes, r.median_s * 1e9)),
             );
+            self.spread.0.extend(py.pickling.iter().filter_map(|r| {
+                let s = crate::sweep::spread(&r.times_s)?;
+                Some((PICKLE.to_string(), Some(r.bytes.to_string()), s))
+            }));
         }
         self
     }
@@ -146,9 +156,7 @@ pub fn explain(c: &SerialCosts) -> Vec<String> {
             ),
             Some(Knee::Never) => format!(
                 "{line}: every size up to {} took less than twice the {} round trip ({} to \
-                 {}): the fixed cost dominated throughout, which is not what was expected at \
-                 the largest sizes (the copies should take over); the worker likely slept \
-                 between round trips on an idle machine, so each one paid a slow wake-up.",
+                 {}): the fixed cost dominated throughout.",
                 words::bytes(large),
                 words::bytes(small),
                 words::ns(t0),
@@ -156,8 +164,7 @@ pub fn explain(c: &SerialCosts) -> Vec<String> {
             ),
             Some(Knee::AtOnce) => format!(
                 "{line}: already the second size took twice the {} round trip ({}): the cost \
-                 per byte dominated from the start, not the fixed part, which was expected to \
-                 dominate below a few KiB; {} at {}.",
+                 per byte dominated from the start; {} at {}.",
                 words::bytes(small),
                 words::ns(t0),
                 per_byte_words(per_byte(large, tn)),
@@ -166,7 +173,14 @@ pub fn explain(c: &SerialCosts) -> Vec<String> {
             None => continue,
         });
     }
-    // Per byte at the largest size both lines reached.
+    out
+}
+
+/// The claims under the serialization chart, each at the largest size both
+/// lines reached: JSON costs more than the binary encoding, shared memory
+/// less than a pipe, Python's pickle through `Pool.apply` more than Rust's
+/// binary encoding.
+pub fn claims(c: &SerialCosts) -> Vec<Claim> {
     let at_largest = |a: &str, b: &str| {
         let pa = c.points(a);
         let pb = c.points(b);
@@ -176,64 +190,94 @@ pub fn explain(c: &SerialCosts) -> Vec<String> {
             .filter(|s| pb.iter().any(|q| q.0 == *s))
             .max()?;
         let find = |p: &[(u64, f64)]| p.iter().find(|q| q.0 == size).map(|q| q.1);
-        Some((size, per_byte(size, find(&pa)?), per_byte(size, find(&pb)?)))
+        Some((size, find(&pa)?, find(&pb)?))
+    };
+    let value = |line: &str, label: String, size: u64, ns: f64| {
+        Value::new(label, ns, Unit::Ns).with_spread(c.spread.get(line, Some(&size.to_string())))
     };
     let (json, binary, shm) = (
         Encoding::Json.name(),
         Encoding::Binary.name(),
         Encoding::Shm.name(),
     );
+    let mut out = Vec::new();
+    for line in c.lines() {
+        let points = c.points(line);
+        let (Some(&(small, t0)), Some(&(large, tn))) = (points.first(), points.last()) else {
+            continue;
+        };
+        if small == large {
+            continue;
+        }
+        out.push(
+            Claim::new(
+                format!(
+                    "{line}'s largest payload takes at least twice as long as its smallest \
+                     (the bytes, not the fixed cost, set the time)"
+                ),
+                Expect::AtMost,
+                vec![
+                    value(
+                        line,
+                        format!("twice the {} round trip", words::bytes(small)),
+                        small,
+                        2.0 * t0,
+                    ),
+                    value(line, format!("the {} one", words::bytes(large)), large, tn),
+                ],
+            )
+            .because("the copies and the encoding grow with every byte; the wake-up does not"),
+        );
+    }
     if let Some((size, j, b)) = at_largest(json, binary) {
-        out.push(if j > 2.0 * b {
-            format!(
-                "At {}, JSON cost {} and the binary encoding {}, {:.0}x less: JSON writes \
-                 every byte as up to four characters and parses them back, on both sides.",
-                words::bytes(size),
-                per_byte_words(j),
-                per_byte_words(b),
-                j / b
+        out.push(
+            Claim::new(
+                "a round trip as JSON takes longer than in the binary encoding",
+                Expect::Descending,
+                vec![
+                    value(json, format!("JSON at {}", words::bytes(size)), size, j),
+                    value(binary, "binary".into(), size, b),
+                ],
             )
-        } else {
-            format!(
-                "At {}, JSON cost {} and the binary encoding {}: JSON was expected to cost \
-                 several times more per byte (every byte printed and parsed as text); here \
-                 the pipe, not the encoding, set the pace.",
-                words::bytes(size),
-                per_byte_words(j),
-                per_byte_words(b)
-            )
-        });
+            .because(
+                "JSON writes every byte as up to four characters and parses them back, on \
+                 both sides",
+            ),
+        );
     }
     if let Some((size, s, b)) = at_largest(shm, binary) {
-        out.push(if s < b {
-            format!(
-                "Through shared memory a {} round trip cost {}, {} the binary encoding \
-                 through a pipe ({}): no system call per chunk, no copy through the kernel.",
-                words::bytes(size),
-                per_byte_words(s),
-                vs(s, b),
-                per_byte_words(b)
+        out.push(
+            Claim::new(
+                "a round trip through shared memory is quicker than the binary encoding \
+                 through a pipe",
+                Expect::Ascending,
+                vec![
+                    value(
+                        shm,
+                        format!("shared memory at {}", words::bytes(size)),
+                        size,
+                        s,
+                    ),
+                    value(binary, "binary through a pipe".into(), size, b),
+                ],
             )
-        } else {
-            format!(
-                "Through shared memory a {} round trip cost {}, no less than the binary \
-                 encoding through a pipe ({}), though it skips the kernel's copies: the \
-                 copies into and out of the mapping (three in all) cost as much here.",
-                words::bytes(size),
-                per_byte_words(s),
-                per_byte_words(b)
-            )
-        });
+            .because("no system call per chunk, no copy through the kernel"),
+        );
     }
     if let Some((size, p, b)) = at_largest(PICKLE, binary) {
-        out.push(format!(
-            "Python's pickle through Pool.apply: {} at {}, {} Rust's binary encoding ({}). \
-             Pickling bytes is a copy too; Pool adds its task queue and result thread.",
-            per_byte_words(p),
-            words::bytes(size),
-            vs(p, b),
-            per_byte_words(b)
-        ));
+        out.push(
+            Claim::new(
+                "Python's pickle through Pool.apply takes longer than Rust's binary encoding",
+                Expect::Descending,
+                vec![
+                    value(PICKLE, format!("pickle at {}", words::bytes(size)), size, p),
+                    value(binary, "Rust's binary".into(), size, b),
+                ],
+            )
+            .because(
+                "pickling bytes is a copy too, and Pool adds its task queue and result thread",
+            ),
+        );
     }
     out
 }
@@ -252,6 +296,7 @@ mod tests {
                         .map(move |&(bytes, ns)| (name.to_string(), bytes, ns))
                 })
                 .collect(),
+            spread: Spreads::default(),
         }
     }
 
@@ -286,30 +331,72 @@ mod tests {
             "the pipe's wake-up and system calls dominate. From 2 MiB on the time grows with the size",
             "shm: up to 4 KiB",
             "waking the worker through the futex",
-            "At 2 MiB, JSON cost 19.1 ns per byte and the binary encoding 0.95 ns per byte, 20x less",
-            "Through shared memory a 2 MiB round trip cost 0.48 ns per byte, 2.0x quicker than",
-            "Python's pickle through Pool.apply: 1.91 ns per byte at 2 MiB, 2.0x slower than",
         ] {
             assert!(s.contains(part), "missing {part:?} in {s}");
         }
+        let claims = super::claims(&c);
+        let said: Vec<String> = claims.iter().map(Claim::sentence).collect();
+        for c in &claims {
+            c.check(&c.sentence()).unwrap();
+        }
+        assert_eq!(
+            said[0],
+            "As expected, json's largest payload takes at least twice as long as its smallest \
+             (the bytes, not the fixed cost, set the time): twice the 8 B round trip 60.0 µs \
+             and the 2 MiB one 40.0 ms. The copies and the encoding grow with every byte; the \
+             wake-up does not."
+        );
+        assert_eq!(
+            &said[4..],
+            [
+                "As expected, a round trip as JSON takes longer than in the binary encoding: \
+                 JSON at 2 MiB 40.0 ms and binary 2.00 ms. JSON writes every byte as up to \
+                 four characters and parses them back, on both sides.",
+                "As expected, a round trip through shared memory is quicker than the binary \
+                 encoding through a pipe: shared memory at 2 MiB 1.00 ms and binary through a \
+                 pipe 2.00 ms. No system call per chunk, no copy through the kernel.",
+                "As expected, Python's pickle through Pool.apply takes longer than Rust's \
+                 binary encoding: pickle at 2 MiB 4.00 ms and Rust's binary 2.00 ms. Pickling \
+                 bytes is a copy too, and Pool adds its task queue and result thread.",
+            ]
+        );
     }
 
     #[test]
     fn the_unexpected_cases_say_so() {
         let c = costs(&[
             ("json", &[(8, 30e3), (64, 31e3), (2 << 20, 35e3)]),
-            ("binary", &[(8, 20e3), (64, 50e3), (2 << 20, 30e3)]),
+            ("binary", &[(8, 20e3), (64, 50e3), (2 << 20, 38e3)]),
             ("shm", &[(8, 20e3), (64, 50e3), (2 << 20, 40e3)]),
         ]);
         let s = explain(&c).join(" ");
         for part in [
             "json: every size up to 2 MiB took less than twice",
             "binary: already the second size took twice",
-            "JSON was expected to cost several times more",
-            "no less than the binary encoding",
         ] {
             assert!(s.contains(part), "missing {part:?} in {s}");
         }
+        let claims = super::claims(&c);
+        let said: Vec<String> = claims.iter().map(Claim::sentence).collect();
+        assert!(
+            said[0].starts_with("Expected json's largest payload")
+                && said[0].contains("twice the 8 B round trip 60.0 µs and the 2 MiB one 35.0 µs"),
+            "{said:?}"
+        );
+        let said = &said[3..];
+        assert!(
+            said[0].starts_with("Expected a round trip as JSON takes longer")
+                && said[0].contains("JSON at 2 MiB 35.0 µs and binary 38.0 µs"),
+            "{said:?}"
+        );
+        assert!(
+            said[1].starts_with("Expected a round trip through shared memory"),
+            "{said:?}"
+        );
+        for c in &claims {
+            c.check(&c.sentence()).unwrap();
+        }
+        assert!(super::claims(&SerialCosts::default()).is_empty());
         assert!(explain(&SerialCosts::default()).is_empty());
     }
 

@@ -1,16 +1,15 @@
 //! Sentences written from the false-sharing measurement
 //! ([`crate::costs::sharing`]): counters a cache line apart vs adjacent,
 //! one shared atomic, one mutex; threads and processes. Each comparison
-//! says what was expected and, when this machine measured otherwise, what
-//! it measured and the likely reasons.
+//! is a [`Claim`]: what was expected and, when this machine measured
+//! otherwise, what it measured and the likely reasons.
 
 use crate::costs::Side;
 use crate::costs::sharing::{self, CacheLine, Layout};
+use crate::report::claim::{Claim, Expect, Unit, Value};
 use crate::report::estimates::Estimates;
+use crate::report::explain::costs::Spreads;
 use crate::report::explain::words;
-
-/// Below this ratio two rates count as "about the same".
-const CLEAR: f64 = 1.1;
 
 /// Increments per second, all contenders together, by bench id and
 /// contenders; and the line size the padding used.
@@ -22,6 +21,8 @@ pub struct SharingCosts {
     pub line: Option<CacheLine>,
     /// The cores the measurement ran on.
     pub cores: usize,
+    /// Spreads by (bench id, contenders).
+    pub spread: Spreads,
 }
 
 impl SharingCosts {
@@ -39,6 +40,7 @@ impl SharingCosts {
             rows,
             line: None,
             cores: crate::cores(),
+            spread: Spreads::of(e, sharing::GROUP),
         }
     }
 
@@ -93,137 +95,182 @@ impl SharingCosts {
     }
 }
 
-/// The ratio `a / b` as "3.2x".
-fn ratio(a: f64, b: f64) -> String {
-    format!("{:.1}x", a / b)
+/// The rate of `layout` on `side` with `n` contenders as a claim's value.
+fn value(c: &SharingCosts, label: String, layout: Layout, side: Side, n: usize) -> Option<Value> {
+    Some(
+        Value::new(label, c.rate(layout, side, n)?, Unit::OpsPerSec)
+            .with_spread(c.spread.get(&layout.bench_id(side), Some(&n.to_string()))),
+    )
 }
 
+/// What the sharing chart says besides its claims: why nothing shows on
+/// one core.
 pub fn explain_sharing(c: &SharingCosts) -> Vec<String> {
     let mut out = Vec::new();
-    for side in [Side::Thread, Side::Process] {
-        if let Some(s) = false_sharing(c, side) {
-            out.push(s);
-        }
-    }
-    if let Some(s) = padded_scaling(c) {
-        out.push(s);
-    }
-    if let Some((n, atomic, padded)) = c.pair_at(Layout::OneAtomic, Layout::Padded, Side::Thread) {
-        out.push(if padded > CLEAR * atomic {
-            format!(
-                "One counter shared by {n} threads (one-atomic) made {}, own padded counters {} \
-                 ({} as many): the shared counter's cache line must move on every increment \
-                 (true sharing); a counter per thread, added up at the end, avoids it.",
-                words::ops_per_sec(atomic),
-                words::ops_per_sec(padded),
-                ratio(padded, atomic)
-            )
-        } else {
-            format!(
-                "Expected own padded counters to beat one shared counter, whose cache line \
-                 moves on every increment; measured with {n} threads: padded {}, one-atomic {}. \
-                 Likely reasons: the threads took turns on one core (a busy machine), so the \
-                 line never had to move, or noise.",
-                words::ops_per_sec(padded),
-                words::ops_per_sec(atomic)
-            )
-        });
-    }
-    if let Some((n, mutex, atomic)) = c.pair_at(Layout::OneMutex, Layout::OneAtomic, Side::Thread) {
-        out.push(if atomic > CLEAR * mutex {
-            format!(
-                "The same increments under a mutex made {} with {n} threads, one fetch_add {} \
-                 ({} as many): the lock adds its own atomic operations and waiting to the line \
-                 that moves anyway.",
-                words::ops_per_sec(mutex),
-                words::ops_per_sec(atomic),
-                ratio(atomic, mutex)
-            )
-        } else {
-            format!(
-                "Expected one fetch_add to beat lock, add, unlock on the same counter; measured \
-                 with {n} threads: mutex {}, atomic {}. A mutex that lets the same thread take \
-                 it again many times in a row (parking_lot does, unless it is handed on fairly) \
-                 moves the cache line less often than atomics that alternate between cores.",
-                words::ops_per_sec(mutex),
-                words::ops_per_sec(atomic)
-            )
-        });
+    if c.cores < 2
+        && c.pair_at(Layout::Padded, Layout::Adjacent, Side::Thread)
+            .is_some()
+    {
+        out.push(format!(
+            "This machine has {} core: the contenders take turns and the cache line never \
+             moves between cores, so neither false nor true sharing can show.",
+            c.cores
+        ));
     }
     out
 }
 
-/// Padded vs adjacent at the smallest contender count above 1.
-fn false_sharing(c: &SharingCosts, side: Side) -> Option<String> {
-    let (n, padded, adjacent) = c.pair_at(Layout::Padded, Layout::Adjacent, side)?;
-    let who = match side {
-        Side::Thread => format!("{n} threads"),
-        Side::Process => format!("{n} processes on one shared-memory page"),
-    };
-    Some(if padded > CLEAR * adjacent {
+/// The claims under the sharing chart: padded counters beat adjacent ones
+/// (threads and processes) and one shared counter, and grow with the
+/// cores; one fetch_add beats a mutex around the same add.
+pub fn sharing_claims(c: &SharingCosts) -> Vec<Claim> {
+    let mut out = Vec::new();
+    let one_core = (c.cores < 2).then(|| {
         format!(
-            "False sharing: with {who} each adding to its own counter, counters {} made {}, \
-             counters 8 bytes apart {}, {} slower, though no counter is shared: they sit on one \
-             cache line, and each core takes the whole line from the others on every write.",
-            c.padding(),
-            words::ops_per_sec(padded),
-            words::ops_per_sec(adjacent),
-            ratio(padded, adjacent)
+            "this machine has {} core, so the contenders take turns and the line never moves",
+            c.cores
         )
-    } else if c.cores < 2 {
-        format!(
-            "With {who} on {} core, counters 8 bytes apart ({}) did about as well as padded ones \
-             ({}): on one core the threads take turns and the cache line never moves between \
-             cores, so false sharing needs two cores to show.",
-            c.cores,
-            words::ops_per_sec(adjacent),
-            words::ops_per_sec(padded)
-        )
-    } else {
-        format!(
-            "Expected counters 8 bytes apart to be clearly slower (false sharing) than \
-             counters {}, but with {who} they made {} vs {} ({}). Likely reasons: the contenders \
-             took turns on one core (a busy machine: the line never moves), two virtual CPUs \
-             that are hyperthreads of one physical core (they share its caches), or noise.",
-            c.padding(),
-            words::ops_per_sec(adjacent),
-            words::ops_per_sec(padded),
-            ratio(padded, adjacent)
-        )
-    })
-}
-
-/// Padded threads alone vs at the core count.
-fn padded_scaling(c: &SharingCosts) -> Option<String> {
-    let one = c.rate(Layout::Padded, Side::Thread, 1)?;
-    let n = c.cores;
-    if n < 2 {
-        return None;
+    });
+    for side in [Side::Thread, Side::Process] {
+        let Some((n, ..)) = c.pair_at(Layout::Padded, Layout::Adjacent, side) else {
+            continue;
+        };
+        let (who, between) = match side {
+            Side::Thread => (format!("{n} threads"), "threads"),
+            Side::Process => (
+                format!("{n} processes on one shared-memory page"),
+                "processes",
+            ),
+        };
+        let (Some(padded), Some(adjacent)) = (
+            value(
+                c,
+                format!("with {who}, counters {}", c.padding()),
+                Layout::Padded,
+                side,
+                n,
+            ),
+            value(
+                c,
+                "counters 8 bytes apart".into(),
+                Layout::Adjacent,
+                side,
+                n,
+            ),
+        ) else {
+            continue;
+        };
+        out.push(
+            Claim::new(
+                format!(
+                    "counters a cache line apart get more done than counters side by side \
+                     between {between} (false sharing)"
+                ),
+                Expect::Descending,
+                vec![padded, adjacent],
+            )
+            .because(
+                "side by side, the counters sit on one cache line, and each core takes the \
+                 whole line from the others on every write, though no counter is shared",
+            )
+            .reason(one_core.clone()),
+        );
     }
-    let many = c.rate(Layout::Padded, Side::Thread, n)?;
-    Some(if many > CLEAR * one {
-        format!(
-            "Padded counters share nothing, so the total grows with the cores: {} with 1 \
-             thread, {} with {n} ({}).",
-            words::ops_per_sec(one),
-            words::ops_per_sec(many),
-            ratio(many, one)
+    if c.cores >= 2
+        && let (Some(one), Some(many)) = (
+            value(
+                c,
+                "padded, 1 thread".into(),
+                Layout::Padded,
+                Side::Thread,
+                1,
+            ),
+            value(
+                c,
+                format!("{} threads", c.cores),
+                Layout::Padded,
+                Side::Thread,
+                c.cores,
+            ),
         )
-    } else {
-        format!(
-            "Expected padded counters, which share nothing, to add up faster with {n} threads \
-             than with 1; measured {} vs {} ({}). Likely reason: other programs held the \
-             cores (a busy machine), so the threads ran in turn.",
-            words::ops_per_sec(many),
-            words::ops_per_sec(one),
-            ratio(many, one)
+    {
+        out.push(
+            Claim::new(
+                "padded counters add up faster with more threads, up to the cores",
+                Expect::Ascending,
+                vec![one, many],
+            )
+            .because("they share nothing, so each core adds to its own line"),
+        );
+    }
+    if let Some((n, ..)) = c.pair_at(Layout::OneAtomic, Layout::Padded, Side::Thread)
+        && let (Some(padded), Some(atomic)) = (
+            value(
+                c,
+                format!("with {n} threads, own padded counters"),
+                Layout::Padded,
+                Side::Thread,
+                n,
+            ),
+            value(
+                c,
+                "one shared counter".into(),
+                Layout::OneAtomic,
+                Side::Thread,
+                n,
+            ),
         )
-    })
+    {
+        out.push(
+            Claim::new(
+                "own padded counters get more done than one shared counter",
+                Expect::Descending,
+                vec![padded, atomic],
+            )
+            .because(
+                "the shared counter's cache line must move on every increment (true sharing); \
+                 a counter per thread, added up at the end, avoids it",
+            )
+            .reason(one_core.clone()),
+        );
+    }
+    if let Some((n, ..)) = c.pair_at(Layout::OneMutex, Layout::OneAtomic, Side::Thread)
+        && let (Some(atomic), Some(mutex)) = (
+            value(
+                c,
+                format!("with {n} threads, one fetch_add"),
+                Layout::OneAtomic,
+                Side::Thread,
+                n,
+            ),
+            value(
+                c,
+                "lock, add, unlock".into(),
+                Layout::OneMutex,
+                Side::Thread,
+                n,
+            ),
+        )
+    {
+        out.push(
+            Claim::new(
+                "one fetch_add gets more done than a mutex around the same add",
+                Expect::Descending,
+                vec![atomic, mutex],
+            )
+            .because(
+                "the lock adds its own atomic operations and waiting to the cache line that \
+                 moves anyway",
+            ),
+        );
+    }
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::claim::Outcome;
 
     fn costs(rows: &[(&str, usize, f64)]) -> SharingCosts {
         SharingCosts {
@@ -236,11 +283,22 @@ mod tests {
                 fallback: None,
             }),
             cores: 2,
+            spread: Spreads::default(),
         }
     }
 
+    fn outcomes(claims: &[Claim]) -> Vec<Outcome> {
+        claims
+            .iter()
+            .map(|c| {
+                c.check(&c.sentence()).unwrap();
+                c.outcome()
+            })
+            .collect()
+    }
+
     #[test]
-    fn false_sharing_is_named_with_its_ratio_when_measured() {
+    fn false_sharing_is_claimed_with_its_numbers() {
         let c = costs(&[
             ("padded-thread", 1, 150e6),
             ("padded-thread", 2, 300e6),
@@ -250,11 +308,13 @@ mod tests {
             ("padded-process", 2, 280e6),
             ("adjacent-process", 2, 40e6),
         ]);
-        let s = explain_sharing(&c);
+        let claims = sharing_claims(&c);
+        assert_eq!(outcomes(&claims), [Outcome::Agrees; 5]);
+        let s: Vec<String> = claims.iter().map(Claim::sentence).collect();
         assert!(
             s[0].contains(
-                "counters 64 B apart (one cache line) made 300.0 M \
-                 ops/s, counters 8 bytes apart 30.0 M ops/s, 10.0x slower"
+                "with 2 threads, counters 64 B apart (one cache line) 300.0 M ops/s and \
+                 counters 8 bytes apart 30.0 M ops/s"
             ),
             "{}",
             s[0]
@@ -264,15 +324,14 @@ mod tests {
             "{}",
             s[1]
         );
-        assert!(s[1].contains("7.0x slower"), "{}", s[1]);
-        assert!(s[2].contains("150.0 M ops/s with 1 thread, 300.0 M ops/s with 2 (2.0x)"));
+        assert!(s[2].contains("padded, 1 thread 150.0 M ops/s and 2 threads 300.0 M ops/s"));
+        assert!(s[3].contains("one shared counter 25.0 M ops/s"), "{}", s[3]);
         assert!(
-            s[3].contains("(12.0x as many): the shared counter's"),
+            s[4].contains("one fetch_add 25.0 M ops/s and lock, add, unlock 10.0 M ops/s"),
             "{}",
-            s[3]
+            s[4]
         );
-        assert!(s[4].contains("(2.5x as many)"), "{}", s[4]);
-        assert!(s.iter().all(|l| !l.contains("Expected")), "{s:?}");
+        assert!(explain_sharing(&c).is_empty());
     }
 
     #[test]
@@ -284,24 +343,24 @@ mod tests {
             ("one-atomic-thread", 2, 150e6),
             ("one-mutex-thread", 2, 300e6),
         ]);
-        let s = explain_sharing(&c);
-        assert_eq!(s.len(), 4, "{s:?}");
-        for l in &s {
-            assert!(l.starts_with("Expected"), "{l}");
+        let claims = sharing_claims(&c);
+        assert_eq!(outcomes(&claims), [Outcome::Contradicts; 4]);
+        for c in &claims {
+            assert!(c.sentence().starts_with("Expected"), "{}", c.sentence());
         }
-        assert!(
-            s[0].contains("made 200.0 M ops/s vs 100.0 M ops/s (0.5x)"),
-            "{}",
-            s[0]
-        );
     }
 
     #[test]
     fn one_core_explains_why_nothing_shows() {
-        let mut c = costs(&[("padded-thread", 2, 100e6), ("adjacent-thread", 2, 98e6)]);
+        let mut c = costs(&[("padded-thread", 2, 100e6), ("adjacent-thread", 2, 120e6)]);
         c.cores = 1;
-        let s = explain_sharing(&c);
-        assert!(s[0].contains("on 1 core"), "{s:?}");
+        assert!(explain_sharing(&c)[0].contains("has 1 core"), "{c:?}");
+        let claims = sharing_claims(&c);
+        assert_eq!(claims.len(), 1);
+        assert!(
+            claims[0].sentence().contains("this machine has 1 core"),
+            "{claims:?}"
+        );
     }
 
     #[test]
@@ -311,6 +370,10 @@ mod tests {
             bytes: 64,
             fallback: Some("the file could not be read".into()),
         });
-        assert!(explain_sharing(&c)[0].contains("(an assumed cache line: the file"));
+        assert!(
+            sharing_claims(&c)[0]
+                .sentence()
+                .contains("(an assumed cache line: the file")
+        );
     }
 }

@@ -2,12 +2,13 @@
 //! running pool, against the parent's touched memory and with a payload
 //! ([`crate::costs::start`]), and CPython's start methods beside them
 //! ([`crate::python::starts`]). Pure functions of plain numbers; every
-//! sentence that compares has a branch for when the numbers disagree.
+//! sentence that compares is a [`Claim`], which says what was expected and
+//! what was measured when the numbers disagree.
 
 use crate::costs::start::{self, Method};
 use crate::python::starts::StartsReport;
+use crate::report::claim::{Claim, Expect, Unit, Value};
 use crate::report::estimates::Estimates;
-use crate::report::explain::costs::vs;
 use crate::report::explain::words;
 
 /// A time counts as grown with the parent's memory past this ratio.
@@ -23,6 +24,8 @@ pub struct StartCost {
     pub parent_mib: u64,
     /// Median ns from the start to the answer.
     pub ns: f64,
+    /// Its run-to-run spread, as a share of `ns`, when known.
+    pub spread: Option<f64>,
 }
 
 /// Every start measured in one language, and the parent's resident memory
@@ -50,6 +53,7 @@ impl StartCosts {
                     payload,
                     parent_mib: x.value.as_deref()?.parse().ok()?,
                     ns: x.median_ns,
+                    spread: x.spread,
                 })
             })
             .collect();
@@ -73,6 +77,9 @@ impl StartCosts {
                 payload: s.payload_bytes > 0,
                 parent_mib: s.parent_mib,
                 ns: s.median_s * 1e9,
+                // Half the interquartile range, as criterion's spread is
+                // half its interval.
+                spread: crate::sweep::spread(&s.times_s).map(|s| s / 2.0),
             })
             .collect();
         let mut resident: Vec<(u64, f64)> = Vec::new();
@@ -100,10 +107,15 @@ impl StartCosts {
     }
 
     pub fn get(&self, method: &str, payload: bool, parent_mib: u64) -> Option<f64> {
+        self.value(method, payload, parent_mib).map(|v| v.0)
+    }
+
+    /// The time and its spread.
+    fn value(&self, method: &str, payload: bool, parent_mib: u64) -> Option<(f64, Option<f64>)> {
         self.rows
             .iter()
             .find(|r| r.method == method && r.payload == payload && r.parent_mib == parent_mib)
-            .map(|r| r.ns)
+            .map(|r| (r.ns, r.spread))
     }
 
     /// The methods measured, in the order first seen.
@@ -118,13 +130,14 @@ impl StartCosts {
     }
 
     /// The smallest and the largest parent measured without a payload for
-    /// `method`, with their times.
-    fn ends(&self, method: &str) -> Option<((u64, f64), (u64, f64))> {
-        let mut points: Vec<(u64, f64)> = self
+    /// `method`, with their times and spreads.
+    #[allow(clippy::type_complexity)]
+    fn ends(&self, method: &str) -> Option<((u64, f64, Option<f64>), (u64, f64, Option<f64>))> {
+        let mut points: Vec<(u64, f64, Option<f64>)> = self
             .rows
             .iter()
             .filter(|r| r.method == method && !r.payload)
-            .map(|r| (r.parent_mib, r.ns))
+            .map(|r| (r.parent_mib, r.ns, r.spread))
             .collect();
         points.sort_by_key(|p| p.0);
         match (points.first(), points.last()) {
@@ -153,65 +166,10 @@ fn mib(n: u64) -> String {
     }
 }
 
-/// Sentences under the Rust start-methods chart.
+/// Sentences under the Rust start-methods chart that state numbers; the
+/// comparisons are [`rust_claims`].
 pub fn explain_rust(c: &StartCosts) -> Vec<String> {
     let mut out = Vec::new();
-    if let Some(s) = fork_grows(c, "") {
-        out.push(s);
-    }
-    if let Some(((lo, a), (hi, b))) = c.ends(Method::Spawn.name()) {
-        out.push(if b < GREW * a {
-            format!(
-                "spawn took {} with {} touched and {} with {} touched: posix_spawn does not copy the \
-                 page tables (the child shares the parent's memory until exec replaces it), \
-                 so the parent's size hardly matters.",
-                words::ns(a),
-                mib(lo),
-                words::ns(b),
-                mib(hi)
-            )
-        } else {
-            format!(
-                "spawn grew from {} with {} touched to {} with {} touched ({:.1}x), which posix_spawn \
-                 should avoid: this C library may start the child with fork then exec, which \
-                 copies the page tables first.",
-                words::ns(a),
-                mib(lo),
-                words::ns(b),
-                mib(hi),
-                b / a
-            )
-        });
-    }
-    if let Some(hi) = c.largest_parent()
-        && let (Some(fs), Some(f)) = (
-            c.get(Method::Forkserver.name(), false, hi),
-            c.get(Method::Fork.name(), false, hi),
-        )
-    {
-        out.push(if fs < f {
-            format!(
-                "From the parent with {} touched, the fork server started a child in {}, {} \
-                 fork's {}: it forks its own small process, never the large one.",
-                mib(hi),
-                words::ns(fs),
-                vs(fs, f),
-                words::ns(f)
-            )
-        } else {
-            format!(
-                "From the parent with {} touched, the fork server ({}) was not quicker than \
-                 fork ({}), as it was expected to be: the hop through the server cost more \
-                 than copying this parent's page tables.",
-                mib(hi),
-                words::ns(fs),
-                words::ns(f)
-            )
-        });
-    }
-    if let Some(s) = pool_vs_starts(c) {
-        out.push(s);
-    }
     if !c.resident.is_empty() {
         let list: Vec<String> = c
             .resident
@@ -228,107 +186,198 @@ pub fn explain_rust(c: &StartCosts) -> Vec<String> {
     out
 }
 
+/// The claims under the Rust start-methods chart: fork grows with the
+/// parent's memory, spawn does not, the fork server beats fork from a
+/// large parent, and a running pool beats every start.
+pub fn rust_claims(c: &StartCosts) -> Vec<Claim> {
+    let mut out = Vec::new();
+    out.extend(fork_grows(c, ""));
+    if let Some(((lo, a, sa), (hi, b, sb))) = c.ends(Method::Spawn.name()) {
+        // Spawn growing about as much as fork did is what fork-then-exec
+        // would show.
+        let fork_growth = c.ends(Method::Fork.name()).map(|(f0, f1)| f1.1 - f0.1);
+        let like_fork = fork_growth
+            .filter(|&g| g > 0.0 && b - a >= 0.5 * g)
+            .map(|_| {
+                "spawn grew about as much as fork did: this C library may start the child \
+                 with fork then exec, which copies the page tables first"
+                    .to_string()
+            });
+        out.push(
+            Claim::new(
+                "spawn takes no longer from a large parent than from a small one",
+                Expect::AtMost,
+                vec![
+                    Value::new(format!("spawn with {} touched", mib(hi)), b, Unit::Ns)
+                        .with_spread(sb),
+                    Value::new(format!("with {} touched", mib(lo)), a, Unit::Ns).with_spread(sa),
+                ],
+            )
+            // A start varies by more than the default between runs.
+            .tolerance(0.2)
+            .because(
+                "posix_spawn does not copy the page tables (the child shares the parent's \
+                 memory until exec replaces it), so the parent's size hardly matters",
+            )
+            .reason(like_fork),
+        );
+    }
+    if let Some(hi) = c.largest_parent()
+        && let (Some(fs), Some(f)) = (
+            c.value(Method::Forkserver.name(), false, hi),
+            c.value(Method::Fork.name(), false, hi),
+        )
+    {
+        let fork_flat = c
+            .ends(Method::Fork.name())
+            .filter(|(lo, hi)| hi.1 < GREW * lo.1)
+            .map(|_| {
+                "fork did not grow with the parent here, so the server had nothing to save".into()
+            });
+        out.push(
+            Claim::new(
+                "from a large parent, the fork server starts a child before fork does",
+                Expect::Ascending,
+                vec![
+                    Value::new(
+                        format!("from the parent with {} touched, the fork server", mib(hi)),
+                        fs.0,
+                        Unit::Ns,
+                    )
+                    .with_spread(fs.1),
+                    Value::new("fork", f.0, Unit::Ns).with_spread(f.1),
+                ],
+            )
+            .because("the server forks its own small process, never the large one")
+            .reason(fork_flat),
+        );
+    }
+    out.extend(pool_vs_starts(c));
+    out
+}
+
 /// fork from the smallest vs the largest parent, in `who`'s words ("" for
 /// Rust, "Python's " for CPython).
-fn fork_grows(c: &StartCosts, who: &str) -> Option<String> {
-    let ((lo, a), (hi, b)) = c.ends(Method::Fork.name())?;
-    Some(if b >= GREW * a {
-        format!(
-            "{}fork took {} from a parent with {} touched and {} from one with {} ({:.1}x): \
-             fork copies the parent's page tables, so it grows with the parent's memory.",
-            words::capitalise(who),
-            words::ns(a),
-            mib(lo),
-            words::ns(b),
-            mib(hi),
-            b / a
+fn fork_grows(c: &StartCosts, who: &str) -> Option<Claim> {
+    let ((lo, a, sa), (hi, b, sb)) = c.ends(Method::Fork.name())?;
+    // Memory that was not resident has no page-table entries to copy.
+    let resident = |touched: u64| c.resident.iter().find(|r| r.0 == touched).map(|r| r.1);
+    let not_resident = match (resident(lo), resident(hi)) {
+        (Some(r0), Some(r1)) if r1 < GREW * r0 => Some(format!(
+            "the parent's resident memory barely grew ({} to {}), so there were few more \
+             page-table entries to copy",
+            words::mebibytes(r0),
+            words::mebibytes(r1)
+        )),
+        _ => None,
+    };
+    Some(
+        Claim::new(
+            format!("{who}fork takes longer from a parent with more memory touched"),
+            Expect::Ascending,
+            vec![
+                Value::new(
+                    format!("{who}fork from a parent with {} touched", mib(lo)),
+                    a,
+                    Unit::Ns,
+                )
+                .with_spread(sa),
+                Value::new(format!("with {}", mib(hi)), b, Unit::Ns).with_spread(sb),
+            ],
         )
-    } else {
-        format!(
-            "{}fork took {} from a parent with {} touched and {} from one with {}: it did not \
-             grow with the parent's memory as expected (a page-table entry to copy per \
-             touched page). Likely the kernel backed the memory with huge pages, or other \
-             work on the machine hid the difference.",
-            words::capitalise(who),
-            words::ns(a),
-            mib(lo),
-            words::ns(b),
-            mib(hi)
-        )
-    })
+        .because("fork copies the parent's page tables, so it grows with the parent's memory")
+        .reason(not_resident),
+    )
 }
 
 /// The running pool against the quickest way to start a process, from the
 /// smallest parent.
-fn pool_vs_starts(c: &StartCosts) -> Option<String> {
+fn pool_vs_starts(c: &StartCosts) -> Option<Claim> {
     let lo = c.smallest_parent()?;
-    let pool = c.get(Method::Pool.name(), false, lo)?;
+    let pool = c.value(Method::Pool.name(), false, lo)?;
     let (best, t) = c
         .methods()
         .into_iter()
         .filter(|&m| m != Method::Pool.name())
-        .filter_map(|m| Some((m, c.get(m, false, lo)?)))
-        .min_by(|a, b| a.1.total_cmp(&b.1))?;
-    Some(if pool < t {
-        format!(
-            "A worker already running answered in {}, {} the quickest start ({best}, {}): no \
-             process starts at all, which is why a pool pays the start once.",
-            words::ns(pool),
-            vs(pool, t),
-            words::ns(t)
+        .filter_map(|m| Some((m, c.value(m, false, lo)?)))
+        .min_by(|a, b| a.1.0.total_cmp(&b.1.0))?;
+    Some(
+        Claim::new(
+            "a worker already running answers before any new process can start",
+            Expect::Ascending,
+            vec![
+                Value::new("a running pool worker", pool.0, Unit::Ns).with_spread(pool.1),
+                Value::new(format!("the quickest start ({best})"), t.0, Unit::Ns).with_spread(t.1),
+            ],
         )
-    } else {
-        format!(
-            "A worker already running answered in {}, not quicker than {best} ({}) as \
-             expected: the machine was likely busy while the pool was measured.",
-            words::ns(pool),
-            words::ns(t)
-        )
-    })
+        .because("no process starts at all, which is why a pool pays the start once"),
+    )
 }
 
 /// What the payload added to fork and to spawn, from the smallest parent,
 /// with the reason; `python` says it for Python, more briefly.
-fn payload_sentence(c: &StartCosts, python: bool) -> Option<String> {
+fn payload_claim(c: &StartCosts, python: bool) -> Option<Claim> {
     let lo = c.smallest_parent()?;
-    let added = |m: Method| Some(c.get(m.name(), true, lo)? - c.get(m.name(), false, lo)?);
-    let (fork, spawn) = (added(Method::Fork)?, added(Method::Spawn)?);
-    let size = words::bytes(c.payload_bytes);
-    let shown = |ns: f64| {
-        if ns > 0.0 {
-            words::ns(ns)
-        } else {
-            "nothing measurable".to_string()
-        }
+    // The added time, and its noise: both times' spreads, against the
+    // difference.
+    let added = |m: Method| {
+        let (with, sw) = c.value(m.name(), true, lo)?;
+        let (without, so) = c.value(m.name(), false, lo)?;
+        let diff = (with - without).max(0.0);
+        // Capped: a difference lost in its noise reads as "within the
+        // noise" either way.
+        let noise = ((sw.unwrap_or(0.0) * with + so.unwrap_or(0.0) * without)
+            / diff.max(f64::MIN_POSITIVE))
+        .min(0.5);
+        let known = sw.is_some() || so.is_some();
+        let quicker = (with <= without).then(|| {
+            format!(
+                "{} with the payload ({}) was measured no slower than without it ({}), so what \
+                 the payload adds is lost in the run-to-run noise",
+                m.name(),
+                words::ns(with),
+                words::ns(without)
+            )
+        });
+        Some(((diff, known.then_some(noise)), quicker))
     };
-    let (fork, spawn, expected) = (shown(fork), shown(spawn), fork < spawn);
-    Some(match (python, expected) {
-        (false, true) => format!(
-            "A {size} payload added {fork} to fork and {spawn} to spawn: the fork child reads \
-             the parent's pages where they are (copy-on-write copies only a page someone \
-             writes), while spawn must serialize the bytes and send them through a pipe."
-        ),
-        (true, true) => format!(
-            "In Python a {size} payload added {fork} to fork and {spawn} to spawn, which \
-             pickles it into the process object and sends it."
-        ),
-        (false, false) => format!(
-            "A {size} payload added {fork} to fork and {spawn} to spawn: not the expected \
-             order (fork's child reads the payload in place, spawn's gets a copy through a \
-             pipe); at this size the difference is within what a busy machine varies by."
-        ),
-        (true, false) => format!(
-            "In Python a {size} payload added {fork} to fork and {spawn} to spawn: not the \
-             expected order (spawn pickles it and sends it, fork's child finds it in place); \
-             likely the machine was busy."
-        ),
-    })
+    let ((fork, fork_quicker), (spawn, spawn_quicker)) =
+        (added(Method::Fork)?, added(Method::Spawn)?);
+    let size = words::bytes(c.payload_bytes);
+    let who = if python { "in Python, a" } else { "a" };
+    let because = if python {
+        "spawn pickles the payload into the process object and sends it; fork's child finds \
+         it in place"
+    } else {
+        "the fork child reads the parent's pages where they are (copy-on-write copies only a \
+         page someone writes), while spawn must serialize the bytes and send them through a \
+         pipe"
+    };
+    Some(
+        Claim::new(
+            "a payload adds less to fork than to spawn",
+            Expect::Ascending,
+            vec![
+                Value::new(
+                    format!("{who} {size} payload added to fork"),
+                    fork.0,
+                    Unit::Ns,
+                )
+                .with_spread(fork.1),
+                Value::new("to spawn", spawn.0, Unit::Ns).with_spread(spawn.1),
+            ],
+        )
+        .because(because)
+        .reason(fork_quicker)
+        .reason(spawn_quicker),
+    )
 }
 
-/// Sentences under the Python chart: what this Python does by default,
-/// how its starts compare with each other and with Rust's.
-pub fn explain_python(py: &StartsReport, c: &StartCosts, rust: &StartCosts) -> Vec<String> {
-    let mut out = vec![format!(
+/// Sentences under the Python chart: what this Python does by default.
+/// The comparisons are [`python_claims`]; the terminal shows both with
+/// [`explain_python`].
+pub fn python_sentences(py: &StartsReport) -> Vec<String> {
+    vec![format!(
         "This machine's Python ({} {} on {}) offers {} and starts processes with {} by \
          default.",
         py.implementation,
@@ -336,74 +385,86 @@ pub fn explain_python(py: &StartsReport, c: &StartCosts, rust: &StartCosts) -> V
         py.system,
         py.start_methods.join(", "),
         py.default_start_method
-    )];
+    )]
+}
+
+/// The claims under the Python chart: Python's spawn costs more than
+/// Rust's, its forkserver less than its spawn, its fork grows with the
+/// parent.
+pub fn python_claims(c: &StartCosts, rust: &StartCosts) -> Vec<Claim> {
+    let mut out = Vec::new();
     let lo = c.smallest_parent().unwrap_or(0);
     if let (Some(p), Some(r)) = (
-        c.get(Method::Spawn.name(), false, lo),
-        rust.get(Method::Spawn.name(), false, lo),
+        c.value(Method::Spawn.name(), false, lo),
+        rust.value(Method::Spawn.name(), false, lo),
     ) {
-        out.push(if p > r {
-            format!(
-                "Python's spawn took {} per start, {:.0}x Rust's spawn of tvp ({}): a fresh \
-                 interpreter starts, imports multiprocessing and re-imports the main module \
-                 before the first line of the target runs.",
-                words::ns(p),
-                p / r,
-                words::ns(r)
+        out.push(
+            Claim::new(
+                "Python's spawn costs more per start than Rust's spawn of tvp",
+                Expect::Descending,
+                vec![
+                    Value::new("Python's spawn", p.0, Unit::Ns).with_spread(p.1),
+                    Value::new("Rust's spawn of tvp", r.0, Unit::Ns).with_spread(r.1),
+                ],
             )
-        } else {
-            format!(
-                "Python's spawn took {} per start, not more than Rust's spawn of tvp ({}), \
-                 though a fresh interpreter has far more to load than tvp: the Rust side was \
-                 likely measured on a busier machine.",
-                words::ns(p),
-                words::ns(r)
-            )
-        });
+            .because(
+                "a fresh interpreter starts, imports multiprocessing and re-imports the main \
+                 module before the first line of the target runs",
+            ),
+        );
     }
     if let (Some(fs), Some(sp)) = (
-        c.get(Method::Forkserver.name(), false, lo),
-        c.get(Method::Spawn.name(), false, lo),
+        c.value(Method::Forkserver.name(), false, lo),
+        c.value(Method::Spawn.name(), false, lo),
     ) {
-        out.push(if fs < sp {
-            format!(
-                "Python's forkserver took {}, {} spawn ({}): its server paid the interpreter's \
-                 start once, and each child is forked from it, already started.",
-                words::ns(fs),
-                vs(fs, sp),
-                words::ns(sp)
+        out.push(
+            Claim::new(
+                "Python's forkserver starts a child before its spawn does",
+                Expect::Ascending,
+                vec![
+                    Value::new("Python's forkserver", fs.0, Unit::Ns).with_spread(fs.1),
+                    Value::new("spawn", sp.0, Unit::Ns).with_spread(sp.1),
+                ],
             )
-        } else {
-            format!(
-                "Python's forkserver took {}, not quicker than spawn ({}) as expected: the \
-                 server was started before the timing, so likely the machine was busy.",
-                words::ns(fs),
-                words::ns(sp)
-            )
-        });
+            .because(
+                "its server paid the interpreter's start once, and each child is forked from \
+                 it, already started",
+            ),
+        );
     }
-    if let Some(s) = fork_grows(c, "Python's ") {
-        out.push(s);
-    }
+    out.extend(fork_grows(c, "Python's "));
     out
 }
 
-/// Sentences under the payload chart: what the payload added to each way
-/// of starting, in Rust and in Python.
-pub fn explain_payload(rust: &StartCosts, python: Option<&StartCosts>) -> Vec<String> {
-    let mut out = Vec::new();
-    if let Some(s) = payload_sentence(rust, false) {
-        out.push(s);
-    }
-    if let Some(s) = python.and_then(|py| payload_sentence(py, true)) {
-        out.push(s);
-    }
+/// Every sentence about Python's starts, the claims' included, for the
+/// terminal.
+pub fn explain_python(py: &StartsReport, c: &StartCosts, rust: &StartCosts) -> Vec<String> {
+    let mut out = python_sentences(py);
+    out.extend(python_claims(c, rust).iter().map(Claim::sentence));
     out
+}
+
+/// The claims under the payload chart: what the payload added to each way
+/// of starting, in Rust and in Python.
+pub fn payload_claims(rust: &StartCosts, python: Option<&StartCosts>) -> Vec<Claim> {
+    let mut out = Vec::new();
+    out.extend(payload_claim(rust, false));
+    out.extend(python.and_then(|py| payload_claim(py, true)));
+    out
+}
+
+/// The payload claims' sentences, for the terminal.
+pub fn explain_payload(rust: &StartCosts, python: Option<&StartCosts>) -> Vec<String> {
+    payload_claims(rust, python)
+        .iter()
+        .map(Claim::sentence)
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::claim::Outcome;
 
     fn costs(rows: &[(&str, bool, u64, f64)]) -> StartCosts {
         StartCosts {
@@ -414,6 +475,7 @@ mod tests {
                     payload: p,
                     parent_mib: mib,
                     ns,
+                    spread: None,
                 })
                 .collect(),
             resident: vec![(0, 20.0), (1024, 1050.0)],
@@ -425,7 +487,7 @@ mod tests {
     fn expected() -> StartCosts {
         costs(&[
             ("spawn", false, 0, 1.0e6),
-            ("spawn", false, 1024, 1.1e6),
+            ("spawn", false, 1024, 0.98e6),
             ("spawn", true, 0, 9.0e6),
             ("fork", false, 0, 3.0e5),
             ("fork", false, 1024, 3.7e7),
@@ -437,63 +499,110 @@ mod tests {
         ])
     }
 
+    fn outcomes(claims: &[Claim]) -> Vec<Outcome> {
+        claims
+            .iter()
+            .map(|c| {
+                c.check(&c.sentence()).unwrap();
+                c.outcome()
+            })
+            .collect()
+    }
+
+    fn said(claims: &[Claim]) -> String {
+        claims
+            .iter()
+            .map(Claim::sentence)
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
     #[test]
     fn the_expected_case_quotes_its_numbers() {
-        let s = explain_rust(&expected()).join(" ");
+        let claims = rust_claims(&expected());
+        assert_eq!(outcomes(&claims), [Outcome::Agrees; 4]);
+        let s = said(&claims);
         for part in [
-            "fork took 300 µs from a parent with nothing touched and 37.0 ms from one with 1 GiB (123.3x)",
-            "spawn took 1.00 ms with nothing touched and 1.10 ms with 1 GiB touched",
-            "the fork server started a child in 410 µs, 90.2x quicker than fork's 37.0 ms",
-            "answered in 20.0 µs, 15.0x quicker than the quickest start (fork, 300 µs)",
-            "20 MiB with nothing touched, 1050 MiB with 1 GiB touched",
+            "As expected, fork takes longer from a parent with more memory touched: fork from a \
+             parent with nothing touched 300 µs and with 1 GiB 37.0 ms.",
+            "spawn with 1 GiB touched 980 µs and with nothing touched 1.00 ms",
+            "from the parent with 1 GiB touched, the fork server 410 µs and fork 37.0 ms",
+            "a running pool worker 20.0 µs and the quickest start (fork) 300 µs",
         ] {
             assert!(s.contains(part), "missing {part:?} in {s}");
         }
-        let p = explain_payload(&expected(), Some(&expected())).join(" ");
         assert!(
-            p.contains("A 16 MiB payload added 2.00 ms to fork and 8.00 ms to spawn"),
+            explain_rust(&expected())[0]
+                .contains("20 MiB with nothing touched, 1050 MiB with 1 GiB touched")
+        );
+        let p = payload_claims(&expected(), Some(&expected()));
+        assert_eq!(outcomes(&p), [Outcome::Agrees; 2]);
+        let p = said(&p);
+        assert!(
+            p.contains("a 16 MiB payload added to fork 2.00 ms and to spawn 8.00 ms"),
             "{p}"
         );
         assert!(
-            p.contains("In Python a 16 MiB payload added 2.00 ms to fork and 8.00 ms to spawn"),
+            p.contains("in Python, a 16 MiB payload added to fork 2.00 ms and to spawn 8.00 ms"),
             "{p}"
         );
     }
 
     #[test]
     fn every_expectation_reversed_is_said_to_be_unexpected() {
-        let c = costs(&[
+        let mut c = costs(&[
             ("spawn", false, 0, 1.0e6),
             ("spawn", false, 1024, 5.0e6),
             ("spawn", true, 0, 1.0e6),
             ("fork", false, 0, 3.0e5),
-            ("fork", false, 1024, 3.1e5),
+            ("fork", false, 1024, 2.0e5),
             ("fork", true, 0, 9.0e6),
             ("forkserver", false, 0, 4.0e5),
             ("forkserver", false, 1024, 4.0e5),
             ("pool", false, 0, 5.0e5),
         ]);
-        let s = explain_rust(&c).join(" ") + &explain_payload(&c, None).join(" ");
+        c.resident = vec![(0, 20.0), (1024, 25.0)];
+        let claims = rust_claims(&c);
+        assert_eq!(outcomes(&claims), [Outcome::Contradicts; 4]);
+        let s = said(&claims);
         for part in [
-            "did not grow with the parent's memory as expected",
-            "spawn grew from 1.00 ms",
-            "was not quicker than fork",
-            "not quicker than fork (300 µs) as expected",
-            "not the expected order",
-            "nothing measurable to spawn",
+            "Expected fork takes longer from a parent with more memory touched, but measured",
+            "the parent's resident memory barely grew (20 MiB to 25 MiB)",
+            "Expected spawn takes no longer from a large parent",
+            "fork did not grow with the parent here",
+            "Expected a worker already running answers before",
         ] {
             assert!(s.contains(part), "missing {part:?} in {s}");
         }
-        assert!(!s.contains("hardly matters"));
+        let p = payload_claims(&c, None);
+        assert_eq!(outcomes(&p), [Outcome::Contradicts]);
+        assert!(said(&p).contains("added to fork 8.70 ms and to spawn 0.00 ns"));
+    }
+
+    #[test]
+    fn spawn_growing_like_fork_names_fork_then_exec() {
+        let c = costs(&[
+            ("spawn", false, 0, 1.0e6),
+            ("spawn", false, 1024, 30.0e6),
+            ("fork", false, 0, 3.0e5),
+            ("fork", false, 1024, 3.7e7),
+        ]);
+        let claims = rust_claims(&c);
+        assert!(
+            said(&claims).contains("fork then exec"),
+            "{}",
+            said(&claims)
+        );
     }
 
     #[test]
     fn missing_numbers_drop_their_sentences() {
         assert!(explain_rust(&StartCosts::default()).is_empty());
+        assert!(rust_claims(&StartCosts::default()).is_empty());
         let only_fork = costs(&[("fork", false, 0, 1.0), ("fork", false, 256, 3.0)]);
-        let s = explain_rust(&only_fork);
-        assert_eq!(s.len(), 2, "{s:?}");
-        assert!(s[0].contains("256 MiB"));
+        let claims = rust_claims(&only_fork);
+        assert_eq!(claims.len(), 1, "{claims:?}");
+        assert!(claims[0].sentence().contains("256 MiB"));
     }
 
     #[test]
@@ -511,18 +620,21 @@ mod tests {
             ("fork", false, 0, 2.0e6),
             ("fork", false, 1024, 4.0e7),
         ]);
+        let claims = python_claims(&py, &expected());
+        assert_eq!(outcomes(&claims), [Outcome::Agrees; 3]);
         let s = explain_python(&report, &py, &expected()).join(" ");
         for part in [
             "CPython 3.11.7 on Linux) offers fork, spawn, forkserver and starts processes with fork by default",
-            "Python's spawn took 50.0 ms per start, 50x Rust's spawn of tvp (1.00 ms)",
-            "Python's forkserver took 10.0 ms, 5.0x quicker than spawn (50.0 ms)",
-            "Python's fork took 2.00 ms",
+            "Python's spawn 50.0 ms and Rust's spawn of tvp 1.00 ms",
+            "Python's forkserver 10.0 ms and spawn 50.0 ms",
+            "Python's fork from a parent with nothing touched 2.00 ms",
         ] {
             assert!(s.contains(part), "missing {part:?} in {s}");
         }
         let reversed = costs(&[("spawn", false, 0, 1.0e5), ("forkserver", false, 0, 1.0e6)]);
-        let s = explain_python(&report, &reversed, &expected()).join(" ");
-        assert!(s.contains("not more than Rust's spawn"), "{s}");
-        assert!(s.contains("not quicker than spawn"), "{s}");
+        let claims = python_claims(&reversed, &expected());
+        assert_eq!(outcomes(&claims), [Outcome::Contradicts; 2]);
+        // Without Rust's numbers (the terminal), only Python's own.
+        assert_eq!(python_claims(&py, &StartCosts::default()).len(), 2);
     }
 }

@@ -135,6 +135,7 @@ fn costs_figure(
     title: &str,
     chart: impl Into<Chart>,
     sentences: Vec<String>,
+    claims: Vec<crate::report::Claim>,
 ) -> Result<String> {
     drawn.add(
         Figure::new(
@@ -143,7 +144,8 @@ fn costs_figure(
             title,
             chart,
         )
-        .with_sentences(sentences),
+        .with_sentences(sentences)
+        .with_claims(claims),
     )
 }
 
@@ -182,6 +184,7 @@ fn spawn_section(c: &SpawnCosts, drawn: &mut Drawn) -> Result<String> {
             quick,
         ),
         Vec::new(),
+        Vec::new(),
     )?);
     let slow = bars(
         &[
@@ -198,6 +201,7 @@ fn spawn_section(c: &SpawnCosts, drawn: &mut Drawn) -> Result<String> {
         "starting a process",
         bar_chart("starting a process", "per operation", Unit::Millis, slow),
         explain::explain_spawn(c),
+        explain::spawn_claims(c),
     )?);
     Ok(s)
 }
@@ -235,6 +239,7 @@ fn ipc_section(c: &IpcCosts, drawn: &mut Drawn) -> Result<String> {
             bars(&latency, 1e3),
         ),
         Vec::new(),
+        explain::ipc_latency_claims(c),
     )?);
     // Channels move a pointer: their "throughput" would flatten every other
     // line, so the chart leaves them out (the sentences and table have them).
@@ -311,6 +316,7 @@ fn locks_section(c: &LockCosts, drawn: &mut Drawn) -> Result<String> {
         &chart.title.clone(),
         chart,
         explain::explain_locks(c),
+        explain::lock_claims(c),
     )?);
     Ok(s)
 }
@@ -394,6 +400,7 @@ fn sharing_section(c: &SharingCosts, drawn: &mut Drawn) -> Result<String> {
         &chart.title.clone(),
         chart,
         sharing_explain::explain_sharing(c),
+        sharing_explain::sharing_claims(c),
     )?);
     Ok(s)
 }
@@ -424,6 +431,7 @@ fn switch_section(c: &SwitchCosts, drawn: &mut Drawn) -> Result<String> {
             ),
         ),
         explain::explain_switch(c),
+        explain::switch_claims(c),
     )?);
     Ok(s)
 }
@@ -477,15 +485,16 @@ mod tests {
             assert!(dir.path().join(svg).is_file(), "{svg} missing");
             assert!(page.body.contains(svg));
         }
-        assert!(page.body.contains("as much as 50 thread spawns"));
-        assert!(page.body.contains("2.00 µs between two threads"));
-        assert!(page.body.contains("40.0 M ops/s alone"));
-        // 2 x 200,000 increments in 2 ms vs 20 ms; no data file: the page
-        // says where the line size would be.
-        assert!(
-            page.body
-                .contains("made 200.0 M ops/s, counters 8 bytes apart 20.0 M ops/s")
-        );
+        for claim in [
+            "a process spawn (tvp worker: spawn, exit, wait) 1.00 ms and a thread spawn 20.0 µs",
+            "between two threads 2.00 µs and between two processes 2.50 µs",
+            "std-mutex with 2 contenders 20.0 M ops/s and alone 40.0 M ops/s",
+            // 2 x 200,000 increments in 2 ms vs 20 ms; no data file: the
+            // page says where the line size would be.
+            "counters a cache line apart 200.0 M ops/s and counters 8 bytes apart 20.0 M ops/s",
+        ] {
+            assert!(page.body.contains(claim), "missing {claim:?}");
+        }
         assert!(page.body.contains("data/false_sharing.json"));
         assert_eq!(short_label("pipe-process"), "pipe P");
         assert_eq!(short_label("crossbeam-thread"), "crossbeam");

@@ -182,7 +182,8 @@ pub fn start_section(
                 "Rust: starting a process against the parent's resident memory",
                 start_chart("Rust: start a process, get one answer", rust),
             )
-            .with_sentences(explain_starts::explain_rust(rust)),
+            .with_sentences(explain_starts::explain_rust(rust))
+            .with_claims(explain_starts::rust_claims(rust)),
         )?,
     );
     let py_costs = python.map(|py| (py, StartCosts::from_python(py)));
@@ -198,7 +199,8 @@ pub fn start_section(
                         c,
                     ),
                 )
-                .with_sentences(explain_starts::explain_python(py, c, rust)),
+                .with_sentences(explain_starts::python_sentences(py))
+                .with_claims(explain_starts::python_claims(c, rust)),
             )?,
         );
     }
@@ -211,7 +213,7 @@ pub fn start_section(
                 "what a payload adds to one start, Rust and Python",
                 payload_chart(rust, py_starts),
             )
-            .with_sentences(explain_starts::explain_payload(rust, py_starts)),
+            .with_claims(explain_starts::payload_claims(rust, py_starts)),
         )?,
     );
     Ok(s)
@@ -276,7 +278,8 @@ pub fn serialization_section(c: &SerialCosts, drawn: &mut Drawn) -> Result<Strin
                 "time per byte of a round trip to a worker, by payload size and encoding",
                 chart,
             )
-            .with_sentences(explain_serial::explain(c)),
+            .with_sentences(explain_serial::explain(c))
+            .with_claims(explain_serial::claims(c)),
         )?,
     );
     Ok(s)
@@ -366,13 +369,13 @@ mod tests {
             );
         }
         for sentence in [
-            "fork took 300 µs from a parent with nothing touched and 37.0 ms",
+            "fork from a parent with nothing touched 300 µs and with 1 GiB 37.0 ms",
             "6 MiB with nothing touched, 1049 MiB with 1 GiB touched",
             "starts processes with fork by default",
-            "Python's spawn took 50.0 ms per start, 50x Rust's spawn of tvp (1.00 ms)",
-            "A 16 MiB payload added 2.00 ms to fork and 8.00 ms to spawn",
+            "Python's spawn 50.0 ms and Rust's spawn of tvp 1.00 ms",
+            "a 16 MiB payload added to fork 2.00 ms and to spawn 8.00 ms",
             "JSON is measured up to 256 KiB",
-            "Python's pickle through Pool.apply: 1.91 ns per byte at 2 MiB",
+            "pickle at 2 MiB 4.00 ms and Rust's binary 2.00 ms",
         ] {
             let shown = crate::report::html::escape(sentence);
             assert!(page.body.contains(&shown), "missing {shown:?}");
