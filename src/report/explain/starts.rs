@@ -216,8 +216,8 @@ pub fn rust_claims(c: &StartCosts) -> Vec<Claim> {
             // A start varies by more than the default between runs.
             .tolerance(0.2)
             .because(
-                "posix_spawn does not copy the page tables (the child shares the parent's \
-                 memory until exec replaces it), so the parent's size hardly matters",
+                "unlike fork, posix_spawn does not copy the page tables (the child shares the \
+                 parent's memory until exec replaces it), so the parent's size hardly matters",
             )
             .reason(like_fork),
         );
@@ -330,19 +330,26 @@ fn payload_claim(c: &StartCosts, python: bool) -> Option<Claim> {
             / diff.max(f64::MIN_POSITIVE))
         .min(0.5);
         let known = sw.is_some() || so.is_some();
-        let quicker = (with <= without).then(|| {
-            format!(
-                "{} with the payload ({}) was measured no slower than without it ({}), so what \
-                 the payload adds is lost in the run-to-run noise",
-                m.name(),
-                words::ns(with),
-                words::ns(without)
-            )
-        });
+        let quicker = (with <= without).then(|| (m.name(), with, without));
         Some(((diff, known.then_some(noise)), quicker))
     };
     let ((fork, fork_quicker), (spawn, spawn_quicker)) =
         (added(Method::Fork)?, added(Method::Spawn)?);
+    // The methods measured no slower with the payload than without it.
+    let quicker: Vec<(&str, f64, f64)> = fork_quicker.into_iter().chain(spawn_quicker).collect();
+    let lost = (!quicker.is_empty()).then(|| {
+        let list = |f: &dyn Fn(&(&str, f64, f64)) -> String| {
+            let texts: Vec<String> = quicker.iter().map(f).collect();
+            let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+            words::and_list(&refs)
+        };
+        format!(
+            "with the payload, {} measured no slower than without it ({}), so what the payload \
+             adds is lost in the run-to-run noise",
+            list(&|q| format!("{} ({})", q.0, words::ns(q.1))),
+            list(&|q| words::ns(q.2))
+        )
+    });
     let size = words::bytes(c.payload_bytes);
     let who = if python { "in Python, a" } else { "a" };
     let because = if python {
@@ -368,8 +375,7 @@ fn payload_claim(c: &StartCosts, python: bool) -> Option<Claim> {
             ],
         )
         .because(because)
-        .reason(fork_quicker)
-        .reason(spawn_quicker),
+        .reason(lost),
     )
 }
 
