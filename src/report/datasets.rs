@@ -176,13 +176,7 @@ pub fn adversarial() -> DataSet {
         .map(|b| b.group.clone())
         .collect();
     for group in groups {
-        let times: Vec<f64> = set
-            .scan
-            .benchmarks
-            .iter()
-            .filter(|b| b.group == group)
-            .map(|b| b.median_ns)
-            .collect();
+        let times = medians(&set.scan.benchmarks, &group);
         let lo = times.iter().copied().fold(f64::INFINITY, f64::min);
         let hi = times.iter().copied().fold(0.0, f64::max);
         if ranked_by_rate(&group) {
@@ -240,6 +234,15 @@ pub fn adversarial() -> DataSet {
     set
 }
 
+/// The medians of `group`, in ns.
+fn medians(benchmarks: &[Benchmark], group: &str) -> Vec<f64> {
+    benchmarks
+        .iter()
+        .filter(|b| b.group == group)
+        .map(|b| b.median_ns)
+        .collect()
+}
+
 /// The groups whose rankings are rates (bytes, or critical sections, per
 /// second: the value times the batch over the time), not times.
 fn ranked_by_rate(group: &str) -> bool {
@@ -264,13 +267,7 @@ fn reverse_with_python(set: &mut DataSet, group: &str, array: &str) {
         let hi = v.iter().copied().fold(0.0, f64::max);
         (v.len() >= 2 && lo > 0.0).then_some((lo, hi))
     };
-    let rust: Vec<f64> = set
-        .scan
-        .benchmarks
-        .iter()
-        .filter(|b| b.group == group)
-        .map(|b| b.median_ns)
-        .collect();
+    let rust = medians(&set.scan.benchmarks, group);
     let Some((name, text)) = set
         .data
         .iter_mut()

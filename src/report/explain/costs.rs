@@ -820,12 +820,13 @@ pub fn switch_claims(c: &SwitchCosts) -> Vec<Claim> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::report::claim::Outcome;
 
-    /// Each claim's outcome, after checking its sentence.
-    fn outcomes(claims: &[Claim]) -> Vec<Outcome> {
+    /// Each claim's outcome, after checking its sentence (for the other
+    /// explainers' tests too).
+    pub(crate) fn outcomes(claims: &[Claim]) -> Vec<Outcome> {
         claims
             .iter()
             .map(|c| {

@@ -271,6 +271,7 @@ pub fn sharing_claims(c: &SharingCosts) -> Vec<Claim> {
 mod tests {
     use super::*;
     use crate::report::claim::Outcome;
+    use crate::report::explain::costs::tests::outcomes;
 
     fn costs(rows: &[(&str, usize, f64)]) -> SharingCosts {
         SharingCosts {
@@ -285,16 +286,6 @@ mod tests {
             cores: 2,
             spread: Spreads::default(),
         }
-    }
-
-    fn outcomes(claims: &[Claim]) -> Vec<Outcome> {
-        claims
-            .iter()
-            .map(|c| {
-                c.check(&c.sentence()).unwrap();
-                c.outcome()
-            })
-            .collect()
     }
 
     #[test]

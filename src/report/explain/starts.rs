@@ -471,6 +471,7 @@ pub fn explain_payload(rust: &StartCosts, python: Option<&StartCosts>) -> Vec<St
 mod tests {
     use super::*;
     use crate::report::claim::Outcome;
+    use crate::report::explain::costs::tests::outcomes;
 
     fn costs(rows: &[(&str, bool, u64, f64)]) -> StartCosts {
         StartCosts {
@@ -503,16 +504,6 @@ mod tests {
             ("pool", false, 0, 2.0e4),
             ("pool", false, 1024, 2.1e4),
         ])
-    }
-
-    fn outcomes(claims: &[Claim]) -> Vec<Outcome> {
-        claims
-            .iter()
-            .map(|c| {
-                c.check(&c.sentence()).unwrap();
-                c.outcome()
-            })
-            .collect()
     }
 
     fn said(claims: &[Claim]) -> String {
