@@ -89,12 +89,104 @@ pub struct SpeedupContext<'a> {
     pub core_counts: &'a [usize],
     /// The sequential run's spread (see [`crate::report::criterion::Benchmark::spread`]).
     pub baseline_spread: Option<f64>,
-    /// The widest spread of the parallel runs.
+    /// The widest spread of the parallel runs, for a cell whose own spread
+    /// is not in `cell_spreads`.
     pub spread: Option<f64>,
+    /// The workload's kind ("cpu", "memory", "io"): it decides which
+    /// reasons a surprising speedup can have.
+    pub kind: &'a str,
+    /// Each parallel cell's own spread: (backend, workers, spread).
+    pub cell_spreads: &'a [(String, usize, f64)],
+}
+
+impl SpeedupContext<'_> {
+    /// The spread of the speedup of `backend` at `workers`: a speedup
+    /// divides by the sequential run, so its relative spread is the sum of
+    /// the two runs' (first order).
+    fn speedup_spread(&self, backend: &str, workers: usize) -> Option<f64> {
+        let cell = self
+            .cell_spreads
+            .iter()
+            .find(|(b, w, _)| b == backend && *w == workers)
+            .map(|c| c.2)
+            .or(self.spread);
+        match (self.baseline_spread, cell) {
+            (None, None) => None,
+            (a, b) => Some(a.unwrap_or(0.0) + b.unwrap_or(0.0)),
+        }
+    }
+
+    /// The backend that ran fastest with one worker, when that beat the
+    /// sequential run by more than both runs' noise: the same work on one
+    /// core, so the sequential run itself was slowed.
+    fn slow_baseline(&self, curves: &[Curve]) -> Option<(String, f64)> {
+        curves
+            .iter()
+            .filter_map(|c| Some((c, c.at(1)?)))
+            .filter(|(c, one)| {
+                let noise = crate::report::claim::TOLERANCE
+                    .max(2.0 * self.speedup_spread(&c.backend, 1).unwrap_or(0.0));
+                *one > 1.0 + noise
+            })
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .map(|(c, one)| (c.backend.clone(), one))
+    }
+}
+
+/// The values of an at-most claim, `value` against `bound`, with the
+/// value's `spread`. Within the noise (`tolerance` or twice the spread) the
+/// spread goes on the value, so the claim reads "within the noise"; beyond
+/// it, the spread is shown as a third number beside the gap instead, so the
+/// claim does not offer noise as a reason for a gap the spread cannot make.
+/// The second result says whether the value is beyond the noise.
+fn at_most_values(
+    value: crate::report::claim::Value,
+    bound: crate::report::claim::Value,
+    spread: Option<f64>,
+    tolerance: f64,
+) -> (Vec<crate::report::claim::Value>, bool) {
+    use crate::report::claim::{Unit, Value};
+    let noise = tolerance.max(2.0 * spread.unwrap_or(0.0));
+    if value.value > bound.value * (1.0 + noise) {
+        let mut values = vec![value, bound];
+        values.extend(spread.map(|s| Value::new("the run-to-run interval", s, Unit::Percent)));
+        (values, true)
+    } else {
+        (vec![value.with_spread(spread), bound], false)
+    }
+}
+
+/// The likely reason "a sequential run that was slowed", when the
+/// one-worker cells show it.
+fn slowed_baseline_reason(slow: &Option<(String, f64)>) -> Option<String> {
+    slow.as_ref().map(|(backend, one)| {
+        format!(
+            "a sequential run that was slowed: {backend} with one worker, the same work on one \
+             core, already ran at {} of its speed (page faults on first touch of its memory, \
+             or other programs during the sequential run, slow the baseline and lift every \
+             speedup)",
+            words::speedup(Some(*one))
+        )
+    })
+}
+
+/// The likely reason "caches", for a memory-bound workload only.
+fn caches_reason(kind: &str, workers: usize) -> Option<String> {
+    (kind == "memory").then(|| {
+        format!(
+            "caches: each of the {workers} workers streams its own share of the data, a share \
+             that can fit a cache the whole array did not, so each item costs less than in the \
+             sequential run"
+        )
+    })
 }
 
 /// The claims under the speedup chart: a speedup at most the ideal (the
-/// cores at work), and gil near sequential speed.
+/// cores at work), and gil near sequential speed. The reasons named when
+/// the numbers disagree follow the size of the gap and the workload's kind:
+/// a gap within the spread is noise (the claim says so itself); beyond it,
+/// a sequential run that was slowed when the one-worker cells show it, and
+/// caches on a memory-bound workload.
 pub fn speedup_claims(
     cores: usize,
     curves: &[Curve],
@@ -105,36 +197,45 @@ pub fn speedup_claims(
     let Some(at) = comparison_point(curves, cores) else {
         return out;
     };
+    let slow = cx.slow_baseline(curves);
     if let Some((best, s)) = best_at(curves, at) {
         let ideal = at.min(cores);
-        let baseline = cx.baseline_spread.filter(|b| *b > 0.0).map(|b| {
-            format!(
-                "a baseline effect (every speedup divides by the sequential run, whose own \
-                 interval is {}: a slow sequential run lifts every line)",
-                words::plus_minus(b)
-            )
-        });
+        let spread = cx.speedup_spread(&best.backend, at);
+        let (values, beyond) = at_most_values(
+            Value::new(
+                format!("{} at {}", best.backend, words::workers(at)),
+                s,
+                Unit::Speedup,
+            ),
+            Value::new(
+                format!("ideal with {ideal} cores"),
+                ideal as f64,
+                Unit::Speedup,
+            ),
+            spread,
+            0.0,
+        );
+        let claim = Claim::new(EXPECT_IDEAL, Expect::AtMost, values);
+        let claim = if beyond {
+            // Caches when splitting the data gained more than one worker's
+            // cell already shows against the baseline.
+            let per_worker = s / ideal as f64;
+            let caches = caches_reason(cx.kind, at)
+                .filter(|_| slow.as_ref().is_none_or(|(_, one)| per_worker > one * 1.05));
+            claim.reason(caches).reason(slowed_baseline_reason(&slow))
+        } else {
+            claim.reason(cx.baseline_spread.filter(|b| *b > 0.0).map(|b| {
+                format!(
+                    "a baseline effect (every speedup divides by the sequential run, whose own \
+                     interval is {}: a slow sequential run lifts every line)",
+                    words::plus_minus(b)
+                )
+            }))
+        };
         out.push(
-            Claim::new(
-                "a speedup is at most the number of cores at work (efficiency at most all of it)",
-                Expect::AtMost,
-                vec![
-                    Value::new(
-                        format!("{} at {}", best.backend, words::workers(at)),
-                        s,
-                        Unit::Speedup,
-                    )
-                    .with_spread(cx.spread),
-                    Value::new(
-                        format!("ideal with {ideal} cores"),
-                        ideal as f64,
-                        Unit::Speedup,
-                    ),
-                ],
-            )
-            .tolerance(0.0)
-            .because("more workers than cores only take turns")
-            .reason(baseline),
+            claim
+                .tolerance(0.0)
+                .because("more workers than cores only take turns"),
         );
     }
     if let Some((w, g)) = curves
@@ -142,30 +243,40 @@ pub fn speedup_claims(
         .find(|c| c.backend == "gil")
         .and_then(parallel_max)
     {
+        let waits = (cx.kind == "io").then(|| {
+            "this workload waits, and the gil model releases its lock around each wait, as \
+             CPython releases the GIL, so other threads run meanwhile"
+                .to_string()
+        });
+        let (values, _) = at_most_values(
+            Value::new(
+                format!("gil at best ({})", words::workers(w)),
+                g,
+                Unit::Speedup,
+            ),
+            Value::new("sequential", 1.0, Unit::Speedup),
+            cx.speedup_spread("gil", w),
+            GIL_TOLERANCE,
+        );
         out.push(
-            Claim::new(
-                "gil stays at sequential speed",
-                Expect::AtMost,
-                vec![
-                    Value::new(
-                        format!("gil at best ({})", words::workers(w)),
-                        g,
-                        Unit::Speedup,
-                    ),
-                    Value::new("sequential", 1.0, Unit::Speedup),
-                ],
-            )
-            .tolerance(0.2)
-            .because("the lock lets one thread compute at a time, as CPython's GIL does")
-            .reason(Some(
-                "this workload spends time outside the lock (waiting), where a GIL lets other \
-                 threads run"
-                    .into(),
-            )),
+            Claim::new("gil stays at sequential speed", Expect::AtMost, values)
+                .tolerance(GIL_TOLERANCE)
+                .because("the lock lets one thread compute at a time, as CPython's GIL does")
+                .reason(waits)
+                .reason(caches_reason(cx.kind, w))
+                .reason(slowed_baseline_reason(&slow)),
         );
     }
     out
 }
+
+/// How far above sequential speed gil may get before it counts as faster:
+/// its hand-offs and a one-worker cell's own noise move it by this much.
+const GIL_TOLERANCE: f64 = 0.2;
+
+/// The expectation under every speedup chart.
+const EXPECT_IDEAL: &str =
+    "a speedup is at most the number of cores at work (efficiency at most all of it)";
 
 /// The speedup chart: the best backend at the core count and its
 /// efficiency, where it stops scaling, and the Amdahl fit (or why there is
@@ -258,8 +369,9 @@ pub fn speedup(cores: usize, curves: &[Curve], cx: &SpeedupContext) -> Vec<Strin
     out
 }
 
-/// The efficiency chart: the spread at the core count, the fall past the
-/// cores, and the overhead each backend shows at one worker. `curves` are
+/// The efficiency chart: the range at the core count and the overhead each
+/// backend shows at one worker (the fall past the cores is
+/// [`efficiency_claims`]). `curves` are
 /// efficiencies (speedup / workers), without sequential.
 pub fn efficiency(cores: usize, curves: &[Curve]) -> Vec<String> {
     let mut out = Vec::new();
@@ -277,20 +389,6 @@ pub fn efficiency(cores: usize, curves: &[Curve]) -> Vec<String> {
                 lo.0,
                 words::percent(hi.1),
                 hi.0
-            ));
-        }
-    }
-    let most = curves
-        .iter()
-        .flat_map(|c| c.points.iter().map(|p| p.0))
-        .max();
-    if let Some(most) = most.filter(|&m| m > cores) {
-        if let Some((best, e)) = best_at(curves, most) {
-            out.push(format!(
-                "At {most} workers, more than the {cores} cores, the best is {} at {}: \
-                 the extra workers only take turns on the same cores.",
-                best.backend,
-                words::percent(e)
             ));
         }
     }
@@ -315,6 +413,57 @@ pub fn efficiency(cores: usize, curves: &[Curve]) -> Vec<String> {
         }
     }
     out
+}
+
+/// The claim under the efficiency chart, when the sweep went past the
+/// cores: at the most workers measured, the best efficiency is at most the
+/// cores' share of them (the extra workers only take turns). `curves` are
+/// efficiencies; `speedups` the same cells' speedups, for the reasons.
+pub fn efficiency_claims(
+    cores: usize,
+    curves: &[Curve],
+    speedups: &[Curve],
+    cx: &SpeedupContext,
+) -> Vec<crate::report::Claim> {
+    use crate::report::claim::{Claim, Expect, Unit, Value};
+    let most = curves
+        .iter()
+        .flat_map(|c| c.points.iter().map(|p| p.0))
+        .max();
+    let Some(most) = most.filter(|&m| m > cores) else {
+        return Vec::new();
+    };
+    let Some((best, e)) = best_at(curves, most) else {
+        return Vec::new();
+    };
+    let share = cores as f64 / most as f64;
+    let spread = cx.speedup_spread(&best.backend, most);
+    let slow = cx.slow_baseline(speedups);
+    let (values, _) = at_most_values(
+        Value::new(
+            format!("{} at {most} workers", best.backend),
+            e,
+            Unit::Percent,
+        ),
+        Value::new(
+            format!("{cores} cores for {most} workers"),
+            share,
+            Unit::Percent,
+        ),
+        spread,
+        0.0,
+    );
+    vec![
+        Claim::new(
+            "past the cores, efficiency is at most the cores' share of the workers",
+            Expect::AtMost,
+            values,
+        )
+        .tolerance(0.0)
+        .because("the extra workers only take turns on the same cores")
+        .reason(caches_reason(cx.kind, most))
+        .reason(slowed_baseline_reason(&slow)),
+    ]
 }
 
 /// One bar or point of the absolute-time chart.
@@ -489,12 +638,23 @@ mod tests {
             text.contains("pool still gains more than 5% at 8 workers"),
             "{text}"
         );
-        let claims = claims_text(4, &curves);
+        let io = SpeedupContext {
+            kind: "io",
+            ..cx(None)
+        };
+        let claims: Vec<String> = speedup_claims(4, &curves, &io)
+            .iter()
+            .map(|c| c.sentence())
+            .collect();
+        let claims = claims.join(" ");
         assert!(
             claims.contains("Expected gil stays at sequential speed, but measured otherwise: gil at best (8 workers) 3.10x"),
             "{claims}"
         );
-        assert!(claims.contains("spends time outside the lock"), "{claims}");
+        assert!(
+            claims.contains("releases its lock around each wait"),
+            "{claims}"
+        );
         assert!(text.contains("no serial part"), "{text}");
         // The core count was not measured: compare at the largest count below it.
         let text = speedup(3, &curves, &cx(None)).join(" ");
@@ -533,10 +693,26 @@ mod tests {
             text.contains("At 2 workers, efficiency runs from 49% (gil) to 96% (rayon)"),
             "{text}"
         );
-        assert!(
-            text.contains("At 4 workers, more than the 2 cores, the best is rayon at 48%"),
-            "{text}"
+        let claims = efficiency_claims(2, &effs, &curves(), &cx(None));
+        let c = &claims[0];
+        assert_eq!(
+            c.sentence(),
+            "As expected, past the cores, efficiency is at most the cores' share of the \
+             workers: rayon at 4 workers 48% and 2 cores for 4 workers 50%. The extra workers \
+             only take turns on the same cores."
         );
+        // Reversed: the extra workers gained, which taking turns cannot do.
+        let gained = vec![Curve::new("rayon", vec![(1, 1.0), (2, 0.95), (4, 0.7)])];
+        let c = &efficiency_claims(2, &gained, &[], &cx(None))[0];
+        assert_eq!(c.outcome(), crate::report::claim::Outcome::Contradicts);
+        c.check(&c.sentence()).unwrap();
+        assert!(
+            c.sentence()
+                .contains("rayon at 4 workers 70% and 2 cores for 4 workers 50%"),
+            "{}",
+            c.sentence()
+        );
+        assert!(efficiency_claims(4, &gained, &[], &cx(None)).is_empty());
         assert!(
             text.contains("With one worker, process ran at 90%"),
             "{text}"
@@ -571,6 +747,138 @@ mod tests {
         );
         assert!(text.contains("within this run only"), "{text}");
         assert!(!text.contains("are real"), "{text}");
+    }
+
+    /// Spreads of 1% on every cell and on the sequential run.
+    fn spreads(curves: &[Curve]) -> Vec<(String, usize, f64)> {
+        curves
+            .iter()
+            .flat_map(|c| c.points.iter().map(|p| (c.backend.clone(), p.0, 0.01)))
+            .collect()
+    }
+
+    fn sentences(kind: &str, curves: &[Curve]) -> Vec<String> {
+        let cell_spreads = spreads(curves);
+        let cx = SpeedupContext {
+            kind,
+            baseline_spread: Some(0.01),
+            cell_spreads: &cell_spreads,
+            ..SpeedupContext::default()
+        };
+        speedup_claims(2, curves, &cx)
+            .iter()
+            .map(|c| {
+                c.check(&c.sentence()).unwrap();
+                c.sentence()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_speedup_far_above_the_cores_names_caches_on_memory_work_not_noise() {
+        // The memory-bound stream at 3.44x on 2 cores, one worker as fast
+        // as sequential: the gain came with splitting the data.
+        let curves = vec![
+            Curve::new("threads", vec![(1, 0.98), (2, 3.44)]),
+            Curve::new("pool", vec![(1, 0.97), (2, 3.1)]),
+        ];
+        let text = &sentences("memory", &curves)[0];
+        assert!(
+            text.starts_with(
+                "Expected a speedup is at most the number of cores at work (efficiency at \
+                 most all of it), but measured otherwise: threads at 2 workers 3.44x, ideal \
+                 with 2 cores 2.00x and the run-to-run interval 2%. Likely \
+                 reasons: caches: each of the 2 workers streams its own share"
+            ),
+            "{text}"
+        );
+        assert!(!text.contains("noise"), "{text}");
+        assert!(!text.contains("slowed"), "{text}");
+        // The same numbers on CPU-bound work: no caches, and nothing in
+        // this run says why.
+        let text = &sentences("cpu", &curves)[0];
+        assert!(
+            !text.contains("caches") && !text.contains("noise"),
+            "{text}"
+        );
+        assert!(text.contains("This run does not show why"), "{text}");
+    }
+
+    #[test]
+    fn a_one_worker_cell_faster_than_sequential_names_the_baseline() {
+        let curves = vec![Curve::new("threads", vec![(1, 1.45), (2, 2.9)])];
+        let text = &sentences("cpu", &curves)[0];
+        assert!(
+            text.contains(
+                "Likely reasons: a sequential run that was slowed: threads with one worker, \
+                 the same work on one core, already ran at 1.45x of its speed"
+            ),
+            "{text}"
+        );
+        assert!(!text.contains("caches"), "{text}");
+        // On memory-bound work, caches only when the split gained more
+        // than the one-worker cell already shows.
+        let text = &sentences("memory", &curves)[0];
+        assert!(
+            text.contains("slowed") && !text.contains("caches"),
+            "{text}"
+        );
+        let split = vec![Curve::new("threads", vec![(1, 1.45), (2, 3.6)])];
+        let text = &sentences("memory", &split)[0];
+        assert!(text.contains("slowed") && text.contains("caches"), "{text}");
+    }
+
+    #[test]
+    fn a_speedup_within_its_spread_of_the_cores_is_noise() {
+        let curves = vec![Curve::new("process", vec![(1, 1.0), (2, 2.02)])];
+        let text = &sentences("memory", &curves)[0];
+        assert!(text.contains("a difference within the noise"), "{text}");
+        assert!(!text.contains("caches"), "{text}");
+    }
+
+    #[test]
+    fn the_gil_claims_reasons_follow_the_workloads_kind() {
+        let curves = vec![Curve::new("gil", vec![(1, 1.0), (2, 1.6)])];
+        let cpu = &sentences("cpu", &curves)[1];
+        assert!(
+            cpu.starts_with("Expected gil stays at sequential speed"),
+            "{cpu}"
+        );
+        assert!(!cpu.contains("wait") && !cpu.contains("caches"), "{cpu}");
+        let memory = &sentences("memory", &curves)[1];
+        assert!(
+            memory.contains("caches") && !memory.contains("wait"),
+            "{memory}"
+        );
+        let io = &sentences("io", &curves)[1];
+        assert!(
+            io.contains("around each wait") && !io.contains("caches"),
+            "{io}"
+        );
+        let slowed = vec![Curve::new("gil", vec![(1, 1.5), (2, 1.6)])];
+        let cpu = &sentences("cpu", &slowed)[1];
+        assert!(cpu.contains("a sequential run that was slowed"), "{cpu}");
+    }
+
+    #[test]
+    fn the_fastest_backend_and_its_stop_follow_the_numbers_reversed() {
+        let forward = vec![
+            Curve::new("threads", vec![(1, 1.0), (2, 1.9), (4, 1.92)]),
+            Curve::new("process", vec![(1, 0.9), (2, 1.5), (4, 1.8)]),
+        ];
+        let text = speedup(2, &forward, &cx(None)).join(" ");
+        assert!(text.contains("threads is fastest: 1.90x"), "{text}");
+        assert!(
+            text.contains("threads stops scaling at 2 workers"),
+            "{text}"
+        );
+        let reversed = vec![
+            Curve::new("threads", vec![(1, 0.9), (2, 1.5), (4, 1.8)]),
+            Curve::new("process", vec![(1, 1.0), (2, 1.9), (4, 3.0)]),
+        ];
+        let text = speedup(2, &reversed, &cx(None)).join(" ");
+        assert!(text.contains("process is fastest: 1.90x"), "{text}");
+        assert!(text.contains("process still gains more than 5%"), "{text}");
     }
 
     #[test]

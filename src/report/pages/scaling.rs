@@ -215,16 +215,19 @@ impl Workload<'_> {
             let spread = |r: &&crate::report::results::ResultRow| {
                 (r.median_ms > 0.0).then(|| (r.ci_high_ms - r.ci_low_ms) / 2.0 / r.median_ms)
             };
+            let cell_spreads: Vec<(String, usize, f64)> = self
+                .rows
+                .iter()
+                .filter(|r| r.backend != "sequential")
+                .filter_map(|r| Some((r.backend.clone(), r.workers, spread(&r)?)))
+                .collect();
             let cx = explain::SpeedupContext {
                 fit: fit_ref,
                 core_counts: &core_counts,
                 baseline_spread: self.sequential.and_then(|r| spread(&r)),
-                spread: self
-                    .rows
-                    .iter()
-                    .filter(|r| r.backend != "sequential")
-                    .filter_map(|r| spread(&r))
-                    .reduce(f64::max),
+                spread: cell_spreads.iter().map(|c| c.2).reduce(f64::max),
+                kind: &self.rows[0].kind,
+                cell_spreads: &cell_spreads,
             };
             let mut sentences = explain::speedup(self.cores, &speedups, &cx);
             let mut chart = workers_chart(
@@ -268,7 +271,13 @@ impl Workload<'_> {
                             self.cores,
                         ),
                     )
-                    .with_sentences(explain::efficiency(self.cores, &efficiencies)),
+                    .with_sentences(explain::efficiency(self.cores, &efficiencies))
+                    .with_claims(explain::efficiency_claims(
+                        self.cores,
+                        &efficiencies,
+                        &speedups,
+                        &cx,
+                    )),
                 )?,
             );
         }
