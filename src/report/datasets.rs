@@ -226,7 +226,9 @@ pub fn adversarial() -> DataSet {
             continue;
         };
         reverse_times(&mut json);
-        let _ = name;
+        if name == "python_vs_rust.json" {
+            reverse_speedups(&mut json);
+        }
         *text = json.to_string();
     }
     reverse_with_python(&mut set, crate::costs::start::GROUP, "starts");
@@ -342,6 +344,67 @@ fn reverse_times(json: &mut serde_json::Value) {
         }
         Value::Object(map) => map.values_mut().for_each(reverse_times),
         _ => {}
+    }
+}
+
+/// Reverses the ranking of the backends in `python_vs_rust.json`: at each
+/// worker count, each language's speedups go `s -> min * max / s` across
+/// its backends (so the fastest becomes the slowest), and each time follows
+/// from its speedup and the (already reversed) sequential time.
+fn reverse_speedups(json: &mut serde_json::Value) {
+    let Some(workloads) = json
+        .get_mut("workloads")
+        .and_then(serde_json::Value::as_array_mut)
+    else {
+        return;
+    };
+    for w in workloads {
+        let seq = |key: &str| w.get(key).and_then(serde_json::Value::as_f64);
+        let sequential = [
+            ("python", seq("python_sequential_s")),
+            ("rust", seq("rust_sequential_s")),
+        ];
+        let Some(series) = w.get_mut("series").and_then(|s| s.as_array_mut()) else {
+            continue;
+        };
+        for (language, seq) in sequential {
+            let mut points: Vec<&mut serde_json::Value> = series
+                .iter_mut()
+                .filter(|s| s.get("language").and_then(|l| l.as_str()) == Some(language))
+                .filter_map(|s| s.get_mut("points")?.as_array_mut())
+                .flatten()
+                .collect();
+            let workers: std::collections::BTreeSet<u64> = points
+                .iter()
+                .filter_map(|p| p.get("workers")?.as_u64())
+                .collect();
+            for n in workers {
+                let at_n =
+                    |p: &serde_json::Value| p.get("workers").and_then(|w| w.as_u64()) == Some(n);
+                let speedups: Vec<f64> = points
+                    .iter()
+                    .filter(|p| at_n(p))
+                    .filter_map(|p| p.get("speedup")?.as_f64())
+                    .filter(|s| *s > 0.0)
+                    .collect();
+                let lo = speedups.iter().copied().fold(f64::INFINITY, f64::min);
+                let hi = speedups.iter().copied().fold(0.0, f64::max);
+                for p in points.iter_mut().filter(|p| at_n(p)) {
+                    let Some(s) = p
+                        .get("speedup")
+                        .and_then(|s| s.as_f64())
+                        .filter(|s| *s > 0.0)
+                    else {
+                        continue;
+                    };
+                    let reversed = lo * hi / s;
+                    p["speedup"] = serde_json::json!(reversed);
+                    if let Some(seq) = seq {
+                        p["median_s"] = serde_json::json!(seq / reversed);
+                    }
+                }
+            }
+        }
     }
 }
 

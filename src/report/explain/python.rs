@@ -2,6 +2,7 @@
 //! the report. Pure functions of a [`WorkloadComparison`].
 
 use crate::python::compare::WorkloadComparison;
+use crate::report::claim::{Claim, Expect, Unit, Value};
 use crate::report::explain::words;
 
 /// A speedup at least this large counts as "sped up"; below it, noise and
@@ -101,14 +102,176 @@ pub fn explain_interpreter(python: &str, free_threaded: bool, gil_enabled: Optio
     }
 }
 
-/// What the numbers of `w` at `at` workers say, in a few sentences.
+/// What the numbers of `w` at `at` workers say, in a few sentences: the
+/// sentences of [`explain_parts`] and then its claims', for the terminal.
 pub fn explain(w: &WorkloadComparison, at: usize) -> String {
+    let (sentences, claims) = explain_parts(w, at, false);
+    let mut out = sentences;
+    out.extend(claims.iter().map(Claim::sentence));
+    out.join(" ")
+}
+
+/// The best of Python's two process pools at `at` workers, with its label.
+fn python_processes(w: &WorkloadComparison, at: usize) -> Option<(String, f64)> {
+    [
+        ("multiprocessing.Pool", w.speedup("python-pool", at)),
+        ("ProcessPoolExecutor", w.speedup("python-executor", at)),
+    ]
+    .into_iter()
+    .filter_map(|(pool, s)| {
+        Some((
+            format!("Python processes ({pool}) at {}", words::workers(at)),
+            s?,
+        ))
+    })
+    .max_by(|a, b| a.1.total_cmp(&b.1))
+}
+
+/// The claims of `w` at `at` workers: on CPU work, Python threads at
+/// sequential speed (or, `without_gil`, faster), Python processes ahead of
+/// Python threads, Rust threads ahead of the Rust gil model; on waiting
+/// work, Python threads as far as processes. Each names only the reasons
+/// the data supports.
+pub fn claims(w: &WorkloadComparison, at: usize, without_gil: bool) -> Vec<Claim> {
+    let mut out = Vec::new();
+    if at < 2 {
+        return out;
+    }
+    let s = |backend: &str| w.speedup(backend, at);
+    let threads_label = format!("Python threads at {}", words::workers(at));
+    let sequential = Value::new("sequential", 1.0, Unit::Speedup);
+    let threads = s("python-threads");
+    let processes = python_processes(w, at);
+    if w.kind == "io" {
+        if let (Some(t), Some((label, p))) = (threads, processes) {
+            out.push(
+                Claim::new(
+                    "Python threads overlap waits as well as Python processes do",
+                    Expect::Level,
+                    vec![
+                        Value::new(threads_label, t, Unit::Speedup),
+                        Value::new(label, p, Unit::Speedup),
+                    ],
+                )
+                .tolerance(LEVEL)
+                .because(
+                    "waiting releases the GIL, so threads overlap the waits without starting a \
+                     second interpreter",
+                ),
+            );
+        }
+        return out;
+    }
+    // A one-worker cell well above sequential: the sequential run was slowed.
+    let slowed = |backend: &str, name: &str| {
+        w.speedup(backend, 1)
+            .filter(|&one| one >= SPED_UP)
+            .map(|one| {
+                format!(
+                    "a sequential run that was slowed: {name} with one worker, the same work, \
+                     already ran at {} of its speed",
+                    words::speedup(Some(one))
+                )
+            })
+    };
+    if let Some(t) = threads {
+        let threads_value = Value::new(threads_label.clone(), t, Unit::Speedup);
+        out.push(
+            if without_gil {
+                Claim::new(
+                    "without the GIL, Python threads speed up CPU work",
+                    Expect::Ascending,
+                    vec![sequential.clone(), threads_value],
+                )
+                .because("a free-threaded interpreter runs each thread's bytecode on its own core")
+                .reason(
+                    (w.python_sequential_s < SMALL_FOR_PYTHON_PROCESSES).then(|| {
+                        format!(
+                            "one run was only {} of work, close to the cost of starting threads",
+                            words::secs_as_ms(w.python_sequential_s)
+                        )
+                    }),
+                )
+            } else {
+                Claim::new(
+                    "Python threads stay at sequential speed on CPU work",
+                    Expect::AtMost,
+                    vec![threads_value, sequential.clone()],
+                )
+                .because("the GIL lets one thread run bytecode at a time")
+                .reason(slowed("python-threads", "Python threads"))
+            }
+            .tolerance(SPED_UP - 1.0),
+        );
+    }
+    if let (Some(t), Some((label, p)), false) = (threads, processes, without_gil) {
+        out.push(
+            Claim::new(
+                "Python processes finish CPU work before Python threads",
+                Expect::Descending,
+                vec![
+                    Value::new(label, p, Unit::Speedup),
+                    Value::new(threads_label, t, Unit::Speedup),
+                ],
+            )
+            .tolerance(RANKED)
+            .because(
+                "each Python process has its own interpreter and GIL, so processes run in parallel",
+            )
+            .reason(
+                (w.python_sequential_s < SMALL_FOR_PYTHON_PROCESSES).then(|| {
+                    format!(
+                        "one run was only {} of work, close to the cost of handing tasks to \
+                     worker processes",
+                        words::secs_as_ms(w.python_sequential_s)
+                    )
+                }),
+            ),
+        );
+    }
+    if let (Some(rt), Some(g), Some(rust_seq)) = (s("threads"), s("gil"), w.rust_sequential_s) {
+        out.push(
+            Claim::new(
+                "Rust threads finish CPU work before the Rust gil model",
+                Expect::Descending,
+                vec![
+                    Value::new(
+                        format!("Rust threads at {}", words::workers(at)),
+                        rt,
+                        Unit::Speedup,
+                    ),
+                    Value::new("the Rust gil model", g, Unit::Speedup),
+                ],
+            )
+            .tolerance(RANKED)
+            .because("the gil model lets one thread compute at a time, as the GIL does; Rust threads need no such lock")
+            .reason((rust_seq < SMALL_FOR_RUST_THREADS).then(|| {
+                format!(
+                    "one Rust run is only {} of work at this size, so starting threads takes a \
+                     visible share",
+                    words::secs_as_ms(rust_seq)
+                )
+            })),
+        );
+    }
+    out
+}
+
+/// Two speedups closer than this share are "as far as" each other.
+const LEVEL: f64 = 0.15;
+
+/// Two speedups closer than this share rank neither way.
+const RANKED: f64 = 0.1;
+
+/// The sentences of `w` at `at` workers that are numbers or mechanisms,
+/// and the comparing ones as [`claims`].
+pub fn explain_parts(
+    w: &WorkloadComparison,
+    at: usize,
+    without_gil: bool,
+) -> (Vec<String>, Vec<Claim>) {
     let s = |backend: &str| w.speedup(backend, at);
     let threads = s("python-threads");
-    let processes = [s("python-pool"), s("python-executor")]
-        .into_iter()
-        .flatten()
-        .reduce(f64::max);
     let has_rust = w.rust_sequential_s.is_some();
     let mut out = format!(
         "At {at} workers, Python threads reached {}; Python processes {} \
@@ -131,74 +294,42 @@ pub fn explain(w: &WorkloadComparison, at: usize) -> String {
             w.workload
         );
     }
+    let claims = claims(w, at, without_gil);
     let sped_up = |v: Option<f64>| v.is_some_and(|v| v >= SPED_UP);
     if at < 2 {
         out += " This process may use only one core, so nothing runs in parallel: more \
                 workers only add overhead (or overlap waits).";
-        return out;
+        return (vec![out], claims);
     }
     if w.kind == "io" {
-        out += if sped_up(threads) {
-            " Waiting releases the GIL, so Python threads overlap the waits as well as \
-             processes do, without starting a second interpreter."
-        } else {
-            " Waiting releases the GIL, yet Python threads did not overlap the waits here: \
-             the machine may have been busy."
-        };
         if has_rust && sped_up(s("gil")) {
-            out += " The Rust gil model overlaps them too: it releases its lock around \
+            out += " The Rust gil model overlaps the waits too: it releases its lock around \
                     each wait, as CPython does.";
         }
         out += &explain_asyncio(s("python-asyncio"), threads, s("async"), at);
-        return out;
+        return (vec![out], claims);
     }
-    out += if sped_up(threads) {
-        " Python threads sped up CPU work, which the GIL should prevent: is this a \
-         free-threaded build (python3.13t), or was the sequential run disturbed?"
-    } else if has_rust && !sped_up(s("gil")) {
-        " Python threads gain nothing on CPU work: the GIL lets one thread run bytecode \
-         at a time, as the Rust gil model shows."
-    } else {
-        " Python threads gain nothing on CPU work: the GIL lets one thread run bytecode \
-         at a time."
-    };
-    out += &if sped_up(processes) {
-        " Each Python process has its own interpreter and GIL, so processes do run in \
-         parallel."
-            .to_string()
-    } else if w.python_sequential_s < SMALL_FOR_PYTHON_PROCESSES {
-        format!(
-            " Python processes did not speed up either: one run was only {} of work, \
-             close to the cost of handing tasks to worker processes.",
-            words::secs_as_ms(w.python_sequential_s)
-        )
-    } else {
-        format!(" Python processes did not speed up either: {BUSY}")
-    };
+    let processes = python_processes(w, at).map(|p| p.1);
+    if !sped_up(processes) && w.python_sequential_s >= SMALL_FOR_PYTHON_PROCESSES {
+        out += &format!(" Python processes did not speed up: {BUSY}");
+    }
     if let Some(rust_seq) = w.rust_sequential_s {
         // The sizes differ and cost per item is not constant (primes grow
         // with the number, mandelbrot's items are rows of the grid), so no
         // ratio: both sequential runs, each with its size.
         let rust_size = w.rust_size.unwrap_or(w.size);
         out += &format!(
-            " Rust threads need neither. Sequential runs: CPython {} for {} items, Rust {} \
-             for {} items.",
+            " Sequential runs: CPython {} for {} items, Rust {} for {} items.",
             words::secs_as_ms(w.python_sequential_s),
             w.size,
             words::secs_as_ms(rust_seq),
             rust_size,
         );
         if !sped_up(s("threads")) {
-            out += &if rust_seq < SMALL_FOR_RUST_THREADS {
-                format!(
-                    " Rust threads did not speed up here: one Rust run is only {} of work \
-                     at this size, so starting threads takes a visible share; at Rust's own \
-                     sizes (`tvp run`) they scale.",
-                    words::secs_as_ms(rust_seq)
-                )
-            } else {
-                format!(" Rust threads did not speed up here: {BUSY}")
-            };
+            // On tiny work the Rust claims name the size instead.
+            if rust_seq >= SMALL_FOR_RUST_THREADS {
+                out += &format!(" Rust threads did not speed up here: {BUSY}");
+            }
         } else if let (Some(rt), Some(rp)) = (s("threads"), s("process")) {
             if rp < LAG * rt && rust_seq < SMALL_FOR_RUST_PROCESSES {
                 out += &format!(
@@ -209,7 +340,7 @@ pub fn explain(w: &WorkloadComparison, at: usize) -> String {
             }
         }
     }
-    out
+    (vec![out], claims)
 }
 
 /// Why CPython ran smaller sizes, from the data: its sequential time per
@@ -357,7 +488,7 @@ mod tests {
     #[test]
     fn processes_that_did_not_scale_are_not_praised() {
         let text = explain(&cpu(1.0, 1.02, Some([1.9, 1.8, 1.9, 1.0])), 2);
-        assert!(text.contains("did not speed up either"), "{text}");
+        assert!(text.contains("Python processes did not speed up"), "{text}");
         assert!(text.contains("busy"), "{text}");
         let mut tiny = cpu(1.0, 1.02, Some([1.9, 1.8, 1.9, 1.0]));
         tiny.python_sequential_s = 0.02;
@@ -370,8 +501,25 @@ mod tests {
     #[test]
     fn threads_speeding_up_cpu_work_is_flagged() {
         let text = explain(&cpu(1.9, 1.9, None), 2);
-        assert!(text.contains("free-threaded"), "{text}");
+        assert!(
+            text.contains(
+                "Expected Python threads stay at sequential speed on CPU work, but measured \
+                 otherwise: Python threads at 2 workers 1.90x and sequential 1.00x"
+            ),
+            "{text}"
+        );
         assert!(text.contains("no `primes` workload"), "{text}");
+        // On a build without the GIL, that is the expectation.
+        let (_, claims) = explain_parts(&cpu(1.9, 1.9, None), 2, true);
+        assert!(
+            claims[0].sentence().starts_with(
+                "As expected, without the GIL, Python threads speed up CPU work: sequential \
+                 1.00x and Python threads at 2 workers 1.90x"
+            ),
+            "{}",
+            claims[0].sentence()
+        );
+        assert_eq!(claims.len(), 1, "no ranking of processes over threads then");
     }
 
     #[test]
@@ -381,7 +529,19 @@ mod tests {
             text.contains("Rust threads did not speed up here"),
             "{text}"
         );
-        assert!(text.contains("8.00 ms"), "{text}");
+        assert!(
+            text.contains("Expected Rust threads finish CPU work before the Rust gil model"),
+            "{text}"
+        );
+        // Tiny Rust work: the claim names the size, not a busy machine.
+        let mut tiny = cpu(1.0, 1.9, Some([0.7, 0.4, 0.9, 0.7]));
+        tiny.rust_sequential_s = Some(0.002);
+        let text = explain(&tiny, 2);
+        assert!(
+            text.contains("Possible causes: one Rust run is only 2.00 ms of work"),
+            "{text}"
+        );
+        assert!(!text.contains("busy"), "{text}");
     }
 
     #[test]
@@ -390,7 +550,12 @@ mod tests {
         w.kind = "io".into();
         let text = explain(&w, 2);
         assert!(text.contains("Python threads reached 1.95x"), "{text}");
-        assert!(text.contains("overlap the waits as well as"), "{text}");
+        assert!(
+            text.contains(
+                "As expected, Python threads overlap waits as well as Python processes do"
+            ),
+            "{text}"
+        );
         let mut with_rust = cpu(1.95, 1.9, Some([1.9, 1.5, 1.9, 1.9]));
         with_rust.kind = "io".into();
         let text = explain(&with_rust, 2);
@@ -398,6 +563,40 @@ mod tests {
         assert!(
             text.contains("releases its lock around each wait"),
             "{text}"
+        );
+    }
+
+    #[test]
+    fn every_claim_reads_as_its_numbers_say_and_flips_with_them() {
+        let forward = cpu(0.97, 1.85, Some([1.98, 1.2, 1.9, 0.99]));
+        let (_, claims) = explain_parts(&forward, 2, false);
+        assert_eq!(claims.len(), 3);
+        for c in &claims {
+            c.check(&c.sentence()).unwrap();
+            assert!(c.sentence().starts_with("As expected"), "{}", c.sentence());
+        }
+        assert_eq!(
+            claims[1].sentence(),
+            "As expected, Python processes finish CPU work before Python threads: Python \
+             processes (multiprocessing.Pool) at 2 workers 1.85x and Python threads at 2 \
+             workers 0.97x. Each Python process has its own interpreter and GIL, so processes \
+             run in parallel."
+        );
+        // Reversed: threads ahead of processes, the gil model ahead of Rust
+        // threads.
+        let reversed = cpu(1.85, 0.97, Some([0.99, 1.2, 1.9, 1.98]));
+        let (_, claims) = explain_parts(&reversed, 2, false);
+        for c in &claims {
+            c.check(&c.sentence()).unwrap();
+            assert!(c.sentence().starts_with("Expected"), "{}", c.sentence());
+        }
+        assert!(
+            claims[1].sentence().starts_with(
+                "Expected Python processes finish CPU work before Python threads, but \
+                 measured otherwise"
+            ),
+            "{}",
+            claims[1].sentence()
         );
     }
 

@@ -76,7 +76,10 @@ impl Page for RustVsPython {
         body.push_str(&format!("<h2>Speedup at {} workers</h2>\n", c.explained_at));
         body.push_str(&summary(&c));
         let mut drawn = Drawn::new(out);
+        let without_gil = c.free_threaded && c.gil_enabled == Some(false);
         for w in &c.workloads {
+            let (sentences, claims) =
+                crate::report::explain::python::explain_parts(w, c.explained_at, without_gil);
             body.push_str(&format!("<h2>{}</h2>\n", html::escape(&w.workload)));
             body.push_str(
                 &drawn.add(
@@ -86,9 +89,8 @@ impl Page for RustVsPython {
                         format!("{}: speedup against workers, Python and Rust", w.workload),
                         speedup_chart(&c, w),
                     )
-                    .with_sentences(vec![
-                        crate::report::explain::python::explain(w, c.explained_at),
-                    ]),
+                    .with_sentences(sentences)
+                    .with_claims(claims),
                 )?,
             );
         }

@@ -398,3 +398,79 @@ fn compared(input: &ReportInput, other: &Other) -> String {
         rev = html::escape(&other.machine.git_revision),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::Claim;
+    use crate::report::claim::Outcome;
+    use crate::report::criterion::Benchmark;
+    use crate::report::datasets;
+
+    /// The reference fixture's scaling page, its stream cells changed by
+    /// `change` first; the first claim under each workload's speedup chart.
+    fn speedup_claims(change: impl Fn(&mut Benchmark)) -> Vec<(String, Claim)> {
+        let set = datasets::reference();
+        let mut benchmarks = set.scan.benchmarks.clone();
+        benchmarks
+            .iter_mut()
+            .filter(|b| b.group == "stream")
+            .for_each(change);
+        let mut input = ReportInput::made_up(benchmarks, set.scan.runs.clone());
+        input.cores = set.cores;
+        let dir = tempfile::tempdir().unwrap();
+        let page = Scaling.build(&input, dir.path()).unwrap().unwrap();
+        page.figures
+            .iter()
+            .filter(|f| f.id.starts_with("speedup/"))
+            .map(|f| (f.id.clone(), f.claims[0].clone()))
+            .collect()
+    }
+
+    fn claim<'a>(claims: &'a [(String, Claim)], id: &str) -> &'a Claim {
+        &claims.iter().find(|(i, _)| i == id).unwrap().1
+    }
+
+    fn scale(b: &mut Benchmark, by: f64) {
+        b.median_ns *= by;
+        b.mean_ns *= by;
+        b.ci_low_ns *= by;
+        b.ci_high_ns *= by;
+    }
+
+    #[test]
+    fn the_reference_speedups_name_the_reasons_their_data_supports() {
+        let claims = speedup_claims(|_| {});
+        // monte_carlo: process 2.06x on 2 cores, within the sequential
+        // run's own interval: noise, and no cache on CPU-bound work.
+        let mc = claim(&claims, "speedup/monte_carlo");
+        assert_eq!(mc.outcome(), Outcome::WithinNoise, "{}", mc.sentence());
+        assert!(!mc.sentence().contains("caches"), "{}", mc.sentence());
+        assert_eq!(claim(&claims, "speedup/stream").outcome(), Outcome::Agrees);
+
+        // stream's parallel cells twice as fast (3.56x on 2 cores), its
+        // one-worker cells as before: the gain came with splitting the
+        // memory-bound data, so caches, and no slowed baseline or noise.
+        let split = speedup_claims(|b| {
+            if b.value.as_deref() != Some("1") {
+                scale(b, 0.5)
+            }
+        });
+        let s = claim(&split, "speedup/stream").sentence();
+        assert!(s.contains("process at 2 workers 3.5"), "{s}");
+        assert!(s.contains("Likely reasons: caches"), "{s}");
+        assert!(!s.contains("slowed") && !s.contains("noise"), "{s}");
+
+        // stream's sequential run twice as slow: every one-worker cell now
+        // beats it by far, so the baseline was slowed, and the split gained
+        // nothing beyond that, so no caches.
+        let slowed = speedup_claims(|b| {
+            if b.function.as_deref() == Some("sequential") {
+                scale(b, 2.0)
+            }
+        });
+        let s = claim(&slowed, "speedup/stream").sentence();
+        assert!(s.contains("a sequential run that was slowed"), "{s}");
+        assert!(!s.contains("caches") && !s.contains("noise"), "{s}");
+    }
+}
