@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use crate::backends::{MPI, MPI_TCP};
+use crate::report::claim::{Claim, Expect, Unit, Value};
 use crate::report::explain::words;
 
 /// One backend at one worker count: its median time and, for the MPI
@@ -42,20 +43,106 @@ fn compute(m: &Cell) -> Option<Duration> {
 }
 
 /// Explains the `mpi` cells of `result` at the largest rank count that does
-/// not exceed `cores` (or the smallest measured). `None` when there is no
-/// `mpi` cell with a launch cost.
+/// not exceed `cores` (or the smallest measured): the sentences of
+/// [`explain_mpi_parts`], then its claims'. `None` when there is no `mpi`
+/// cell with a launch cost.
 pub fn explain_mpi(result: &Times, cores: usize) -> Option<String> {
+    let (text, claims) = explain_mpi_parts(result, cores)?;
+    let mut all = vec![text];
+    all.extend(claims.iter().map(Claim::sentence));
+    Some(all.join(" "))
+}
+
+/// The rank count [`explain_mpi`] reads: the largest with an `mpi` launch
+/// cost that does not exceed `cores`, else the smallest.
+fn ranks(result: &Times, cores: usize) -> Option<usize> {
     let mpi_cells = || {
         result
             .cells
             .iter()
             .filter(|m| m.backend == MPI && m.launch.is_some())
     };
-    let ranks = mpi_cells()
+    mpi_cells()
         .map(|m| m.workers)
         .filter(|&w| w <= cores)
         .max()
-        .or_else(|| mpi_cells().map(|m| m.workers).min())?;
+        .or_else(|| mpi_cells().map(|m| m.workers).min())
+}
+
+/// Two transports' computing times closer than this share are the same.
+const SAME_TRANSPORT: f64 = 0.1;
+
+/// The comparing sentences of [`explain_mpi`] as claims: an mpi run with
+/// its launch takes longer than `process` with its spawning, and the ranks
+/// compute as fast over TCP as over shared memory (each sends one
+/// checksum).
+pub fn mpi_claims(result: &Times, cores: usize) -> Vec<Claim> {
+    let mut out = Vec::new();
+    let Some(ranks) = ranks(result, cores) else {
+        return out;
+    };
+    let Some(mpi) = result.cell(MPI, ranks) else {
+        return out;
+    };
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    if let Some(process) = result.cell("process", ranks) {
+        out.push(
+            Claim::new(
+                "an mpi run, launch included, takes longer than process, spawning included",
+                Expect::Descending,
+                vec![
+                    Value::new(
+                        format!("mpi at {ranks} rank{}", if ranks == 1 { "" } else { "s" }),
+                        ms(mpi.median),
+                        Unit::Ms,
+                    ),
+                    Value::new(
+                        format!("process at {}", words::workers(ranks)),
+                        ms(process.median),
+                        Unit::Ms,
+                    ),
+                ],
+            )
+            .because(
+                "starting mpirun and its ranks (the runtime, MPI_Init) costs far more than a \
+                 fork and exec per chunk, so MPI pays off only for jobs that run much longer \
+                 than its launch, or that need more than one machine",
+            ),
+        );
+    }
+    let computing = |c: &Cell| compute(c).map(ms);
+    if let (Some(shm), Some(tcp)) = (
+        computing(mpi),
+        result.cell(MPI_TCP, ranks).and_then(computing),
+    ) {
+        out.push(
+            Claim::new(
+                "the ranks compute as fast over TCP as over shared memory",
+                Expect::Level,
+                vec![
+                    Value::new("mpi (shared memory) computing", shm, Unit::Ms),
+                    Value::new("mpi-tcp computing", tcp, Unit::Ms),
+                ],
+            )
+            .tolerance(SAME_TRANSPORT)
+            .because(
+                "each rank sends only one checksum, so the transport hardly shows; it does when \
+                 ranks exchange data",
+            )
+            .reason(Some(
+                "connection setup or a busy machine (one checksum per rank cannot make this \
+                 gap): time it again"
+                    .to_string(),
+            )),
+        );
+    }
+    out
+}
+
+/// The sentences of [`explain_mpi`] that state numbers, and its comparing
+/// ones as [`mpi_claims`].
+pub fn explain_mpi_parts(result: &Times, cores: usize) -> Option<(String, Vec<Claim>)> {
+    let ranks = ranks(result, cores)?;
     let mpi = result.cell(MPI, ranks)?;
     let (launch, computing) = (mpi.launch?, compute(mpi)?);
     let mut text = vec![format!(
@@ -92,12 +179,7 @@ pub fn explain_mpi(result: &Times, cores: usize) -> Option<String> {
         ));
     }
     if !beside.is_empty() {
-        text.push(format!(
-            "At the same worker count {}: starting an MPI runtime costs far more than a \
-             fork+exec, so MPI pays off only for jobs that run much longer than its launch, \
-             or that need more than one machine.",
-            beside.join("; ")
-        ));
+        text.push(format!("At the same worker count {}.", beside.join("; ")));
     } else if launch > computing {
         text.push(
             "The launch outweighed the computation: MPI pays off only for jobs that run much \
@@ -108,12 +190,9 @@ pub fn explain_mpi(result: &Times, cores: usize) -> Option<String> {
 
     let tcp = result.cell(MPI_TCP, ranks);
     if let Some((tcp_launch, tcp_computing)) = tcp.and_then(|t| Some((t.launch?, compute(t)?))) {
-        // Judged on the rounded percentage the text shows.
-        let gap = 100.0 * (tcp_computing.as_secs_f64() / computing.as_secs_f64().max(1e-12) - 1.0);
-        let close = gap.round().abs() <= 10.0;
         text.push(format!(
             "Over TCP ({}) instead of shared memory the ranks computed in {} ({} against \
-             {}) and launched in {} ({}). {}",
+             {}) and launched in {} ({}).",
             if result.across_hosts {
                 "between hosts"
             } else {
@@ -124,16 +203,9 @@ pub fn explain_mpi(result: &Times, cores: usize) -> Option<String> {
             words::duration_ms(computing),
             words::duration_ms(tcp_launch),
             words::percent_more(launch, tcp_launch),
-            if close {
-                "Each rank sends one checksum, so the transport hardly shows here; it does when \
-                 ranks exchange data."
-            } else {
-                "Each rank sends only one checksum, so a gap this size is mostly noise or \
-                 connection setup; time it again before reading much into it."
-            }
         ));
     }
-    Some(text.join(" "))
+    Some((text.join(" "), mpi_claims(result, cores)))
 }
 
 /// The MPI launch against the `process` backend's cost per child: one
@@ -234,6 +306,59 @@ mod tests {
         assert!(
             text.contains("+60%") && text.contains("time it again"),
             "{text}"
+        );
+    }
+
+    #[test]
+    fn the_comparisons_are_claims_that_flip_with_their_numbers() {
+        let forward = sweep(vec![
+            cell("threads", 2, 125, None),
+            cell("process", 2, 130, None),
+            cell("mpi", 2, 445, Some(320)),
+            cell("mpi-tcp", 2, 480, Some(352)),
+        ]);
+        let claims = mpi_claims(&forward, 2);
+        assert_eq!(claims.len(), 2);
+        for c in &claims {
+            c.check(&c.sentence()).unwrap();
+        }
+        assert_eq!(
+            claims[0].sentence(),
+            "As expected, an mpi run, launch included, takes longer than process, spawning \
+             included: mpi at 2 ranks 445 ms and process at 2 workers 130 ms. Starting mpirun \
+             and its ranks (the runtime, MPI_Init) costs far more than a fork and exec per \
+             chunk, so MPI pays off only for jobs that run much longer than its launch, or \
+             that need more than one machine."
+        );
+        assert!(
+            claims[1]
+                .sentence()
+                .starts_with("As expected, the ranks compute as fast")
+        );
+        // Reversed: process slower than the whole mpi run.
+        let reversed = sweep(vec![
+            cell("process", 2, 500, None),
+            cell("mpi", 2, 445, Some(320)),
+        ]);
+        let c = &mpi_claims(&reversed, 2)[0];
+        c.check(&c.sentence()).unwrap();
+        assert!(
+            c.sentence().starts_with(
+                "Expected an mpi run, launch included, takes longer than process, spawning \
+                 included, but measured otherwise: mpi at 2 ranks 445 ms and process at 2 \
+                 workers 500 ms"
+            ),
+            "{}",
+            c.sentence()
+        );
+        // The text for the terminal ends with the claims; the page's parts
+        // keep them apart, so the page says each once.
+        let (text, claims) = explain_mpi_parts(&forward, 2).unwrap();
+        assert!(!text.contains("far more"), "{text}");
+        assert!(
+            explain_mpi(&forward, 2)
+                .unwrap()
+                .ends_with(&claims[1].sentence())
         );
     }
 

@@ -252,6 +252,7 @@ fn section(
     let chart = workers_chart(name, "time per run", Unit::Millis, series, input.cores);
 
     let mut sentences = Vec::new();
+    let mut claims = Vec::new();
     if let Some(seq) = sequential {
         let mut cells: Vec<mpi::Cell> = mpi_rows.iter().map(|r| cell(r, launch_of(r))).collect();
         cells.extend(beside.iter().map(|r| cell(r, None)));
@@ -260,7 +261,10 @@ fn section(
             cells,
             across_hosts: false,
         };
-        sentences.extend(mpi::explain_mpi(&result, input.cores));
+        if let Some((text, mpi_claims)) = mpi::explain_mpi_parts(&result, input.cores) {
+            sentences.push(text);
+            claims = mpi_claims;
+        }
         let launch = result
             .cells
             .iter()
@@ -289,7 +293,8 @@ fn section(
                 format!("{name}: time per run by ranks, computing and with the launch"),
                 chart,
             )
-            .with_sentences(sentences),
+            .with_sentences(sentences)
+            .with_claims(claims),
         )?,
     );
     s.push_str(&table(&counts, &mpi_rows, &beside, &launch_of));
@@ -589,7 +594,20 @@ mod tests {
             assert!(svg.contains(legend), "the chart lacks {legend}");
         }
         let figure = page.figures.iter().find(|f| f.id == "mpi/primes").unwrap();
-        let text = figure.sentences.join(" ");
+        for c in &figure.claims {
+            c.check(&c.sentence()).unwrap();
+            let shown = crate::report::datasets::text(&crate::report::html::escape(&c.sentence()));
+            assert!(
+                crate::report::datasets::text(&page.body).contains(&shown),
+                "{shown}"
+            );
+        }
+        assert!(
+            figure.claims[0]
+                .sentence()
+                .starts_with("As expected, an mpi run")
+        );
+        let text = figure.all_sentences().join(" ");
         for expected in [
             // 125 ms computing + 160 ms launch at 2 ranks, the core count.
             "At 2 ranks, an mpi run took 285 ms: 160 ms (56%) launching",

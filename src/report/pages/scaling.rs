@@ -470,7 +470,7 @@ mod tests {
             }
         });
         let s = claim(&slowed, "speedup/stream").sentence();
-        assert!(s.contains("a sequential run that was slowed"), "{s}");
+        assert!(s.contains("a slowed sequential run"), "{s}");
         assert!(!s.contains("caches") && !s.contains("noise"), "{s}");
     }
 }
