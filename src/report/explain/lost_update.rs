@@ -184,6 +184,21 @@ mod tests {
             "{}",
             old[0]
         );
+        // A lock that lost increments is called broken, never normal.
+        let mut broken = measured("3.11.7", 4_000_000, 408_700);
+        broken.cases[2] = case(
+            "lock",
+            "with lock: v = n; f(); n = v + 1",
+            1_200_000,
+            1_100_000,
+        );
+        let s = explain(&broken);
+        assert!(
+            s[2].starts_with("Under a Lock 100,000 of 1,200,000 (8%) increments were lost")
+                && s[2].contains("is broken"),
+            "{}",
+            s[2]
+        );
         let lost = explain(&measured("3.8.10", 3_500_000, 408_700));
         assert!(
             lost[0].contains("as expected on this version"),
