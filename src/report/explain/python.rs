@@ -20,7 +20,8 @@ const SMALL_FOR_PYTHON_PROCESSES: f64 = 0.05;
 const SMALL_FOR_RUST_THREADS: f64 = 0.005;
 const SMALL_FOR_RUST_PROCESSES: f64 = 0.05;
 
-const BUSY: &str = "the cores were probably busy with other programs; rerun on a quiet machine.";
+const BUSY_CAUSE: &str =
+    "the cores were probably busy with other programs (rerun on a quiet machine)";
 
 /// An event loop this far below threads' speedup is said to trail them.
 const TRAILS: f64 = 0.75;
@@ -218,15 +219,16 @@ pub fn claims(w: &WorkloadComparison, at: usize, without_gil: bool) -> Vec<Claim
             .because(
                 "each Python process has its own interpreter and GIL, so processes run in parallel",
             )
-            .reason(
-                (w.python_sequential_s < SMALL_FOR_PYTHON_PROCESSES).then(|| {
-                    format!(
-                        "one run was only {} of work, close to the cost of handing tasks to \
+            .reason(if w.python_sequential_s < SMALL_FOR_PYTHON_PROCESSES {
+                Some(format!(
+                    "one run was only {} of work, close to the cost of handing tasks to \
                      worker processes",
-                        words::secs_as_ms(w.python_sequential_s)
-                    )
-                }),
-            ),
+                    words::secs_as_ms(w.python_sequential_s)
+                ))
+            } else {
+                (p < SPED_UP)
+                    .then(|| format!("Python processes did not speed up either: {BUSY_CAUSE}"))
+            }),
         );
     }
     if let (Some(rt), Some(g), Some(rust_seq)) = (s("threads"), s("gil"), w.rust_sequential_s) {
@@ -245,13 +247,15 @@ pub fn claims(w: &WorkloadComparison, at: usize, without_gil: bool) -> Vec<Claim
             )
             .tolerance(RANKED)
             .because("the gil model lets one thread compute at a time, as the GIL does; Rust threads need no such lock")
-            .reason((rust_seq < SMALL_FOR_RUST_THREADS).then(|| {
-                format!(
+            .reason(if rust_seq < SMALL_FOR_RUST_THREADS {
+                Some(format!(
                     "one Rust run is only {} of work at this size, so starting threads takes a \
                      visible share",
                     words::secs_as_ms(rust_seq)
-                )
-            })),
+                ))
+            } else {
+                (rt < SPED_UP).then(|| format!("Rust threads did not speed up here: {BUSY_CAUSE}"))
+            }),
         );
     }
     out
@@ -309,10 +313,6 @@ pub fn explain_parts(
         out += &explain_asyncio(s("python-asyncio"), threads, s("async"), at);
         return (vec![out], claims);
     }
-    let processes = python_processes(w, at).map(|p| p.1);
-    if !sped_up(processes) && w.python_sequential_s >= SMALL_FOR_PYTHON_PROCESSES {
-        out += &format!(" Python processes did not speed up: {BUSY}");
-    }
     if let Some(rust_seq) = w.rust_sequential_s {
         // The sizes differ and cost per item is not constant (primes grow
         // with the number, mandelbrot's items are rows of the grid), so no
@@ -325,19 +325,17 @@ pub fn explain_parts(
             words::secs_as_ms(rust_seq),
             rust_size,
         );
-        if !sped_up(s("threads")) {
-            // On tiny work the Rust claims name the size instead.
-            if rust_seq >= SMALL_FOR_RUST_THREADS {
-                out += &format!(" Rust threads did not speed up here: {BUSY}");
-            }
-        } else if let (Some(rt), Some(rp)) = (s("threads"), s("process")) {
-            if rp < LAG * rt && rust_seq < SMALL_FOR_RUST_PROCESSES {
-                out += &format!(
-                    " Rust processes lag Rust threads because they start a child per chunk \
-                     on every run, and one run is only {} of work.",
-                    words::secs_as_ms(rust_seq)
-                );
-            }
+        // A Rust side that did not speed up is a reason in the Rust claim.
+        if sped_up(s("threads"))
+            && let (Some(rt), Some(rp)) = (s("threads"), s("process"))
+            && rp < LAG * rt
+            && rust_seq < SMALL_FOR_RUST_PROCESSES
+        {
+            out += &format!(
+                " Rust processes lag Rust threads because they start a child per chunk on every \
+                 run, and one run is only {} of work.",
+                words::secs_as_ms(rust_seq)
+            );
         }
     }
     (vec![out], claims)
