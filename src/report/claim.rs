@@ -37,6 +37,8 @@ pub enum Unit {
     OpsPerSec,
     /// A plain ratio: "3.1x".
     Ratio,
+    /// Memory in kilobytes (1024 bytes): "9.5 kB", "3.1 MB".
+    Kilobytes,
 }
 
 impl Unit {
@@ -49,6 +51,7 @@ impl Unit {
             Unit::BytesPerSec => words::bytes_per_sec(v),
             Unit::OpsPerSec => words::ops_per_sec(v),
             Unit::Ratio => words::ratio(v),
+            Unit::Kilobytes => words::kilobytes(v),
         }
     }
 }

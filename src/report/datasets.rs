@@ -229,6 +229,9 @@ pub fn adversarial() -> DataSet {
         if name == "python_vs_rust.json" {
             reverse_speedups(&mut json);
         }
+        if MEMORY_FILES.contains(&name.as_str()) {
+            reverse_memory(&mut json);
+        }
         *text = json.to_string();
     }
     reverse_with_python(&mut set, crate::costs::start::GROUP, "starts");
@@ -405,6 +408,64 @@ fn reverse_speedups(json: &mut serde_json::Value) {
                 }
             }
         }
+    }
+}
+
+/// The data files whose memory sizes rank workers (per worker, per wait):
+/// [`reverse_memory`] reverses them.
+const MEMORY_FILES: [&str; 2] = ["memory.json", "waits.json"];
+
+/// Reverses every memory size (a key ending `_kb`, at any depth of an
+/// array's objects) across the items of each array, `m -> min * max / m`,
+/// so the memory each worker adds ranks the other way round.
+fn reverse_memory(json: &mut serde_json::Value) {
+    use serde_json::Value;
+    /// The paths of the positive `_kb` numbers under `v`.
+    fn paths(v: &Value, at: &mut Vec<String>, out: &mut Vec<Vec<String>>) {
+        if let Value::Object(map) = v {
+            for (k, x) in map {
+                at.push(k.clone());
+                if k.ends_with("_kb") && x.as_f64().is_some_and(|x| x > 0.0) {
+                    out.push(at.clone());
+                }
+                paths(x, at, out);
+                at.pop();
+            }
+        }
+    }
+    fn get<'v>(v: &'v mut Value, path: &[String]) -> Option<&'v mut Value> {
+        path.iter().try_fold(v, |v, k| v.get_mut(k))
+    }
+    match json {
+        Value::Array(items) => {
+            let mut all = Vec::new();
+            for item in items.iter() {
+                paths(item, &mut Vec::new(), &mut all);
+            }
+            all.sort();
+            all.dedup();
+            for path in all {
+                let values: Vec<f64> = items
+                    .iter_mut()
+                    .filter_map(|i| get(i, &path)?.as_f64())
+                    .filter(|v| *v > 0.0)
+                    .collect();
+                if values.len() < 2 {
+                    continue;
+                }
+                let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
+                let hi = values.iter().copied().fold(0.0, f64::max);
+                for item in items.iter_mut() {
+                    if let Some(v) = get(item, &path)
+                        && let Some(x) = v.as_f64().filter(|x| *x > 0.0)
+                    {
+                        *v = serde_json::json!((lo * hi / x).round() as u64);
+                    }
+                }
+            }
+        }
+        Value::Object(map) => map.values_mut().for_each(reverse_memory),
+        _ => {}
     }
 }
 

@@ -8,6 +8,7 @@
 //! smaller than [`noise`] (the larger of [`MATTERS`] and the run-to-run
 //! spread of the sweep) counts as none.
 
+use crate::report::claim::{Claim, Expect, Unit, Value};
 use crate::report::explain::words;
 
 /// A difference below this share of a run, or of a speedup, counts as
@@ -31,6 +32,9 @@ pub struct KPoint {
 pub struct KCurve {
     pub backend: String,
     pub points: Vec<KPoint>,
+    /// `(k, spread)`: each point's run-to-run spread as a share of its
+    /// time (see [`crate::report::claim::Value::spread`]), when known.
+    pub spreads: Vec<(usize, f64)>,
 }
 
 impl KCurve {
@@ -39,7 +43,39 @@ impl KCurve {
         KCurve {
             backend: backend.to_string(),
             points,
+            spreads: Vec::new(),
         }
+    }
+
+    pub fn with_spreads(mut self, spreads: Vec<(usize, f64)>) -> Self {
+        self.spreads = spreads;
+        self
+    }
+
+    /// The spread at `k` chunks per worker, when known.
+    pub fn spread(&self, k: usize) -> Option<f64> {
+        self.spreads.iter().find(|s| s.0 == k).map(|s| s.1)
+    }
+
+    /// The point at the chunking the backends use by default
+    /// ([`crate::backends::TASKS_PER_WORKER`] per worker), or the nearest
+    /// measured above one chunk per worker.
+    pub fn moderate(&self) -> Option<&KPoint> {
+        let k = crate::backends::TASKS_PER_WORKER;
+        self.points
+            .iter()
+            .filter(|p| p.k > 1)
+            .min_by_key(|p| p.k.abs_diff(k))
+    }
+
+    /// The point with `p`'s speedup as a claim's value.
+    fn value(&self, p: &KPoint) -> Value {
+        Value::new(
+            format!("{} at {}", self.backend, per_worker(p.k)),
+            p.speedup,
+            Unit::Speedup,
+        )
+        .with_spread(self.spread(p.k))
     }
 
     /// The point at exactly `k` chunks per worker.
@@ -86,10 +122,10 @@ fn dispatch(backend: &str) -> &'static str {
 }
 
 /// The speedup chart of one workload at `workers` workers: the best
-/// chunking per backend, whether more chunks won back what one static
-/// chunk per worker lost, and where the overhead of many chunks shows.
-/// `curves` are the Rust backends swept over chunkings; `python` is
-/// `multiprocessing.Pool`'s when measured.
+/// chunking per backend, what one static chunk per worker left waiting,
+/// and Python's `Pool.map`. `curves` are the Rust backends swept over
+/// chunkings; `python` is `multiprocessing.Pool`'s when measured. The
+/// comparisons are [`speedup_claims`].
 pub fn speedup(
     workload: &str,
     workers: usize,
@@ -128,48 +164,192 @@ pub fn speedup(
         words::workers(workers),
         bests.join("; ")
     ));
-    out.extend(imbalance_won_back(curves, noise));
-    out.extend(overhead(curves, noise));
+    if let Some((waited, by)) = static_wait(curves) {
+        out.push(format!(
+            "With 1 static chunk per worker, {} workers waited for the slowest one for {} of \
+             the run: {}.",
+            words::possessive(by),
+            words::percent(waited),
+            if waited > noise {
+                "the items cost unequal amounts"
+            } else {
+                "the items cost about the same"
+            }
+        ));
+    }
     if let Some(py) = python {
         out.extend(python_sentence(py, curves));
     }
-    out.extend(above_the_workers(workers, curves.iter().chain(python)));
     out
 }
 
-/// A speedup above what `workers` workers can give (by more than
-/// [`MATTERS`]) is not a result: it says the sequential reference ran
-/// slower than the cell (the machine was busier then) or the runs were
-/// noisy.
+/// How a balance sweep was measured, for its claims' reasons.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Measured {
+    /// Below this, a difference counts as none ([`noise`]).
+    pub noise: f64,
+    /// The machine's load average was above its cores.
+    pub busy: bool,
+    pub quick: bool,
+}
+
+impl Measured {
+    fn reasons(&self) -> [Option<String>; 2] {
+        [
+            self.busy.then(|| {
+                "other programs on the cores (the load average was above the core count)".into()
+            }),
+            self.quick
+                .then(|| "a sweep in quick mode (small jobs, three runs a cell)".into()),
+        ]
+    }
+}
+
+/// The claims under one workload's speedup chart:
+/// - when one static chunk per worker left the workers waiting for the
+///   slowest (the busy times show it), each backend is faster at its
+///   default chunking than at one chunk per worker; when it did not, about
+///   as fast;
+/// - from the default chunking to the most chunks, the pool (a pipe round
+///   trip per chunk) slows down, while threads and rayon (an atomic
+///   increment, a steal) keep their speed;
+/// - a speedup above the worker count, when one is, against that bound.
+pub fn speedup_claims(
+    workload: &str,
+    workers: usize,
+    curves: &[KCurve],
+    python: Option<&KCurve>,
+    m: &Measured,
+) -> Vec<Claim> {
+    let mut out = Vec::new();
+    let waited = static_wait(curves);
+    for c in curves {
+        let (Some(one), Some(mid)) = (c.at(1), c.moderate()) else {
+            continue;
+        };
+        let values = vec![c.value(one), c.value(mid)];
+        let claim = match waited {
+            Some((w, _)) if w > m.noise => Claim::new(
+                format!(
+                    "more chunks win back the wait for the slowest worker on {workload}: {} \
+                     faster at its default chunking than at one static chunk per worker",
+                    c.backend
+                ),
+                Expect::Ascending,
+                values,
+            )
+            .because("a worker that finishes early takes the next chunk, so the wait shrinks"),
+            Some(_) => Claim::new(
+                format!(
+                    "with items of about equal cost, more chunks have little to win on \
+                     {workload}: {} about as fast at its default chunking as at one chunk per \
+                     worker",
+                    c.backend
+                ),
+                Expect::Level,
+                values,
+            )
+            .because("one static chunk per worker already left little waiting"),
+            None => continue,
+        };
+        let [busy, quick] = m.reasons();
+        out.push(claim.tolerance(m.noise).reason(busy).reason(quick));
+    }
+    for c in curves {
+        let (Some(mid), Some(last)) = (c.moderate(), c.last()) else {
+            continue;
+        };
+        if last.k <= mid.k {
+            continue;
+        }
+        let grew = match (mid.outside, last.outside) {
+            (Some(from), Some(to)) if to - from > m.noise => Some(format!(
+                "the time {}'s workers spent outside any chunk grew from {} to {} of the run",
+                c.backend,
+                words::percent(from),
+                words::percent(to)
+            )),
+            _ => None,
+        };
+        let small = match (mid.outside, last.outside) {
+            (Some(from), Some(to)) if to - from <= m.noise => Some(format!(
+                "the time outside any chunk did not grow ({} to {} of the run): on a job this \
+                 size the chunks' hand-offs are small",
+                words::percent(from),
+                words::percent(to)
+            )),
+            _ => None,
+        };
+        let values = vec![c.value(mid), c.value(last)];
+        let claim = if c.backend == "pool" {
+            Claim::new(
+                format!(
+                    "past its default chunking, many chunks cost pool more than they balance \
+                     on {workload}: slower with the most chunks"
+                ),
+                Expect::Descending,
+                values,
+            )
+            .because(format!(
+                "every chunk costs it {}, and that many chunks add up",
+                dispatch(&c.backend)
+            ))
+            .reason(small)
+        } else {
+            Claim::new(
+                format!(
+                    "handing out a chunk costs {} far less than running one: as fast on \
+                     {workload} with the most chunks as at its default chunking",
+                    c.backend
+                ),
+                Expect::Level,
+                values,
+            )
+            .because(format!("a chunk costs it only {}", dispatch(&c.backend)))
+            .reason(grew)
+        };
+        let [busy, quick] = m.reasons();
+        out.push(claim.tolerance(m.noise).reason(busy).reason(quick));
+    }
+    out.extend(above_the_workers(workers, curves.iter().chain(python), m));
+    out
+}
+
+/// A speedup above what `workers` workers can give is not a result: it
+/// says the sequential reference ran slower than the cell (the machine was
+/// busier then) or the runs were noisy. The claim, when one is above.
 fn above_the_workers<'c>(
     workers: usize,
     curves: impl Iterator<Item = &'c KCurve>,
-) -> Option<String> {
-    let limit = workers as f64 * (1.0 + MATTERS);
-    let above: Vec<String> = curves
-        .filter_map(|c| {
-            let top = c.best().filter(|p| p.speedup > limit)?;
-            let name = if c.backend == "python-pool" {
-                "Python's Pool.map"
-            } else {
-                c.backend.as_str()
-            };
-            Some(format!(
-                "{name} {} at {}",
-                words::speedup(Some(top.speedup)),
-                per_worker(top.k)
-            ))
-        })
-        .collect();
-    if above.is_empty() {
-        return None;
+    m: &Measured,
+) -> Option<Claim> {
+    let (c, top) = curves
+        .filter_map(|c| Some((c, c.best()?)))
+        .filter(|(_, p)| p.speedup > workers as f64)
+        .max_by(|a, b| a.1.speedup.total_cmp(&b.1.speedup))?;
+    let mut value = c.value(top);
+    if c.backend == "python-pool" {
+        value.label = format!("Python's Pool.map at {}", per_worker(top.k));
     }
-    Some(format!(
-        "More than {} can give: {}. The sequential reference ran slower than these cells (the \
-         machine was busier then), or the runs were noisy: read the shapes, not those numbers.",
-        words::workers(workers),
-        above.join("; ")
-    ))
+    let [busy, quick] = m.reasons();
+    Some(
+        Claim::new(
+            "a speedup is at most the worker count",
+            Expect::AtMost,
+            vec![
+                value,
+                Value::new(words::workers(workers), workers as f64, Unit::Speedup),
+            ],
+        )
+        .tolerance(0.0)
+        .because("each worker does at most one sequential run's worth of work at a time")
+        .reason(Some(
+            "the sequential reference ran slower than these cells (the machine was busier then)"
+                .into(),
+        ))
+        .reason(busy)
+        .reason(quick),
+    )
 }
 
 /// The wait for the slowest worker at one chunk per worker, and whose:
@@ -190,133 +370,6 @@ fn static_wait(curves: &[KCurve]) -> Option<(f64, &str)> {
                 .filter_map(of)
                 .reduce(|a, b| if b.0 > a.0 { b } else { a })
         })
-}
-
-/// Whether more chunks won back the wait that one static chunk per worker
-/// left, judged by the busy times at `k = 1` (the expectation) and the
-/// speedups (what happened).
-fn imbalance_won_back(curves: &[KCurve], noise: f64) -> Option<String> {
-    let (waited, by) = static_wait(curves)?;
-    let gains: Vec<(f64, &str, usize)> = curves
-        .iter()
-        .filter_map(|c| {
-            let one = c.at(1)?.speedup;
-            let best = c.best()?;
-            Some((best.speedup / one - 1.0, c.backend.as_str(), best.k))
-        })
-        .collect();
-    let (gain, winner, k) = gains
-        .iter()
-        .copied()
-        .reduce(|a, b| if b.0 > a.0 { b } else { a })?;
-    let static_wait = format!(
-        "With 1 static chunk per worker, {} workers waited for the slowest one for {} of the \
-         run",
-        words::possessive(by),
-        words::percent(waited)
-    );
-    Some(if waited > noise {
-        if gain > noise {
-            format!(
-                "{static_wait}: the items cost unequal amounts. More chunks won that back, as \
-                 expected: {winner} gained {} at {}.",
-                words::percent(gain),
-                per_worker(k)
-            )
-        } else {
-            format!(
-                "{static_wait}: the items cost unequal amounts, so more chunks should have won \
-                 that back; measured, no backend gained more than {} over 1 chunk per worker. \
-                 Likely reasons: run-to-run noise (differences below {} count as none here) or \
-                 other programs on the cores.",
-                words::percent(gain.max(0.0)),
-                words::percent(noise)
-            )
-        }
-    } else if gain > noise {
-        format!(
-            "{static_wait}: the items cost about the same, so more chunks had little to win; \
-             yet {winner} gained {} at {}. Not what the busy times predict: likely noise or \
-             other programs on the cores while 1 chunk per worker ran.",
-            words::percent(gain),
-            per_worker(k)
-        )
-    } else {
-        format!(
-            "{static_wait}: the items cost about the same, so more chunks had little to win, \
-             and no backend gained more than {} from them.",
-            words::percent(noise)
-        )
-    })
-}
-
-/// Which backends lost speed past their best chunking, and which did not.
-fn overhead(curves: &[KCurve], noise: f64) -> Vec<String> {
-    let mut lost = Vec::new();
-    let mut kept = Vec::new();
-    let mut most = 0;
-    for c in curves {
-        let (Some(best), Some(last)) = (c.best(), c.last()) else {
-            continue;
-        };
-        if last.k == best.k || c.points.len() < 2 {
-            kept.push(c.backend.as_str());
-            most = most.max(last.k);
-            continue;
-        }
-        let drop = 1.0 - last.speedup / best.speedup;
-        if drop > noise {
-            let lost_speed = format!(
-                "Past its best, {} lost speed: {} at {} against {} at {}",
-                c.backend,
-                words::speedup(Some(last.speedup)),
-                per_worker(last.k),
-                words::speedup(Some(best.speedup)),
-                per_worker(best.k),
-            );
-            lost.push(match (best.outside, last.outside) {
-                (Some(from), Some(to)) if to - from > noise => format!(
-                    "{lost_speed}, while the time its workers spent outside any chunk grew from \
-                     {} to {} of the run: every chunk costs {}, and at {} that adds up.",
-                    words::percent(from),
-                    words::percent(to),
-                    dispatch(&c.backend),
-                    per_worker(last.k)
-                ),
-                (Some(from), Some(to)) => format!(
-                    "{lost_speed}, yet the time its workers spent outside any chunk did not grow \
-                     ({} at its best, {} at {}): not the dispatch cost that was expected; likely \
-                     noise or other programs on the cores.",
-                    words::percent(from),
-                    words::percent(to),
-                    per_worker(last.k)
-                ),
-                _ => format!(
-                    "{lost_speed}: every chunk costs {}, and at {} that adds up.",
-                    dispatch(&c.backend),
-                    per_worker(last.k)
-                ),
-            });
-        } else {
-            kept.push(c.backend.as_str());
-            most = most.max(last.k);
-        }
-    }
-    if !kept.is_empty() {
-        let (its, them) = if kept.len() == 1 {
-            ("its", "it")
-        } else {
-            ("their", "them")
-        };
-        lost.push(format!(
-            "{} lost less than {} from {its} best to {}: handing out a chunk costs {them} far \
-             less than running one.",
-            words::and_list(&kept),
-            words::percent(noise),
-            per_worker(most),
-        ));
-    }
-    lost
 }
 
 /// Python's `Pool.map` beside the Rust pool.
@@ -611,8 +664,18 @@ mod tests {
         ]
     }
 
+    use crate::report::claim::Outcome;
+
+    fn quiet(noise: f64) -> Measured {
+        Measured {
+            noise,
+            busy: false,
+            quick: false,
+        }
+    }
+
     #[test]
-    fn speedup_names_the_best_chunking_the_gain_and_the_overhead() {
+    fn speedup_names_the_best_chunking_and_the_static_wait() {
         let text = speedup("primes", 2, &expected(), None, noise(0.02)).join(" ");
         assert!(
             text.contains(
@@ -622,59 +685,120 @@ mod tests {
             "{text}"
         );
         assert!(
-            text.contains("threads' workers waited for the slowest one for 19% of the run"),
+            text.contains(
+                "threads' workers waited for the slowest one for 19% of the run: the items cost \
+                 unequal amounts"
+            ),
             "{text}"
         );
-        assert!(
-            text.contains("as expected: pool gained 20% at 8 chunks"),
-            "{text}"
-        );
-        assert!(
-            text.contains("Past its best, pool lost speed: 1.40x at 256 chunks per worker"),
-            "{text}"
-        );
-        assert!(
-            text.contains("outside any chunk grew from 4% to 30%"),
-            "{text}"
-        );
-        assert!(
-            text.contains("request and a reply through the pipes"),
-            "{text}"
-        );
-        assert!(text.contains("threads lost less than 5%"), "{text}");
     }
 
     #[test]
-    fn a_loss_without_more_time_outside_is_not_put_down_to_dispatch() {
-        let odd = vec![KCurve::new(
-            "threads",
-            vec![
-                p(1, 1.6, 0.2, 0.1),
-                p(8, 1.9, 0.02, 0.1),
-                p(256, 1.4, 0.02, 0.1),
-            ],
+    fn the_claims_win_back_the_wait_and_pay_for_many_chunks() {
+        let claims = speedup_claims("primes", 2, &expected(), None, &quiet(noise(0.02)));
+        assert_eq!(claims.len(), 4, "{claims:#?}");
+        for c in &claims {
+            assert_eq!(c.outcome(), Outcome::Agrees, "{}", c.sentence());
+            c.check(&c.sentence()).unwrap();
+        }
+        let s = claims[1].sentence();
+        assert!(
+            s.contains("pool at 1 chunk per worker 1.58x and pool at 8 chunks per worker 1.90x"),
+            "{s}"
+        );
+        let s = claims[3].sentence();
+        assert!(
+            s.starts_with("As expected, past its default chunking"),
+            "{s}"
+        );
+        assert!(s.contains("request and a reply through the pipes"), "{s}");
+        assert!(claims[2].sentence().contains("an atomic increment"));
+    }
+
+    #[test]
+    fn reversed_numbers_say_what_was_expected_and_what_was_measured() {
+        // Static chunks waited, yet more chunks were slower; the pool kept
+        // its speed with many chunks, threads lost it without more time
+        // outside the chunks.
+        let odd = vec![
+            KCurve::new(
+                "threads",
+                vec![
+                    p(1, 1.9, 0.2, 0.1),
+                    p(8, 1.5, 0.02, 0.1),
+                    p(256, 1.0, 0.02, 0.1),
+                ],
+            ),
+            KCurve::new(
+                "pool",
+                vec![
+                    p(1, 1.9, 0.2, 0.0),
+                    p(8, 1.5, 0.02, 0.0),
+                    p(256, 1.5, 0.02, 0.0),
+                ],
+            ),
+        ];
+        let m = Measured {
+            noise: 0.05,
+            busy: true,
+            quick: false,
+        };
+        let claims = speedup_claims("primes", 2, &odd, None, &m);
+        for c in &claims {
+            c.check(&c.sentence()).unwrap();
+        }
+        let s = claims[0].sentence();
+        assert!(
+            s.starts_with("Expected more chunks win back the wait"),
+            "{s}"
+        );
+        assert!(s.contains("load average was above the core count"), "{s}");
+        let s = claims[2].sentence();
+        assert!(
+            s.starts_with("Expected handing out a chunk costs threads"),
+            "{s}"
+        );
+        assert!(!s.contains("outside any chunk grew"), "{s}");
+        let s = claims[3].sentence();
+        assert_eq!(claims[3].outcome(), Outcome::WithinNoise, "{s}");
+        assert!(s.contains("did not grow (0% to 0% of the run)"), "{s}");
+        // Even items: more chunks are expected to change nothing.
+        let even = vec![KCurve::new(
+            "rayon",
+            vec![p(1, 1.2, 0.01, 0.0), p(8, 1.9, 0.01, 0.0)],
         )];
-        let text = speedup("primes", 2, &odd, None, 0.05).join(" ");
-        assert!(
-            text.contains("yet the time its workers spent outside any chunk did not grow"),
-            "{text}"
-        );
-        assert!(!text.contains("an atomic increment"), "{text}");
+        let claims = speedup_claims("monte_carlo", 2, &even, None, &quiet(0.05));
+        assert_eq!(claims[0].expect, Expect::Level);
+        assert_eq!(claims[0].outcome(), Outcome::Contradicts);
+        let text = speedup("monte_carlo", 2, &even, None, 0.05).join(" ");
+        assert!(text.contains("the items cost about the same"), "{text}");
+        // A wide spread: the same gain is within the noise.
+        let noisy = vec![
+            KCurve::new("threads", vec![p(1, 1.6, 0.19, 0.0), p(8, 1.92, 0.02, 0.0)])
+                .with_spreads(vec![(1, 0.2), (8, 0.2)]),
+        ];
+        let claims = speedup_claims("primes", 2, &noisy, None, &quiet(0.05));
+        assert_eq!(claims[0].outcome(), Outcome::WithinNoise);
     }
 
     #[test]
-    fn a_speedup_above_the_workers_is_called_noise() {
+    fn a_speedup_above_the_workers_is_checked_against_them() {
         let odd = vec![KCurve::new(
             "rayon",
             vec![p(1, 3.35, 0.5, 0.0), p(8, 3.3, 0.1, 0.0)],
         )];
-        let text = speedup("mandelbrot", 2, &odd, None, 0.05).join(" ");
+        let claims = speedup_claims("mandelbrot", 2, &odd, None, &quiet(0.05));
+        let bound = claims.last().unwrap();
+        assert_eq!(bound.outcome(), Outcome::Contradicts);
         assert!(
-            text.contains("More than 2 workers can give: rayon 3.35x at 1 chunk per worker."),
-            "{text}"
+            bound
+                .sentence()
+                .contains("rayon at 1 chunk per worker 3.35x and 2 workers 2.00x"),
+            "{}",
+            bound.sentence()
         );
-        let text = speedup("primes", 2, &expected(), None, 0.05).join(" ");
-        assert!(!text.contains("can give"), "{text}");
+        let claims = speedup_claims("primes", 2, &expected(), None, &quiet(0.05));
+        assert!(claims.iter().all(|c| c.expect != Expect::AtMost));
         let py = KCurve::new(
             "python-pool",
             vec![KPoint {
@@ -684,41 +808,13 @@ mod tests {
                 outside: None,
             }],
         );
-        let text = speedup("primes", 2, &odd, Some(&py), 0.05).join(" ");
+        let claims = speedup_claims("primes", 2, &odd, Some(&py), &quiet(0.05));
         assert!(
-            text.contains("rayon 3.35x at 1 chunk per worker; Python's Pool.map 3.60x at 64"),
-            "{text}"
-        );
-    }
-
-    #[test]
-    fn reversed_numbers_say_what_was_expected_and_what_was_measured() {
-        // Static chunks waited, yet more chunks did not help.
-        let flat = vec![KCurve::new(
-            "rayon",
-            vec![p(1, 1.9, 0.2, 0.0), p(8, 1.91, 0.02, 0.0)],
-        )];
-        let text = speedup("primes", 2, &flat, None, noise(0.0)).join(" ");
-        assert!(
-            text.contains("should have won that back; measured, no backend gained more than 1%"),
-            "{text}"
-        );
-        // No wait at one chunk, yet a large gain.
-        let odd = vec![KCurve::new(
-            "rayon",
-            vec![p(1, 1.2, 0.01, 0.0), p(8, 1.9, 0.01, 0.0)],
-        )];
-        let text = speedup("monte_carlo", 2, &odd, None, noise(0.0)).join(" ");
-        assert!(text.contains("Not what the busy times predict"), "{text}");
-        // A noisy sweep raises the bar: a 20% wait is within its noise.
-        let text = speedup("primes", 2, &expected(), None, noise(0.3)).join(" ");
-        assert!(
-            text.contains("no backend gained more than 30% from them"),
-            "{text}"
-        );
-        assert!(
-            text.contains("threads and pool lost less than 30%"),
-            "{text}"
+            claims
+                .last()
+                .unwrap()
+                .sentence()
+                .contains("Python's Pool.map at 64 chunks per worker 3.60x"),
         );
     }
 

@@ -5,6 +5,7 @@
 //! address space. Pure functions of plain numbers; tests feed them made-up
 //! ones, both the expected and the reversed.
 
+use crate::report::claim::{Claim, Expect, Unit, Value};
 use crate::report::explain::words;
 
 /// A run under this multiple of the ideal counts as "the waits overlapped".
@@ -23,6 +24,18 @@ pub struct Line {
     /// The backend it runs: "async", "threads".
     pub backend: String,
     pub points: Vec<(usize, f64)>,
+}
+
+/// `line`'s name without digits, for an expectation: its backend, and
+/// which stack when its label names one ("threads (64 KiB stack)").
+fn name(line: &Line) -> String {
+    if !line.label.chars().any(|c| c.is_ascii_digit()) {
+        line.label.clone()
+    } else if line.label.contains("default") {
+        format!("{} with the default stack", line.backend)
+    } else {
+        format!("{} with a set stack size", line.backend)
+    }
 }
 
 /// What one more worker costs a run of `backend`, in words.
@@ -52,57 +65,32 @@ impl Line {
     }
 }
 
-/// The sentences under the time chart. `ideal_ms` is one wait per item
-/// divided by the concurrency (`waits_per_task` waits of `wait_ms`).
+/// The sentences under the time chart, without the comparisons (those are
+/// [`time_claims`]): async's time at its most concurrent waits against the
+/// ideal, and each other line's. `ideal_ms` is one wait per item divided
+/// by the concurrency (`waits_per_task` waits of `wait_ms`).
 pub fn explain_time(
     ideal_ms: f64,
     waits_per_task: u64,
     wait_ms: u64,
     lines: &[Line],
 ) -> Vec<String> {
-    let mut out = Vec::new();
     let Some(tasks) = lines
         .iter()
         .find(|l| l.backend == "async" && !l.points.is_empty())
     else {
-        out.push("No async measurements yet: run `cargo bench --bench waits`.".into());
-        return out;
+        return vec!["No async measurements yet: run `cargo bench --bench waits`.".into()];
     };
     let (n, t) = tasks.last().expect("a line with points");
-    let ratio = t / ideal_ms;
     let mut s = format!(
         "At {} concurrent waits, `async` took {}: {} the ideal of {} (one wait per item divided \
          by the concurrency: {waits_per_task} waits of {wait_ms} ms in a row per task).",
         words::thousands(n as u64),
         words::ms(t),
-        words::times(ratio),
+        words::times(t / ideal_ms),
         words::ms(ideal_ms)
     );
-    let alone = tasks.at(1);
-    if ratio < OVERLAPPED {
-        s += &format!(
-            " Under {} the ideal, as expected: the {} waits overlapped on one thread.",
-            words::times(OVERLAPPED),
-            words::thousands(n as u64)
-        );
-    } else {
-        s += &format!(
-            " Expected: under {} the ideal; measured: {}.",
-            words::times(OVERLAPPED),
-            words::times(ratio)
-        );
-        if let Some(t1) = alone {
-            s += &format!(
-                " With one task it was already {} the ideal: tokio's timers tick in whole \
-                 milliseconds and round each deadline up, so each {wait_ms} ms sleep lasts up to \
-                 a millisecond longer; the other {} is the loop's own work, one thread polling \
-                 every task that wakes (and a busy machine's other programs).",
-                words::times(t1 / ideal_ms),
-                words::times(t / t1)
-            );
-        }
-    }
-    if let Some(t1) = alone {
+    if let Some(t1) = tasks.at(1).filter(|_| n > 1) {
         s += &format!(
             " Against its own run with one task ({}), {} tasks took {}.",
             words::ms(t1),
@@ -110,8 +98,7 @@ pub fn explain_time(
             words::times(t / t1)
         );
     }
-    out.push(s);
-    let task_cost = tasks.per_worker_ms();
+    let mut out = vec![s];
     for line in lines
         .iter()
         .filter(|l| l.backend != "async" && l.backend != "async-mt")
@@ -119,58 +106,159 @@ pub fn explain_time(
         let (Some((n, t)), Some(per)) = (line.last(), line.per_worker_ms()) else {
             continue;
         };
-        let mut s = format!(
+        out.push(format!(
             "{} reached {} concurrent waits in {} ({} the ideal); each added worker cost {} of \
-             run time",
+             run time.",
             words::capitalise(&line.label),
             words::thousands(n as u64),
             words::ms(t),
             words::times(t / ideal_ms),
             words::ns(per * 1e6)
-        );
-        match (task_cost, tasks.at(n)) {
-            (Some(task), at_n) if per > task => {
-                s += &format!(
-                    " against {} per task: {}, which async does not pay.",
-                    words::ns(task.max(0.0) * 1e6),
-                    worker_cost(&line.backend)
-                );
-                match at_n {
-                    Some(at_n) if t > at_n => {
-                        s += &format!(
-                            " At {}, async took {}: {} less.",
-                            words::thousands(n as u64),
-                            words::ms(at_n),
-                            words::times(t / at_n)
-                        );
-                    }
-                    Some(at_n) => {
-                        s += &format!(
-                            " Yet at {} it was the faster ({} against async's {}): at this count \
-                             its workers cost less than what async lost to its timers (see \
-                             above).",
-                            words::thousands(n as u64),
-                            words::ms(t),
-                            words::ms(at_n)
-                        );
-                    }
-                    None => {}
-                }
-            }
-            (Some(task), _) if per <= task => {
-                s += &format!(
-                    ", no more than a task's {}: not what was expected (a thread or process \
-                     costs more to start than a task); runs this short are at the mercy of the \
-                     machine's other work, so measure again on a quiet machine.",
-                    words::ns(task.max(0.0) * 1e6)
-                );
-            }
-            _ => s.push('.'),
-        }
-        out.push(s);
+        ));
     }
     out
 }
+
+/// The claims under the time chart:
+/// - async's waits overlap: at its most concurrent waits a run stays
+///   within [`OVERLAPPED`] times the ideal;
+/// - for each line of threads or processes, one more worker costs more run
+///   time than one more task ([`worker_cost`]), and at the line's most
+///   waits async finishes first.
+///
+/// `spread(label, concurrency)` is a point's run-to-run spread, when known.
+pub fn time_claims(
+    ideal_ms: f64,
+    wait_ms: u64,
+    lines: &[Line],
+    spread: &dyn Fn(&str, usize) -> Option<f64>,
+) -> Vec<Claim> {
+    let mut out = Vec::new();
+    let Some(tasks) = lines
+        .iter()
+        .find(|l| l.backend == "async" && !l.points.is_empty())
+    else {
+        return out;
+    };
+    let (n, t) = tasks.last().expect("a line with points");
+    let alone = tasks.at(1);
+    // With one task it already took this many ideals: the timers' rounding.
+    let rounding = alone
+        .filter(|t1| *t1 > ideal_ms * (1.0 + TIMER_SLACK))
+        .map(|t1| {
+            format!(
+                "tokio's timers tick in whole milliseconds and round each deadline up, so each \
+             {wait_ms} ms sleep lasts up to a millisecond longer (with one task a run already \
+             took {} the ideal)",
+                words::times(t1 / ideal_ms)
+            )
+        });
+    out.push(
+        Claim::new(
+            "async's concurrent waits overlap on one thread: a run within twice the ideal",
+            Expect::AtMost,
+            vec![
+                Value::new(
+                    format!("async at {}", words::thousands(n as u64)),
+                    t,
+                    Unit::Ms,
+                )
+                .with_spread(spread(&tasks.label, n)),
+                Value::new("twice the ideal", OVERLAPPED * ideal_ms, Unit::Ms),
+            ],
+        )
+        .tolerance(0.0)
+        .because("a task that waits costs the thread nothing until its timer fires")
+        .reason(rounding.clone())
+        .reason(Some(
+            "the loop's own work: one thread polls every task that wakes (and a busy \
+             machine's other programs take turns with it)"
+                .into(),
+        )),
+    );
+    let task_cost = tasks.per_worker_ms();
+    for line in lines
+        .iter()
+        .filter(|l| l.backend != "async" && l.backend != "async-mt")
+    {
+        let (Some((n, t)), Some(per), Some(task)) = (line.last(), line.per_worker_ms(), task_cost)
+        else {
+            continue;
+        };
+        let (from, _) = line.points[0];
+        out.push(
+            Claim::new(
+                format!(
+                    "one more worker of {} costs more run time than one more task",
+                    name(line)
+                ),
+                Expect::Ascending,
+                vec![
+                    Value::new("a task", task * 1e6, Unit::Ns),
+                    Value::new(
+                        format!(
+                            "a worker of {} ({} to {})",
+                            line.label,
+                            words::thousands(from as u64),
+                            words::thousands(n as u64)
+                        ),
+                        per * 1e6,
+                        Unit::Ns,
+                    ),
+                ],
+            )
+            .because(format!(
+                "each one means {}, which async does not pay",
+                worker_cost(&line.backend)
+            ))
+            .reason(Some(
+                "runs this short are at the mercy of the machine's other work".into(),
+            )),
+        );
+        if let Some(at_n) = tasks.at(n) {
+            let lost = alone
+                .zip(line.at(1))
+                .filter(|(a, l)| a > l)
+                .and(rounding.clone())
+                .map(|_| {
+                    format!(
+                        "at this count {}'s workers cost less than what async lost to its \
+                         timers' rounding",
+                        line.label
+                    )
+                });
+            out.push(
+                Claim::new(
+                    format!(
+                        "async finishes the most concurrent waits before {}",
+                        name(line)
+                    ),
+                    Expect::Ascending,
+                    vec![
+                        Value::new(
+                            format!("async at {}", words::thousands(n as u64)),
+                            at_n,
+                            Unit::Ms,
+                        )
+                        .with_spread(spread(&tasks.label, n)),
+                        Value::new(line.label.clone(), t, Unit::Ms)
+                            .with_spread(spread(&line.label, n)),
+                    ],
+                )
+                .because(format!(
+                    "{} for every wait adds up",
+                    worker_cost(&line.backend)
+                ))
+                .reason(lost),
+            );
+        }
+    }
+    out
+}
+
+/// A run with one task above the ideal by more than this share lost time
+/// to the timers' rounding, not to the loop.
+const TIMER_SLACK: f64 = 0.1;
 
 /// Why a line stopped, as plain facts.
 #[derive(Debug, Clone, PartialEq)]
@@ -254,6 +342,7 @@ impl Memory {
 
 /// The sentences under the memory chart: each line's memory per wait, the
 /// ratios of a thread and a process to a task, and what a thread's stack is.
+/// The ranking of the three is [`memory_claims`].
 pub fn explain_memory(lines: &[Memory]) -> Vec<String> {
     if lines.is_empty() {
         return vec!["No memory measurements yet: run `cargo bench --bench waits`.".into()];
@@ -285,31 +374,13 @@ pub fn explain_memory(lines: &[Memory]) -> Vec<String> {
             thread.per_wait_kb(),
             process.per_wait_kb(),
         );
-        let mut s = format!(
-            "The three numbers: a task {}, a thread {}, a process {}",
-            words::kilobytes(k),
-            words::kilobytes(t),
-            words::kilobytes(p)
-        );
-        if k > 0.0 && k < t && t < p {
-            s += &format!(
-                ": a thread cost {} a task, a process {} a task, as expected. A task is one \
-                 allocation holding its future; a thread is a stack's touched pages, its \
-                 thread-local data and the kernel's bookkeeping; a process is a whole program.",
+        if k > 0.0 {
+            out.push(format!(
+                "Against a task, a thread cost {} its memory and a process {}.",
                 words::times(t / k),
                 words::times(p / k)
-            );
-        } else {
-            s += &format!(
-                ". Expected: task < thread < process; measured otherwise. A slope from few \
-                 workers is within the noise of a process's own size (a few hundred kB from run \
-                 to run): read it at the largest counts ({} to {} here), and on a quiet \
-                 machine.",
-                words::thousands(task.to.min(thread.to) as u64),
-                words::thousands(process.to as u64)
-            );
+            ));
         }
-        out.push(s);
     }
     for m in lines.iter().filter(|m| m.noun == "thread") {
         let Some((count, reserved, resident)) = m.stacks.filter(|s| s.0 > 0) else {
@@ -378,6 +449,47 @@ pub fn explain_memory(lines: &[Memory]) -> Vec<String> {
     out
 }
 
+/// The claim under the memory chart: a task costs less memory per wait
+/// than a thread, and a thread less than a process (the first line of
+/// each).
+pub fn memory_claims(lines: &[Memory]) -> Vec<Claim> {
+    let first = |noun: &str| lines.iter().find(|m| m.noun == noun);
+    let (Some(task), Some(thread), Some(process)) =
+        (first("task"), first("thread"), first("process"))
+    else {
+        return Vec::new();
+    };
+    let value = |m: &Memory| {
+        Value::new(
+            format!(
+                "a {} ({}, 1 to {})",
+                m.noun,
+                m.label,
+                words::thousands(m.to as u64)
+            ),
+            m.per_wait_kb(),
+            Unit::Kilobytes,
+        )
+    };
+    vec![
+        Claim::new(
+            "a task costs less memory per wait than a thread, and a thread less than a process",
+            Expect::Ascending,
+            vec![value(task), value(thread), value(process)],
+        )
+        .because(
+            "a task is one allocation holding its future; a thread is a stack's touched pages, \
+             its thread-local data and the kernel's bookkeeping; a process is a whole program",
+        )
+        .reason(Some(
+            "a slope from few workers is within the noise of a process's own size, which moves \
+             by a few hundred kB from run to run: read it at the largest counts, on a quiet \
+             machine"
+                .into(),
+        )),
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -388,6 +500,12 @@ mod tests {
             backend: backend.into(),
             points: points.to_vec(),
         }
+    }
+
+    use crate::report::claim::Outcome;
+
+    fn no_spread(_: &str, _: usize) -> Option<f64> {
+        None
     }
 
     #[test]
@@ -402,17 +520,25 @@ mod tests {
             "{}",
             text[0]
         );
-        assert!(text[0].contains("as expected"), "{}", text[0]);
         assert!(text[0].contains("took 1.2x"), "{}", text[0]);
         assert!(
             text[1].contains("each added worker cost 150 µs"),
             "{}",
             text[1]
         );
+        let claims = time_claims(20.0, 2, &lines, &no_spread);
+        assert_eq!(claims.len(), 3);
+        for c in &claims {
+            assert_eq!(c.outcome(), Outcome::Agrees, "{}", c.sentence());
+            c.check(&c.sentence()).unwrap();
+        }
+        assert!(claims[1].sentence().contains("starting a thread, which"));
         assert!(
-            text[1].contains("starting a thread, which") && text[1].contains("42x less"),
+            claims[2]
+                .sentence()
+                .contains("async at 10,000 36.0 ms and threads 1521 ms"),
             "{}",
-            text[1]
+            claims[2].sentence()
         );
     }
 
@@ -422,19 +548,24 @@ mod tests {
             line("async", "async", &[(1, 31.0), (10_000, 50.0)]),
             line("threads", "threads", &[(1, 21.0), (100, 20.0)]),
         ];
-        let text = explain_time(20.0, 10, 2, &lines);
+        let claims = time_claims(20.0, 2, &lines, &no_spread);
+        let s = claims[0].sentence();
         assert!(
-            text[0].contains("Expected: under 2.0x the ideal; measured: 2.5x"),
-            "{}",
-            text[0]
+            s.starts_with("Expected async's concurrent waits overlap"),
+            "{s}"
         );
         assert!(
-            text[0].contains("already 1.6x") && text[0].contains("round each deadline up"),
-            "{}",
-            text[0]
+            s.contains("async at 10,000 50.0 ms and twice the ideal 40.0 ms"),
+            "{s}"
         );
-        assert!(text[1].contains("not what was expected"), "{}", text[1]);
+        assert!(
+            s.contains("already took 1.6x") && s.contains("round each deadline up"),
+            "{s}"
+        );
+        // A thread that cost nothing per worker: not what was expected.
+        assert_eq!(claims[1].outcome(), Outcome::Contradicts);
         assert!(explain_time(20.0, 10, 2, &[])[0].contains("cargo bench --bench waits"));
+        assert!(time_claims(20.0, 2, &[], &no_spread).is_empty());
     }
 
     #[test]
@@ -443,12 +574,12 @@ mod tests {
             line("async", "async", &[(1, 31.0), (100, 33.0)]),
             line("pool", "pool", &[(1, 21.0), (100, 25.0)]),
         ];
-        let text = explain_time(20.0, 10, 2, &lines);
-        assert!(
-            text[1].contains("Yet at 100 it was the faster (25.0 ms against async's 33.0 ms)"),
-            "{}",
-            text[1]
-        );
+        let claims = time_claims(20.0, 2, &lines, &no_spread);
+        let s = claims[2].sentence();
+        assert_eq!(claims[2].outcome(), Outcome::Contradicts, "{s}");
+        assert!(s.contains("async at 100 33.0 ms and pool 25.0 ms"), "{s}");
+        assert!(s.contains("what async lost to its timers' rounding"), "{s}");
+        claims[2].check(&s).unwrap();
     }
 
     #[test]
@@ -530,14 +661,16 @@ mod tests {
             text[0]
         );
         assert!(
-            text[1].contains("a task 0.40 kB, a thread 9.50 kB, a process 1.1 MB"),
+            text[1].contains("a thread cost 24x its memory and a process 2750x"),
             "{}",
             text[1]
         );
+        let claims = memory_claims(&lines);
+        assert_eq!(claims[0].outcome(), Outcome::Agrees);
+        let s = claims[0].sentence();
         assert!(
-            text[1].contains("a thread cost 24x a task, a process 2750x a task"),
-            "{}",
-            text[1]
+            s.contains("a task (async, 1 to 10,001) 0.40 kB, a thread (threads, 1 to 10,001) 9.50 kB and a process (process, 1 to 1,001) 1.1 MB"),
+            "{s}"
         );
         assert!(
             text[2].contains("each reserving 2.0 MB and holding 12.0 kB resident"),
@@ -569,11 +702,16 @@ mod tests {
             ),
         ];
         let text = explain_memory(&lines);
+        let claims = memory_claims(&lines);
+        assert_eq!(claims[0].outcome(), Outcome::Contradicts);
         assert!(
-            text[1].contains("Expected: task < thread < process"),
+            claims[0]
+                .sentence()
+                .starts_with("Expected a task costs less memory"),
             "{}",
-            text[1]
+            claims[0].sentence()
         );
+        claims[0].check(&claims[0].sentence()).unwrap();
         assert!(
             text[2].contains("Not what was expected: 78%"),
             "{}",

@@ -67,6 +67,11 @@ impl Page for Balance {
             ));
         }
         let noise = explain::noise(typical_spread(&run));
+        let measured = explain::Measured {
+            noise,
+            busy: run.load_average.is_some_and(|l| l > run.cores as f64),
+            quick: run.quick,
+        };
         let mut body = intro(&run, noise, python.is_some());
         let mut drawn = Drawn::new(out);
         for w in &run.workloads {
@@ -106,6 +111,13 @@ impl Page for Balance {
                         &swept(&curves),
                         py.as_ref(),
                         noise,
+                    ))
+                    .with_claims(explain::speedup_claims(
+                        &w.workload,
+                        run.workers,
+                        &swept(&curves),
+                        py.as_ref(),
+                        &measured,
                     )),
                 )?,
             );
@@ -252,7 +264,13 @@ fn curves(w: &BalanceWorkload) -> Vec<KCurve> {
                     }
                 })
                 .collect();
-            KCurve::new(name, points)
+            // Half the range of a cell's runs, as a share of its median.
+            let spreads = w
+                .line(name)
+                .into_iter()
+                .map(|c| (c.chunks_per_worker, c.spread() / 2.0))
+                .collect();
+            KCurve::new(name, points).with_spreads(spreads)
         })
         .collect()
 }
@@ -522,7 +540,13 @@ pub(crate) mod tests {
             text.contains("threads 1.92x at 8 chunks per worker (1.61x with 1 static chunk"),
             "{text}"
         );
-        assert!(text.contains("Past its best, pool lost speed"), "{text}");
+        let claims: Vec<String> = speed.claims.iter().map(|c| c.sentence()).collect();
+        let claims = claims.join(" ");
+        assert!(
+            claims.contains("As expected, past its default chunking, many chunks cost pool"),
+            "{claims}"
+        );
+        assert!(page.body.contains("many chunks cost pool"), "{}", page.body);
         let busy = &page.figures[1];
         let wait = busy.line(&waiting_label("process")).unwrap();
         // Busy 60 and 40 ms of a 66 ms run: the mean is 50, so 10 ms waiting.

@@ -34,6 +34,7 @@ impl Page for Cores {
         let mut sections = String::new();
         let mut notes = Vec::new();
         let mut drawn = Drawn::new(out);
+        let mut claims = Vec::new();
         for entry in crate::workloads::REGISTRY {
             let group = Cores::group(entry.name);
             let run = input.scan.run(&group);
@@ -50,7 +51,13 @@ impl Page for Cores {
             if let Some(note) = run.and_then(run_note) {
                 notes.push(format!("{}: {note}", entry.name));
             }
-            sections.push_str(&section(entry.name, entry.teaches, &lines, &mut drawn)?);
+            let measured = Measured {
+                spreads: spreads(&benches),
+                quick: run.is_some_and(|r| r.quick),
+            };
+            let (html, panel) = section(entry.name, entry.teaches, &lines, &measured, &mut drawn)?;
+            sections.push_str(&html);
+            claims.extend(panel);
         }
         if sections.is_empty() {
             return Ok(None);
@@ -67,7 +74,7 @@ impl Page for Cores {
         );
         let figures = drawn.into_figures();
         Ok(Some(PageOut {
-            claims: Vec::new(),
+            claims,
             file: "cores.html".into(),
             title: "Workers vs cores: 1 to N cores, and one core time-slicing".into(),
             nav: "Cores".into(),
@@ -118,7 +125,35 @@ pub fn lines(benches: &[&Benchmark], workers: usize) -> Vec<Line> {
     lines
 }
 
-fn section(name: &str, teaches: &str, lines: &[Line], drawn: &mut Drawn) -> Result<String> {
+/// How one group was measured, for its claims.
+struct Measured {
+    spreads: Vec<(String, usize, f64)>,
+    quick: bool,
+}
+
+/// Each result's run-to-run spread: `(backend, cores, spread)`.
+fn spreads(benches: &[&Benchmark]) -> Vec<(String, usize, f64)> {
+    benches
+        .iter()
+        .filter_map(|b| {
+            Some((
+                b.function.clone()?,
+                b.value.as_deref()?.parse().ok()?,
+                b.spread(),
+            ))
+        })
+        .collect()
+}
+
+/// One workload's chart, one-core panel and table, and the panel's claims
+/// (the chart's are on its figure).
+fn section(
+    name: &str,
+    teaches: &str,
+    lines: &[Line],
+    measured: &Measured,
+    drawn: &mut Drawn,
+) -> Result<(String, Vec<crate::report::Claim>)> {
     let mut counts: Vec<usize> = lines
         .iter()
         .flat_map(|l| l.points.iter().map(|&(c, _)| c))
@@ -173,14 +208,20 @@ fn section(name: &str, teaches: &str, lines: &[Line], drawn: &mut Drawn) -> Resu
                 format!("{name}: speedup by cores"),
                 chart,
             )
-            .with_sentences(explain::chart_summary(lines)),
+            .with_sentences(explain::chart_summary(lines))
+            .with_claims(explain::chart_claims(
+                name,
+                lines,
+                &measured.spreads,
+                measured.quick,
+            )),
         )?,
     );
-    let panel = explain::one_core_panel(lines);
+    let panel = explain::one_core_claims(name, lines, &measured.spreads, measured.quick);
     if !panel.is_empty() {
         s.push_str("<h3>One core</h3>\n<ul>\n");
-        for sentence in &panel {
-            s.push_str(&format!("<li>{}</li>\n", html::prose(sentence)));
+        for claim in &panel {
+            s.push_str(&format!("<li>{}</li>\n", html::prose(&claim.sentence())));
         }
         s.push_str("</ul>\n");
     }
@@ -203,7 +244,7 @@ fn section(name: &str, teaches: &str, lines: &[Line], drawn: &mut Drawn) -> Resu
         .collect();
     let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
     s.push_str(&html::table(&headers, &rows));
-    Ok(s)
+    Ok((s, panel))
 }
 
 #[cfg(test)]

@@ -103,8 +103,11 @@ fn section(entry: &Entry, rows: &[ResultRow], cores: usize, drawn: &mut Drawn) -
     let mut s = w.intro(entry.teaches);
     if w.has_sequential() {
         let mut series = w.speedup_series();
-        if name == "latency" {
-            // Pure waiting: n workers overlap n waits, whatever the cores.
+        // Pure waiting (sleeps): n workers overlap n waits, whatever the
+        // cores.
+        let waits_only = name == "latency";
+        let speedups = io_speedups(rows);
+        if waits_only {
             let ideal = w
                 .worker_counts()
                 .iter()
@@ -125,10 +128,15 @@ fn section(entry: &Entry, rows: &[ResultRow], cores: usize, drawn: &mut Drawn) -
                     workers_chart(name, "speedup over sequential", Unit::Plain, series, cores),
                 )
                 .with_sentences(vec![io::explain_io_scaling(
+                    name, cores, waits_only, &speedups,
+                )])
+                .with_claims(io::io_scaling_claims(
                     name,
                     cores,
-                    &io_speedups(rows),
-                )]),
+                    waits_only,
+                    rows.iter().any(|r| r.quick),
+                    &speedups,
+                )),
             )?,
         );
     }
@@ -144,12 +152,26 @@ fn io_speedups(rows: &[ResultRow]) -> Vec<io::Series> {
     let mut times: Vec<io::Series> = Vec::new();
     for r in rows.iter().filter(|r| r.backend != "sequential") {
         let point = (r.workers, r.median_ms / 1e3);
+        let spread = (r.workers, interval(r));
         match times.iter_mut().find(|s| s.backend == r.backend) {
-            Some(s) => s.points.push(point),
-            None => times.push(io::Series::new(&r.backend, vec![point])),
+            Some(s) => {
+                s.points.push(point);
+                s.spreads.push(spread);
+            }
+            None => times.push(io::Series::new(&r.backend, vec![point]).with_spreads(vec![spread])),
         }
     }
-    io::speedups(seq.median_ms / 1e3, &times)
+    io::speedups_with_spread(seq.median_ms / 1e3, Some(interval(seq)), &times)
+}
+
+/// Half the width of a row's confidence interval, as a share of its median
+/// (as [`crate::report::criterion::Benchmark::spread`]).
+fn interval(r: &ResultRow) -> f64 {
+    if r.median_ms > 0.0 {
+        ((r.ci_high_ms - r.ci_low_ms) / 2.0 / r.median_ms).max(0.0)
+    } else {
+        0.0
+    }
 }
 
 /// Peak memory against workers per backend, and what each worker cost.
@@ -201,7 +223,8 @@ fn memory_section(report: &MemoryReport, drawn: &mut Drawn) -> Result<String> {
                     report.cores,
                 ),
             )
-            .with_sentences(vec![io::explain_memory(&report.cells)]),
+            .with_sentences(vec![io::explain_memory(&report.cells)])
+            .with_claims(io::memory_claims(&report.cells)),
         )?,
     );
     let rows: Vec<Vec<String>> = io::memory_per_worker(&report.cells)

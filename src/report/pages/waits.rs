@@ -69,6 +69,8 @@ impl Page for Waits {
             &lines,
         );
         sentences.extend(explain::explain_stops(&stops(&report)));
+        let spread = |label: &str, n: usize| report.time(label, n).map(time_spread);
+        let time_claims = explain::time_claims(report.ideal_ms(), report.wait_ms, &lines, &spread);
         body.push_str(
             &drawn.add(
                 Figure::new(
@@ -77,7 +79,8 @@ impl Page for Waits {
                     "latency: time of a run by concurrent waits",
                     time_chart(&report),
                 )
-                .with_sentences(sentences),
+                .with_sentences(sentences)
+                .with_claims(time_claims),
             )?,
         );
         body.push_str(&time_table(&report));
@@ -97,7 +100,8 @@ impl Page for Waits {
                     "latency: memory at the peak by concurrent waits",
                     memory_chart(&report),
                 )
-                .with_sentences(explain::explain_memory(&memory_facts(&report))),
+                .with_sentences(explain::explain_memory(&memory_facts(&report)))
+                .with_claims(explain::memory_claims(&memory_facts(&report))),
             )?,
         );
         body.push_str(&memory_table(&report));
@@ -266,6 +270,22 @@ fn stops(report: &WaitsReport) -> Vec<explain::Stop> {
             cap_s: c.cap_s,
         })
         .collect()
+}
+
+/// Half the range of a point's timed runs, as a share of their median (the
+/// sweep keeps no confidence interval).
+fn time_spread(cell: &waits::TimeCell) -> f64 {
+    let (lo, hi) = cell
+        .runs_ms
+        .iter()
+        .fold((f64::INFINITY, 0.0_f64), |(lo, hi), &t| {
+            (lo.min(t), hi.max(t))
+        });
+    if cell.runs_ms.len() < 2 || cell.median_ms <= 0.0 {
+        0.0
+    } else {
+        (hi - lo) / 2.0 / cell.median_ms
+    }
 }
 
 /// What one wait is on `variant`: a task, a thread or a process.
