@@ -171,9 +171,9 @@ pub fn speedup(
             words::possessive(by),
             words::percent(waited),
             if waited > noise {
-                "the items cost unequal amounts"
+                "the workers' shares cost unequal amounts"
             } else {
-                "the items cost about the same"
+                "the workers' shares came out about even"
             }
         ));
     }
@@ -241,15 +241,14 @@ pub fn speedup_claims(
             .because("a worker that finishes early takes the next chunk, so the wait shrinks"),
             Some(_) => Claim::new(
                 format!(
-                    "with items of about equal cost, more chunks have little to win on \
-                     {workload}: {} about as fast at its default chunking as at one chunk per \
-                     worker",
+                    "with little wait for the slowest at one chunk per worker, more chunks have \
+                     little to win on {workload}: {} not faster at its default chunking",
                     c.backend
                 ),
-                Expect::Level,
-                values,
+                Expect::AtMost,
+                values.into_iter().rev().collect(),
             )
-            .because("one static chunk per worker already left little waiting"),
+            .because("one static chunk per worker already kept the workers about equally busy"),
             None => continue,
         };
         let [busy, quick] = m.reasons();
@@ -298,11 +297,11 @@ pub fn speedup_claims(
         } else {
             Claim::new(
                 format!(
-                    "handing out a chunk costs {} far less than running one: as fast on \
-                     {workload} with the most chunks as at its default chunking",
+                    "handing out a chunk costs {} far less than running one: not slower on \
+                     {workload} with the most chunks than at its default chunking",
                     c.backend
                 ),
-                Expect::Level,
+                Expect::AtMost,
                 values,
             )
             .because(format!("a chunk costs it only {}", dispatch(&c.backend)))
@@ -686,8 +685,8 @@ mod tests {
         );
         assert!(
             text.contains(
-                "threads' workers waited for the slowest one for 19% of the run: the items cost \
-                 unequal amounts"
+                "threads' workers waited for the slowest one for 19% of the run: the workers' \
+                 shares cost unequal amounts"
             ),
             "{text}"
         );
@@ -698,9 +697,11 @@ mod tests {
         let claims = speedup_claims("primes", 2, &expected(), None, &quiet(noise(0.02)));
         assert_eq!(claims.len(), 4, "{claims:#?}");
         for c in &claims {
-            assert_eq!(c.outcome(), Outcome::Agrees, "{}", c.sentence());
+            assert_ne!(c.outcome(), Outcome::Contradicts, "{}", c.sentence());
             c.check(&c.sentence()).unwrap();
         }
+        // threads 1.92x at 8, 1.90x at 256: slower, but within the noise.
+        assert_eq!(claims[2].outcome(), Outcome::WithinNoise);
         let s = claims[1].sentence();
         assert!(
             s.contains("pool at 1 chunk per worker 1.58x and pool at 8 chunks per worker 1.90x"),
@@ -712,7 +713,7 @@ mod tests {
             "{s}"
         );
         assert!(s.contains("request and a reply through the pipes"), "{s}");
-        assert!(claims[2].sentence().contains("an atomic increment"));
+        assert!(claims[2].expected.contains("costs threads far less"));
     }
 
     #[test]
@@ -768,10 +769,18 @@ mod tests {
             vec![p(1, 1.2, 0.01, 0.0), p(8, 1.9, 0.01, 0.0)],
         )];
         let claims = speedup_claims("monte_carlo", 2, &even, None, &quiet(0.05));
-        assert_eq!(claims[0].expect, Expect::Level);
+        assert_eq!(claims[0].expect, Expect::AtMost);
         assert_eq!(claims[0].outcome(), Outcome::Contradicts);
+        assert!(
+            claims[0]
+                .sentence()
+                .contains("not faster at its default chunking")
+        );
         let text = speedup("monte_carlo", 2, &even, None, 0.05).join(" ");
-        assert!(text.contains("the items cost about the same"), "{text}");
+        assert!(
+            text.contains("the workers' shares came out about even"),
+            "{text}"
+        );
         // A wide spread: the same gain is within the noise.
         let noisy = vec![
             KCurve::new("threads", vec![p(1, 1.6, 0.19, 0.0), p(8, 1.92, 0.02, 0.0)])
@@ -798,7 +807,11 @@ mod tests {
             bound.sentence()
         );
         let claims = speedup_claims("primes", 2, &expected(), None, &quiet(0.05));
-        assert!(claims.iter().all(|c| c.expect != Expect::AtMost));
+        assert!(
+            claims
+                .iter()
+                .all(|c| !c.expected.starts_with("a speedup is at most"))
+        );
         let py = KCurve::new(
             "python-pool",
             vec![KPoint {
