@@ -321,17 +321,22 @@ fn tvp_cores_sweeps_every_backend_and_explains_one_core() {
             .unwrap_or_else(|| panic!("no {backend} row in\n{stdout}"));
         assert!(row.ends_with("ok"), "{row}");
     }
+    // The one-core panel: each sentence is a claim with its times, its
+    // verdict read from them.
+    for who in [
+        "threads (2 threads) on 1 core",
+        "process (2 processes) on 1 core",
+    ] {
+        assert!(stdout.contains(who), "{stdout}");
+    }
     assert!(
-        stdout.contains("On 1 core, 2 threads (threads) took"),
-        "{stdout}"
-    );
-    assert!(
-        stdout.contains("On 1 core, 2 processes (process) took"),
+        stdout.contains("time slicing adds no speed: on one core, threads' workers"),
         "{stdout}"
     );
     if n >= 2 {
+        assert!(stdout.contains(&format!("on {n} cores")), "{stdout}");
         assert!(
-            stdout.contains(&format!("as long as on {n} cores")),
+            stdout.contains("more cores speed up process' workers"),
             "{stdout}"
         );
     }

@@ -325,20 +325,14 @@ fn reverse_times(json: &mut serde_json::Value) {
                 .filter(|k| k.ends_with("_s") || k.ends_with("_ms") || k.ends_with("_ns"))
                 .collect();
             for key in keys {
-                let values: Vec<f64> = items
-                    .iter()
-                    .filter_map(|i| i.get(&key)?.as_f64())
-                    .filter(|v| *v > 0.0)
-                    .collect();
-                if values.len() < 2 {
+                let Some(k) = min_times_max(items.iter().filter_map(|i| i.get(&key)?.as_f64()))
+                else {
                     continue;
-                }
-                let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
-                let hi = values.iter().copied().fold(0.0, f64::max);
+                };
                 for item in items.iter_mut() {
                     if let Some(v) = item.get_mut(&key) {
                         if let Some(x) = v.as_f64().filter(|x| *x > 0.0) {
-                            *v = serde_json::json!(lo * hi / x);
+                            *v = serde_json::json!(k / x);
                         }
                     }
                 }
@@ -411,6 +405,15 @@ fn reverse_speedups(json: &mut serde_json::Value) {
     }
 }
 
+/// The smallest times the largest of the positive `values`, by which
+/// `x -> k / x` reverses their order; `None` for fewer than two.
+fn min_times_max(values: impl Iterator<Item = f64>) -> Option<f64> {
+    let values: Vec<f64> = values.filter(|v| *v > 0.0).collect();
+    let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = values.iter().copied().fold(0.0, f64::max);
+    (values.len() >= 2).then_some(lo * hi)
+}
+
 /// The data files whose memory sizes rank workers (per worker, per wait):
 /// [`reverse_memory`] reverses them.
 const MEMORY_FILES: [&str; 2] = ["memory.json", "waits.json"];
@@ -445,21 +448,16 @@ fn reverse_memory(json: &mut serde_json::Value) {
             all.sort();
             all.dedup();
             for path in all {
-                let values: Vec<f64> = items
-                    .iter_mut()
-                    .filter_map(|i| get(i, &path)?.as_f64())
-                    .filter(|v| *v > 0.0)
-                    .collect();
-                if values.len() < 2 {
+                let Some(k) =
+                    min_times_max(items.iter_mut().filter_map(|i| get(i, &path)?.as_f64()))
+                else {
                     continue;
-                }
-                let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
-                let hi = values.iter().copied().fold(0.0, f64::max);
+                };
                 for item in items.iter_mut() {
                     if let Some(v) = get(item, &path)
                         && let Some(x) = v.as_f64().filter(|x| *x > 0.0)
                     {
-                        *v = serde_json::json!((lo * hi / x).round() as u64);
+                        *v = serde_json::json!((k / x).round() as u64);
                     }
                 }
             }

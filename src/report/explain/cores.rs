@@ -23,6 +23,20 @@ fn spread_of(spreads: &Spreads, backend: &str, cores: usize) -> Option<f64> {
         .map(|s| s.2)
 }
 
+/// `line`'s time on one core (`secs`) as a claim's value.
+fn on_one_core(line: &Line, secs: f64, spreads: &Spreads) -> Value {
+    Value::new(
+        format!(
+            "{} ({}) on 1 core",
+            line.backend,
+            words::workers_of(&line.backend, line.workers)
+        ),
+        secs * 1e3,
+        Unit::Ms,
+    )
+    .with_spread(spread_of(spreads, &line.backend, 1))
+}
+
 /// What the claims may name when this run disagrees: a run in quick mode.
 fn quick_reason(quick: bool) -> Option<String> {
     quick.then(|| "a run in quick mode (short jobs, few samples)".to_string())
@@ -53,16 +67,7 @@ pub fn time_slicing(
             vec![
                 Value::new("1 worker on 1 core", sequential_secs * 1e3, Unit::Ms)
                     .with_spread(spread_of(spreads, "sequential", 1)),
-                Value::new(
-                    format!(
-                        "{} ({}) on 1 core",
-                        line.backend,
-                        words::workers_of(&line.backend, line.workers)
-                    ),
-                    secs * 1e3,
-                    Unit::Ms,
-                )
-                .with_spread(spread_of(spreads, &line.backend, 1)),
+                on_one_core(line, secs, spreads),
             ],
         )
         .tolerance(SAME)
@@ -92,16 +97,7 @@ pub fn one_core_vs_most(
         return None;
     }
     let values = vec![
-        Value::new(
-            format!(
-                "{} ({}) on 1 core",
-                line.backend,
-                words::workers_of(&line.backend, line.workers)
-            ),
-            one * 1e3,
-            Unit::Ms,
-        )
-        .with_spread(spread_of(spreads, &line.backend, 1)),
+        on_one_core(line, one, spreads),
         Value::new(format!("on {n} cores"), most * 1e3, Unit::Ms).with_spread(spread_of(
             spreads,
             &line.backend,
