@@ -295,7 +295,7 @@ fn io_page_from_a_fixture_has_its_charts_and_sentences() {
         "Memory per worker",
         "threads 8 kB (from 1 to 16 workers)",
         "process 3.0 MB",
-        "times as much",
+        "As expected, a process costs more memory per added worker than a thread",
         "data/memory.json",
     ] {
         assert!(io.contains(text), "io.html lacks {text}");
