@@ -231,7 +231,7 @@ fn the_page_says_what_was_expected_and_what_was_not() {
             false,
             &[
                 "1.8x the ideal",
-                "as expected",
+                "As expected, a task costs less memory per wait than a thread",
                 "a thread cost",
                 "address space reserved",
                 "needs 2000 open files",
@@ -240,8 +240,8 @@ fn the_page_says_what_was_expected_and_what_was_not() {
         (
             true,
             &[
-                "Expected: under 2.0x the ideal",
-                "Expected: task &lt; thread &lt; process",
+                "a run within twice the ideal, but measured otherwise",
+                "Expected a task costs less memory per wait than a thread",
                 "Not what was expected",
             ][..],
         ),
