@@ -241,7 +241,7 @@ fn the_page_says_what_was_expected_and_what_was_not() {
             true,
             &[
                 "a run within twice the ideal, but measured otherwise",
-                "Expected a task costs less memory per wait than a thread",
+                "Expected that a task costs less memory per wait than a thread",
                 "Not what was expected",
             ][..],
         ),

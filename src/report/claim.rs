@@ -138,6 +138,10 @@ pub struct Claim {
 /// known: differences of a few percent come and go between runs.
 pub const TOLERANCE: f64 = 0.05;
 
+/// A spread below this (half a percent) is not named as a reason: it
+/// would print as "±0.0%".
+const NAMED_SPREAD: f64 = 0.005;
+
 impl Claim {
     pub fn new(expected: impl Into<String>, expect: Expect, values: Vec<Value>) -> Self {
         Claim {
@@ -215,6 +219,35 @@ impl Claim {
         }
     }
 
+    /// How far the values go the wrong way, as a share: the largest step
+    /// against the expectation (for [`Expect::AtMost`], how far the first
+    /// value is above the bound; for [`Expect::Level`], the largest step).
+    /// Zero when nothing goes the wrong way.
+    pub fn reversal(&self) -> f64 {
+        let rel = |a: f64, b: f64| {
+            let scale = a.abs().max(b.abs()).max(f64::MIN_POSITIVE);
+            (a - b) / scale
+        };
+        self.values
+            .windows(2)
+            .take(if self.expect == Expect::AtMost {
+                1
+            } else {
+                usize::MAX
+            })
+            .map(|w| {
+                let (x, y) = (w[0].value, w[1].value);
+                match self.expect {
+                    Expect::Descending => rel(y, x),
+                    Expect::Ascending => rel(x, y),
+                    Expect::AtMost if y > 0.0 => x / y - 1.0,
+                    Expect::AtMost => 0.0,
+                    Expect::Level => rel(x, y).abs(),
+                }
+            })
+            .fold(0.0, f64::max)
+    }
+
     /// The largest noise between neighbouring values, for the sentence.
     fn widest_noise(&self) -> f64 {
         self.values
@@ -264,7 +297,7 @@ impl Claim {
                     format!(" Possible causes: {}.", words::and_list(&refs))
                 };
                 format!(
-                    "Expected {}; measured {measured}: a difference within the noise ({}), so \
+                    "Expected that {}; measured {measured}: a difference within the noise ({}), so \
                      this run cannot tell.{why}",
                     self.expected,
                     words::plus_minus(self.widest_noise())
@@ -276,14 +309,19 @@ impl Claim {
                     .iter()
                     .filter_map(|v| v.spread)
                     .fold(0.0, f64::max);
-                let noise = (spread > 0.0).then(|| {
+                // Noise is a likely reason only for a reversal of the same
+                // order as the noise: a gap many times the intervals is not
+                // explained by them.
+                let noise = (spread >= NAMED_SPREAD
+                    && self.reversal() <= 2.0 * self.widest_noise())
+                .then(|| {
                     format!(
                         "run-to-run noise (intervals up to {} here)",
                         words::plus_minus(spread)
                     )
                 });
                 format!(
-                    "Expected {}, but measured otherwise: {measured}.{}",
+                    "Expected that {}, but measured otherwise: {measured}.{}",
                     self.expected,
                     reasons(noise)
                 )
@@ -353,7 +391,7 @@ mod tests {
         assert_eq!(reversed.outcome(), Outcome::Contradicts);
         let s = reversed.sentence();
         assert!(
-            s.starts_with("Expected threads finish before process, but measured"),
+            s.starts_with("Expected that threads finish before process, but measured"),
             "{s}"
         );
         assert!(s.contains("the spawn is small"), "{s}");
@@ -374,13 +412,27 @@ mod tests {
         assert_eq!(c.outcome(), Outcome::Agrees);
         c.values[1].spread = Some(0.1);
         assert_eq!(c.outcome(), Outcome::WithinNoise);
-        let mut c = claim(150.0, 100.0);
+        // Reversed by a little more than the noise: noise is a likely reason.
+        let mut c = claim(108.0, 100.0);
         c.values[0].spread = Some(0.02);
+        assert_eq!(c.outcome(), Outcome::Contradicts);
         assert!(
             c.sentence().contains("run-to-run noise"),
             "{}",
             c.sentence()
         );
+        // Reversed by many times the noise: it does not explain that.
+        let mut c = claim(150.0, 100.0);
+        c.values[0].spread = Some(0.02);
+        assert!(
+            !c.sentence().contains("run-to-run noise"),
+            "{}",
+            c.sentence()
+        );
+        // A spread that would print as ±0.0% is never named.
+        let mut c = claim(108.0, 100.0);
+        c.values[0].spread = Some(0.001);
+        assert!(!c.sentence().contains("noise"), "{}", c.sentence());
     }
 
     #[test]

@@ -750,13 +750,13 @@ mod tests {
         }
         let s = claims[0].sentence();
         assert!(
-            s.starts_with("Expected more chunks win back the wait"),
+            s.starts_with("Expected that more chunks win back the wait"),
             "{s}"
         );
         assert!(s.contains("load average was above the core count"), "{s}");
         let s = claims[2].sentence();
         assert!(
-            s.starts_with("Expected handing out a chunk costs threads"),
+            s.starts_with("Expected that handing out a chunk costs threads"),
             "{s}"
         );
         assert!(!s.contains("outside any chunk grew"), "{s}");

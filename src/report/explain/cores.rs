@@ -309,7 +309,10 @@ mod tests {
         let c = time_slicing("primes", &line("pool", 4, &[(1, 0.5)]), 1.0, &[], true).unwrap();
         let s = c.sentence();
         assert_eq!(c.outcome(), Outcome::Contradicts, "{s}");
-        assert!(s.starts_with("Expected time slicing adds no speed"), "{s}");
+        assert!(
+            s.starts_with("Expected that time slicing adds no speed"),
+            "{s}"
+        );
         assert!(s.contains("quick mode"), "{s}");
         c.check(&s).unwrap();
         assert!(
@@ -352,7 +355,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!(c.outcome(), Outcome::Contradicts);
-        assert!(c.sentence().starts_with("Expected more cores speed up"));
+        assert!(
+            c.sentence()
+                .starts_with("Expected that more cores speed up")
+        );
         c.check(&c.sentence()).unwrap();
         // gil: level is expected; slower on more cores names the lock's hand-off.
         let c = one_core_vs_most(

@@ -908,7 +908,11 @@ pub(crate) mod tests {
         let claims = spawn_claims(&spawn(20_000_000.0, 10_000_000.0));
         let process = find(&claims, "a new process costs more");
         assert_eq!(process.outcome(), Outcome::Contradicts);
-        assert!(process.sentence().starts_with("Expected a new process"));
+        assert!(
+            process
+                .sentence()
+                .starts_with("Expected that a new process")
+        );
         let trivial = find(&claims, "trivial program");
         assert_eq!(trivial.outcome(), Outcome::Contradicts);
         assert!(
@@ -1103,7 +1107,7 @@ pub(crate) mod tests {
         assert!(
             find(&claims, "RLock")
                 .sentence()
-                .starts_with("Expected an uncontended RLock")
+                .starts_with("Expected that an uncontended RLock")
         );
     }
 
@@ -1131,7 +1135,7 @@ pub(crate) mod tests {
         );
         let reversed = atomic(&rows(30e6));
         assert_eq!(reversed.outcome(), Outcome::Contradicts);
-        assert!(reversed.sentence().starts_with("Expected the atomic"));
+        assert!(reversed.sentence().starts_with("Expected that the atomic"));
         let tie = atomic(&rows(51e6));
         assert_eq!(tie.outcome(), Outcome::WithinNoise);
         tie.check(&tie.sentence()).unwrap();

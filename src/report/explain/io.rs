@@ -732,7 +732,7 @@ mod tests {
         assert!(
             claims[0]
                 .sentence()
-                .starts_with("Expected a process costs more")
+                .starts_with("Expected that a process costs more")
         );
         let series = memory_series(&cells);
         assert_eq!(series.len(), 2);

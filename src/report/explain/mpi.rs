@@ -344,7 +344,7 @@ mod tests {
         c.check(&c.sentence()).unwrap();
         assert!(
             c.sentence().starts_with(
-                "Expected an mpi run, launch included, takes longer than process, spawning \
+                "Expected that an mpi run, launch included, takes longer than process, spawning \
                  included, but measured otherwise: mpi at 2 ranks 445 ms and process at 2 \
                  workers 500 ms"
             ),

@@ -501,7 +501,7 @@ mod tests {
         let text = explain(&cpu(1.9, 1.9, None), 2);
         assert!(
             text.contains(
-                "Expected Python threads stay at sequential speed on CPU work, but measured \
+                "Expected that Python threads stay at sequential speed on CPU work, but measured \
                  otherwise: Python threads at 2 workers 1.90x and sequential 1.00x"
             ),
             "{text}"
@@ -528,7 +528,7 @@ mod tests {
             "{text}"
         );
         assert!(
-            text.contains("Expected Rust threads finish CPU work before the Rust gil model"),
+            text.contains("Expected that Rust threads finish CPU work before the Rust gil model"),
             "{text}"
         );
         // Tiny Rust work: the claim names the size, not a busy machine.
@@ -590,7 +590,7 @@ mod tests {
         }
         assert!(
             claims[1].sentence().starts_with(
-                "Expected Python processes finish CPU work before Python threads, but \
+                "Expected that Python processes finish CPU work before Python threads, but \
                  measured otherwise"
             ),
             "{}",

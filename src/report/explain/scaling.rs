@@ -612,7 +612,10 @@ mod tests {
             },
         );
         let text = claims[0].sentence();
-        assert!(text.starts_with("Expected a speedup is at most"), "{text}");
+        assert!(
+            text.starts_with("Expected that a speedup is at most"),
+            "{text}"
+        );
         assert!(text.contains("process at 2 workers 2.06x"), "{text}");
         assert!(text.contains("a baseline effect"), "{text}");
         let text = speedup(
@@ -652,7 +655,7 @@ mod tests {
             .collect();
         let claims = claims.join(" ");
         assert!(
-            claims.contains("Expected gil stays at sequential speed, but measured otherwise: gil at best (8 workers) 3.10x"),
+            claims.contains("Expected that gil stays at sequential speed, but measured otherwise: gil at best (8 workers) 3.10x"),
             "{claims}"
         );
         assert!(
@@ -789,7 +792,7 @@ mod tests {
         let text = &sentences("memory", &curves)[0];
         assert!(
             text.starts_with(
-                "Expected a speedup is at most the number of cores at work (efficiency at \
+                "Expected that a speedup is at most the number of cores at work (efficiency at \
                  most all of it), but measured otherwise: threads at 2 workers 3.44x, ideal \
                  with 2 cores 2.00x and the run-to-run interval 2%. Likely \
                  reasons: caches (each of the 2 workers streams its own share"
@@ -845,7 +848,7 @@ mod tests {
         let curves = vec![Curve::new("gil", vec![(1, 1.0), (2, 1.6)])];
         let cpu = &sentences("cpu", &curves)[1];
         assert!(
-            cpu.starts_with("Expected gil stays at sequential speed"),
+            cpu.starts_with("Expected that gil stays at sequential speed"),
             "{cpu}"
         );
         assert!(!cpu.contains("wait") && !cpu.contains("caches"), "{cpu}");

@@ -379,18 +379,18 @@ mod tests {
         let claims = super::claims(&c);
         let said: Vec<String> = claims.iter().map(Claim::sentence).collect();
         assert!(
-            said[0].starts_with("Expected json's largest payload")
+            said[0].starts_with("Expected that json's largest payload")
                 && said[0].contains("twice the 8 B round trip 60.0 µs and the 2 MiB one 35.0 µs"),
             "{said:?}"
         );
         let said = &said[3..];
         assert!(
-            said[0].starts_with("Expected a round trip as JSON takes longer")
+            said[0].starts_with("Expected that a round trip as JSON takes longer")
                 && said[0].contains("JSON at 2 MiB 35.0 µs and binary 38.0 µs"),
             "{said:?}"
         );
         assert!(
-            said[1].starts_with("Expected a round trip through shared memory"),
+            said[1].starts_with("Expected that a round trip through shared memory"),
             "{said:?}"
         );
         for c in &claims {

@@ -563,11 +563,11 @@ mod tests {
         assert_eq!(outcomes(&claims), [Outcome::Contradicts; 4]);
         let s = said(&claims);
         for part in [
-            "Expected fork takes longer from a parent with more memory touched, but measured",
+            "Expected that fork takes longer from a parent with more memory touched, but measured",
             "the parent's resident memory barely grew (20 MiB to 25 MiB)",
-            "Expected spawn takes no longer from a large parent",
+            "Expected that spawn takes no longer from a large parent",
             "fork did not grow with the parent here",
-            "Expected a worker already running answers before",
+            "Expected that a worker already running answers before",
         ] {
             assert!(s.contains(part), "missing {part:?} in {s}");
         }

@@ -551,7 +551,7 @@ mod tests {
         let claims = time_claims(20.0, 2, &lines, &no_spread);
         let s = claims[0].sentence();
         assert!(
-            s.starts_with("Expected async's concurrent waits overlap"),
+            s.starts_with("Expected that async's concurrent waits overlap"),
             "{s}"
         );
         assert!(
@@ -707,7 +707,7 @@ mod tests {
         assert!(
             claims[0]
                 .sentence()
-                .starts_with("Expected a task costs less memory"),
+                .starts_with("Expected that a task costs less memory"),
             "{}",
             claims[0].sentence()
         );

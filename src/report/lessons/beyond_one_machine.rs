@@ -266,12 +266,12 @@ mod tests {
         let text = sentences(&input(100.0, 140.0, 130.0, 160.0)).join(" ");
         assert!(
             text.contains(
-                "Expected mpi, its launch included, takes longer than pool, but measured otherwise"
+                "Expected that mpi, its launch included, takes longer than pool, but measured otherwise"
             ),
             "{text}"
         );
         assert!(
-            text.contains("Expected mpi and mpi-tcp compute primes"),
+            text.contains("Expected that mpi and mpi-tcp compute primes"),
             "{text}"
         );
         for claim in answer_claims(&input(100.0, 140.0, 130.0, 160.0)) {
