@@ -192,7 +192,14 @@ pub struct BarChart {
     pub y_label: String,
     pub y_unit: Unit,
     pub bars: Vec<Bar>,
+    /// Whose numbers the [`Bar::reference`] outlines are ("the other
+    /// machine (64 cores)"), for the key drawn above the plot when any bar
+    /// has one.
+    pub reference_label: String,
 }
+
+/// The height of the key strip above a bar chart with reference outlines.
+const KEY_HEIGHT: u32 = 30;
 
 fn chart_error(title: &str) -> impl Fn(&dyn std::fmt::Display) -> Error + '_ {
     move |e| Error::Chart {
@@ -222,7 +229,7 @@ pub const COUNT_DECADES: f64 = 3.0;
 
 /// What the numbers on an axis are: how its ticks read, and which scales
 /// it may take.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Unit {
     /// A plain number (a speedup, GB/s): "0.5", "20", "15k".
     #[default]
@@ -890,9 +897,14 @@ pub fn render_bars(chart: &BarChart) -> Result<Rendered> {
     {
         let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
         try_draw!(title, root.fill(&WHITE));
+        let keyed = chart.bars.iter().any(|b| b.reference.is_some());
+        let (key, area) = root.split_vertically(if keyed { KEY_HEIGHT } else { 0 });
+        if keyed {
+            draw_bar_key(&key, title, &chart.reference_label)?;
+        }
         let mut ctx = try_draw!(
             title,
-            frame(&root, title).build_cartesian_2d((0..n - 1).into_segmented(), Keyed::from(&y))
+            frame(&area, title).build_cartesian_2d((0..n - 1).into_segmented(), Keyed::from(&y))
         );
         let (px, py) = ctx.plotting_area().get_pixel_range();
         plot = (px.start, py.start, px.end, py.end);
@@ -987,6 +999,58 @@ pub fn render_bars(chart: &BarChart) -> Result<Rendered> {
         x: None,
         y,
     })
+}
+
+/// The key above a bar chart with reference outlines: a filled bar is this
+/// run, an outline is `reference` (another run's value).
+fn draw_bar_key(
+    area: &DrawingArea<SVGBackend<'_>, Shift>,
+    title: &str,
+    reference: &str,
+) -> Result<()> {
+    let text = (FONT, 16).into_font().color(&BLACK);
+    let reference = if reference.is_empty() {
+        "the other run"
+    } else {
+        reference
+    };
+    let y = 8;
+    // Polygons and paths, not rectangles: a `<rect>` is a bar to
+    // [`unreadable`], and the key sits outside the plot.
+    try_draw!(
+        title,
+        area.draw(&Polygon::new(
+            vec![(20, y), (34, y), (34, y + 16), (20, y + 16)],
+            REFERENCE.filled()
+        ))
+    );
+    try_draw!(
+        title,
+        area.draw(&Text::new("bar: this run", (42, y), text.clone()))
+    );
+    let x = 42 + text_width("bar: this run", 16.0 * SVG_FONT) as i32 + 30;
+    try_draw!(
+        title,
+        area.draw(&PathElement::new(
+            vec![
+                (x, y - 2),
+                (x + 16, y - 2),
+                (x + 16, y + 18),
+                (x, y + 18),
+                (x, y - 2)
+            ],
+            MARK.stroke_width(2)
+        ))
+    );
+    try_draw!(
+        title,
+        area.draw(&Text::new(
+            format!("outline: {reference}"),
+            (x + 24, y),
+            text
+        ))
+    );
+    Ok(())
 }
 
 /// Writes SVG text to `path`.
@@ -1404,6 +1468,7 @@ mod tests {
             y_label: "per round trip".into(),
             y_unit: Unit::Micros,
             bars,
+            ..BarChart::default()
         };
         let rendered = render_bars(&chart).unwrap();
         assert_eq!(rendered.y.log_base, Some(10.0));
@@ -1425,6 +1490,42 @@ mod tests {
         assert!(bars_drawn > names.len(), "{bars_drawn}");
     }
 
+    #[test]
+    fn reference_outlines_have_a_key_that_says_whose_they_are() {
+        let mut bars = vec![
+            Bar::new("threads", 20_000.0, color(0)),
+            Bar::new("processes", 600_000.0, color(1)),
+        ];
+        bars[0].reference = Some(40_000.0);
+        bars[1].reference = Some(300_000.0);
+        let chart = BarChart {
+            title: "spawn".into(),
+            y_label: "per spawn".into(),
+            y_unit: Unit::Nanos,
+            bars,
+            reference_label: "the other machine (64 cores)".into(),
+        };
+        let rendered = render_bars(&chart).unwrap();
+        let labels = texts(&rendered.svg);
+        for text in ["bar: this run", "outline: the other machine (64 cores)"] {
+            assert!(labels.iter().any(|t| t == text), "{text}: {labels:?}");
+        }
+        // The outlines are drawn: one more rectangle per bar than without.
+        let plain = BarChart {
+            bars: chart
+                .bars
+                .iter()
+                .map(|b| Bar {
+                    reference: None,
+                    ..b.clone()
+                })
+                .collect(),
+            ..chart.clone()
+        };
+        let rects = |svg: &str| svg.matches("<rect").count();
+        assert!(rects(&rendered.svg) >= rects(&bar_chart(&plain).unwrap()) + 2);
+        assert_eq!(unreadable(&rendered), Vec::<String>::new());
+    }
     #[test]
     fn the_checker_sees_overlapping_labels_and_points_outside() {
         let mut rendered = render_line(&workers(&[1.0, 2.0, 4.0], 2)).unwrap();

@@ -24,6 +24,9 @@
 //!   the benches' [`criterion::RunInfo`]; problems become notes, never
 //!   panics. [`estimates`]: the costs benches' medians by id.
 //! - [`results`]: the scaling rows and their `results.json` / `results.csv`.
+//! - [`compare`]: another report read for `tvp report --compare`;
+//!   [`beside`]: its figures drawn beside this run's on every page, and
+//!   the `data/figures.json` every report writes for that.
 //! - [`chart`]: line and bar charts as SVG, one colour per backend;
 //!   [`amdahl`]: the fit; [`html`]: the shared layout and helpers.
 //! - [`terminal`]: the tables `tvp run`, `tvp cores` and `tvp python` print.
@@ -79,6 +82,7 @@ use crate::error::{Error, Result};
 use crate::machine::MachineInfo;
 
 pub mod amdahl;
+pub mod beside;
 pub mod chart;
 pub mod claim;
 pub mod compare;
@@ -308,6 +312,8 @@ pub fn generate(options: &Options) -> Result<Outcome> {
     compare::write_machine(&input.machine, &out.join(DATA_DIR))?;
     let mut notes = Vec::new();
     let (built, pages_with_data) = build_report(&mut input, out, &mut notes);
+    // Every figure's numbers, for a later `--compare` of any page.
+    beside::save(&input.figures, &beside::this_run(&input, out), out)?;
     let mut nav: Vec<html::NavLink> = built
         .iter()
         .filter(|p| !p.nav.is_empty())
@@ -376,6 +382,7 @@ pub fn build_report(
         }
     }
     let mut built = build_pages(PAGES, input, out, notes);
+    beside::overlay(&mut built, input, out);
     // The lessons repeat their charts' notes: only the data pages' count.
     notes.extend(built.iter().flat_map(|p| p.notes.iter().cloned()));
     let pages_with_data = built.len();

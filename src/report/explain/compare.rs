@@ -135,7 +135,7 @@ pub fn speedups(workload: &str, this: &Best, other: &Best, other_name: &str) -> 
         format!(
             "{said}: with equal core counts that is {} of the other's, the part the CPUs and \
              the machines' load explain.",
-            words::times(ratio)
+            words::ratio2(ratio)
         )
     } else if (this.cores > other.cores) == (this.speedup > other.speedup) {
         format!("{said}: the machine with more cores went further, as expected.")
@@ -147,6 +147,112 @@ pub fn speedups(workload: &str, this: &Best, other: &Best, other_name: &str) -> 
             cores(this.cores.max(other.cores))
         )
     }
+}
+
+/// Within this share either way, two runs' numbers count as the same.
+pub const AGREE: f64 = 0.1;
+
+/// One quantity both runs measured: what it is, its value here and there.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pair {
+    pub label: String,
+    pub here: f64,
+    pub there: f64,
+}
+
+impl Pair {
+    pub fn new(label: impl Into<String>, here: f64, there: f64) -> Self {
+        Pair {
+            label: label.into(),
+            here,
+            there,
+        }
+    }
+
+    /// here / there, when both are positive.
+    fn ratio(&self) -> Option<f64> {
+        (self.here > 0.0 && self.there > 0.0 && self.here.is_finite() && self.there.is_finite())
+            .then(|| self.here / self.there)
+    }
+}
+
+/// How the runs were measured, where they differ: "quick mode here, full
+/// there", "primes: 1,800,000 items here, 3,000,000 there". `None` when
+/// nothing recorded differs (unknown counts as alike).
+pub fn unlike(quick: (Option<bool>, Option<bool>), sizes: &[(String, u64, u64)]) -> Option<String> {
+    let mode = |q: bool| if q { "quick mode" } else { "full mode" };
+    let mut parts = Vec::new();
+    if let (Some(a), Some(b)) = quick
+        && a != b
+    {
+        parts.push(format!("{} here, {} there", mode(a), mode(b)));
+    }
+    for (what, a, b) in sizes.iter().filter(|(_, a, b)| a != b) {
+        parts.push(format!(
+            "{what} sized {} here, {} there",
+            words::thousands(*a),
+            words::thousands(*b)
+        ));
+    }
+    (!parts.is_empty()).then(|| parts.join("; "))
+}
+
+/// Whether the two runs compare like for like, from [`unlike`]'s label.
+pub fn like_for_like(unlike: Option<&str>, other_name: &str) -> String {
+    match unlike {
+        None => format!(
+            "This run and {other_name}'s were measured alike (the same mode and, where both \
+             recorded them, the same problem sizes): their figures compare directly."
+        ),
+        Some(how) => format!(
+            "This run and {other_name}'s were not measured alike ({how}): a figure compared \
+             across them is labelled \"unlike runs\", and its differences say as much about the \
+             settings as about the machines."
+        ),
+    }
+}
+
+/// The sentence under a figure drawn beside the other run's: which of the
+/// `pairs` differs most between the runs and in which direction, or that
+/// they agree within [`AGREE`]; `format` writes one value. `unlike` (from
+/// [`unlike`]) labels a comparison across runs measured differently.
+/// `None` when no pair has two positive values.
+pub fn figure(
+    title: &str,
+    pairs: &[Pair],
+    format: &dyn Fn(f64) -> String,
+    other_name: &str,
+    unlike: Option<&str>,
+) -> Option<String> {
+    let rated: Vec<(&Pair, f64)> = pairs.iter().filter_map(|p| Some((p, p.ratio()?))).collect();
+    let &(most, r) = rated
+        .iter()
+        .max_by(|a, b| a.1.ln().abs().total_cmp(&b.1.ln().abs()))?;
+    let higher = rated.iter().filter(|(_, r)| *r > 1.0).count();
+    let label = unlike.map_or_else(String::new, |u| format!("Unlike runs ({u}): "));
+    let said = format!(
+        "{label}{title}: {} is {} here against {} on {other_name}, {} of it",
+        most.label,
+        format(most.here),
+        format(most.there),
+        words::ratio2(r)
+    );
+    Some(if (r.ln().abs()) <= (1.0 + AGREE).ln() {
+        format!(
+            "{said}, the largest difference of the {} values both runs measured: the two runs \
+             agree within {}.",
+            rated.len(),
+            words::percent(AGREE)
+        )
+    } else {
+        format!(
+            "{said}, the largest difference of the {} values both runs measured ({higher} higher \
+             here, {} lower): the runs differ by more than {} there.",
+            rated.len(),
+            rated.len() - higher,
+            words::percent(AGREE)
+        )
+    })
 }
 
 #[cfg(test)]
@@ -183,6 +289,71 @@ mod tests {
         );
         let unknown = differences(&machine(4, None, "x", 1.0), &small, "it").join(" ");
         assert!(unknown.contains("is unknown"));
+    }
+
+    #[test]
+    fn a_ratio_of_two_speedups_keeps_two_digits() {
+        let best = |speedup| Best {
+            backend: "rayon".into(),
+            speedup,
+            workers: 2,
+            cores: 2,
+        };
+        let said = speedups("primes", &best(1.8), &best(1.9), "there");
+        assert!(said.contains("0.95x of the other's"), "{said}");
+    }
+
+    #[test]
+    fn a_figure_names_the_value_that_differs_most_both_ways() {
+        let f = |v: f64| words::ns(v);
+        let pairs = [
+            Pair::new("threads", 20_000.0, 10_000.0),
+            Pair::new("processes", 500_000.0, 600_000.0),
+            Pair::new("missing there", 1.0, 0.0),
+        ];
+        let said = figure("Spawn", &pairs, &f, "the other machine", None).unwrap();
+        assert!(
+            said.contains("threads is 20.0 µs here against 10.0 µs on the other machine, 2.0x"),
+            "{said}"
+        );
+        assert!(said.contains("of the 2 values") && said.contains("1 higher here, 1 lower"));
+        let close = [Pair::new("a", 1.05, 1.0), Pair::new("b", 0.97, 1.0)];
+        let said = figure(
+            "Locks",
+            &close,
+            &f,
+            "it",
+            Some("quick mode here, full mode there"),
+        )
+        .unwrap();
+        assert!(said.starts_with("Unlike runs (quick mode here"), "{said}");
+        assert!(
+            said.contains("agree within 10%") && said.contains("1.1x"),
+            "{said}"
+        );
+        assert_eq!(
+            figure("x", &[Pair::new("a", 0.0, 1.0)], &f, "it", None),
+            None
+        );
+    }
+
+    #[test]
+    fn unlike_runs_are_named_and_alike_ones_say_so() {
+        assert_eq!(
+            unlike((Some(false), None), &[("primes".into(), 5, 5)]),
+            None
+        );
+        let how = unlike(
+            (Some(true), Some(false)),
+            &[("primes".into(), 1_800_000, 3_000_000)],
+        )
+        .unwrap();
+        assert_eq!(
+            how,
+            "quick mode here, full mode there; primes sized 1,800,000 here, 3,000,000 there"
+        );
+        assert!(like_for_like(Some(&how), "the other machine").contains("not measured alike"));
+        assert!(like_for_like(None, "the other machine").contains("compare directly"));
     }
 
     #[test]

@@ -157,6 +157,44 @@ pub fn times(ratio: f64) -> String {
     }
 }
 
+/// A number to `digits` significant digits, no exponent: 0.947 -> "0.95",
+/// 1.84 -> "1.8", 12.4 -> "12", 310 -> "310" (two digits).
+pub fn significant(v: f64, digits: u32) -> String {
+    if v == 0.0 || !v.is_finite() {
+        return "0".into();
+    }
+    let magnitude = v.abs().log10().floor() as i32;
+    let decimals = (digits as i32 - 1 - magnitude).max(0) as usize;
+    // Rounding can carry into the next power of ten (0.996 -> "1.00"): the
+    // digits are then counted from there.
+    let text = format!("{v:.decimals$}");
+    let rounded: f64 = text.parse().unwrap_or(v);
+    if rounded.abs() >= 10f64.powi(magnitude + 1) && decimals > 0 {
+        format!("{v:.prec$}", prec = decimals - 1)
+    } else {
+        text
+    }
+}
+
+/// A ratio of two runs' numbers, two significant digits: "0.95x", "1.8x",
+/// "12x", "310x" (a 5% difference reads as one, where [`times`] would round
+/// 0.95 to "0.9x" or "1.0x").
+pub fn ratio2(ratio: f64) -> String {
+    format!("{}x", significant(ratio, 2))
+}
+
+/// A plain quantity (a speedup, a rate in the chart's own unit), three
+/// significant digits with thousands separators past a thousand: "0.125",
+/// "1.87", "42.5", "1,250".
+pub fn plain(v: f64) -> String {
+    if v.abs() >= 1000.0 {
+        let rounded = v.abs().round() as u64;
+        format!("{}{}", if v < 0.0 { "-" } else { "" }, thousands(rounded))
+    } else {
+        significant(v, 3)
+    }
+}
+
 /// Mebibytes of memory, whole: "1050 MiB".
 pub fn mebibytes(mib: f64) -> String {
     format!("{mib:.0} MiB")
@@ -270,6 +308,21 @@ mod tests {
         assert_eq!(kilobytes(3.1 * 1024.0), "3.1 MB");
         assert_eq!(times(1.62), "1.6x");
         assert_eq!(times(23.7), "24x");
+    }
+
+    #[test]
+    fn ratios_of_two_runs_keep_two_significant_digits() {
+        assert_eq!(ratio2(1.8 / 1.9), "0.95x");
+        assert_eq!(ratio2(1.84), "1.8x");
+        assert_eq!(ratio2(0.996), "1.0x");
+        assert_eq!(ratio2(9.97), "10x");
+        assert_eq!(ratio2(12.4), "12x");
+        assert_eq!(ratio2(310.0), "310x");
+        assert_eq!(ratio2(0.0123), "0.012x");
+        assert_eq!(plain(0.125), "0.125");
+        assert_eq!(plain(1.874), "1.87");
+        assert_eq!(plain(42.46), "42.5");
+        assert_eq!(plain(1250.4), "1,250");
     }
 
     #[test]

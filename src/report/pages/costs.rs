@@ -156,6 +156,7 @@ fn bar_chart(title: &str, y_label: &str, y_unit: Unit, bars: Vec<Bar>) -> BarCha
         y_label: y_label.into(),
         y_unit,
         bars,
+        ..BarChart::default()
     }
 }
 

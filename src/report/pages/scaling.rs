@@ -78,7 +78,7 @@ impl Page for Scaling {
             ));
         }
         if let Some(other) = &input.other {
-            body.push_str(&compared(input, other));
+            body.push_str(&compared(input, other, out));
         }
         body.push_str("<h2>Summary</h2>\n");
         body.push_str(&html::table(
@@ -374,7 +374,7 @@ impl Workload<'_> {
 
 /// The "beside another machine" section: which report, and what differs
 /// between the two machines and why.
-fn compared(input: &ReportInput, other: &Other) -> String {
+fn compared(input: &ReportInput, other: &Other, out: &Path) -> String {
     let sentences = compare_words::differences(
         &compare::facts(&input.machine),
         &compare::facts(&other.machine),
@@ -388,8 +388,9 @@ fn compared(input: &ReportInput, other: &Other) -> String {
         "<h2 id=\"compared\">Beside {name}</h2>\n<p>Compared with the report in \
          <code>{dir}</code> ({cpu}, {cores} logical cores, measured {date}, revision \
          <code>{rev}</code>): each speedup chart below draws its best backend as a lighter \
-         dashed line and marks its core count. The costs, memory, IO and other pages show \
-         this machine only.</p>\n<p>What differs and why:</p>\n<ul>{items}</ul>\n",
+         dashed line and marks its core count, and every other page with numbers draws its \
+         figures beside this run's. {alike}</p>\n<p>What differs and why:</p>\n<ul>{items}</ul>\n",
+        alike = html::escape(&crate::report::beside::like_for_like(input, other, out)),
         name = html::escape(&other.name()),
         dir = html::escape(&other.dir.display().to_string()),
         cpu = html::escape(&other.machine.cpu_brand),
