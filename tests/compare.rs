@@ -197,3 +197,127 @@ fn a_bad_compare_dir_is_an_error_that_says_what_to_do() {
         "{e}"
     );
 }
+
+/// The pages that compare figures beyond the scaling page, when this run
+/// has the reference's data files.
+const COMPARED_PAGES: &[&str] = &["balance.html", "waits.html", "io.html", "costs.html"];
+
+/// A tiny real run with the committed reference's data files (balance,
+/// waits, memory, start methods, Python), compared with `dir`, into `tmp`.
+fn compared_with_data(tmp: &Path, dir: &Path) -> Options {
+    let (crit, out) = (tmp.join("criterion"), tmp.join("reports"));
+    criterion_run(&crit);
+    let mut opts = options(&crit, &out);
+    opts.data_dir = reference().join("data");
+    opts.compare = Some(dir.to_path_buf());
+    report::generate(&opts).unwrap();
+    opts
+}
+
+fn page(opts: &Options, file: &str) -> String {
+    std::fs::read_to_string(opts.out_dir.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"))
+}
+
+#[test]
+fn every_page_with_the_references_data_shows_its_figures() {
+    let tmp = tempfile::tempdir().unwrap();
+    let opts = compared_with_data(tmp.path(), &reference());
+    for file in COMPARED_PAGES {
+        let html = page(&opts, file);
+        assert!(
+            html.contains("Beside the other machine (2 cores) (read from its data files"),
+            "{file} does not introduce the comparison"
+        );
+        // The same data files here and there: the runs agree.
+        assert!(
+            html.contains("on the other machine (2 cores)") && html.contains("agree within 10%"),
+            "{file} has no compared figure"
+        );
+    }
+    // Its figures are saved for the next comparison.
+    let saved: serde_json::Value = serde_json::from_str(&page(&opts, "data/figures.json")).unwrap();
+    let ids: Vec<&str> = saved["figures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap())
+        .collect();
+    for id in [
+        "balance/primes",
+        "waits/time",
+        "memory/latency",
+        "speedup/primes",
+    ] {
+        assert!(ids.contains(&id), "figures.json lacks {id}: {ids:?}");
+    }
+    assert_eq!(check_report(&opts.out_dir), Vec::<String>::new());
+}
+
+/// Halves every number of every figure in `figures.json`.
+fn halve(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => {
+            for (key, v) in map.iter_mut() {
+                match (key.as_str(), v) {
+                    ("bars", Value::Array(bars)) => {
+                        for bar in bars {
+                            bar[1] = (bar[1].as_f64().unwrap() / 2.0).into();
+                        }
+                    }
+                    ("points", Value::Array(points)) => {
+                        for p in points {
+                            p[1] = (p[1].as_f64().unwrap() / 2.0).into();
+                        }
+                    }
+                    (_, v) => halve(v),
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(halve),
+        _ => {}
+    }
+}
+
+#[test]
+fn a_made_up_64_core_run_is_drawn_beside_every_page_from_its_figures() {
+    let tmp = tempfile::tempdir().unwrap();
+    // A report with figures.json, made into a 64-core machine whose every
+    // figure reads half of this run's.
+    let first = compared_with_data(&tmp.path().join("first"), &reference());
+    let big = tmp.path().join("big");
+    made_up_64_cores(&big);
+    let mut figures: serde_json::Value =
+        serde_json::from_str(&page(&first, "data/figures.json")).unwrap();
+    halve(&mut figures["figures"]);
+    std::fs::write(
+        big.join("data/figures.json"),
+        serde_json::to_string(&figures).unwrap(),
+    )
+    .unwrap();
+    let opts = compared_with_data(&tmp.path().join("second"), &big);
+    for file in COMPARED_PAGES {
+        let html = page(&opts, file);
+        assert!(
+            html.contains("Beside the other machine (64 cores) (read from its data/figures.json)"),
+            "{file} does not introduce the comparison"
+        );
+        assert!(
+            html.contains("on the other machine (64 cores), 2.0x of it")
+                && html.contains("differ by more than 10%"),
+            "{file} has no compared figure"
+        );
+    }
+    let svg = page(&opts, "balance-primes.svg");
+    assert!(
+        svg.contains("other machine"),
+        "balance-primes.svg has no other line"
+    );
+    // A bar chart from the data files: outlines, and the key says whose.
+    let svg = page(&opts, "python-lost-update.svg");
+    assert!(
+        svg.contains("outline: the other machine (64 cores)"),
+        "python-lost-update.svg has no key"
+    );
+    assert_eq!(check_report(&opts.out_dir), Vec::<String>::new());
+}
