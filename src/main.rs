@@ -225,8 +225,9 @@ struct PythonArgs {
     #[arg(long, default_value = "reports/data")]
     data_dir: std::path::PathBuf,
     /// Another report to show beside this one (its directory, its data/
-    /// folder or its results.json, e.g. reports/reference): its speedups
-    /// on the scaling page, and what differs between the two machines
+    /// folder or its results.json, e.g. reports/reference): its figures
+    /// beside this run's on every page with numbers, and what differs
+    /// between the two machines and the two runs
     #[arg(long, value_name = "DIR")]
     compare: Option<std::path::PathBuf>,
 }
@@ -250,8 +251,9 @@ struct ReportArgs {
     #[arg(long)]
     portable: bool,
     /// Another report to show beside this one (its directory, its data/
-    /// folder or its results.json, e.g. reports/reference): its speedups
-    /// on the scaling page, and what differs between the two machines
+    /// folder or its results.json, e.g. reports/reference): its figures
+    /// beside this run's on every page with numbers, and what differs
+    /// between the two machines and the two runs
     #[arg(long, value_name = "DIR")]
     compare: Option<std::path::PathBuf>,
 }

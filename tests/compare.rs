@@ -225,7 +225,8 @@ fn every_page_with_the_references_data_shows_its_figures() {
     for file in COMPARED_PAGES {
         let html = page(&opts, file);
         assert!(
-            html.contains("Beside the other machine (2 cores) (read from its data files"),
+            html.contains("Beside the other machine (2 cores): ")
+                && html.contains("read from its data files alone"),
             "{file} does not introduce the comparison"
         );
         // The same data files here and there: the runs agree.
@@ -299,7 +300,8 @@ fn a_made_up_64_core_run_is_drawn_beside_every_page_from_its_figures() {
     for file in COMPARED_PAGES {
         let html = page(&opts, file);
         assert!(
-            html.contains("Beside the other machine (64 cores) (read from its data/figures.json)"),
+            html.contains("Beside the other machine (64 cores): ")
+                && html.contains("read from its data/figures.json)"),
             "{file} does not introduce the comparison"
         );
         assert!(

@@ -37,6 +37,10 @@ pub const COMPARED: &[&str] = &[
     "costs/", "balance/", "busy/", "io/", "memory/", "waits/", "cores/", "python/",
 ];
 
+/// A line chart whose other run has more matching lines than this names
+/// them in one legend entry.
+const SHARED_LEGEND: usize = 3;
+
 /// What a saved figure keeps of `figure`: its numbers.
 pub fn saved(figure: &Figure) -> SavedFigure {
     let (y_unit, x_unit, x_label, bars, series) = match &figure.chart {
@@ -137,8 +141,8 @@ fn other_figures(other: &Other) -> (Vec<SavedFigure>, &'static str) {
     })();
     (
         rebuilt.unwrap_or_default(),
-        "its data files (it has no data/figures.json, so figures made only from criterion's \
-         results are missing)",
+        "its data files alone: it saved no data/figures.json, so it lacks every figure made \
+         from criterion's results",
     )
 }
 
@@ -180,6 +184,13 @@ fn overlaid(figure: &Figure, theirs: &SavedFigure, other_name: &str) -> Option<(
             let mut c = c.clone();
             let x_unit = c.x_unit;
             let x_label = c.x_label.to_lowercase();
+            let matched = c
+                .series
+                .iter()
+                .filter(|s| !s.dashed && theirs.series.iter().any(|t| t.label == s.label))
+                .count();
+            // Past a few lines, one legend entry names all the other run's.
+            let shared = matched > SHARED_LEGEND;
             for ours in c.series.clone().iter().filter(|s| !s.dashed) {
                 let Some(t) = theirs
                     .series
@@ -198,12 +209,23 @@ fn overlaid(figure: &Figure, theirs: &SavedFigure, other_name: &str) -> Option<(
                     }
                 }
                 c.series.push(Series::dashed(
-                    format!("{}, other machine", ours.label),
+                    if shared {
+                        String::new()
+                    } else {
+                        format!("{}, other machine", ours.label)
+                    },
                     chart::lighter(ours.color),
                     t.points
                         .iter()
                         .map(|&(x, y)| chart::Point::new(x, y))
                         .collect(),
+                ));
+            }
+            if shared {
+                c.series.push(Series::dashed(
+                    format!("lighter dashed: {other_name}"),
+                    chart::REFERENCE,
+                    Vec::new(),
                 ));
             }
             (!pairs.is_empty()).then_some((Chart::Line(c), pairs))
@@ -278,18 +300,20 @@ pub fn overlay(pages: &mut [PageOut], input: &ReportInput, out: &Path) {
         }
         let said = if compared.is_empty() {
             format!(
-                "Beside {name}: it has none of this page's figures (read from {from}), so this \
-                 page shows this run only."
+                "Beside {name}: it has none of this page's figures, so this page shows this run \
+                 only (its figures were read from {from})."
             )
         } else if lacking.is_empty() {
             format!(
-                "Beside {name} (read from {from}): each chart draws its numbers too, bars as \
-                 outlines and lines dashed, and says which value differs most."
+                "Beside {name}: each chart draws its numbers too, bars as outlines and lines \
+                 lighter and dashed, and says which value differs most (its figures were read \
+                 from {from})."
             )
         } else {
             format!(
-                "Beside {name} (read from {from}): each chart it also drew shows its numbers \
-                 too, bars as outlines and lines dashed; it lacks {}, which show this run only.",
+                "Beside {name}: each chart it also drew shows its numbers too, bars as outlines \
+                 and lines lighter and dashed; it lacks {}, which show this run only (its \
+                 figures were read from {from}).",
                 words::and_list(&lacking.iter().map(String::as_str).collect::<Vec<_>>())
             )
         };
@@ -389,9 +413,8 @@ mod tests {
                     assert_eq!(c.reference_label, "the other machine (64 cores)");
                 }
                 Chart::Line(c) => assert!(
-                    c.series
-                        .iter()
-                        .any(|s| s.dashed && s.label.ends_with("other machine")),
+                    c.series.iter().any(|s| s.dashed
+                        && (s.label.ends_with("other machine") || s.label.ends_with("(64 cores)"))),
                     "{}",
                     f.id
                 ),
@@ -437,7 +460,7 @@ mod tests {
         // Balance comes from balance.json: compared, and alike.
         let balance = page("balance.html");
         assert!(
-            balance.body.contains("read from its data files"),
+            balance.body.contains("read from its data files alone"),
             "{}",
             balance.body
         );

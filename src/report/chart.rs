@@ -635,6 +635,10 @@ fn draw_legend(
         ..
     } in series
     {
+        // An unlabelled line (one of many another entry names) has no entry.
+        if label.is_empty() {
+            continue;
+        }
         let style = ShapeStyle::from(color).stroke_width(3);
         if *dashed {
             for x in (4..36).step_by(10) {

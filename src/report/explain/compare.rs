@@ -231,24 +231,23 @@ pub fn figure(
     let higher = rated.iter().filter(|(_, r)| *r > 1.0).count();
     let label = unlike.map_or_else(String::new, |u| format!("Unlike runs ({u}): "));
     let said = format!(
-        "{label}{title}: {} is {} here against {} on {other_name}, {} of it",
+        "{label}of the {} values of \"{title}\" both runs measured, {} differs most: {} here \
+         against {} on {other_name}, {} of it",
+        rated.len(),
         most.label,
         format(most.here),
         format(most.there),
         words::ratio2(r)
     );
-    Some(if (r.ln().abs()) <= (1.0 + AGREE).ln() {
+    let said = words::capitalise(&said);
+    Some(if r.ln().abs() <= (1.0 + AGREE).ln() {
         format!(
-            "{said}, the largest difference of the {} values both runs measured: the two runs \
-             agree within {}.",
-            rated.len(),
+            "{said}: the two runs agree within {}.",
             words::percent(AGREE)
         )
     } else {
         format!(
-            "{said}, the largest difference of the {} values both runs measured ({higher} higher \
-             here, {} lower): the runs differ by more than {} there.",
-            rated.len(),
+            "{said} ({higher} higher here, {} lower): the runs differ by more than {}.",
             rated.len() - higher,
             words::percent(AGREE)
         )
@@ -313,11 +312,14 @@ mod tests {
         ];
         let said = figure("Spawn", &pairs, &f, "the other machine", None).unwrap();
         assert!(
-            said.contains("threads is 20.0 µs here against 10.0 µs on the other machine, 2.0x"),
+            said.contains(
+                "threads differs most: 20.0 µs here against 10.0 µs on the other machine, 2.0x"
+            ),
             "{said}"
         );
-        assert!(said.contains("of the 2 values") && said.contains("1 higher here, 1 lower"));
-        let close = [Pair::new("a", 1.05, 1.0), Pair::new("b", 0.97, 1.0)];
+        assert!(said.starts_with("Of the 2 values of \"Spawn\""), "{said}");
+        assert!(said.contains("(1 higher here, 1 lower)"), "{said}");
+        let close = [Pair::new("a", 1.06, 1.0), Pair::new("b", 0.97, 1.0)];
         let said = figure(
             "Locks",
             &close,
