@@ -291,6 +291,19 @@ pub fn overlay(pages: &mut [PageOut], input: &ReportInput, out: &Path) {
             let after = updated.html();
             if page.body.contains(&before) {
                 page.body = page.body.replacen(&before, &after, 1);
+            } else if let Some(sentence) = updated.sentences.last() {
+                // The page wrote its own caption: the sentence goes at the
+                // end of the figure's, or after the page when it has none.
+                let img = format!("<img src=\"{}\"", html::escape(&updated.file));
+                let end = page
+                    .body
+                    .find(&img)
+                    .and_then(|at| page.body[at..].find("</figcaption>").map(|e| at + e));
+                let text = html::explanation(std::slice::from_ref(sentence));
+                match end {
+                    Some(e) => page.body.insert_str(e, &text),
+                    None => page.body.push_str(&text),
+                }
             }
             compared.push(figure.title.clone());
             *figure = updated;
@@ -441,7 +454,9 @@ mod tests {
                 if let Some(said) = f.sentences.last() {
                     assert!(
                         !said.contains("other machine (64 cores)")
-                            || p.body.contains(&html::prose(said)),
+                            || p.body.contains(&html::escape(
+                                said.split("measured, ").last().unwrap_or(said)
+                            )),
                         "{}: the body shows {said}",
                         p.file
                     );
