@@ -39,6 +39,7 @@ fn row(backend: &str, workers: usize, median_ms: f64, seq_ms: f64) -> ResultRow 
         speedup: Some(seq_ms / median_ms),
         efficiency: Some(seq_ms / median_ms / workers as f64),
         spread: None,
+        previous_change: None,
     }
 }
 

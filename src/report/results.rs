@@ -33,6 +33,11 @@ pub struct ResultRow {
     /// the cell is marked noisy.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub spread: Option<f64>,
+    /// How far the median moved since the previous like run of this group
+    /// (same size, mode and cores), as a share: +0.07 is 7% slower now
+    /// ([`crate::report::criterion::Benchmark::previous_change`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_change: Option<f64>,
     /// Sequential median / this median; None without a sequential result.
     pub speedup: Option<f64>,
     /// Speedup / workers: 1.0 means every worker was fully used.
@@ -83,6 +88,7 @@ pub fn workload_rows(scan: &Scan, workload: &str, kind: &str) -> (Vec<ResultRow>
             ci_low_ms: b.ci_low_ns / 1e6,
             ci_high_ms: b.ci_high_ns / 1e6,
             spread: b.sample_spread,
+            previous_change: b.previous_change,
             speedup: None,
             efficiency: None,
         });

@@ -478,6 +478,8 @@ pub struct Timing {
     pub median_ms: f64,
     pub low_ms: f64,
     pub high_ms: f64,
+    /// How far the median moved since the previous like run, as a share.
+    pub previous_change: Option<f64>,
 }
 
 impl Timing {
@@ -520,16 +522,49 @@ pub fn times(timings: &[Timing]) -> Vec<String> {
             .fold(f64::INFINITY, f64::min);
         out.push(format!(
             "Criterion's 95% intervals run from {} to {} of their medians (widest: {} with {}). \
-             They measure the spread within this run only; a second run on the same machine \
-             can move by more, so a difference within a few times the widest interval is not \
-             a result.",
+             They measure the spread within this run only.",
             words::plus_minus(narrow),
             words::plus_minus(wide.relative_spread()),
             wide.backend,
             words::workers(wide.workers)
         ));
+        out.push(between_runs(timings));
     }
     out
+}
+
+/// A share in two significant digits: "0.4%", "2.3%", "12%".
+fn share(fraction: f64) -> String {
+    format!("{}%", words::significant(100.0 * fraction, 2))
+}
+
+/// What a second run adds to the noise: how far the medians moved since
+/// the previous like run, or how to find out.
+fn between_runs(timings: &[Timing]) -> String {
+    let moved: Vec<(&Timing, f64)> = timings
+        .iter()
+        .filter_map(|t| Some((t, t.previous_change?)))
+        .collect();
+    let Some(&(most, change)) = moved.iter().max_by(|a, b| a.1.abs().total_cmp(&b.1.abs())) else {
+        return "A second run on the same machine can move by more: run the same bench again \
+                and this page says by how much each median moved."
+            .to_string();
+    };
+    let typical = {
+        let mut sizes: Vec<f64> = moved.iter().map(|(_, c)| c.abs()).collect();
+        sizes.sort_by(f64::total_cmp);
+        sizes[sizes.len() / 2]
+    };
+    let direction = if change > 0.0 { "slower" } else { "faster" };
+    format!(
+        "Against the previous run of this bench at the same size and mode, the medians moved \
+         by {} in the middle and by at most {} ({} with {}, {direction} now); the claims on \
+         this page count that move as noise.",
+        share(typical),
+        share(change.abs()),
+        most.backend,
+        words::workers(most.workers)
+    )
 }
 
 #[cfg(test)]
@@ -734,6 +769,7 @@ mod tests {
             median_ms: m,
             low_ms: lo,
             high_ms: hi,
+            previous_change: None,
         };
         let text = times(&[
             t("sequential", 1, 240.0, 238.0, 243.0),
@@ -754,6 +790,27 @@ mod tests {
         );
         assert!(text.contains("within this run only"), "{text}");
         assert!(!text.contains("are real"), "{text}");
+        assert!(text.contains("run the same bench again"), "{text}");
+
+        // With a like previous run: the typical and the largest move.
+        let moved = |mut t: Timing, c| {
+            t.previous_change = Some(c);
+            t
+        };
+        let text = times(&[
+            moved(t("sequential", 1, 240.0, 238.0, 243.0), 0.004),
+            moved(t("rayon", 2, 124.0, 120.0, 150.0), -0.071),
+            moved(t("threads", 2, 130.0, 128.0, 131.0), 0.012),
+        ])
+        .join(" ");
+        assert!(
+            text.contains(
+                "the medians moved by 1.2% in the middle and by at most 7.1% (rayon with 2 \
+                 workers, faster now)"
+            ),
+            "{text}"
+        );
+        assert!(!text.contains("run the same bench again"), "{text}");
     }
 
     /// Spreads of 1% on every cell and on the sequential run.

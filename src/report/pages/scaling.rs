@@ -212,8 +212,13 @@ impl Workload<'_> {
                 .flat_map(|c| c.points.iter().copied())
                 .collect();
             let core_counts = amdahl::core_counts(&all_points, self.cores);
+            // Criterion's interval, or half the move since a like previous
+            // run when that is wider (as `Benchmark::spread`).
             let spread = |r: &&crate::report::results::ResultRow| {
-                (r.median_ms > 0.0).then(|| (r.ci_high_ms - r.ci_low_ms) / 2.0 / r.median_ms)
+                (r.median_ms > 0.0).then(|| {
+                    let interval = (r.ci_high_ms - r.ci_low_ms) / 2.0 / r.median_ms;
+                    interval.max(r.previous_change.map_or(0.0, |c| c.abs() / 2.0))
+                })
             };
             let cell_spreads: Vec<(String, usize, f64)> = self
                 .rows
@@ -307,6 +312,7 @@ impl Workload<'_> {
                 median_ms: r.median_ms,
                 low_ms: r.ci_low_ms,
                 high_ms: r.ci_high_ms,
+                previous_change: r.previous_change,
             })
             .collect();
         s.push_str(

@@ -192,6 +192,7 @@ mod tests {
             ci_low_ms: median_ms,
             ci_high_ms: median_ms,
             spread,
+            previous_change: None,
             speedup: Some(100.0 / median_ms),
             efficiency: None,
         }
