@@ -58,8 +58,10 @@ fn main() {
     let workers = cores::default_workers(usable.len());
     let names = backends::swept();
     let config = Config::new(env!("CARGO_BIN_EXE_tvp"));
+    // In quick mode criterion stops a benchmark once its estimate settles,
+    // after at least 100 ms, and `measure` is the most it may take.
     let (warm_up, measure) = if quick {
-        (Duration::from_millis(100), Duration::from_millis(400))
+        (Duration::from_millis(100), Duration::from_millis(200))
     } else {
         (Duration::from_millis(200), Duration::from_millis(700))
     };

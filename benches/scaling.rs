@@ -35,7 +35,9 @@ const WARM_UP: Duration = Duration::from_millis(100);
 /// With runs of 40-150 ms this is ten samples of one run each: criterion
 /// never takes fewer, so a longer window only adds runs to the quick cells.
 const MEASUREMENT: Duration = Duration::from_millis(600);
-const QUICK_MEASUREMENT: Duration = Duration::from_millis(300);
+/// In quick mode criterion stops once its estimate settles (after 100 ms):
+/// this is the most a benchmark may take.
+const QUICK_MEASUREMENT: Duration = Duration::from_millis(200);
 /// Bootstrap resamples for the confidence intervals. Criterion's default,
 /// 100,000, made its analysis and plots take about 10 s per benchmark on the
 /// loaded 2-core machine, longer than the measuring itself; 10,000 is plenty
