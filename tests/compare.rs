@@ -225,9 +225,12 @@ fn every_page_with_the_references_data_shows_its_figures() {
     let opts = compared_with_data(tmp.path(), &reference());
     for file in COMPARED_PAGES {
         let html = page(&opts, file);
+        // The reference saved its figures (data/figures.json) since
+        // 2026-11-29; a report without them is read from its data files.
+        let saved = reference().join("data/figures.json").exists();
         assert!(
             html.contains("Beside the other machine (2 cores): ")
-                && html.contains("read from its data files alone"),
+                && html.contains("read from its data files alone") != saved,
             "{file} does not introduce the comparison"
         );
         // The same data files here and there: the runs agree.
