@@ -352,7 +352,7 @@ fn plan(quick: bool, ranks: &[usize]) -> Vec<Plan> {
         .filter(|e| e.kind == Kind::Cpu)
         .map(|entry| {
             let job = Job::new(entry.name).expect("registered workload");
-            let size = tvp::sweep::size_for(job.size, quick);
+            let size = tvp::sweep::bench_size(job.size, quick);
             let job = job.with_size(size);
             let start = Instant::now();
             let expected = run_sequential(&job)

@@ -22,12 +22,6 @@ use tvp::backends::{self, Backend, Config};
 use tvp::report::criterion::{RunInfo, default_dir};
 use tvp::workloads::{self, Fixture, Job, Kind, run_sequential};
 
-/// The share of each workload's default size benched in full mode: runs of
-/// 40-150 ms instead of 70-250 ms, so that the whole `cargo bench` fits in
-/// 10 minutes on 2 cores; ten samples of such runs still vary by a few
-/// percent on a quiet machine.
-const FULL_SIZE_PERCENT: u64 = 60;
-
 /// Criterion's minimum.
 const SAMPLES: usize = 10;
 /// One or two untimed runs before measuring.
@@ -152,11 +146,7 @@ fn plan(quick: bool, cores: usize) -> Vec<Plan> {
         .filter(|e| matches!(e.kind, Kind::Cpu | Kind::Memory))
         .map(|entry| {
             let job = Job::new(entry.name).expect("registered workload");
-            let size = if quick {
-                tvp::sweep::size_for(job.size, true)
-            } else {
-                job.size * FULL_SIZE_PERCENT / 100
-            };
+            let size = tvp::sweep::bench_size(job.size, quick);
             let job = job.with_size(size);
             let start = Instant::now();
             let (expected, cpu_share) = tvp::machine::with_cpu_share(|| run_sequential(&job));

@@ -296,11 +296,18 @@ impl Claim {
                     let refs: Vec<&str> = self.reasons.iter().map(String::as_str).collect();
                     format!(" Possible causes: {}.", words::and_list(&refs))
                 };
+                // Past ±100% a number says less than words: these values
+                // moved more between runs than they are apart.
+                let noise = self.widest_noise();
+                let noise = if noise >= 1.0 {
+                    "these values moved by more than their own size between runs".to_string()
+                } else {
+                    words::plus_minus(noise)
+                };
                 format!(
-                    "Expected that {}; measured {measured}: a difference within the noise ({}), so \
-                     this run cannot tell.{why}",
+                    "Expected that {}; measured {measured}: a difference within the noise ({noise}), \
+                     so this run cannot tell.{why}",
                     self.expected,
-                    words::plus_minus(self.widest_noise())
                 )
             }
             Outcome::Contradicts => {
@@ -426,6 +433,15 @@ mod tests {
         c.values[0].spread = Some(0.02);
         assert!(
             !c.sentence().contains("run-to-run noise"),
+            "{}",
+            c.sentence()
+        );
+        // Noise past ±100% is said in words.
+        let mut c = claim(100.0, 150.0);
+        c.values[1].spread = Some(0.8);
+        assert_eq!(c.outcome(), Outcome::WithinNoise);
+        assert!(
+            c.sentence().contains("moved by more than their own size"),
             "{}",
             c.sentence()
         );

@@ -147,6 +147,23 @@ pub fn size_for(size: u64, quick: bool) -> u64 {
     }
 }
 
+/// The share of each CPU or memory workload's default size that the
+/// scaling and mpi benches measure in full mode: runs of 40-150 ms instead
+/// of 70-250 ms, so that the whole `cargo bench` fits in 10 minutes on 2
+/// cores. Both benches use it, so the MPI page finds the scaling results
+/// of the same size to put beside the ranks.
+pub const BENCH_SIZE_PERCENT: u64 = 60;
+
+/// The size the scaling and mpi benches measure: [`BENCH_SIZE_PERCENT`] of
+/// `size` in full mode, a quarter of it in quick mode.
+pub fn bench_size(size: u64, quick: bool) -> u64 {
+    if quick {
+        size_for(size, true)
+    } else {
+        (size * BENCH_SIZE_PERCENT / 100).max(1)
+    }
+}
+
 /// Whether quick mode was asked for: `cargo bench -- --quick` (criterion's
 /// own flag, seen in `args`) or `TVP_QUICK=1` in the environment (for bench
 /// targets that do not see criterion's flags).
