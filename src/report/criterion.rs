@@ -78,13 +78,28 @@ impl Benchmark {
     /// ([`crate::report::claim::Value::spread`]) and the pages' noise
     /// sentences.
     pub fn spread(&self) -> f64 {
-        if self.median_ns > 0.0 {
-            let interval = ((self.ci_high_ns - self.ci_low_ns) / 2.0 / self.median_ns).max(0.0);
-            let between_runs = self.previous_change.map_or(0.0, |c| c.abs() / 2.0);
-            interval.max(between_runs)
-        } else {
-            0.0
-        }
+        run_to_run_spread(
+            self.median_ns,
+            (self.ci_low_ns, self.ci_high_ns),
+            self.previous_change,
+        )
+    }
+}
+
+/// A median's run-to-run spread as a share of it: half its confidence
+/// interval's width, or half its move since a like previous run when that
+/// is wider. Zero for a median that is not positive. See
+/// [`Benchmark::spread`].
+pub fn run_to_run_spread(
+    median: f64,
+    (low, high): (f64, f64),
+    previous_change: Option<f64>,
+) -> f64 {
+    if median > 0.0 {
+        let interval = ((high - low) / 2.0 / median).max(0.0);
+        interval.max(previous_change.map_or(0.0, |c| c.abs() / 2.0))
+    } else {
+        0.0
     }
 }
 

@@ -44,6 +44,18 @@ pub struct ResultRow {
     pub efficiency: Option<f64>,
 }
 
+impl ResultRow {
+    /// This cell's run-to-run spread as a share of its median, as
+    /// [`crate::report::criterion::Benchmark::spread`] gives it.
+    pub fn spread_of_median(&self) -> f64 {
+        super::criterion::run_to_run_spread(
+            self.median_ms,
+            (self.ci_low_ms, self.ci_high_ms),
+            self.previous_change,
+        )
+    }
+}
+
 /// Below this share of a core for a single-threaded run, the machine was busy.
 pub const BUSY_SHARE: f64 = 0.9;
 

@@ -152,7 +152,7 @@ fn io_speedups(rows: &[ResultRow]) -> Vec<io::Series> {
     let mut times: Vec<io::Series> = Vec::new();
     for r in rows.iter().filter(|r| r.backend != "sequential") {
         let point = (r.workers, r.median_ms / 1e3);
-        let spread = (r.workers, interval(r));
+        let spread = (r.workers, r.spread_of_median());
         match times.iter_mut().find(|s| s.backend == r.backend) {
             Some(s) => {
                 s.points.push(point);
@@ -161,17 +161,7 @@ fn io_speedups(rows: &[ResultRow]) -> Vec<io::Series> {
             None => times.push(io::Series::new(&r.backend, vec![point]).with_spreads(vec![spread])),
         }
     }
-    io::speedups_with_spread(seq.median_ms / 1e3, Some(interval(seq)), &times)
-}
-
-/// Half the width of a row's confidence interval, as a share of its median
-/// (as [`crate::report::criterion::Benchmark::spread`]).
-fn interval(r: &ResultRow) -> f64 {
-    if r.median_ms > 0.0 {
-        ((r.ci_high_ms - r.ci_low_ms) / 2.0 / r.median_ms).max(0.0)
-    } else {
-        0.0
-    }
+    io::speedups_with_spread(seq.median_ms / 1e3, Some(seq.spread_of_median()), &times)
 }
 
 /// Peak memory against workers per backend, and what each worker cost.

@@ -212,13 +212,8 @@ impl Workload<'_> {
                 .flat_map(|c| c.points.iter().copied())
                 .collect();
             let core_counts = amdahl::core_counts(&all_points, self.cores);
-            // Criterion's interval, or half the move since a like previous
-            // run when that is wider (as `Benchmark::spread`).
             let spread = |r: &&crate::report::results::ResultRow| {
-                (r.median_ms > 0.0).then(|| {
-                    let interval = (r.ci_high_ms - r.ci_low_ms) / 2.0 / r.median_ms;
-                    interval.max(r.previous_change.map_or(0.0, |c| c.abs() / 2.0))
-                })
+                (r.median_ms > 0.0).then(|| r.spread_of_median())
             };
             let cell_spreads: Vec<(String, usize, f64)> = self
                 .rows
