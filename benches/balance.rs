@@ -1,13 +1,13 @@
 //! `cargo bench --bench balance`: load balancing. Speedup at the core count
-//! against chunks per worker (1, 2, 4, ... 256) for `threads` (dynamic past
+//! against chunks per worker (1, 4, 16, 64, 256) for `threads` (dynamic past
 //! one chunk per worker), `rayon` and `pool`, plus `process` (one static
 //! chunk per child), on primes, mandelbrot and monte_carlo, with every
 //! worker's busy time. See `tvp::sweep::balance`.
 //!
 //! Not criterion: each cell is the median of 5 runs after one warm-up
 //! (`time_backend`), at smaller sizes than the scaling bench's
-//! (`tvp::sweep::balance::bench_size`), so the 84 cells fit the bench's
-//! budget of 70 s on 2 cores.
+//! (`tvp::sweep::balance::bench_size`), so the 48 cells fit the bench's
+//! budget of 30 s on 2 cores.
 //! `cargo bench --bench balance -- --quick` (or `TVP_QUICK=1`): a quarter of
 //! those sizes, 1, 8 and 64 chunks per worker, 3 runs per cell: a few
 //! seconds. Writes `reports/data/balance.json`, then rebuilds the report,

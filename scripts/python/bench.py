@@ -38,15 +38,17 @@ SCHEMA = 1
 # 210 ms; the sizes below scale that to an estimated 0.15-0.25 s each (two
 # thirds of the first choice, so the whole `cargo bench` fits in 10 minutes),
 # so the sweep should take under a minute there, and stay under the 180 s limit of
-# `tvp python` when other programs share the cores.
+# `tvp python` when other programs share the cores. On 2026-11-29 the same
+# VM took 257, 280 and 348 ms for the sizes then (200,000, 200, 260,000) and
+# the script 52 s: the CPU sizes are now about 0.65x of those.
 # tcp: a loopback round trip from CPython to tvp's server took 50-100 us on the
 # busy 2-core machine, so 600 requests take tens of ms: small, because every
 # backend (asyncio too) runs it at every worker count.
-SIZES = {"primes": 200_000, "mandelbrot": 200, "monte_carlo": 260_000, "latency": 100, "tcp": 600}
+SIZES = {"primes": 150_000, "mandelbrot": 170, "monte_carlo": 180_000, "latency": 100, "tcp": 600}
 QUICK_SIZES = {"primes": 60_000, "mandelbrot": 90, "monte_carlo": 70_000, "latency": 50, "tcp": 150}
 # The balance sweep: Pool.map over K chunks per worker, at the core count.
-# Fewer chunkings than Rust's 1, 2, 4 ... 256, so it adds at most about 20 s
-# to `tvp python` on 2 cores: the full list took 38.5 s of CPU on the busy
+# The same chunkings as Rust's balance bench (tvp::sweep::balance::CHUNKS).
+# All nine powers of two from 1 to 256 took 38.5 s of CPU on the busy
 # 2-core machine (80 s of wall time at load average 12), about 19 s of wall
 # time on 2 quiet cores; these five take about 5/9 of that.
 BALANCE_WORKLOADS = ("primes", "mandelbrot", "monte_carlo")

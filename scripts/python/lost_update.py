@@ -72,7 +72,7 @@ CASES = [
     ("plain", "n += 1", plain, 1_000_000, 200_000),
     ("call", "v = n; f(); n = v + 1", call_between, 300_000, 300_000),
     ("sleep0", "v = n; time.sleep(0); n = v + 1", sleep_between, 5_000, 2_000),
-    ("lock", "with lock: v = n; f(); n = v + 1", locked, 300_000, 100_000),
+    ("lock", "with lock: v = n; f(); n = v + 1", locked, 100_000, 50_000),
 ]
 
 

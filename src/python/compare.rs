@@ -1,4 +1,4 @@
-//! Python beside Rust: the Rust sweep at Rust's default sizes and the
+//! Python beside Rust: the Rust sweep at the scaling bench's sizes and the
 //! Python run at its smaller sizes, both turned into speedup series per
 //! workload. Each language's sequential run takes a few hundred ms, so the
 //! fixed costs of threads and processes weigh alike on both sides; at the
@@ -139,7 +139,9 @@ pub fn label(backend: &str) -> &'static str {
 }
 
 /// Sweeps the Rust backends at the worker counts the script used, each
-/// workload this build has at its default size (a quarter in `quick` mode),
+/// workload this build has at the scaling bench's size for CPU and memory
+/// workloads ([`crate::sweep::bench_size`], so the two pages measure the
+/// same runs) and its default size for IO ones (a quarter in `quick` mode),
 /// with `repeat` timed runs per cell (`io_repeat` for IO workloads, whose
 /// runs wait as long as Python's). `progress` sees each cell.
 pub fn rust_sweeps(
@@ -162,7 +164,10 @@ pub fn rust_sweeps(
             .iter()
             .find(|(w, _)| *w == name)
             .map_or(job.size, |&(_, size)| size);
-        let size = crate::sweep::size_for(size, quick);
+        let size = match entry.kind {
+            workloads::Kind::Cpu | workloads::Kind::Memory => crate::sweep::bench_size(size, quick),
+            workloads::Kind::Io => crate::sweep::size_for(size, quick),
+        };
         let mut backends: Vec<String> = RUST_BACKENDS.iter().map(|b| (*b).to_string()).collect();
         if entry.kind == workloads::Kind::Io {
             backends.push(RUST_ASYNC.into());

@@ -6,14 +6,15 @@
 //! that wait, on an asyncio event loop (beside Rust's `async`). It records
 //! the interpreter's version, build and whether it ran without a GIL. CPython is
 //! far slower (the report computes the ratio per item), so the script uses smaller sizes; the Rust backends are
-//! swept at their default sizes, so each side's sequential run takes a few
-//! hundred ms, and speedups (not times) are compared. Expect
+//! swept at the scaling bench's sizes ([`crate::sweep::bench_size`]), so
+//! each side's sequential run takes a few hundred ms, and speedups (not
+//! times) are compared. Expect
 //! Python threads near 1x on CPU work (the GIL), Python processes near the
 //! core count, and the Rust `gil` model to track Python threads.
 //!
 //! - [`interpreter`]: find `python3` (or `TVP_PYTHON`); run with a time limit.
 //! - [`script`]: call the script; `python.json` as typed structs.
-//! - [`compare`](mod@compare): the Rust sweep at its default sizes; speedup series per workload.
+//! - [`compare`](mod@compare): the Rust sweep at the scaling bench's sizes; speedup series per workload.
 //! - [`lost_update`]: four CPython threads adding 1 to one counter, with and
 //!   without a gap between read and write, and under a Lock.
 //! - [`starts`]: `scripts/python/starts.py`, CPython's start methods and
@@ -60,9 +61,9 @@ pub struct Options {
     pub data_dir: PathBuf,
     /// The script is stopped past this.
     pub time_limit: Duration,
-    /// Timed runs per Rust cell. At the default sizes a run takes 100-300
-    /// ms: three keep the Rust sweep near 45 s on 2 cores; quick mode, a
-    /// first look, times one.
+    /// Timed runs per Rust cell. At the scaling bench's sizes a run takes
+    /// 60-200 ms: three keep the Rust sweep near 30 s on 2 cores; quick
+    /// mode, a first look, times one.
     pub rust_repeat: usize,
     /// Timed runs per Rust cell of an IO workload, whose runs wait as long
     /// as Python's (about 0.3 s sequentially for latency).
@@ -132,7 +133,7 @@ pub fn run_comparison(
     progress(if opts.quick {
         "sweeping the Rust backends at a quarter of their default sizes (quick)"
     } else {
-        "sweeping the Rust backends at their default sizes"
+        "sweeping the Rust backends at the scaling bench's sizes"
     });
     let rust = rust_sweeps(
         &report,

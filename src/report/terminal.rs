@@ -343,7 +343,7 @@ pub fn python_table(c: &Comparison) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{} (smaller sizes) vs Rust (default sizes), {} cores; speedup over the same language's sequential run{}",
+        "{} (smaller sizes) vs Rust (the scaling bench's sizes), {} cores; speedup over the same language's sequential run{}",
         c.python,
         c.cores,
         if c.quick { " (quick)" } else { "" }

@@ -10,15 +10,18 @@ use std::time::Duration;
 pub const REFERENCE: &str = "the 2-core reference VM (reports/reference/README.md)";
 
 /// Every bench target of a plain `cargo bench`, in the order cargo runs
-/// them, with its full-mode wall time on [`REFERENCE`] in seconds.
+/// them, with its full-mode wall time on [`REFERENCE`] in seconds,
+/// measured on 2026-11-29 one bench at a time (`cargo bench --bench NAME`,
+/// build done) after the cuts of that night: balance in powers of four,
+/// python's Rust side at the scaling sizes, io's tcp at 1,000 requests.
 pub const BENCHES: &[(&str, u64)] = &[
-    ("balance", 40),
-    ("cores", 35),
+    ("balance", 26),
+    ("cores", 33),
     ("costs", 60),
-    ("io", 62),
-    ("python", 80),
-    ("scaling", 95),
-    ("waits", 36),
+    ("io", 58),
+    ("python", 85),
+    ("scaling", 90),
+    ("waits", 39),
 ];
 
 /// The line a bench prints when it starts, in full mode: its place in the

@@ -14,7 +14,9 @@
 //! on this backend: starting N threads or processes, or scheduling N tasks.
 //! Each cell is timed after an untimed warm-up that also checks the
 //! checksum; the median of up to [`MAX_RUNS`] runs is kept, fewer when a run
-//! is slow (at least one).
+//! is slow (at least one). A warm-up longer than [`CELL_BUDGET`] (ten
+//! thousand threads take seconds to start) is the cell's one timed run:
+//! a second run would double the cell's time for no more certainty.
 //!
 //! # Where a line stops
 //! A backend's line stops, with the reason recorded ([`Cap`]), at the first
@@ -475,8 +477,15 @@ fn time_cell(plan: &Plan, config: &Config, variant: &Variant, n: usize) -> Resul
             expected,
         });
     }
-    let runs = ((CELL_BUDGET.as_secs_f64() / warm_s) as usize).clamp(1, MAX_RUNS);
-    let mut runs_ms = Vec::with_capacity(runs);
+    let runs = if warm_s > CELL_BUDGET.as_secs_f64() {
+        0
+    } else {
+        ((CELL_BUDGET.as_secs_f64() / warm_s) as usize).clamp(1, MAX_RUNS)
+    };
+    let mut runs_ms = Vec::with_capacity(runs.max(1));
+    if runs == 0 {
+        runs_ms.push(warm_s * 1e3);
+    }
     let mut checksum_ok = true;
     for _ in 0..runs {
         let start = Instant::now();
