@@ -37,6 +37,10 @@ const QUICK_MEASUREMENT: Duration = Duration::from_millis(200);
 /// loaded 2-core machine, longer than the measuring itself; 10,000 is plenty
 /// for 10 samples.
 const RESAMPLES: usize = 10_000;
+/// Timed runs of the sequential reference again after each group's last
+/// benchmark (after one warm-up): the report compares their median with
+/// the group's first benchmark to see whether the machine changed speed.
+const REFERENCE_AGAIN_RUNS: usize = 3;
 /// Criterion's own analysis and plots per benchmark, measured on the 2-core
 /// machine; only used for the estimate printed before the run.
 const OVERHEAD_PER_BENCH: Duration = Duration::from_millis(600);
@@ -108,11 +112,12 @@ fn main() {
         let ran = bench_workload(&mut criterion, plan, &config, quick, &mut index, total);
         if measuring {
             let others_share = others.share();
+            let again = reference_again(plan, &config, &ran);
             record_run(
                 project,
                 plan,
                 &ran,
-                others_share,
+                (others_share, again),
                 quick,
                 cores,
                 confined.as_deref(),
@@ -273,6 +278,28 @@ fn bench_workload(
     ran
 }
 
+/// The sequential reference timed again after the group's last benchmark,
+/// in ms, when this run measured it at the start (a filter may skip it).
+fn reference_again(plan: &Plan, config: &Config, ran: &[(String, String)]) -> Option<f64> {
+    if !ran.iter().any(|(b, _)| b == "sequential") {
+        return None;
+    }
+    let name = &plan.job.workload;
+    let fixture = plan.job.setup().ok()?;
+    let mut backend = backends::create("sequential", config).ok()?;
+    backend.prepare(1).ok()?;
+    let timed = tvp::sweep::time_backend(backend.as_mut(), &fixture.job, REFERENCE_AGAIN_RUNS)
+        .inspect_err(|e| eprintln!("{name}: timing the sequential reference again failed: {e}"))
+        .ok()?;
+    if timed.checksum != plan.expected {
+        eprintln!("{name}: the sequential reference gave another checksum when timed again");
+        return None;
+    }
+    let ms = timed.median.as_secs_f64() * 1e3;
+    println!("{name}: the sequential reference again, after the group: {ms:.1} ms");
+    Some(ms)
+}
+
 /// Leaves a [`RunInfo`] next to the group's results for the report. Cells
 /// from an earlier run at the same size and mode stay valid; otherwise
 /// only this run's cells count.
@@ -280,7 +307,7 @@ fn record_run(
     project: &Path,
     plan: &Plan,
     ran: &[(String, String)],
-    others_share: Option<f64>,
+    (others_share, reference_again_ms): (Option<f64>, Option<f64>),
     quick: bool,
     cores: usize,
     confined: Option<&str>,
@@ -293,6 +320,7 @@ fn record_run(
         cpu_share: plan.cpu_share,
         others_share,
         confined: confined.map(String::from),
+        reference_again_ms,
         ..RunInfo::now(
             &plan.job.workload,
             plan.kind.to_string(),

@@ -40,6 +40,7 @@ fn row(backend: &str, workers: usize, median_ms: f64, seq_ms: f64) -> ResultRow 
         efficiency: Some(seq_ms / median_ms / workers as f64),
         spread: None,
         previous_change: None,
+        speed_change: None,
     }
 }
 

@@ -185,6 +185,7 @@ fn results_the_latest_run_did_not_measure_are_left_out() {
         cpu_share: Some(0.55),
         others_share: None,
         confined: None,
+        reference_again_ms: None,
     }
     .write(&crit)
     .unwrap();

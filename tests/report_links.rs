@@ -41,6 +41,7 @@ fn every_page_of_a_generated_report_resolves_offline() {
         cpu_share: Some(0.9),
         others_share: None,
         confined: None,
+        reference_again_ms: None,
     }
     .write(&crit)
     .unwrap();

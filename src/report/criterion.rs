@@ -191,6 +191,13 @@ pub struct RunInfo {
     /// bench to fewer cores than the machine has.
     #[serde(default)]
     pub confined: Option<String>,
+    /// The sequential reference timed again, in ms (the median of a few
+    /// runs), after the group's last benchmark. Against the group's
+    /// `sequential` median, measured first, it tells how far the machine's
+    /// own speed moved while the group ran (see
+    /// [`crate::report::results::ResultRow::speed_change`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference_again_ms: Option<f64>,
 }
 
 impl RunInfo {
@@ -213,6 +220,7 @@ impl RunInfo {
             cpu_share: None,
             others_share: None,
             confined: None,
+            reference_again_ms: None,
         }
     }
 

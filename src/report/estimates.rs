@@ -111,6 +111,7 @@ mod tests {
                 cpu_share: None,
                 others_share: None,
                 confined: None,
+                reference_again_ms: None,
             }],
             notes: Vec::new(),
         };

@@ -38,6 +38,13 @@ pub struct ResultRow {
     /// ([`crate::report::criterion::Benchmark::previous_change`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous_change: Option<f64>,
+    /// How far the machine's own speed moved while this cell's group ran,
+    /// as a share: the sequential reference timed again after the group's
+    /// last benchmark against its median at the start (+0.3: 30% slower at
+    /// the end). The same for every row of a group; `None` when the bench
+    /// did not time it again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub speed_change: Option<f64>,
     /// Sequential median / this median; None without a sequential result.
     pub speedup: Option<f64>,
     /// Speedup / workers: 1.0 means every worker was fully used.
@@ -46,14 +53,62 @@ pub struct ResultRow {
 
 impl ResultRow {
     /// This cell's run-to-run spread as a share of its median, as
-    /// [`crate::report::criterion::Benchmark::spread`] gives it.
+    /// [`crate::report::criterion::Benchmark::spread`] gives it, and at
+    /// least the [`Self::speed_change`] of its group: a speedup divides by
+    /// a reference measured when the machine ran at another speed.
     pub fn spread_of_median(&self) -> f64 {
         super::criterion::run_to_run_spread(
             self.median_ms,
             (self.ci_low_ms, self.ci_high_ms),
             self.previous_change,
         )
+        .max(self.speed_change.map_or(0.0, f64::abs))
     }
+}
+
+/// A change of the machine's speed within a group ([`ResultRow::speed_change`])
+/// larger than this, and than the sequential reference's own interval, is
+/// said on the page.
+pub const SPEED_CHANGE_NOTE: f64 = 0.05;
+
+/// Sets every row's [`ResultRow::speed_change`] from the reference timed
+/// again at the group's end (`again_ms`) and the `sequential` row, and
+/// returns the sentence to show when the change is larger than
+/// [`SPEED_CHANGE_NOTE`] and than the reference's own interval.
+fn speed_change(rows: &mut [ResultRow], again_ms: Option<f64>) -> Option<String> {
+    use crate::report::explain::words;
+    let again = again_ms.filter(|a| *a > 0.0)?;
+    let start = rows.iter().find(|r| r.backend == "sequential")?;
+    if start.median_ms <= 0.0 {
+        return None;
+    }
+    // Its own noise only, not a speed change set before.
+    let interval = super::criterion::run_to_run_spread(
+        start.median_ms,
+        (start.ci_low_ms, start.ci_high_ms),
+        start.previous_change,
+    );
+    let start_ms = start.median_ms;
+    let change = again / start_ms - 1.0;
+    for row in rows.iter_mut() {
+        row.speed_change = Some(change);
+    }
+    if change.abs() <= SPEED_CHANGE_NOTE.max(interval) {
+        return None;
+    }
+    Some(format!(
+        "the sequential reference took {} at the start of this group and {} when timed again \
+         after its last benchmark: the same code took {} {} time at the end. The code and its \
+         input were the same both times, so the difference is in the machine (on a virtual \
+         machine, the host's other work; on a laptop, heat or power limits). Every speedup \
+         here divides by that reference, so each is uncertain by about {}, and the claims on \
+         this page count that as noise.",
+        words::ms(start_ms),
+        words::ms(again),
+        words::percent(change.abs()),
+        if change > 0.0 { "more" } else { "less" },
+        words::plus_minus(change.abs()),
+    ))
 }
 
 /// Below this share of a core for a single-threaded run, the machine was busy.
@@ -101,6 +156,7 @@ pub fn workload_rows(scan: &Scan, workload: &str, kind: &str) -> (Vec<ResultRow>
             ci_high_ms: b.ci_high_ns / 1e6,
             spread: b.sample_spread,
             previous_change: b.previous_change,
+            speed_change: None,
             speedup: None,
             efficiency: None,
         });
@@ -123,6 +179,9 @@ pub fn workload_rows(scan: &Scan, workload: &str, kind: &str) -> (Vec<ResultRow>
              machine. Measure again on a quiet machine.",
             100.0 * share
         ));
+    }
+    if let Some(note) = speed_change(&mut rows, run.and_then(|r| r.reference_again_ms)) {
+        notes.push(format!("{workload}: {note}"));
     }
     if stale > 0 {
         notes.push(format!(
@@ -192,4 +251,62 @@ pub fn read_csv(path: &Path) -> Result<Vec<ResultRow>> {
         .deserialize()
         .collect::<std::result::Result<_, _>>()
         .map_err(data)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(backend: &str, workers: usize, median_ms: f64) -> ResultRow {
+        ResultRow {
+            workload: "primes".into(),
+            kind: "cpu".into(),
+            backend: backend.into(),
+            workers,
+            size: Some(1_000),
+            quick: false,
+            median_ms,
+            ci_low_ms: median_ms * 0.99,
+            ci_high_ms: median_ms * 1.01,
+            spread: None,
+            previous_change: None,
+            speed_change: None,
+            speedup: None,
+            efficiency: None,
+        }
+    }
+
+    #[test]
+    fn a_reference_slower_at_the_end_is_said_and_counted_as_noise() {
+        let mut rows = vec![row("sequential", 1, 100.0), row("threads", 2, 55.0)];
+        let note = speed_change(&mut rows, Some(140.0)).expect("a 40% change is said");
+        assert!(note.contains("100 ms at the start"), "{note}");
+        assert!(note.contains("140 ms when timed again"), "{note}");
+        assert!(note.contains("took 40% more time"), "{note}");
+        assert!(note.contains("±40%"), "{note}");
+        for r in &rows {
+            assert!((r.speed_change.unwrap() - 0.4).abs() < 1e-9);
+            assert!(
+                r.spread_of_median() >= 0.4 - 1e-9,
+                "{}",
+                r.spread_of_median()
+            );
+        }
+        let note = speed_change(&mut rows, Some(70.0)).expect("a 30% change is said");
+        assert!(note.contains("took 30% less time"), "{note}");
+    }
+
+    #[test]
+    fn a_change_within_the_reference_interval_or_five_percent_is_not_said() {
+        let mut rows = vec![row("sequential", 1, 100.0), row("threads", 2, 55.0)];
+        assert_eq!(speed_change(&mut rows, Some(103.0)), None);
+        assert!(rows.iter().all(|r| r.speed_change.is_some()));
+        let mut wide = vec![row("sequential", 1, 100.0)];
+        wide[0].ci_low_ms = 80.0;
+        wide[0].ci_high_ms = 120.0;
+        assert_eq!(speed_change(&mut wide, Some(108.0)), None);
+        let mut none = vec![row("threads", 2, 55.0)];
+        assert_eq!(speed_change(&mut none, Some(108.0)), None);
+        assert_eq!(none[0].speed_change, None);
+    }
 }

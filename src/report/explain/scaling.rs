@@ -97,6 +97,9 @@ pub struct SpeedupContext<'a> {
     pub kind: &'a str,
     /// Each parallel cell's own spread: (backend, workers, spread).
     pub cell_spreads: &'a [(String, usize, f64)],
+    /// How far the machine's own speed moved while the group ran
+    /// ([`crate::report::results::ResultRow::speed_change`]).
+    pub speed_change: Option<f64>,
 }
 
 impl SpeedupContext<'_> {
@@ -174,6 +177,21 @@ fn slowed_baseline_reason(slow: &Option<(String, f64)>) -> Option<String> {
     })
 }
 
+/// The likely reason "the machine changed speed", when the sequential
+/// reference timed again at the group's end moved by more than
+/// [`crate::report::results::SPEED_CHANGE_NOTE`].
+fn speed_change_reason(cx: &SpeedupContext) -> Option<String> {
+    let change = cx
+        .speed_change
+        .filter(|c| c.abs() > crate::report::results::SPEED_CHANGE_NOTE)?;
+    Some(format!(
+        "the machine's own speed changed while this group ran (the sequential reference took \
+         {} {} time when timed again after the last benchmark; see the notes at the top)",
+        words::percent(change.abs()),
+        if change > 0.0 { "more" } else { "less" }
+    ))
+}
+
 /// The likely reason "caches", for a memory-bound workload only.
 fn caches_reason(kind: &str, workers: usize) -> Option<String> {
     (kind == "memory").then(|| {
@@ -226,7 +244,10 @@ pub fn speedup_claims(
             let per_worker = s / ideal as f64;
             let caches = caches_reason(cx.kind, at)
                 .filter(|_| slow.as_ref().is_none_or(|(_, one)| per_worker > one * 1.05));
-            claim.reason(caches).reason(slowed_baseline_reason(&slow))
+            claim
+                .reason(caches)
+                .reason(slowed_baseline_reason(&slow))
+                .reason(speed_change_reason(cx))
         } else {
             claim.reason(cx.baseline_spread.filter(|b| *b > 0.0).map(|b| {
                 format!(
@@ -268,7 +289,8 @@ pub fn speedup_claims(
                 .because("the lock lets one thread compute at a time, as CPython's GIL does")
                 .reason(waits)
                 .reason(caches_reason(cx.kind, w))
-                .reason(slowed_baseline_reason(&slow)),
+                .reason(slowed_baseline_reason(&slow))
+                .reason(speed_change_reason(cx)),
         );
     }
     out
@@ -466,7 +488,8 @@ pub fn efficiency_claims(
         .tolerance(0.0)
         .because("the extra workers only take turns on the same cores")
         .reason(caches_reason(cx.kind, most))
-        .reason(slowed_baseline_reason(&slow)),
+        .reason(slowed_baseline_reason(&slow))
+        .reason(speed_change_reason(cx)),
     ]
 }
 
@@ -822,11 +845,16 @@ mod tests {
     }
 
     fn sentences(kind: &str, curves: &[Curve]) -> Vec<String> {
+        sentences_with(kind, curves, None)
+    }
+
+    fn sentences_with(kind: &str, curves: &[Curve], speed_change: Option<f64>) -> Vec<String> {
         let cell_spreads = spreads(curves);
         let cx = SpeedupContext {
             kind,
             baseline_spread: Some(0.01),
             cell_spreads: &cell_spreads,
+            speed_change,
             ..SpeedupContext::default()
         };
         speedup_claims(2, curves, &cx)
@@ -836,6 +864,21 @@ mod tests {
                 c.sentence()
             })
             .collect()
+    }
+
+    #[test]
+    fn a_machine_that_changed_speed_during_the_group_is_named_as_a_reason() {
+        // monte_carlo on 2 cores at 2.9x, its reference 35% slower when
+        // timed again at the group's end than at its start.
+        let curves = vec![Curve::new("threads", vec![(1, 1.3), (2, 2.9)])];
+        let named = sentences_with("cpu", &curves, Some(0.35)).join(" ");
+        assert!(
+            named.contains("the machine's own speed changed while this group ran")
+                && named.contains("took 35% more time when timed again"),
+            "{named}"
+        );
+        let calm = sentences_with("cpu", &curves, Some(0.03)).join(" ");
+        assert!(!calm.contains("speed changed"), "{calm}");
     }
 
     #[test]

@@ -228,6 +228,7 @@ impl Workload<'_> {
                 spread: cell_spreads.iter().map(|c| c.2).reduce(f64::max),
                 kind: &self.rows[0].kind,
                 cell_spreads: &cell_spreads,
+                speed_change: self.rows.iter().find_map(|r| r.speed_change),
             };
             let mut sentences = explain::speedup(self.cores, &speedups, &cx);
             let mut chart = workers_chart(

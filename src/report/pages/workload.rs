@@ -193,6 +193,7 @@ mod tests {
             ci_high_ms: median_ms,
             spread,
             previous_change: None,
+            speed_change: None,
             speedup: Some(100.0 / median_ms),
             efficiency: None,
         }
