@@ -319,11 +319,12 @@ impl Claim {
                 // Noise is a likely reason only for a reversal of the same
                 // order as the measured noise (twice the spread, see
                 // `noise`): a gap many times the intervals is not explained
-                // by them, whatever the claim's tolerance.
+                // by them, whatever the claim's tolerance. (A contradiction
+                // needs a spread under 50%, so this never prints past ±100%.)
                 let noise = (spread >= NAMED_SPREAD && self.reversal() <= 2.0 * (2.0 * spread))
                     .then(|| {
                         format!(
-                            "run-to-run noise (intervals up to {} here)",
+                            "run-to-run noise (up to {} here)",
                             words::plus_minus(spread)
                         )
                     });

@@ -25,8 +25,12 @@ pub fn secs_as_ms(seconds: f64) -> String {
     ms(seconds * 1e3)
 }
 
-/// "850 ns", "12.3 µs", "4.56 ms", "1.20 s".
+/// "850 ns", "12.3 µs", "4.56 ms", "1.20 s"; a negative value (a
+/// difference of two times) keeps its unit: "-31.1 µs".
 pub fn ns(ns: f64) -> String {
+    if ns < 0.0 {
+        return format!("-{}", self::ns(-ns));
+    }
     let sig = |x: f64| {
         if x >= 100.0 {
             format!("{x:.0}")
@@ -277,6 +281,14 @@ mod tests {
         assert_eq!(and_list(&["a", "b", "c"]), "a, b and c");
         assert_eq!(possessive("rayon"), "rayon's");
         assert_eq!(possessive("threads"), "threads'");
+    }
+
+    #[test]
+    fn times_in_ns_pick_a_unit_and_keep_the_sign() {
+        assert_eq!(ns(850.0), "850 ns");
+        assert_eq!(ns(12_345.0), "12.3 µs");
+        assert_eq!(ns(-31_054.31), "-31.1 µs");
+        assert_eq!(ns(1.2e9), "1.20 s");
     }
 
     #[test]
