@@ -66,6 +66,14 @@ pub struct Comparison {
     pub workloads: Vec<WorkloadComparison>,
 }
 
+impl Comparison {
+    /// Whether Python's threads ran without a GIL: a free-threaded build
+    /// with the GIL off. The explanations expect parallel threads then.
+    pub fn without_gil(&self) -> bool {
+        self.free_threaded && self.gil_enabled == Some(false)
+    }
+}
+
 /// One workload at one size, in both languages.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WorkloadComparison {

@@ -381,7 +381,11 @@ pub fn python_table(c: &Comparison) -> String {
             }
             out.push('\n');
         }
-        let _ = writeln!(out, "  {}", explain::python::explain(w, c.explained_at));
+        let _ = writeln!(
+            out,
+            "  {}",
+            explain::python::explain(w, c.explained_at, c.without_gil())
+        );
     }
     out
 }

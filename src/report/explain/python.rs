@@ -106,8 +106,9 @@ pub fn explain_interpreter(python: &str, free_threaded: bool, gil_enabled: Optio
 
 /// What the numbers of `w` at `at` workers say, in a few sentences: the
 /// sentences of [`explain_parts`] and then its claims', for the terminal.
-pub fn explain(w: &WorkloadComparison, at: usize) -> String {
-    let (sentences, claims) = explain_parts(w, at, false);
+/// `without_gil`: the interpreter ran its threads without a GIL.
+pub fn explain(w: &WorkloadComparison, at: usize, without_gil: bool) -> String {
+    let (sentences, claims) = explain_parts(w, at, without_gil);
     let mut out = sentences;
     out.extend(claims.iter().map(Claim::sentence));
     out.join(" ")
@@ -465,7 +466,7 @@ mod tests {
     #[test]
     fn the_gil_case_quotes_every_number_and_names_the_gil() {
         let w = cpu(0.97, 1.85, Some([1.98, 1.2, 1.9, 0.99]));
-        let text = explain(&w, 2);
+        let text = explain(&w, 2, false);
         for part in [
             "At 2 workers",
             "Python threads reached 0.97x",
@@ -485,20 +486,30 @@ mod tests {
 
     #[test]
     fn processes_that_did_not_scale_are_not_praised() {
-        let text = explain(&cpu(1.0, 1.02, Some([1.9, 1.8, 1.9, 1.0])), 2);
+        let text = explain(&cpu(1.0, 1.02, Some([1.9, 1.8, 1.9, 1.0])), 2, false);
         assert!(text.contains("Python processes did not speed up"), "{text}");
         assert!(text.contains("busy"), "{text}");
         let mut tiny = cpu(1.0, 1.02, Some([1.9, 1.8, 1.9, 1.0]));
         tiny.python_sequential_s = 0.02;
-        let text = explain(&tiny, 2);
+        let text = explain(&tiny, 2, false);
         assert!(text.contains("only 20.0 ms of work"), "{text}");
         assert!(!text.contains("own interpreter"), "{text}");
         assert!(!text.contains("lag"), "{text}");
     }
 
     #[test]
+    fn the_terminal_expects_parallel_threads_without_the_gil() {
+        let text = explain(&cpu(1.9, 1.9, None), 2, true);
+        assert!(
+            text.contains("As expected, without the GIL, Python threads speed up CPU work"),
+            "{text}"
+        );
+        assert!(!text.contains("stay at sequential speed"), "{text}");
+    }
+
+    #[test]
     fn threads_speeding_up_cpu_work_is_flagged() {
-        let text = explain(&cpu(1.9, 1.9, None), 2);
+        let text = explain(&cpu(1.9, 1.9, None), 2, false);
         assert!(
             text.contains(
                 "Expected that Python threads stay at sequential speed on CPU work, but measured \
@@ -522,7 +533,7 @@ mod tests {
 
     #[test]
     fn rust_threads_on_tiny_work_are_explained() {
-        let text = explain(&cpu(1.0, 1.9, Some([0.7, 0.4, 0.9, 0.7])), 2);
+        let text = explain(&cpu(1.0, 1.9, Some([0.7, 0.4, 0.9, 0.7])), 2, false);
         assert!(
             text.contains("Rust threads did not speed up here"),
             "{text}"
@@ -534,7 +545,7 @@ mod tests {
         // Tiny Rust work: the claim names the size, not a busy machine.
         let mut tiny = cpu(1.0, 1.9, Some([0.7, 0.4, 0.9, 0.7]));
         tiny.rust_sequential_s = Some(0.002);
-        let text = explain(&tiny, 2);
+        let text = explain(&tiny, 2, false);
         assert!(
             text.contains("Possible causes: one Rust run is only 2.00 ms of work"),
             "{text}"
@@ -546,7 +557,7 @@ mod tests {
     fn waiting_work_overlaps_in_threads() {
         let mut w = cpu(1.95, 1.9, None);
         w.kind = "io".into();
-        let text = explain(&w, 2);
+        let text = explain(&w, 2, false);
         assert!(text.contains("Python threads reached 1.95x"), "{text}");
         assert!(
             text.contains(
@@ -556,7 +567,7 @@ mod tests {
         );
         let mut with_rust = cpu(1.95, 1.9, Some([1.9, 1.5, 1.9, 1.9]));
         with_rust.kind = "io".into();
-        let text = explain(&with_rust, 2);
+        let text = explain(&with_rust, 2, false);
         assert!(text.contains("gil model 1.90x"), "{text}");
         assert!(
             text.contains("releases its lock around each wait"),
@@ -600,14 +611,14 @@ mod tests {
 
     #[test]
     fn one_core_is_said_plainly() {
-        let text = explain(&cpu(1.0, 1.0, Some([1.0, 1.0, 1.0, 1.0])), 1);
+        let text = explain(&cpu(1.0, 1.0, Some([1.0, 1.0, 1.0, 1.0])), 1, false);
         assert!(text.contains("only one core"), "{text}");
         assert!(!text.contains("did not speed up"), "{text}");
     }
 
     #[test]
     fn a_missing_worker_count_reads_n_a() {
-        let text = explain(&cpu(1.0, 1.9, None), 4);
+        let text = explain(&cpu(1.0, 1.9, None), 4, false);
         assert!(text.contains("Python threads reached n/a"), "{text}");
     }
 }

@@ -76,7 +76,7 @@ impl Page for RustVsPython {
         body.push_str(&format!("<h2>Speedup at {} workers</h2>\n", c.explained_at));
         body.push_str(&summary(&c));
         let mut drawn = Drawn::new(out);
-        let without_gil = c.free_threaded && c.gil_enabled == Some(false);
+        let without_gil = c.without_gil();
         for w in &c.workloads {
             let (sentences, claims) =
                 crate::report::explain::python::explain_parts(w, c.explained_at, without_gil);
