@@ -177,7 +177,7 @@ fn slowed_baseline_reason(slow: &Option<(String, f64)>) -> Option<String> {
     })
 }
 
-/// The likely reason "the machine changed speed", when the sequential
+/// The likely reason "the reference moved", when the sequential
 /// reference timed again at the group's end moved by more than
 /// [`crate::report::results::SPEED_CHANGE_NOTE`].
 fn speed_change_reason(cx: &SpeedupContext) -> Option<String> {
@@ -185,8 +185,8 @@ fn speed_change_reason(cx: &SpeedupContext) -> Option<String> {
         .speed_change
         .filter(|c| c.abs() > crate::report::results::SPEED_CHANGE_NOTE)?;
     Some(format!(
-        "the machine's own speed changed while this group ran (the sequential reference took \
-         {} {} time when timed again after the last benchmark; see the notes at the top)",
+        "the sequential reference itself moved while this group ran (it took {} {} time when \
+         timed again after the last benchmark; the notes at the top say why)",
         words::percent(change.abs()),
         if change > 0.0 { "more" } else { "less" }
     ))
@@ -873,12 +873,12 @@ mod tests {
         let curves = vec![Curve::new("threads", vec![(1, 1.3), (2, 2.9)])];
         let named = sentences_with("cpu", &curves, Some(0.35)).join(" ");
         assert!(
-            named.contains("the machine's own speed changed while this group ran")
+            named.contains("the sequential reference itself moved while this group ran")
                 && named.contains("took 35% more time when timed again"),
             "{named}"
         );
         let calm = sentences_with("cpu", &curves, Some(0.03)).join(" ");
-        assert!(!calm.contains("speed changed"), "{calm}");
+        assert!(!calm.contains("itself moved"), "{calm}");
     }
 
     #[test]
