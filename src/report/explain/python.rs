@@ -148,12 +148,16 @@ pub fn claims(w: &WorkloadComparison, at: usize, without_gil: bool) -> Vec<Claim
     if w.kind == "io" {
         if let (Some(t), Some((label, p))) = (threads, processes) {
             out.push(
+                // At least as well: processes add a start and pipes to
+                // the same overlapped waits, so threads ahead of them is
+                // the expectation met, not a surprise (tcp on the 2-core VM:
+                // threads 2.99x, ProcessPoolExecutor 1.91x).
                 Claim::new(
-                    "Python threads overlap waits as well as Python processes do",
-                    Expect::Level,
+                    "Python threads overlap waits at least as well as Python processes do",
+                    Expect::AtMost,
                     vec![
-                        Value::new(threads_label, t, Unit::Speedup),
                         Value::new(label, p, Unit::Speedup),
+                        Value::new(threads_label, t, Unit::Speedup),
                     ],
                 )
                 .tolerance(LEVEL)
@@ -561,8 +565,23 @@ mod tests {
         assert!(text.contains("Python threads reached 1.95x"), "{text}");
         assert!(
             text.contains(
-                "As expected, Python threads overlap waits as well as Python processes do"
+                "As expected, Python threads overlap waits at least as well as Python processes do"
             ),
+            "{text}"
+        );
+        // Threads far ahead of processes meet the expectation too.
+        let mut ahead = cpu(2.99, 1.91, None);
+        ahead.kind = "io".into();
+        let text = explain(&ahead, 2, false);
+        assert!(
+            text.contains("As expected, Python threads overlap waits at least as well"),
+            "{text}"
+        );
+        let mut behind = cpu(1.2, 1.91, None);
+        behind.kind = "io".into();
+        let text = explain(&behind, 2, false);
+        assert!(
+            text.contains("Expected that Python threads overlap waits at least as well"),
             "{text}"
         );
         let mut with_rust = cpu(1.95, 1.9, Some([1.9, 1.5, 1.9, 1.9]));
