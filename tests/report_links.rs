@@ -144,6 +144,7 @@ fn balance_run() -> tvp::sweep::balance::BalanceRun {
         repeat: 5,
         chunks: vec![1, 8],
         load_average: None,
+        others_share: None,
         elapsed_s: 30.0,
         workloads: vec![BalanceWorkload {
             workload: "primes".into(),

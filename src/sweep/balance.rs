@@ -159,9 +159,15 @@ pub struct BalanceRun {
     pub repeat: usize,
     pub chunks: Vec<usize>,
     /// The load average over the last minute when the run ended, when
-    /// known: a busy machine's numbers move more.
+    /// known. It lags: ten thousand threads of the waits bench just before
+    /// left it at 10.5 on the quiet 2-core VM. [`Self::others_share`] is
+    /// the busy-machine check; this one is read only from older files.
     #[serde(default)]
     pub load_average: Option<f64>,
+    /// The share of the machine's CPU time other programs used while the
+    /// sweep ran ([`crate::machine::OthersMeter`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub others_share: Option<f64>,
     pub elapsed_s: f64,
     pub workloads: Vec<BalanceWorkload>,
 }
@@ -299,6 +305,7 @@ pub fn run(
     mut progress: impl FnMut(&Progress),
 ) -> Result<BalanceRun> {
     let started = Instant::now();
+    let others = crate::machine::OthersMeter::start();
     let total = plan.cell_count();
     let mut done = 0;
     let mut workloads = Vec::new();
@@ -369,9 +376,32 @@ pub fn run(
         repeat: plan.repeat,
         chunks: plan.chunks.clone(),
         load_average: load_average(),
+        others_share: others.share(),
         elapsed_s: started.elapsed().as_secs_f64(),
         workloads,
     })
+}
+
+impl BalanceRun {
+    /// Why the machine counts as busy during the sweep, when it does:
+    /// other programs took more than [`crate::report::results::OTHERS_SHARE`]
+    /// of its CPU time, or, in a file without that share, the load average
+    /// was above the cores.
+    pub fn busy(&self) -> Option<String> {
+        match self.others_share {
+            Some(share) => (share > crate::report::results::OTHERS_SHARE).then(|| {
+                format!(
+                    "other programs used {:.0}% of this machine's CPU time while it ran (all \
+                     cores, from /proc/stat)",
+                    100.0 * share
+                )
+            }),
+            None => self
+                .load_average
+                .filter(|&l| l > self.cores as f64)
+                .map(|l| format!("the load average was {l:.1} on {} cores", self.cores)),
+        }
+    }
 }
 
 /// The one-minute load average, from `/proc/loadavg`.
@@ -464,6 +494,7 @@ mod tests {
             repeat: 5,
             chunks: vec![8],
             load_average: Some(1.5),
+            others_share: None,
             elapsed_s: 1.0,
             workloads: vec![BalanceWorkload {
                 workload: "primes".into(),

@@ -188,7 +188,8 @@ pub fn speedup(
 pub struct Measured {
     /// Below this, a difference counts as none ([`noise`]).
     pub noise: f64,
-    /// The machine's load average was above its cores.
+    /// Other programs used the machine during the sweep
+    /// ([`crate::sweep::balance::BalanceRun::busy`]).
     pub busy: bool,
     pub quick: bool,
 }
@@ -197,7 +198,9 @@ impl Measured {
     fn reasons(&self) -> [Option<String>; 2] {
         [
             self.busy.then(|| {
-                "other programs on the cores (the load average was above the core count)".into()
+                "other programs on the cores (they used a large share of its CPU time during the \
+                 sweep)"
+                    .into()
             }),
             self.quick
                 .then(|| "a sweep in quick mode (small jobs, three runs a cell)".into()),
@@ -753,7 +756,7 @@ mod tests {
             s.starts_with("Expected that more chunks win back the wait"),
             "{s}"
         );
-        assert!(s.contains("load average was above the core count"), "{s}");
+        assert!(s.contains("they used a large share of its CPU time"), "{s}");
         let s = claims[2].sentence();
         assert!(
             s.starts_with("Expected that handing out a chunk costs threads"),

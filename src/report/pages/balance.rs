@@ -69,7 +69,7 @@ impl Page for Balance {
         let noise = explain::noise(typical_spread(&run));
         let measured = explain::Measured {
             noise,
-            busy: run.load_average.is_some_and(|l| l > run.cores as f64),
+            busy: run.busy().is_some(),
             quick: run.quick,
         };
         let mut body = intro(&run, noise, python.is_some());
@@ -218,12 +218,10 @@ fn run_notes(run: &BalanceRun, report_cores: usize) -> Vec<String> {
             run.cores
         ));
     }
-    if let Some(load) = run.load_average.filter(|&l| l > run.cores as f64) {
+    if let Some(why) = run.busy() {
         notes.push(format!(
-            "The machine was busy while the balance sweep ran (load average {load:.1} on {} \
-             cores): other programs took turns on the cores, so its speedups are low and its \
-             runs vary.",
-            run.cores
+            "The machine was busy while the balance sweep ran ({why}): other programs took \
+             turns on the cores, so its speedups are low and its runs vary."
         ));
     }
     notes
@@ -482,6 +480,7 @@ pub(crate) mod tests {
             repeat: 5,
             chunks: vec![1, 8, 256],
             load_average: None,
+            others_share: None,
             elapsed_s: 10.0,
             workloads: vec![BalanceWorkload {
                 workload: "primes".into(),
@@ -605,6 +604,28 @@ pub(crate) mod tests {
         let (_dir, page) = build(&run);
         let notes = page.notes.join(" ");
         assert!(notes.contains("quick mode"), "{notes}");
-        assert!(notes.contains("load average 9.5 on 2 cores"), "{notes}");
+        assert!(
+            notes.contains("the load average was 9.5 on 2 cores"),
+            "{notes}"
+        );
+        // The load average lags (the waits bench's threads just before):
+        // with other programs' share measured, that decides.
+        let quiet = BalanceRun {
+            load_average: Some(10.5),
+            others_share: Some(0.02),
+            ..made_up_run()
+        };
+        let (_dir, page) = build(&quiet);
+        assert!(!page.notes.join(" ").contains("busy"), "{:?}", page.notes);
+        let busy = BalanceRun {
+            others_share: Some(0.3),
+            ..made_up_run()
+        };
+        let (_dir, page) = build(&busy);
+        let notes = page.notes.join(" ");
+        assert!(
+            notes.contains("other programs used 30% of this machine's CPU time"),
+            "{notes}"
+        );
     }
 }
