@@ -90,9 +90,9 @@ fn speed_change(rows: &mut [ResultRow], again_ms: Option<f64>) -> Option<String>
     );
     let start_ms = start.median_ms;
     // Memory-bound work also depends on where its data landed: each
-    // measurement allocates the data afresh (stream on the 2-core VM took
-    // 33% and 56% more time when timed again, in two runs where the CPU
-    // workloads moved 5% or less).
+    // measurement allocates the data afresh. On the 2-core VM stream moved
+    // by 33%, 1% and -9% in three full runs (and 56% in a quick one) where
+    // the CPU workloads moved by at most 6.4%.
     let cause = if start.kind == "memory" {
         "The code and its input were the same both times, so the difference is in the machine: \
          its speed (on a virtual machine, the host's other work; on a laptop, heat or power \
