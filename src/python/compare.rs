@@ -1,6 +1,6 @@
 //! Python beside Rust: the Rust sweep at the scaling bench's sizes and the
 //! Python run at its smaller sizes, both turned into speedup series per
-//! workload. Each language's sequential run takes a few hundred ms, so the
+//! workload. Each language's sequential run takes tens to hundreds of ms, so the
 //! fixed costs of threads and processes weigh alike on both sides; at the
 //! Python sizes Rust's work would take about a millisecond and measure little
 //! but spawn costs. (`tests/python.rs` checks the checksums at equal sizes.)

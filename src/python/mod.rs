@@ -7,7 +7,7 @@
 //! the interpreter's version, build and whether it ran without a GIL. CPython is
 //! far slower (the report computes the ratio per item), so the script uses smaller sizes; the Rust backends are
 //! swept at the scaling bench's sizes ([`crate::sweep::bench_size`]), so
-//! each side's sequential run takes a few hundred ms, and speedups (not
+//! each side's CPU-bound sequential run takes 80-220 ms on the 2-core VM, and speedups (not
 //! times) are compared. Expect
 //! Python threads near 1x on CPU work (the GIL), Python processes near the
 //! core count, and the Rust `gil` model to track Python threads.

@@ -161,7 +161,7 @@ pub struct BalanceRun {
     /// The load average over the last minute when the run ended, when
     /// known. It lags: ten thousand threads of the waits bench just before
     /// left it at 10.5 on the quiet 2-core VM. [`Self::others_share`] is
-    /// the busy-machine check; this one is read only from older files.
+    /// the report's busy-machine check; this one is read only from older files.
     #[serde(default)]
     pub load_average: Option<f64>,
     /// The share of the machine's CPU time other programs used while the
@@ -380,28 +380,6 @@ pub fn run(
         elapsed_s: started.elapsed().as_secs_f64(),
         workloads,
     })
-}
-
-impl BalanceRun {
-    /// Why the machine counts as busy during the sweep, when it does:
-    /// other programs took more than [`crate::report::results::OTHERS_SHARE`]
-    /// of its CPU time, or, in a file without that share, the load average
-    /// was above the cores.
-    pub fn busy(&self) -> Option<String> {
-        match self.others_share {
-            Some(share) => (share > crate::report::results::OTHERS_SHARE).then(|| {
-                format!(
-                    "other programs used {:.0}% of this machine's CPU time while it ran (all \
-                     cores, from /proc/stat)",
-                    100.0 * share
-                )
-            }),
-            None => self
-                .load_average
-                .filter(|&l| l > self.cores as f64)
-                .map(|l| format!("the load average was {l:.1} on {} cores", self.cores)),
-        }
-    }
 }
 
 /// The one-minute load average, from `/proc/loadavg`.

@@ -188,8 +188,8 @@ pub fn speedup(
 pub struct Measured {
     /// Below this, a difference counts as none ([`noise`]).
     pub noise: f64,
-    /// Other programs used the machine during the sweep
-    /// ([`crate::sweep::balance::BalanceRun::busy`]).
+    /// Other programs used the machine during the sweep (the balance
+    /// page's busy check).
     pub busy: bool,
     pub quick: bool,
 }

@@ -69,7 +69,7 @@ impl Page for Balance {
         let noise = explain::noise(typical_spread(&run));
         let measured = explain::Measured {
             noise,
-            busy: run.busy().is_some(),
+            busy: busy(&run).is_some(),
             quick: run.quick,
         };
         let mut body = intro(&run, noise, python.is_some());
@@ -218,13 +218,33 @@ fn run_notes(run: &BalanceRun, report_cores: usize) -> Vec<String> {
             run.cores
         ));
     }
-    if let Some(why) = run.busy() {
+    if let Some(why) = busy(run) {
         notes.push(format!(
             "The machine was busy while the balance sweep ran ({why}): other programs took \
              turns on the cores, so its speedups are low and its runs vary."
         ));
     }
     notes
+}
+
+/// Why the machine counts as busy during the sweep, when it does: other
+/// programs took more than [`crate::report::results::OTHERS_SHARE`] of its
+/// CPU time, or, in a file without that share, the load average was above
+/// the cores.
+fn busy(run: &BalanceRun) -> Option<String> {
+    match run.others_share {
+        Some(share) => (share > crate::report::results::OTHERS_SHARE).then(|| {
+            format!(
+                "other programs used {:.0}% of this machine's CPU time while it ran (all cores, \
+                 from /proc/stat)",
+                100.0 * share
+            )
+        }),
+        None => run
+            .load_average
+            .filter(|&l| l > run.cores as f64)
+            .map(|l| format!("the load average was {l:.1} on {} cores", run.cores)),
+    }
 }
 
 /// The median of every cell's run-to-run spread.

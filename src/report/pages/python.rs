@@ -60,7 +60,7 @@ impl Page for RustVsPython {
              (<code>multiprocessing.Pool</code>, <code>ProcessPoolExecutor</code>) and, for the \
              workloads that wait, on one asyncio event loop (<code>asyncio.gather</code>, a task \
              per worker) beside Rust's <code>async</code>. Rust ran \
-             at the scaling page's sizes, so both sides' sequential runs take a few hundred ms. {} Speedup is the same language's sequential time divided by \
+             at the scaling page's sizes and CPython at smaller ones, since its loops take longer per item. {} Speedup is the same language's sequential time divided by \
              the backend's; dashed lines are Python, solid lines Rust. All numbers: \
              <a href=\"{DATA_FILE}\">{DATA_FILE}</a>.</p>\n",
             html::escape(&c.python),
