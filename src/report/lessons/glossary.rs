@@ -421,8 +421,9 @@ pub const TERMS: &[Term] = &[
         forms: &["noise", "noisy"],
         definition: "Variation in a measurement that does not come from the code measured: \
                      other programs, frequency scaling, interrupts, where memory and threads \
-                     were placed. A busy machine adds more of it; a difference within it is no \
-                     result.",
+                     were placed, and on a virtual machine the host's other guests, which can \
+                     slow the same code for seconds at a time without the guest seeing why. \
+                     A busy machine adds more of it; a difference within it is no result.",
     },
     Term {
         id: "async-task",
