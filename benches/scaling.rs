@@ -285,16 +285,15 @@ fn reference_again(plan: &Plan, config: &Config, ran: &[(String, String)]) -> Op
         return None;
     }
     let name = &plan.job.workload;
-    let fixture = plan.job.setup().ok()?;
-    let mut backend = backends::create("sequential", config).ok()?;
-    backend.prepare(1).ok()?;
-    let timed = tvp::sweep::time_backend(backend.as_mut(), &fixture.job, REFERENCE_AGAIN_RUNS)
-        .inspect_err(|e| eprintln!("{name}: timing the sequential reference again failed: {e}"))
-        .ok()?;
-    if timed.checksum != plan.expected {
-        eprintln!("{name}: the sequential reference gave another checksum when timed again");
-        return None;
-    }
+    // Checked against the reference's checksum, as every cell is.
+    let mut again = ready(plan, config, "sequential", 1);
+    let timed = tvp::sweep::time_backend(
+        again.backend.as_mut(),
+        &again.fixture.job,
+        REFERENCE_AGAIN_RUNS,
+    )
+    .inspect_err(|e| eprintln!("{name}: timing the sequential reference again failed: {e}"))
+    .ok()?;
     let ms = timed.median.as_secs_f64() * 1e3;
     println!("{name}: the sequential reference again, after the group: {ms:.1} ms");
     Some(ms)

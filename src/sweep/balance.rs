@@ -158,11 +158,11 @@ pub struct BalanceRun {
     /// Timed runs per cell; the median is kept.
     pub repeat: usize,
     pub chunks: Vec<usize>,
-    /// The load average over the last minute when the run ended, when
-    /// known. It lags: ten thousand threads of the waits bench just before
-    /// left it at 10.5 on the quiet 2-core VM. [`Self::others_share`] is
-    /// the report's busy-machine check; this one is read only from older files.
-    #[serde(default)]
+    /// The load average over the last minute when the run ended, in files
+    /// written before [`Self::others_share`]. It lags: ten thousand threads
+    /// of the waits bench just before left it at 10.5 on the quiet 2-core
+    /// VM, so runs no longer record it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub load_average: Option<f64>,
     /// The share of the machine's CPU time other programs used while the
     /// sweep ran ([`crate::machine::OthersMeter`]).
@@ -375,17 +375,11 @@ pub fn run(
         quick: plan.quick,
         repeat: plan.repeat,
         chunks: plan.chunks.clone(),
-        load_average: load_average(),
+        load_average: None,
         others_share: others.share(),
         elapsed_s: started.elapsed().as_secs_f64(),
         workloads,
     })
-}
-
-/// The one-minute load average, from `/proc/loadavg`.
-fn load_average() -> Option<f64> {
-    let text = std::fs::read_to_string("/proc/loadavg").ok()?;
-    text.split_whitespace().next()?.parse().ok()
 }
 
 /// Writes `run` as JSON (through a temp file, so readers never see half).

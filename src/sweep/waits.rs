@@ -477,15 +477,14 @@ fn time_cell(plan: &Plan, config: &Config, variant: &Variant, n: usize) -> Resul
             expected,
         });
     }
+    let mut runs_ms = Vec::with_capacity(MAX_RUNS);
     let runs = if warm_s > CELL_BUDGET.as_secs_f64() {
+        // The checked warm-up is the cell's one timed run.
+        runs_ms.push(warm_s * 1e3);
         0
     } else {
         ((CELL_BUDGET.as_secs_f64() / warm_s) as usize).clamp(1, MAX_RUNS)
     };
-    let mut runs_ms = Vec::with_capacity(runs.max(1));
-    if runs == 0 {
-        runs_ms.push(warm_s * 1e3);
-    }
     let mut checksum_ok = true;
     for _ in 0..runs {
         let start = Instant::now();
