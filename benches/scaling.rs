@@ -41,6 +41,12 @@ const RESAMPLES: usize = 10_000;
 /// benchmark (after one warm-up): the report compares their median with
 /// the group's first benchmark to see whether the machine changed speed.
 const REFERENCE_AGAIN_RUNS: usize = 3;
+/// Rounds of the core-sharing probe after each group (about 0.6 s in
+/// full mode; quick mode has under a minute for everything).
+const PROBE_ROUNDS: usize = tvp::sweep::core_sharing::ROUNDS;
+const QUICK_PROBE_ROUNDS: usize = 10;
+/// One round of the probe on the 2-core reference VM, for the estimate.
+const PROBE_TIME_PER_ROUND: Duration = Duration::from_millis(20);
 /// Criterion's own analysis and plots per benchmark, measured on the 2-core
 /// machine; only used for the estimate printed before the run.
 const OVERHEAD_PER_BENCH: Duration = Duration::from_millis(600);
@@ -88,7 +94,14 @@ fn main() {
                 .iter()
                 .map(move |&(b, w)| estimate(p, b, w, cores, quick, criterion_quick))
         })
-        .sum();
+        .sum::<Duration>()
+        + PROBE_TIME_PER_ROUND
+            * (plans.len()
+                * if quick {
+                    QUICK_PROBE_ROUNDS
+                } else {
+                    PROBE_ROUNDS
+                }) as u32;
     println!(
         "scaling: {} workloads x backends x workers = {total} benchmarks, about {:.0} s{} \
          ({cores} cores, workers {:?})",
@@ -113,11 +126,12 @@ fn main() {
         if measuring {
             let others_share = others.share();
             let again = reference_again(plan, &config, &ran);
+            let sharing = probe_core_sharing(&plan.job.workload, quick);
             record_run(
                 project,
                 plan,
                 &ran,
-                (others_share, again),
+                (others_share, again, Some(sharing)),
                 quick,
                 cores,
                 confined.as_deref(),
@@ -299,6 +313,30 @@ fn reference_again(plan: &Plan, config: &Config, ran: &[(String, String)]) -> Op
     Some(ms)
 }
 
+/// The core-sharing probe after a group: whether something else took this
+/// core's execution units while it ran, which slows some workloads more
+/// than others (see `tvp::sweep::core_sharing`).
+fn probe_core_sharing(name: &str, quick: bool) -> tvp::sweep::core_sharing::CoreSharing {
+    let rounds = if quick {
+        QUICK_PROBE_ROUNDS
+    } else {
+        PROBE_ROUNDS
+    };
+    let probe = tvp::sweep::core_sharing::probe(rounds);
+    println!(
+        "{name}: core-sharing probe, {rounds} rounds: independent multiplies' slow runs {:.0}% \
+         above their fast ones, a dependent chain's {:.0}%{}",
+        100.0 * probe.independent_slowdown,
+        100.0 * probe.chain_slowdown,
+        if probe.shared() {
+            ": something else shared this core's execution units at times"
+        } else {
+            ""
+        }
+    );
+    probe
+}
+
 /// Leaves a [`RunInfo`] next to the group's results for the report. Cells
 /// from an earlier run at the same size and mode stay valid; otherwise
 /// only this run's cells count.
@@ -306,7 +344,11 @@ fn record_run(
     project: &Path,
     plan: &Plan,
     ran: &[(String, String)],
-    (others_share, reference_again_ms): (Option<f64>, Option<f64>),
+    (others_share, reference_again_ms, core_sharing): (
+        Option<f64>,
+        Option<f64>,
+        Option<tvp::sweep::core_sharing::CoreSharing>,
+    ),
     quick: bool,
     cores: usize,
     confined: Option<&str>,
@@ -320,6 +362,7 @@ fn record_run(
         others_share,
         confined: confined.map(String::from),
         reference_again_ms,
+        core_sharing,
         ..RunInfo::now(
             &plan.job.workload,
             plan.kind.to_string(),

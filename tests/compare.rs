@@ -41,6 +41,7 @@ fn row(backend: &str, workers: usize, median_ms: f64, seq_ms: f64) -> ResultRow 
         spread: None,
         previous_change: None,
         speed_change: None,
+        core_sharing: None,
     }
 }
 

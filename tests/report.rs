@@ -186,6 +186,7 @@ fn results_the_latest_run_did_not_measure_are_left_out() {
         others_share: None,
         confined: None,
         reference_again_ms: None,
+        core_sharing: None,
     }
     .write(&crit)
     .unwrap();

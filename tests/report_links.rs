@@ -42,6 +42,7 @@ fn every_page_of_a_generated_report_resolves_offline() {
         others_share: None,
         confined: None,
         reference_again_ms: None,
+        core_sharing: None,
     }
     .write(&crit)
     .unwrap();

@@ -198,6 +198,11 @@ pub struct RunInfo {
     /// [`crate::report::results::ResultRow::speed_change`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reference_again_ms: Option<f64>,
+    /// The core-sharing probe, run after the group's last benchmark:
+    /// whether something else took this core's execution units at times
+    /// ([`crate::sweep::core_sharing`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub core_sharing: Option<crate::sweep::core_sharing::CoreSharing>,
 }
 
 impl RunInfo {
@@ -221,6 +226,7 @@ impl RunInfo {
             others_share: None,
             confined: None,
             reference_again_ms: None,
+            core_sharing: None,
         }
     }
 

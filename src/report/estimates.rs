@@ -112,6 +112,7 @@ mod tests {
                 others_share: None,
                 confined: None,
                 reference_again_ms: None,
+                core_sharing: None,
             }],
             notes: Vec::new(),
         };

@@ -31,20 +31,26 @@ pub struct ResultRow {
     /// The middle half of criterion's samples as a share of their median
     /// ([`crate::sweep::spread`]); above [`crate::sweep::NOISY_SPREAD`]
     /// the cell is marked noisy.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub spread: Option<f64>,
     /// How far the median moved since the previous like run of this group
     /// (same size, mode and cores), as a share: +0.07 is 7% slower now
     /// ([`crate::report::criterion::Benchmark::previous_change`]).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub previous_change: Option<f64>,
     /// How far the machine's own speed moved while this cell's group ran,
     /// as a share: the sequential reference timed again after the group's
     /// last benchmark against its median at the start (+0.3: 30% slower at
     /// the end). The same for every row of a group; `None` when the bench
     /// did not time it again.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub speed_change: Option<f64>,
+    /// The core-sharing probe run after this cell's group
+    /// ([`crate::report::criterion::RunInfo::core_sharing`]); the same for
+    /// every row of a group. Not written to `results.json` or `.csv`: the
+    /// run's own file keeps it, and a CSV row has no room for a record.
+    #[serde(skip)]
+    pub core_sharing: Option<crate::sweep::core_sharing::CoreSharing>,
     /// Sequential median / this median; None without a sequential result.
     pub speedup: Option<f64>,
     /// Speedup / workers: 1.0 means every worker was fully used.
@@ -123,6 +129,45 @@ fn speed_change(rows: &mut [ResultRow], again_ms: Option<f64>) -> Option<String>
     ))
 }
 
+/// The note for the groups whose core-sharing probe found the core shared
+/// ([`crate::sweep::core_sharing::CoreSharing::shared`]), each given as
+/// (workload, probe); `None` when none did.
+pub fn core_sharing_note(
+    probes: &[(&str, crate::sweep::core_sharing::CoreSharing)],
+) -> Option<String> {
+    use crate::report::explain::words;
+    let shared: Vec<_> = probes.iter().filter(|(_, p)| p.shared()).collect();
+    let rounds = shared.first()?.1.rounds;
+    let names: Vec<&str> = shared.iter().map(|(w, _)| *w).collect();
+    let details: Vec<String> = shared
+        .iter()
+        .map(|(w, p)| {
+            format!(
+                "{}{} (the chain's {})",
+                words::percent(p.independent_slowdown),
+                if shared.len() > 1 {
+                    format!(" after {w}")
+                } else {
+                    String::new()
+                },
+                words::percent(p.chain_slowdown),
+            )
+        })
+        .collect();
+    let details: Vec<&str> = details.iter().map(String::as_str).collect();
+    Some(format!(
+        "The core-sharing probe after {} timed the same multiplies {rounds} times as one \
+         chain, each waiting for the one before, and as independent operations: the \
+         independent ones' slowest runs took {} longer than their fastest. Something else \
+         took this core's execution units at times: its hyperthread sibling or, on a virtual \
+         machine, possibly another guest's work, which this machine cannot see. Work made of \
+         independent operations slows from run to run when that happens, and a chain hardly \
+         does, so two workloads can repeat differently here.",
+        words::and_list(&names),
+        words::and_list(&details),
+    ))
+}
+
 /// Below this share of a core for a single-threaded run, the machine was busy.
 pub const BUSY_SHARE: f64 = 0.9;
 
@@ -169,6 +214,7 @@ pub fn workload_rows(scan: &Scan, workload: &str, kind: &str) -> (Vec<ResultRow>
             spread: b.sample_spread,
             previous_change: b.previous_change,
             speed_change: None,
+            core_sharing: run.and_then(|r| r.core_sharing),
             speedup: None,
             efficiency: None,
         });
@@ -283,6 +329,7 @@ mod tests {
             spread: None,
             previous_change: None,
             speed_change: None,
+            core_sharing: None,
             speedup: None,
             efficiency: None,
         }
@@ -328,5 +375,98 @@ mod tests {
         let mut none = vec![row("threads", 2, 55.0)];
         assert_eq!(speed_change(&mut none, Some(108.0)), None);
         assert_eq!(none[0].speed_change, None);
+    }
+
+    #[test]
+    fn a_shared_core_found_by_the_probe_is_said_with_both_loops() {
+        use crate::sweep::core_sharing::CoreSharing;
+        let probe = |independent_slowdown, chain_slowdown| CoreSharing {
+            independent_slowdown,
+            chain_slowdown,
+            rounds: 30,
+        };
+        let note = core_sharing_note(&[("primes", probe(0.28, 0.02))]).expect("said");
+        assert!(
+            note.starts_with("The core-sharing probe after primes timed"),
+            "{note}"
+        );
+        assert!(note.contains("30 times"), "{note}");
+        assert!(
+            note.contains("slowest runs took 28% (the chain's 2%) longer than their fastest."),
+            "{note}"
+        );
+        let both = core_sharing_note(&[
+            ("primes", probe(0.28, 0.02)),
+            ("mandelbrot", probe(0.03, 0.02)),
+            ("stream", probe(0.14, 0.03)),
+        ])
+        .expect("said");
+        assert!(
+            both.contains("after primes and stream timed")
+                && both.contains(
+                    "took 28% after primes (the chain's 2%) and 14% after stream (the chain's \
+                     3%) longer"
+                ),
+            "{both}"
+        );
+        assert_eq!(core_sharing_note(&[("primes", probe(0.03, 0.02))]), None);
+        assert_eq!(core_sharing_note(&[("primes", probe(0.28, 0.25))]), None);
+        assert_eq!(core_sharing_note(&[]), None);
+    }
+
+    #[test]
+    fn every_row_of_a_group_carries_its_probe() {
+        use crate::report::criterion::{Benchmark, RunInfo, Scan};
+        use crate::sweep::core_sharing::CoreSharing;
+        let benchmarks = vec![
+            Benchmark::exact("primes", "sequential", Some("1"), 100e6),
+            Benchmark::exact("primes", "threads", Some("2"), 55e6),
+        ];
+        let ids = benchmarks
+            .iter()
+            .map(|b| (b.function.clone().unwrap(), b.value.clone().unwrap()))
+            .collect();
+        let probe = CoreSharing {
+            independent_slowdown: 0.28,
+            chain_slowdown: 0.02,
+            rounds: 30,
+        };
+        let run = RunInfo {
+            core_sharing: Some(probe),
+            ..RunInfo::now("primes", "cpu", 1_000, false, ids)
+        };
+        let scan = Scan {
+            benchmarks,
+            runs: vec![run],
+            notes: Vec::new(),
+        };
+        let (rows, _) = workload_rows(&scan, "primes", "cpu");
+        assert_eq!(rows.len(), 2);
+        assert!(rows.iter().all(|r| r.core_sharing == Some(probe)));
+        // The rows' files leave it out.
+        let text = serde_json::to_string(&rows[0]).unwrap();
+        assert!(!text.contains("core_sharing"), "{text}");
+        let back: ResultRow = serde_json::from_str(&text).unwrap();
+        assert_eq!(back.core_sharing, None);
+    }
+
+    #[test]
+    fn rows_with_and_without_their_optional_figures_share_one_csv() {
+        let mut rows = vec![row("sequential", 1, 100.0), row("threads", 2, 55.0)];
+        rows[0].spread = Some(0.02);
+        rows[0].speed_change = Some(0.1);
+        rows[1].previous_change = Some(-0.03);
+        rows[1].speedup = Some(1.8);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("results.csv");
+        write_csv(&rows, &path).unwrap();
+        assert_eq!(read_csv(&path).unwrap(), rows);
+        // Older results.json files without these fields still read.
+        let old = r#"[{"workload":"primes","kind":"cpu","backend":"threads","workers":2,
+            "size":1000,"quick":false,"median_ms":55.0,"ci_low_ms":54.0,"ci_high_ms":56.0,
+            "speedup":1.8,"efficiency":0.9}]"#;
+        let back: Vec<ResultRow> = serde_json::from_str(old).unwrap();
+        assert_eq!(back[0].spread, None);
+        assert_eq!(back[0].speed_change, None);
     }
 }

@@ -77,6 +77,18 @@ pub fn run_workload(sweep: &Sweep, config: &Config, memory: bool, cores: usize) 
         Ok(())
     })?;
     print!("{}", run_table(&result, &cells, cores));
+    let noisy = crate::sweep::is_noisy;
+    if noisy(result.sequential_spread) || result.cells.iter().any(|m| noisy(m.spread)) {
+        // Half a second more to say whether a shared core is the reason.
+        let probe = crate::sweep::core_sharing::probe(crate::sweep::core_sharing::ROUNDS);
+        let probes = [(sweep.job.workload.as_str(), probe)];
+        if let Some(note) = crate::report::results::core_sharing_note(&probes) {
+            let wrap = textwrap::Options::new(78)
+                .initial_indent("  ")
+                .subsequent_indent("  ");
+            println!("\n{}", textwrap::fill(&note, wrap));
+        }
+    }
     Ok(result.cells.iter().all(|m| m.checksum_ok))
 }
 

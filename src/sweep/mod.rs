@@ -15,6 +15,9 @@
 //!   `mpi` bench keeps beside criterion.
 //! - [`balance`]: speedup against chunks per worker, with every worker's
 //!   busy time (`cargo bench --bench balance`).
+//! - [`core_sharing`]: whether something else shares this core's
+//!   execution units (a hyperthread sibling, another guest of a VM's host),
+//!   the noise that slows some workloads and not others.
 //! - [`waits`]: many waits, `latency` at 1 to 10,000 concurrent waits on
 //!   async tasks, threads and processes, timed and measured in memory.
 //!
@@ -32,6 +35,7 @@ use crate::workloads::{self, Job};
 pub mod affinity;
 pub mod balance;
 pub mod budget;
+pub mod core_sharing;
 pub mod cores;
 pub mod memory;
 pub mod mpi_launch;

@@ -100,6 +100,9 @@ pub struct SpeedupContext<'a> {
     /// How far the machine's own speed moved while the group ran
     /// ([`crate::report::results::ResultRow::speed_change`]).
     pub speed_change: Option<f64>,
+    /// The core-sharing probe run after the group
+    /// ([`crate::report::results::ResultRow::core_sharing`]).
+    pub core_sharing: Option<crate::sweep::core_sharing::CoreSharing>,
 }
 
 impl SpeedupContext<'_> {
@@ -194,6 +197,22 @@ fn speed_change_reason(cx: &SpeedupContext) -> Option<String> {
     ))
 }
 
+/// The likely reason "a shared core", when the probe after the group found
+/// something else taking this core's execution units at times: it slows
+/// the same code by different amounts from run to run, the sequential
+/// reference included, and a slowed reference lifts every speedup.
+fn core_sharing_reason(cx: &SpeedupContext) -> Option<String> {
+    let probe = cx.core_sharing.filter(|p| p.shared())?;
+    Some(format!(
+        "a core shared with other work at times, which slows the same code by different \
+         amounts from run to run, the sequential reference included (a probe after this group \
+         found independent multiplies' slow runs {} above their fast ones, a dependent \
+         chain's {}; the notes at the top say more)",
+        words::percent(probe.independent_slowdown),
+        words::percent(probe.chain_slowdown),
+    ))
+}
+
 /// The likely reason "caches", for a memory-bound workload only.
 fn caches_reason(kind: &str, workers: usize) -> Option<String> {
     (kind == "memory").then(|| {
@@ -250,6 +269,7 @@ pub fn speedup_claims(
                 .reason(caches)
                 .reason(slowed_baseline_reason(&slow))
                 .reason(speed_change_reason(cx))
+                .reason(core_sharing_reason(cx))
         } else {
             claim.reason(cx.baseline_spread.filter(|b| *b > 0.0).map(|b| {
                 format!(
@@ -292,7 +312,8 @@ pub fn speedup_claims(
                 .reason(waits)
                 .reason(caches_reason(cx.kind, w))
                 .reason(slowed_baseline_reason(&slow))
-                .reason(speed_change_reason(cx)),
+                .reason(speed_change_reason(cx))
+                .reason(core_sharing_reason(cx)),
         );
     }
     out
@@ -491,7 +512,8 @@ pub fn efficiency_claims(
         .because("the extra workers only take turns on the same cores")
         .reason(caches_reason(cx.kind, most))
         .reason(slowed_baseline_reason(&slow))
-        .reason(speed_change_reason(cx)),
+        .reason(speed_change_reason(cx))
+        .reason(core_sharing_reason(cx)),
     ]
 }
 
@@ -884,6 +906,44 @@ mod tests {
         assert!(!faster.contains("slow sequential reference"), "{faster}");
         let calm = sentences_with("cpu", &curves, Some(-0.03)).join(" ");
         assert!(!calm.contains("slow sequential reference"), "{calm}");
+    }
+
+    #[test]
+    fn a_shared_core_is_named_as_a_reason_only_when_the_probe_found_one() {
+        use crate::sweep::core_sharing::CoreSharing;
+        let curves = vec![Curve::new("threads", vec![(1, 1.0), (2, 2.9)])];
+        let with = |independent_slowdown, chain_slowdown| {
+            let cell_spreads = spreads(&curves);
+            let cx = SpeedupContext {
+                kind: "cpu",
+                baseline_spread: Some(0.01),
+                cell_spreads: &cell_spreads,
+                core_sharing: Some(CoreSharing {
+                    independent_slowdown,
+                    chain_slowdown,
+                    rounds: 30,
+                }),
+                ..SpeedupContext::default()
+            };
+            speedup_claims(2, &curves, &cx)
+                .iter()
+                .map(|c| {
+                    c.check(&c.sentence()).unwrap();
+                    c.sentence()
+                })
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let shared = with(0.28, 0.02);
+        assert!(
+            shared.contains("a core shared with other work at times")
+                && shared.contains("independent multiplies' slow runs 28% above their fast ones")
+                && shared.contains("a dependent chain's 2%"),
+            "{shared}"
+        );
+        // Both loops slowed alike: a slower machine, not a shared core.
+        let both = with(0.28, 0.25);
+        assert!(!both.contains("core shared"), "{both}");
     }
 
     #[test]

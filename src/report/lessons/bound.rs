@@ -87,7 +87,10 @@ pub const LESSON: Lesson = Lesson {
            <ul>\n\
            <li><strong>CPU-bound</strong> (<code>primes</code>): the cores. Speedup climbs \
            until the workers reach the core count, then flattens (lesson 1). Use threads in \
-           Rust, processes in CPython (lesson 2).</li>\n\
+           Rust, processes in CPython (lesson 2). Within a core, its execution units can run \
+           out too: a hyperthread sibling busy with other work (on a virtual machine, maybe \
+           another guest's) takes some, which slows code of many independent operations and \
+           hardly a chain of dependent ones.</li>\n\
            <li><strong>Memory-bound</strong> (<code>stream</code>): the path between memory \
            and the cores, shared by all of them. Once it is saturated, more workers stop \
            helping, possibly before the cores run out. Large caches can hide this on a machine \

@@ -426,6 +426,18 @@ pub const TERMS: &[Term] = &[
                      A busy machine adds more of it; a difference within it is no result.",
     },
     Term {
+        id: "shared-core",
+        name: "Shared core",
+        section: "Noise",
+        forms: &["shared core", "core shared", "hyperthread sibling"],
+        definition: "A physical core running two threads at once (hyperthreading, SMT), each \
+                     taking execution units the other could use. Code of many independent \
+                     operations slows when its sibling is busy; a chain of operations, each \
+                     waiting for the last, hardly does. On a virtual machine the sibling may \
+                     run another guest, so two workloads can repeat differently on one \
+                     machine. The scaling bench probes for it after each group.",
+    },
+    Term {
         id: "async-task",
         name: "Async task",
         section: "Waiting",

@@ -53,6 +53,12 @@ impl Page for Scaling {
         if all_rows.is_empty() {
             return Ok(None);
         }
+        let probes: Vec<(&str, _)> = all_rows
+            .iter()
+            .filter(|r| r.backend == "sequential")
+            .filter_map(|r| Some((r.workload.as_str(), r.core_sharing?)))
+            .collect();
+        notes.extend(results::core_sharing_note(&probes));
         results::write_json(&all_rows, &out.join(JSON_FILE))?;
         results::write_csv(&all_rows, &out.join(CSV_FILE))?;
         if all_rows.iter().any(|r| r.quick) {
@@ -229,6 +235,7 @@ impl Workload<'_> {
                 kind: &self.rows[0].kind,
                 cell_spreads: &cell_spreads,
                 speed_change: self.rows.iter().find_map(|r| r.speed_change),
+                core_sharing: self.rows.iter().find_map(|r| r.core_sharing),
             };
             let mut sentences = explain::speedup(self.cores, &speedups, &cx);
             let mut chart = workers_chart(
@@ -475,5 +482,40 @@ mod tests {
         let s = claim(&slowed, "speedup/stream").sentence();
         assert!(s.contains("a slowed sequential run"), "{s}");
         assert!(!s.contains("caches") && !s.contains("noise"), "{s}");
+    }
+
+    #[test]
+    fn one_note_names_every_group_whose_probe_found_the_core_shared() {
+        use crate::sweep::core_sharing::CoreSharing;
+        let set = datasets::reference();
+        let mut runs = set.scan.runs.clone();
+        let probe = |independent_slowdown| CoreSharing {
+            independent_slowdown,
+            chain_slowdown: 0.02,
+            rounds: 30,
+        };
+        for run in &mut runs {
+            run.core_sharing = match run.group.as_str() {
+                "primes" => Some(probe(0.03)),
+                "monte_carlo" => Some(probe(0.25)),
+                "stream" => Some(probe(0.14)),
+                _ => None,
+            };
+        }
+        let mut input = ReportInput::made_up(set.scan.benchmarks.clone(), runs);
+        input.cores = set.cores;
+        let dir = tempfile::tempdir().unwrap();
+        let page = Scaling.build(&input, dir.path()).unwrap().unwrap();
+        let notes: Vec<&String> = page
+            .notes
+            .iter()
+            .filter(|n| n.contains("core-sharing probe"))
+            .collect();
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert!(
+            notes[0].contains("after monte_carlo and stream timed"),
+            "{}",
+            notes[0]
+        );
     }
 }

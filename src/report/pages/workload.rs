@@ -194,6 +194,7 @@ mod tests {
             spread,
             previous_change: None,
             speed_change: None,
+            core_sharing: None,
             speedup: Some(100.0 / median_ms),
             efficiency: None,
         }
