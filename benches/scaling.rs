@@ -323,16 +323,23 @@ fn probe_core_sharing(name: &str, quick: bool) -> tvp::sweep::core_sharing::Core
         PROBE_ROUNDS
     };
     let probe = tvp::sweep::core_sharing::probe(rounds);
+    let cpus: Vec<String> = probe
+        .cpus
+        .iter()
+        .map(|c| {
+            format!(
+                "{}independent multiplies' slow runs {:.0}% above their fast ones, a dependent \
+                 chain's {:.0}%{}",
+                c.cpu.map(|cpu| format!("CPU {cpu}: ")).unwrap_or_default(),
+                100.0 * c.independent_slowdown,
+                100.0 * c.chain_slowdown,
+                if c.shared() { " (shared at times)" } else { "" }
+            )
+        })
+        .collect();
     println!(
-        "{name}: core-sharing probe, {rounds} rounds: independent multiplies' slow runs {:.0}% \
-         above their fast ones, a dependent chain's {:.0}%{}",
-        100.0 * probe.independent_slowdown,
-        100.0 * probe.chain_slowdown,
-        if probe.shared() {
-            ": something else shared this core's execution units at times"
-        } else {
-            ""
-        }
+        "{name}: core-sharing probe, {rounds} rounds: {}",
+        cpus.join("; ")
     );
     probe
 }

@@ -129,8 +129,8 @@ fn speed_change(rows: &mut [ResultRow], again_ms: Option<f64>) -> Option<String>
     ))
 }
 
-/// The note for the groups whose core-sharing probe found the core shared
-/// ([`crate::sweep::core_sharing::CoreSharing::shared`]), each given as
+/// The note for the groups whose core-sharing probe found a core shared
+/// ([`crate::sweep::core_sharing::CpuProbe::shared`]), each given as
 /// (workload, probe); `None` when none did.
 pub fn core_sharing_note(
     probes: &[(&str, crate::sweep::core_sharing::CoreSharing)],
@@ -138,33 +138,58 @@ pub fn core_sharing_note(
     use crate::report::explain::words;
     let shared: Vec<_> = probes.iter().filter(|(_, p)| p.shared()).collect();
     let rounds = shared.first()?.1.rounds;
+    let many_cpus = probes.iter().any(|(_, p)| p.cpus.len() > 1);
     let names: Vec<&str> = shared.iter().map(|(w, _)| *w).collect();
-    let details: Vec<String> = shared
+    let items: Vec<String> = shared
         .iter()
-        .map(|(w, p)| {
-            format!(
-                "{}{} (the chain's {})",
-                words::percent(p.independent_slowdown),
-                if shared.len() > 1 {
-                    format!(" after {w}")
-                } else {
-                    String::new()
-                },
-                words::percent(p.chain_slowdown),
-            )
+        .filter_map(|(w, p)| {
+            let worst = p.worst()?;
+            let cpu = match worst.cpu {
+                Some(cpu) if many_cpus => format!(" on CPU {cpu}"),
+                _ => String::new(),
+            };
+            let count = p.shared_cpus().len();
+            let cores = if count > 1 {
+                format!(
+                    " ({count} of {} cores shared, this one the most)",
+                    p.cpus.len()
+                )
+            } else {
+                String::new()
+            };
+            Some(format!(
+                "{w} {} against {}{cpu}{cores}",
+                words::percent(worst.independent_slowdown),
+                words::percent(worst.chain_slowdown)
+            ))
         })
         .collect();
-    let details: Vec<&str> = details.iter().map(String::as_str).collect();
+    let items: Vec<&str> = items.iter().map(String::as_str).collect();
+    let several = shared
+        .iter()
+        .map(|(_, p)| p.shared_cpus().len())
+        .sum::<usize>()
+        > 1;
     Some(format!(
-        "The core-sharing probe after {} timed the same multiplies {rounds} times as one \
-         chain, each waiting for the one before, and as independent operations: the \
-         independent ones' slowest runs took {} longer than their fastest. Something else \
-         took this core's execution units at times: its hyperthread sibling or, on a virtual \
-         machine, possibly another guest's work, which this machine cannot see. Work made of \
-         independent operations slows from run to run when that happens, and a chain hardly \
-         does, so two workloads can repeat differently here.",
+        "The core-sharing probe after each group timed the same multiplies {rounds} times{}, \
+         as one chain, each waiting for the one before, and as independent operations. After \
+         {}, the independent ones' slowest runs took far longer than their fastest while the \
+         chain's did not: {}. Something else took {} execution units at times: a hyperthread \
+         sibling or, on a virtual machine, possibly another guest's work, which this machine \
+         cannot see. Work made of independent operations slows from run to run when that \
+         happens, and a chain hardly does, so two workloads can repeat differently here.",
+        if many_cpus {
+            " on each core at once"
+        } else {
+            ""
+        },
         words::and_list(&names),
-        words::and_list(&details),
+        words::and_list(&items),
+        match (many_cpus, several) {
+            (false, _) => "this core's",
+            (true, false) => "that core's",
+            (true, true) => "those cores'",
+        },
     ))
 }
 
@@ -214,7 +239,7 @@ pub fn workload_rows(scan: &Scan, workload: &str, kind: &str) -> (Vec<ResultRow>
             spread: b.sample_spread,
             previous_change: b.previous_change,
             speed_change: None,
-            core_sharing: run.and_then(|r| r.core_sharing),
+            core_sharing: run.and_then(|r| r.core_sharing.clone()),
             speedup: None,
             efficiency: None,
         });
@@ -379,45 +404,75 @@ mod tests {
 
     #[test]
     fn a_shared_core_found_by_the_probe_is_said_with_both_loops() {
-        use crate::sweep::core_sharing::CoreSharing;
-        let probe = |independent_slowdown, chain_slowdown| CoreSharing {
+        use crate::sweep::core_sharing::{CoreSharing, CpuProbe};
+        let cpu = |cpu, independent_slowdown, chain_slowdown| CpuProbe {
+            cpu: Some(cpu),
             independent_slowdown,
             chain_slowdown,
-            rounds: 30,
         };
-        let note = core_sharing_note(&[("primes", probe(0.28, 0.02))]).expect("said");
+        let probe = |cpus: Vec<CpuProbe>| CoreSharing { cpus, rounds: 30 };
+        // One core: no CPU to name.
+        let note = core_sharing_note(&[("primes", probe(vec![cpu(0, 0.28, 0.02)]))]).expect("said");
         assert!(
-            note.starts_with("The core-sharing probe after primes timed"),
+            note.starts_with(
+                "The core-sharing probe after each group timed the same multiplies 30 times, as \
+                 one chain"
+            ),
             "{note}"
         );
-        assert!(note.contains("30 times"), "{note}");
         assert!(
-            note.contains("slowest runs took 28% (the chain's 2%) longer than their fastest."),
+            note.contains(
+                "After primes, the independent ones' slowest runs took far longer than their \
+                 fastest while the chain's did not: primes 28% against 2%. Something else took \
+                 this core's"
+            ),
             "{note}"
         );
+        // Two cores, two groups: the most shared core of each group named.
         let both = core_sharing_note(&[
-            ("primes", probe(0.28, 0.02)),
-            ("mandelbrot", probe(0.03, 0.02)),
-            ("stream", probe(0.14, 0.03)),
+            (
+                "primes",
+                probe(vec![cpu(0, 0.03, 0.02), cpu(1, 0.28, 0.02)]),
+            ),
+            (
+                "mandelbrot",
+                probe(vec![cpu(0, 0.03, 0.02), cpu(1, 0.03, 0.02)]),
+            ),
+            (
+                "stream",
+                probe(vec![cpu(0, 0.14, 0.03), cpu(1, 0.19, 0.01)]),
+            ),
         ])
         .expect("said");
         assert!(
-            both.contains("after primes and stream timed")
+            both.contains("30 times on each core at once, as one chain")
                 && both.contains(
-                    "took 28% after primes (the chain's 2%) and 14% after stream (the chain's \
-                     3%) longer"
+                    "After primes and stream, the independent ones' slowest runs took far \
+                     longer than their fastest while the chain's did not: primes 28% against \
+                     2% on CPU 1 and stream 19% against 1% on CPU 1 (2 of 2 cores shared, this \
+                     one the most). Something else took those cores'"
                 ),
             "{both}"
         );
-        assert_eq!(core_sharing_note(&[("primes", probe(0.03, 0.02))]), None);
-        assert_eq!(core_sharing_note(&[("primes", probe(0.28, 0.25))]), None);
+        let one = core_sharing_note(&[(
+            "primes",
+            probe(vec![cpu(0, 0.03, 0.02), cpu(1, 0.28, 0.02)]),
+        )])
+        .expect("said");
+        assert!(
+            one.contains("primes 28% against 2% on CPU 1. Something else took that core's"),
+            "{one}"
+        );
+        let quiet = |a, b| probe(vec![cpu(0, a, b)]);
+        assert_eq!(core_sharing_note(&[("primes", quiet(0.03, 0.02))]), None);
+        assert_eq!(core_sharing_note(&[("primes", quiet(0.28, 0.25))]), None);
         assert_eq!(core_sharing_note(&[]), None);
     }
 
     #[test]
     fn every_row_of_a_group_carries_its_probe() {
         use crate::report::criterion::{Benchmark, RunInfo, Scan};
-        use crate::sweep::core_sharing::CoreSharing;
+        use crate::sweep::core_sharing::{CoreSharing, CpuProbe};
         let benchmarks = vec![
             Benchmark::exact("primes", "sequential", Some("1"), 100e6),
             Benchmark::exact("primes", "threads", Some("2"), 55e6),
@@ -427,12 +482,15 @@ mod tests {
             .map(|b| (b.function.clone().unwrap(), b.value.clone().unwrap()))
             .collect();
         let probe = CoreSharing {
-            independent_slowdown: 0.28,
-            chain_slowdown: 0.02,
+            cpus: vec![CpuProbe {
+                cpu: Some(0),
+                independent_slowdown: 0.28,
+                chain_slowdown: 0.02,
+            }],
             rounds: 30,
         };
         let run = RunInfo {
-            core_sharing: Some(probe),
+            core_sharing: Some(probe.clone()),
             ..RunInfo::now("primes", "cpu", 1_000, false, ids)
         };
         let scan = Scan {
@@ -442,7 +500,7 @@ mod tests {
         };
         let (rows, _) = workload_rows(&scan, "primes", "cpu");
         assert_eq!(rows.len(), 2);
-        assert!(rows.iter().all(|r| r.core_sharing == Some(probe)));
+        assert!(rows.iter().all(|r| r.core_sharing.as_ref() == Some(&probe)));
         // The rows' files leave it out.
         let text = serde_json::to_string(&rows[0]).unwrap();
         assert!(!text.contains("core_sharing"), "{text}");

@@ -102,7 +102,7 @@ pub struct SpeedupContext<'a> {
     pub speed_change: Option<f64>,
     /// The core-sharing probe run after the group
     /// ([`crate::report::results::ResultRow::core_sharing`]).
-    pub core_sharing: Option<crate::sweep::core_sharing::CoreSharing>,
+    pub core_sharing: Option<&'a crate::sweep::core_sharing::CoreSharing>,
 }
 
 impl SpeedupContext<'_> {
@@ -202,14 +202,19 @@ fn speed_change_reason(cx: &SpeedupContext) -> Option<String> {
 /// the same code by different amounts from run to run, the sequential
 /// reference included, and a slowed reference lifts every speedup.
 fn core_sharing_reason(cx: &SpeedupContext) -> Option<String> {
-    let probe = cx.core_sharing.filter(|p| p.shared())?;
+    let probe = cx.core_sharing?;
+    let worst = probe.worst()?;
+    let on = match worst.cpu {
+        Some(cpu) if probe.cpus.len() > 1 => format!(" on CPU {cpu}"),
+        _ => String::new(),
+    };
     Some(format!(
         "a core shared with other work at times, which slows the same code by different \
          amounts from run to run, the sequential reference included (a probe after this group \
-         found independent multiplies' slow runs {} above their fast ones, a dependent \
+         found independent multiplies' slow runs {} above their fast ones{on}, a dependent \
          chain's {}; the notes at the top say more)",
-        words::percent(probe.independent_slowdown),
-        words::percent(probe.chain_slowdown),
+        words::percent(worst.independent_slowdown),
+        words::percent(worst.chain_slowdown),
     ))
 }
 
@@ -910,19 +915,21 @@ mod tests {
 
     #[test]
     fn a_shared_core_is_named_as_a_reason_only_when_the_probe_found_one() {
-        use crate::sweep::core_sharing::CoreSharing;
+        use crate::sweep::core_sharing::{CoreSharing, CpuProbe};
         let curves = vec![Curve::new("threads", vec![(1, 1.0), (2, 2.9)])];
-        let with = |independent_slowdown, chain_slowdown| {
+        let cpu = |cpu, independent_slowdown, chain_slowdown| CpuProbe {
+            cpu: Some(cpu),
+            independent_slowdown,
+            chain_slowdown,
+        };
+        let with = |cpus: Vec<CpuProbe>| {
             let cell_spreads = spreads(&curves);
+            let probe = CoreSharing { cpus, rounds: 30 };
             let cx = SpeedupContext {
                 kind: "cpu",
                 baseline_spread: Some(0.01),
                 cell_spreads: &cell_spreads,
-                core_sharing: Some(CoreSharing {
-                    independent_slowdown,
-                    chain_slowdown,
-                    rounds: 30,
-                }),
+                core_sharing: Some(&probe),
                 ..SpeedupContext::default()
             };
             speedup_claims(2, &curves, &cx)
@@ -934,15 +941,17 @@ mod tests {
                 .collect::<Vec<_>>()
                 .join(" ")
         };
-        let shared = with(0.28, 0.02);
+        let shared = with(vec![cpu(0, 0.12, 0.02), cpu(1, 0.28, 0.02)]);
         assert!(
             shared.contains("a core shared with other work at times")
-                && shared.contains("independent multiplies' slow runs 28% above their fast ones")
-                && shared.contains("a dependent chain's 2%"),
+                && shared.contains(
+                    "independent multiplies' slow runs 28% above their fast ones on CPU 1, a \
+                     dependent chain's 2%"
+                ),
             "{shared}"
         );
         // Both loops slowed alike: a slower machine, not a shared core.
-        let both = with(0.28, 0.25);
+        let both = with(vec![cpu(0, 0.28, 0.25)]);
         assert!(!both.contains("core shared"), "{both}");
     }
 

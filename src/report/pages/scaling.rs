@@ -56,7 +56,7 @@ impl Page for Scaling {
         let probes: Vec<(&str, _)> = all_rows
             .iter()
             .filter(|r| r.backend == "sequential")
-            .filter_map(|r| Some((r.workload.as_str(), r.core_sharing?)))
+            .filter_map(|r| Some((r.workload.as_str(), r.core_sharing.clone()?)))
             .collect();
         notes.extend(results::core_sharing_note(&probes));
         results::write_json(&all_rows, &out.join(JSON_FILE))?;
@@ -235,7 +235,7 @@ impl Workload<'_> {
                 kind: &self.rows[0].kind,
                 cell_spreads: &cell_spreads,
                 speed_change: self.rows.iter().find_map(|r| r.speed_change),
-                core_sharing: self.rows.iter().find_map(|r| r.core_sharing),
+                core_sharing: self.rows.iter().find_map(|r| r.core_sharing.as_ref()),
             };
             let mut sentences = explain::speedup(self.cores, &speedups, &cx);
             let mut chart = workers_chart(
@@ -486,12 +486,15 @@ mod tests {
 
     #[test]
     fn one_note_names_every_group_whose_probe_found_the_core_shared() {
-        use crate::sweep::core_sharing::CoreSharing;
+        use crate::sweep::core_sharing::{CoreSharing, CpuProbe};
         let set = datasets::reference();
         let mut runs = set.scan.runs.clone();
         let probe = |independent_slowdown| CoreSharing {
-            independent_slowdown,
-            chain_slowdown: 0.02,
+            cpus: vec![CpuProbe {
+                cpu: Some(0),
+                independent_slowdown,
+                chain_slowdown: 0.02,
+            }],
             rounds: 30,
         };
         for run in &mut runs {
@@ -513,7 +516,7 @@ mod tests {
             .collect();
         assert_eq!(notes.len(), 1, "{notes:?}");
         assert!(
-            notes[0].contains("after monte_carlo and stream timed"),
+            notes[0].contains("After monte_carlo and stream, the independent ones"),
             "{}",
             notes[0]
         );
