@@ -41,10 +41,9 @@ const RESAMPLES: usize = 10_000;
 /// benchmark (after one warm-up): the report compares their median with
 /// the group's first benchmark to see whether the machine changed speed.
 const REFERENCE_AGAIN_RUNS: usize = 3;
-/// Rounds of the core-sharing probe after each group (about 0.6 s in
-/// full mode; quick mode has under a minute for everything).
+/// Rounds of the core-sharing probe after each group (about 0.6 s). Quick
+/// mode has under a minute for every bench and skips it.
 const PROBE_ROUNDS: usize = tvp::sweep::core_sharing::ROUNDS;
-const QUICK_PROBE_ROUNDS: usize = 10;
 /// One round of the probe on the 2-core reference VM, for the estimate.
 const PROBE_TIME_PER_ROUND: Duration = Duration::from_millis(20);
 /// Criterion's own analysis and plots per benchmark, measured on the 2-core
@@ -95,13 +94,11 @@ fn main() {
                 .map(move |&(b, w)| estimate(p, b, w, cores, quick, criterion_quick))
         })
         .sum::<Duration>()
-        + PROBE_TIME_PER_ROUND
-            * (plans.len()
-                * if quick {
-                    QUICK_PROBE_ROUNDS
-                } else {
-                    PROBE_ROUNDS
-                }) as u32;
+        + if quick {
+            Duration::ZERO
+        } else {
+            PROBE_TIME_PER_ROUND * (plans.len() * PROBE_ROUNDS) as u32
+        };
     println!(
         "scaling: {} workloads x backends x workers = {total} benchmarks, about {:.0} s{} \
          ({cores} cores, workers {:?})",
@@ -126,12 +123,12 @@ fn main() {
         if measuring {
             let others_share = others.share();
             let again = reference_again(plan, &config, &ran);
-            let sharing = probe_core_sharing(&plan.job.workload, quick);
+            let sharing = (!quick).then(|| probe_core_sharing(&plan.job.workload));
             record_run(
                 project,
                 plan,
                 &ran,
-                (others_share, again, Some(sharing)),
+                (others_share, again, sharing),
                 quick,
                 cores,
                 confined.as_deref(),
@@ -316,12 +313,8 @@ fn reference_again(plan: &Plan, config: &Config, ran: &[(String, String)]) -> Op
 /// The core-sharing probe after a group: whether something else took this
 /// core's execution units while it ran, which slows some workloads more
 /// than others (see `tvp::sweep::core_sharing`).
-fn probe_core_sharing(name: &str, quick: bool) -> tvp::sweep::core_sharing::CoreSharing {
-    let rounds = if quick {
-        QUICK_PROBE_ROUNDS
-    } else {
-        PROBE_ROUNDS
-    };
+fn probe_core_sharing(name: &str) -> tvp::sweep::core_sharing::CoreSharing {
+    let rounds = PROBE_ROUNDS;
     let probe = tvp::sweep::core_sharing::probe(rounds);
     let cpus: Vec<String> = probe
         .cpus

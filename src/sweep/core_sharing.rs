@@ -30,7 +30,8 @@
 //! the twelve called the core shared (one probe on the calling thread, as
 //! the first version ran). The same night monte_carlo, whose
 //! samples are independent, repeated worst of the CPU workloads there. The
-//! scaling bench runs the probe after each group and the report reads it
+//! scaling bench runs the probe after each group of a full run (quick mode
+//! skips it) and the report reads it
 //! ([`crate::report::criterion::RunInfo::core_sharing`]); `tvp run` runs
 //! it after a table with a noisy cell.
 
