@@ -158,7 +158,9 @@ pub fn slowdown(times: &[f64]) -> f64 {
 /// Runs the two loops `rounds` times, alternating, on one CPU of each
 /// physical core this process may use, all at once (a core's own
 /// hyperthread siblings are left idle, so the probes do not share a core
-/// with each other). Where threads cannot be pinned it runs on this thread.
+/// with each other). A probe whose thread cannot be pinned says so (its
+/// `cpu` is `None`); where the usable CPUs cannot be read (not Linux), one
+/// probe runs on this thread.
 pub fn probe(rounds: usize) -> CoreSharing {
     let rounds = rounds.max(2);
     let cpus = match one_cpu_per_core() {
