@@ -559,8 +559,11 @@ fn main() {
     // of iterations. Per benchmark, criterion's analysis and plots add
     // about as much again, so no plots: the report draws every costs chart
     // (the whole `cargo bench` must fit in 10 minutes on 2 cores).
+    // Quick mode: on the slow night of 2026-11-30 the whole quick run took
+    // 61-64 s with 50 + 150 ms here; these windows took this bench from
+    // 14.2 s to 11.7 s and the quick run to 58 s.
     let (warm, measure) = if plan.quick {
-        (Duration::from_millis(50), Duration::from_millis(150))
+        (Duration::from_millis(30), Duration::from_millis(100))
     } else {
         (Duration::from_millis(120), Duration::from_millis(300))
     };
