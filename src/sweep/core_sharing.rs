@@ -40,6 +40,11 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
+/// The name of the probe's threads, each pinned to one CPU of the run's
+/// set (a test that checks every thread keeps the run's whole set knows
+/// them by it).
+pub const THREAD_NAME: &str = "core-probe";
+
 /// Rounds of the two loops: about 20 ms a round on the reference VM.
 pub const ROUNDS: usize = 30;
 
@@ -168,18 +173,27 @@ pub fn probe(rounds: usize) -> CoreSharing {
             let probes: Vec<_> = cpus
                 .iter()
                 .map(|&cpu| {
-                    scope.spawn(move || {
-                        let pinned = super::affinity::pin_current_thread(cpu).is_ok();
-                        probe_here(pinned.then_some(cpu), rounds)
-                    })
+                    std::thread::Builder::new()
+                        .name(THREAD_NAME.into())
+                        .spawn_scoped(scope, move || {
+                            let pinned = super::affinity::pin_current_thread(cpu).is_ok();
+                            probe_here(pinned.then_some(cpu), rounds)
+                        })
                 })
                 .collect();
+            // A thread that cannot start leaves its core unprobed.
             probes
                 .into_iter()
+                .filter_map(|p| p.ok())
                 .map(|p| p.join().expect("a probe thread only runs loops"))
                 .collect()
         }),
-        _ => vec![probe_here(None, rounds)],
+        _ => Vec::new(),
+    };
+    let cpus = if cpus.is_empty() {
+        vec![probe_here(None, rounds)]
+    } else {
+        cpus
     };
     CoreSharing { cpus, rounds }
 }
