@@ -41,10 +41,9 @@ const RESAMPLES: usize = 10_000;
 /// benchmark (after one warm-up): the report compares their median with
 /// the group's first benchmark to see whether the machine changed speed.
 const REFERENCE_AGAIN_RUNS: usize = 3;
-/// Rounds of the core-sharing probe after each group (about 0.6 s). Quick
-/// mode has under a minute for every bench and skips it.
-const PROBE_ROUNDS: usize = tvp::sweep::core_sharing::ROUNDS;
-/// One round of the probe on the 2-core reference VM, for the estimate.
+/// One round of the core-sharing probe after each group (about 0.6 s in
+/// all; quick mode has under a minute for every bench and skips it) on the
+/// 2-core reference VM, for the estimate.
 const PROBE_TIME_PER_ROUND: Duration = Duration::from_millis(20);
 /// Criterion's own analysis and plots per benchmark, measured on the 2-core
 /// machine; only used for the estimate printed before the run.
@@ -97,7 +96,7 @@ fn main() {
         + if quick {
             Duration::ZERO
         } else {
-            PROBE_TIME_PER_ROUND * (plans.len() * PROBE_ROUNDS) as u32
+            PROBE_TIME_PER_ROUND * (plans.len() * tvp::sweep::core_sharing::ROUNDS) as u32
         };
     println!(
         "scaling: {} workloads x backends x workers = {total} benchmarks, about {:.0} s{} \
@@ -314,7 +313,7 @@ fn reference_again(plan: &Plan, config: &Config, ran: &[(String, String)]) -> Op
 /// core's execution units while it ran, which slows some workloads more
 /// than others (see `tvp::sweep::core_sharing`).
 fn probe_core_sharing(name: &str) -> tvp::sweep::core_sharing::CoreSharing {
-    let rounds = PROBE_ROUNDS;
+    let rounds = tvp::sweep::core_sharing::ROUNDS;
     let probe = tvp::sweep::core_sharing::probe(rounds);
     let cpus: Vec<String> = probe
         .cpus

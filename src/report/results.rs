@@ -129,6 +129,15 @@ fn speed_change(rows: &mut [ResultRow], again_ms: Option<f64>) -> Option<String>
     ))
 }
 
+/// " on CPU 3" for a probe pinned to CPU 3 when `named` (the machine has
+/// more than one core to tell apart); empty otherwise.
+pub fn on_cpu(probe: &crate::sweep::core_sharing::CpuProbe, named: bool) -> String {
+    match probe.cpu {
+        Some(cpu) if named => format!(" on CPU {cpu}"),
+        _ => String::new(),
+    }
+}
+
 /// The note for the groups whose core-sharing probe found a core shared
 /// ([`crate::sweep::core_sharing::CpuProbe::shared`]), each given as
 /// (workload, probe); `None` when none did.
@@ -144,10 +153,7 @@ pub fn core_sharing_note(
         .iter()
         .filter_map(|(w, p)| {
             let worst = p.worst()?;
-            let cpu = match worst.cpu {
-                Some(cpu) if many_cpus => format!(" on CPU {cpu}"),
-                _ => String::new(),
-            };
+            let cpu = on_cpu(worst, many_cpus);
             let count = p.shared_cpus().len();
             let cores = if count > 1 {
                 format!(

@@ -77,16 +77,12 @@ pub fn run_workload(sweep: &Sweep, config: &Config, memory: bool, cores: usize) 
         Ok(())
     })?;
     print!("{}", run_table(&result, &cells, cores));
-    let noisy = crate::sweep::is_noisy;
-    if noisy(result.sequential_spread) || result.cells.iter().any(|m| noisy(m.spread)) {
+    if any_noisy(&result) {
         // Half a second more to say whether a shared core is the reason.
         let probe = crate::sweep::core_sharing::probe(crate::sweep::core_sharing::ROUNDS);
         let probes = [(sweep.job.workload.as_str(), probe)];
         if let Some(note) = crate::report::results::core_sharing_note(&probes) {
-            let wrap = textwrap::Options::new(78)
-                .initial_indent("  ")
-                .subsequent_indent("  ");
-            println!("\n{}", textwrap::fill(&note, wrap));
+            println!("\n{}", textwrap::fill(&note, indented()));
         }
     }
     Ok(result.cells.iter().all(|m| m.checksum_ok))
@@ -152,6 +148,20 @@ pub fn spread_column(spread: Option<f64>) -> String {
     }
 }
 
+/// Whether the sequential reference or any cell of `result` is starred
+/// noisy in the table.
+fn any_noisy(result: &SweepResult) -> bool {
+    let noisy = crate::sweep::is_noisy;
+    noisy(result.sequential_spread) || result.cells.iter().any(|m| noisy(m.spread))
+}
+
+/// Paragraphs under a table: 78 columns, indented as the table is.
+fn indented() -> textwrap::Options<'static> {
+    textwrap::Options::new(78)
+        .initial_indent("  ")
+        .subsequent_indent("  ")
+}
+
 /// Printed under a table with a starred spread.
 pub fn noisy_note() -> String {
     format!(
@@ -175,17 +185,11 @@ pub fn run_table(result: &SweepResult, memory: &MemoryCells, cores: usize) -> St
         out.push_str(&run_row(result, m, memory));
         out.push('\n');
     }
-    let wrap = || {
-        textwrap::Options::new(78)
-            .initial_indent("  ")
-            .subsequent_indent("  ")
-    };
     if result.cells.iter().any(|m| m.busy.is_some()) {
-        let _ = write!(out, "\n{}\n", textwrap::fill(RUN_COLUMNS, wrap()));
+        let _ = write!(out, "\n{}\n", textwrap::fill(RUN_COLUMNS, indented()));
     }
-    let noisy = crate::sweep::is_noisy;
-    if noisy(result.sequential_spread) || result.cells.iter().any(|m| noisy(m.spread)) {
-        let _ = write!(out, "\n{}\n", textwrap::fill(&noisy_note(), wrap()));
+    if any_noisy(result) {
+        let _ = write!(out, "\n{}\n", textwrap::fill(&noisy_note(), indented()));
     }
     let times = explain::mpi::Times {
         sequential: result.sequential,
@@ -206,7 +210,7 @@ pub fn run_table(result: &SweepResult, memory: &MemoryCells, cores: usize) -> St
         }),
     };
     if let Some(text) = explain::mpi::explain_mpi(&times, cores) {
-        let _ = write!(out, "\n{}\n", textwrap::fill(&text, wrap()));
+        let _ = write!(out, "\n{}\n", textwrap::fill(&text, indented()));
     }
     out
 }

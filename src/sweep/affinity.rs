@@ -132,20 +132,40 @@ pub fn choose(
     let mut ranked: Vec<(usize, usize)> = usable
         .cpus()
         .iter()
-        .map(|&cpu| {
-            let rank = siblings_of(cpu).map_or(0, |s| {
-                s.cpus()
-                    .iter()
-                    .filter(|&&c| c < cpu && usable.cpus().contains(&c))
-                    .count()
-            });
-            (rank, cpu)
-        })
+        .map(|&cpu| (sibling_rank(cpu, usable, &siblings_of), cpu))
         .collect();
     ranked.sort_unstable();
     Ok(CpuSet::new(
         ranked.into_iter().take(k).map(|(_, cpu)| cpu).collect(),
     ))
+}
+
+/// The first usable CPU of each physical core (`siblings_of` as in
+/// [`choose`]): one CPU per core, none sharing a core with another.
+pub fn one_per_core(usable: &CpuSet, siblings_of: impl Fn(usize) -> Option<CpuSet>) -> CpuSet {
+    CpuSet::new(
+        usable
+            .cpus()
+            .iter()
+            .copied()
+            .filter(|&cpu| sibling_rank(cpu, usable, &siblings_of) == 0)
+            .collect(),
+    )
+}
+
+/// How many of `cpu`'s usable hyper-thread siblings come before it: 0 for
+/// the first CPU of its core.
+fn sibling_rank(
+    cpu: usize,
+    usable: &CpuSet,
+    siblings_of: &impl Fn(usize) -> Option<CpuSet>,
+) -> usize {
+    siblings_of(cpu).map_or(0, |s| {
+        s.cpus()
+            .iter()
+            .filter(|&&c| c < cpu && usable.cpus().contains(&c))
+            .count()
+    })
 }
 
 fn check_count(k: usize, usable: &CpuSet) -> Result<()> {
@@ -428,6 +448,18 @@ mod tests {
         assert_eq!(choose(&usable, 3, together).unwrap(), set(&[0, 1, 2]));
         // Without topology: the lowest numbers.
         assert_eq!(choose(&usable, 3, |_| None).unwrap(), set(&[0, 1, 2]));
+    }
+
+    #[test]
+    fn one_per_core_keeps_the_first_usable_cpu_of_each_core() {
+        let usable = set(&[0, 1, 2, 3]);
+        let apart = |cpu: usize| Some(set(&[cpu % 2, cpu % 2 + 2]));
+        assert_eq!(one_per_core(&usable, apart), set(&[0, 1]));
+        let together = |cpu: usize| Some(set(&[cpu / 2 * 2, cpu / 2 * 2 + 1]));
+        assert_eq!(one_per_core(&usable, together), set(&[0, 2]));
+        // A sibling outside the usable set does not count.
+        assert_eq!(one_per_core(&set(&[1, 3]), together), set(&[1, 3]));
+        assert_eq!(one_per_core(&usable, |_| None), usable);
     }
 
     #[test]

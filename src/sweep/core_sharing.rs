@@ -168,52 +168,35 @@ pub fn slowdown(times: &[f64]) -> f64 {
 /// probe runs on this thread.
 pub fn probe(rounds: usize) -> CoreSharing {
     let rounds = rounds.max(2);
-    let cpus = match one_cpu_per_core() {
-        Some(cpus) if !cpus.is_empty() => std::thread::scope(|scope| {
-            let probes: Vec<_> = cpus
-                .iter()
-                .map(|&cpu| {
-                    std::thread::Builder::new()
-                        .name(THREAD_NAME.into())
-                        .spawn_scoped(scope, move || {
-                            let pinned = super::affinity::pin_current_thread(cpu).is_ok();
-                            probe_here(pinned.then_some(cpu), rounds)
-                        })
-                })
-                .collect();
-            // A thread that cannot start leaves its core unprobed.
-            probes
-                .into_iter()
-                .filter_map(|p| p.ok())
-                .map(|p| p.join().expect("a probe thread only runs loops"))
-                .collect()
-        }),
-        _ => Vec::new(),
-    };
-    let cpus = if cpus.is_empty() {
-        vec![probe_here(None, rounds)]
-    } else {
-        cpus
-    };
-    CoreSharing { cpus, rounds }
-}
-
-/// The first usable CPU of each physical core; `None` where the usable
-/// CPUs cannot be read.
-fn one_cpu_per_core() -> Option<Vec<usize>> {
-    let usable = super::affinity::usable().ok()?;
-    let usable = usable.cpus();
-    Some(
-        usable
+    let usable = super::affinity::usable().ok();
+    let per_core = usable.map_or_else(
+        || super::affinity::CpuSet::new(Vec::new()),
+        |usable| super::affinity::one_per_core(&usable, super::affinity::siblings),
+    );
+    let mut cpus: Vec<CpuProbe> = std::thread::scope(|scope| {
+        let probes: Vec<_> = per_core
+            .cpus()
             .iter()
-            .copied()
-            .filter(|&cpu| {
-                super::affinity::siblings(cpu).is_none_or(|siblings| {
-                    siblings.cpus().iter().find(|c| usable.contains(c)) == Some(&cpu)
-                })
+            .map(|&cpu| {
+                std::thread::Builder::new()
+                    .name(THREAD_NAME.into())
+                    .spawn_scoped(scope, move || {
+                        let pinned = super::affinity::pin_current_thread(cpu).is_ok();
+                        probe_here(pinned.then_some(cpu), rounds)
+                    })
             })
-            .collect(),
-    )
+            .collect();
+        // A thread that cannot start leaves its core unprobed.
+        probes
+            .into_iter()
+            .filter_map(|p| p.ok())
+            .map(|p| p.join().expect("a probe thread only runs loops"))
+            .collect()
+    });
+    if cpus.is_empty() {
+        cpus.push(probe_here(None, rounds));
+    }
+    CoreSharing { cpus, rounds }
 }
 
 /// The two loops, alternating, on the calling thread.

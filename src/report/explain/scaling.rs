@@ -204,10 +204,7 @@ fn speed_change_reason(cx: &SpeedupContext) -> Option<String> {
 fn core_sharing_reason(cx: &SpeedupContext) -> Option<String> {
     let probe = cx.core_sharing?;
     let worst = probe.worst()?;
-    let on = match worst.cpu {
-        Some(cpu) if probe.cpus.len() > 1 => format!(" on CPU {cpu}"),
-        _ => String::new(),
-    };
+    let on = crate::report::results::on_cpu(worst, probe.cpus.len() > 1);
     Some(format!(
         "a core shared with other work at times, which slows the same code by different \
          amounts from run to run, the sequential reference included (a probe after this group \

@@ -53,10 +53,10 @@ impl Page for Scaling {
         if all_rows.is_empty() {
             return Ok(None);
         }
-        let probes: Vec<(&str, _)> = all_rows
+        let probes: Vec<(&str, _)> = crate::workloads::REGISTRY
             .iter()
-            .filter(|r| r.backend == "sequential")
-            .filter_map(|r| Some((r.workload.as_str(), r.core_sharing.clone()?)))
+            .filter(|e| all_rows.iter().any(|r| r.workload == e.name))
+            .filter_map(|e| Some((e.name, input.scan.run(e.name)?.core_sharing.clone()?)))
             .collect();
         notes.extend(results::core_sharing_note(&probes));
         results::write_json(&all_rows, &out.join(JSON_FILE))?;
